@@ -1,0 +1,11 @@
+//! Skyport core: everything that is not GUI.
+//!
+//! Profiles and config, credentials (OIDC, X.509, basic, token, cookie), the keyring store,
+//! the certificate watcher, auth-challenge parsing, the Skaha API client and the session
+//! model. Nothing here depends on Tauri: the desktop shell and the `skyport` CLI are thin
+//! adapters over these modules.
+
+pub mod error;
+pub mod logging;
+pub mod paths;
+pub mod secret;

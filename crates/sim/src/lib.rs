@@ -1,0 +1,1 @@
+//! A local Skaha-compatible platform on loopback (filled by the sim issue).
