@@ -9,3 +9,4 @@ pub mod error;
 pub mod logging;
 pub mod paths;
 pub mod secret;
+pub mod auth;
