@@ -9,4 +9,6 @@ pub mod error;
 pub mod logging;
 pub mod paths;
 pub mod secret;
+pub mod platform;
+pub mod status;
 pub mod auth;

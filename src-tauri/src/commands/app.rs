@@ -1,0 +1,63 @@
+//! App-level commands: what the shell shows before any platform call.
+
+use serde::Serialize;
+use skyport_core::error::{ErrorCode, ErrorPayload};
+use skyport_core::status::CredentialStatus;
+use tauri::State;
+
+use crate::state::{AppState, PlatformSetting};
+
+/// Facts about this installation, for the Settings and About views.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub version: String,
+    pub config_dir: String,
+    pub data_dir: String,
+    pub log_dir: String,
+    pub cert_file: String,
+}
+
+/// The platform the app is pointed at.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PlatformStatus {
+    /// The service URL, e.g. `https://ws-uv.canfar.net/skaha`; absent when none is set.
+    pub service_url: Option<String>,
+    /// Where the setting came from, in words.
+    pub source: String,
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    let p = &state.paths;
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        config_dir: p.config_dir.display().to_string(),
+        data_dir: p.data_dir.display().to_string(),
+        log_dir: p.log_dir().display().to_string(),
+        cert_file: p.cert_file().display().to_string(),
+    }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn credential_status(state: State<'_, AppState>) -> CredentialStatus {
+    state.credential_status()
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn platform_status(state: State<'_, AppState>) -> Result<PlatformStatus, ErrorPayload> {
+    match &state.platform {
+        PlatformSetting::None => {
+            Ok(PlatformStatus { service_url: None, source: "No platform configured yet".into() })
+        }
+        PlatformSetting::Env(url) => Ok(PlatformStatus {
+            service_url: Some(url.as_str().to_string()),
+            source: format!("From the {} environment variable", skyport_core::platform::URL_ENV),
+        }),
+        PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e.to_string())),
+    }
+}

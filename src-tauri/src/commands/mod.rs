@@ -1,0 +1,3 @@
+//! Command adapters: unpack arguments, call core, map errors to `{code, message}`.
+
+pub mod app;
