@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Install everything Skyport needs to build, run and test on Debian/Ubuntu.
+# Idempotent and quick when all is present (a few dpkg/command checks, no network).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  build-essential pkg-config file curl xdg-utils libssl-dev libdbus-1-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
+  xvfb xauth dbus dbus-x11 at-spi2-core webkit2gtk-driver
+  gnome-keyring libsecret-tools imagemagick python3-venv
+)
+TAURI_DRIVER_VERSION=2.1.0
+NODE_MIN_MAJOR=20
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  say "Installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "Rust is not installed. Install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt "$NODE_MIN_MAJOR" ]; then
+  echo "Node.js $NODE_MIN_MAJOR.19 or newer is needed for the UI build (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "Install it from your distribution or nodejs.org, then run this again." >&2
+  exit 1
+fi
+
+export PATH="$HOME/.cargo/bin:$PATH"
+if ! tauri-driver --help >/dev/null 2>&1; then
+  say "Installing tauri-driver $TAURI_DRIVER_VERSION (about a minute)"
+  cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet
+fi
+
+# npm packages: reinstall only when package-lock.json changed since the last install.
+stamp=node_modules/.skyport-lock-stamp
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  say "Installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Run a command with a fresh, unlocked gnome-keyring Secret Service on the current session bus.
+# usage: dbus-run-session -- scripts/keyring-session.sh CMD [ARGS...]
+set -euo pipefail
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+export XDG_DATA_HOME=$TMP/data XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-$TMP/run}
+mkdir -p "$XDG_DATA_HOME" "$XDG_RUNTIME_DIR"; chmod 700 "$XDG_RUNTIME_DIR"
+printf '%s' 'skyport-test-keyring' | gnome-keyring-daemon --unlock --daemonize --components=secrets >/dev/null
+for _ in $(seq 50); do   # wait for org.freedesktop.secrets on the bus
+  dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.ListNames 2>/dev/null \
+    | grep -q '"org.freedesktop.secrets"' && break
+  sleep 0.1
+done
+"$@"

@@ -1,0 +1,189 @@
+//! Drives the real `skyport-desktop` binary through tauri-driver + WebKitWebDriver.
+//!
+//! Each [`App`] gets its own tauri-driver on free ports, its own `SKYPORT_HOME` and XDG
+//! folders (so nothing touches the real user's files), and is stopped with SIGTERM on drop:
+//! SIGKILL would orphan WebKitWebDriver and keep the test's output pipes open forever.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+
+/// Serialises the GUI tests: one app on the display at a time keeps screenshots and focus sane.
+pub static GUI: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Where screenshots and driver logs go (kept after the run as test artifacts).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-artifacts");
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// `None` (with a printed reason) when this machine cannot run GUI tests and we are not in CI.
+/// In CI a missing display or driver is a failure, never a silent skip.
+pub fn driver_or_skip() -> Option<PathBuf> {
+    let in_ci = std::env::var_os("CI").is_some();
+    let missing = |what: &str| {
+        if in_ci {
+            panic!("end-to-end tests need {what} in CI; run them through `make test`");
+        }
+        eprintln!("SKIPPED end-to-end test: {what} is missing (run `make test` to get it)");
+        None
+    };
+    if std::env::var_os("DISPLAY").is_none() {
+        return missing("an X display (xvfb-run)");
+    }
+    let driver = which("tauri-driver").or_else(|| {
+        let home = std::env::var_os("HOME")?;
+        let p = Path::new(&home).join(".cargo/bin/tauri-driver");
+        p.exists().then_some(p)
+    });
+    match driver {
+        Some(d) if which("WebKitWebDriver").is_some() => Some(d),
+        Some(_) => missing("WebKitWebDriver (apt webkit2gtk-driver)"),
+        None => missing("tauri-driver (cargo install tauri-driver --locked)"),
+    }
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")
+        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file()))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A running app under WebDriver control.
+pub struct App {
+    pub client: Client,
+    driver: Child,
+    pub home: tempfile::TempDir,
+    name: String,
+}
+
+impl App {
+    /// Start the app with extra environment variables (e.g. SKYPORT_URL).
+    pub async fn start(name: &str, driver: &Path, env: &[(&str, &str)]) -> App {
+        let home = tempfile::tempdir().expect("temp home");
+        let port = free_port();
+        let native_port = free_port();
+        let log = std::fs::File::create(artifacts_dir().join(format!("{name}-driver.log")))
+            .expect("driver log file");
+        let log_err = log.try_clone().expect("clone log handle");
+        let mut cmd = Command::new(driver);
+        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .env("SKYPORT_HOME", home.path().join("skyport"))
+            .env("XDG_DATA_HOME", home.path().join("xdg-data"))
+            .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
+            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
+            .env_remove("SKYPORT_URL")
+            .env_remove("SKYPORT_TOKEN")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log_err));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().expect("start tauri-driver");
+
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": env!("CARGO_BIN_EXE_skyport-desktop") }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let client = loop {
+            // Plain HTTP to the local driver: no TLS stack needed.
+            let attempt = ClientBuilder::new(HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await;
+            match attempt {
+                Ok(c) => break c,
+                Err(e) if Instant::now() > deadline => {
+                    panic!("tauri-driver did not start the app within 20 s: {e}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        App { client, driver, home, name: name.to_string() }
+    }
+
+    /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
+    pub async fn text(&self, css: &str) -> String {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
+        el.text().await.expect("element text")
+    }
+
+    /// Wait until the element's text contains `needle`.
+    pub async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text(css).await;
+            if t.contains(needle) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                self.screenshot(&format!("{}-failure", self.name)).await;
+                panic!("{css:?} never contained {needle:?}; last text: {t:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub async fn click(&self, css: &str) {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
+        el.click().await.unwrap_or_else(|e| panic!("click {css:?}: {e}"));
+    }
+
+    /// Save a PNG of the app window into the artifacts folder.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("screenshot");
+        assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
+        let path = artifacts_dir().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("write screenshot");
+        path
+    }
+
+    pub async fn stop(self) {
+        let App { client, driver, home, .. } = self;
+        let _ = client.close().await;
+        stop_driver(driver);
+        drop(home);
+    }
+}
+
+fn stop_driver(mut driver: Child) {
+    // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would orphan them.
+    let _ = Command::new("kill").args(["-TERM", &driver.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = driver.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = driver.kill();
+    let _ = driver.wait();
+}

@@ -1,0 +1,5 @@
+//! End-to-end tests of the real desktop app (see harness.rs for how it is driven).
+//! Run under a display: `make test` wraps them in xvfb-run and dbus-run-session.
+
+mod harness;
+mod shell;
