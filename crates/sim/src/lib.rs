@@ -1,1 +1,306 @@
-//! A local Skaha-compatible platform on loopback (filled by the sim issue).
+//! skyport-sim: a faithful local Skaha-compatible science platform on loopback.
+//!
+//! `start(config)` binds four loopback listeners (plain-HTTP API, HTTPS API with optional
+//! client certificates, session pages, admin) and returns a [`SimHandle`]. The handle shuts
+//! everything down on drop and turns any server-side panic into a test failure.
+
+#![forbid(unsafe_code)]
+
+pub mod ac;
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod cred;
+pub mod discovery;
+pub mod errors;
+pub mod faults;
+pub mod headless;
+pub mod pages;
+pub mod server;
+pub mod store;
+pub mod tls;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use config::{OidcTrust, ResourceContext, SimConfig, SimImage, SimUser};
+pub use errors::SimError;
+pub use faults::FaultRule;
+pub use tls::KeyKind;
+
+use app::{App, Urls};
+use server::{spawn_guarded, PanicLog};
+
+/// A running sim. Dropping it stops every listener, task and child process; if a server
+/// task panicked, dropping (or [`SimHandle::shutdown`]) panics so the owning test fails.
+#[derive(Debug)]
+pub struct SimHandle {
+    app: Arc<App>,
+    shutdown_tx: Option<watch::Sender<bool>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    addrs: Addrs,
+}
+
+/// Bound socket addresses.
+#[derive(Debug, Clone, Copy)]
+pub struct Addrs {
+    pub http: SocketAddr,
+    pub https: SocketAddr,
+    pub sessions: SocketAddr,
+    pub admin: SocketAddr,
+}
+
+fn loopback() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 0))
+}
+
+async fn bind(addr: Option<SocketAddr>, what: &'static str) -> Result<TcpListener, SimError> {
+    TcpListener::bind(addr.unwrap_or_else(loopback))
+        .await
+        .map_err(|source| SimError::Bind { what, source })
+}
+
+fn parse_url(s: &str) -> url::Url {
+    // The strings are built from bound socket addresses, so parsing cannot fail; fall back
+    // to a harmless URL rather than panicking.
+    url::Url::parse(s).unwrap_or_else(|_| {
+        url::Url::parse("http://127.0.0.1/").unwrap_or_else(|_| unreachable!("static URL"))
+    })
+}
+
+/// Starts a sim. Must be called inside a Tokio runtime.
+pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+    if !(config.time_scale.is_finite() && config.time_scale > 0.0) {
+        return Err(SimError::Config(
+            "time_scale must be a positive number".into(),
+        ));
+    }
+    if !(config.max_days_valid.is_finite() && config.max_days_valid > 0.0) {
+        return Err(SimError::Config("max_days_valid must be positive".into()));
+    }
+    for f in &config.faults {
+        f.validate().map_err(SimError::Config)?;
+    }
+    let http = bind(config.listen, "API listener").await?;
+    let https = bind(config.https_listen, "HTTPS listener").await?;
+    let sessions = bind(config.sessions_listen, "sessions listener").await?;
+    let admin = bind(config.admin_listen, "admin listener").await?;
+    let addrs = Addrs {
+        http: http.local_addr()?,
+        https: https.local_addr()?,
+        sessions: sessions.local_addr()?,
+        admin: admin.local_addr()?,
+    };
+    let urls = Urls {
+        http: format!("http://{}", addrs.http),
+        https: format!("https://{}", addrs.https),
+        sessions: format!("http://{}", addrs.sessions),
+        admin: format!("http://{}", addrs.admin),
+    };
+
+    let tls = tls::TlsMaterial::generate()?;
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls.server_config.clone());
+    let clock = Arc::new(clock::Clock::new(config.time_scale));
+    let store = Arc::new(store::Store::new(clock.clone(), &config));
+    if config.seed_sessions > 0 {
+        store.seed(config.seed_sessions, config.seed_owner.as_deref());
+    }
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let panics = PanicLog::default();
+    let app = Arc::new(App {
+        auth: auth::AuthState::new(&config),
+        faults: faults::Faults::new(config.faults.clone()),
+        user_names: config.users.iter().map(|u| u.name.clone()).collect(),
+        cfg: config,
+        clock,
+        store,
+        tls,
+        urls: urls.clone(),
+        panics: panics.clone(),
+        shutdown: shutdown_rx.clone(),
+    });
+
+    let api = api::router(app.clone());
+    let mut tasks = Vec::new();
+    let listeners = [
+        (http, api.clone(), None, urls.http.clone(), "api"),
+        (https, api, Some(acceptor), urls.https.clone(), "https"),
+        (
+            sessions,
+            pages::router(app.clone()),
+            None,
+            urls.sessions.clone(),
+            "sessions",
+        ),
+        (
+            admin,
+            admin::router(app.clone()),
+            None,
+            urls.admin.clone(),
+            "admin",
+        ),
+    ];
+    for (listener, router, tls, origin, name) in listeners {
+        let fut = server::serve(
+            listener,
+            router,
+            tls,
+            Arc::from(origin.as_str()),
+            panics.clone(),
+            shutdown_rx.clone(),
+        );
+        tasks.push(spawn_guarded(&panics, name, fut));
+    }
+    tasks.push(spawn_guarded(
+        &panics,
+        "lifecycle",
+        ticker(app.clone(), shutdown_rx.clone()),
+    ));
+    tracing::info!(api = %urls.http, https = %urls.https, sessions = %urls.sessions, admin = %urls.admin, "skyport-sim started");
+    Ok(SimHandle {
+        app,
+        shutdown_tx: Some(shutdown_tx),
+        tasks,
+        addrs,
+    })
+}
+
+/// Drives lifecycle transitions that have side effects (spawning headless processes, ending
+/// session pages) even when nobody is polling the API.
+async fn ticker(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        let adv = app.store.advance();
+        let wait = adv
+            .next_due
+            .map(|d| app.clock.real_for(d - app.clock.now()))
+            .unwrap_or(Duration::from_secs(1))
+            .clamp(Duration::from_millis(10), Duration::from_millis(500));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = app.clock.changed.notified() => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+impl SimHandle {
+    /// Plain-HTTP API origin, e.g. `http://127.0.0.1:PORT/`.
+    pub fn base_url(&self) -> url::Url {
+        parse_url(&format!("{}/", self.app.urls.http))
+    }
+
+    /// The skaha service URL (`<base>/skaha`); the API is under `skaha/v1`.
+    pub fn skaha_url(&self) -> url::Url {
+        parse_url(&format!("{}/skaha", self.app.urls.http))
+    }
+
+    /// The TLS listener serving the same API (client certificates from the sim CA optional).
+    pub fn https_url(&self) -> url::Url {
+        parse_url(&format!("{}/", self.app.urls.https))
+    }
+
+    /// Origin serving the session pages (`/session/<type>/<id>/...`).
+    pub fn sessions_url(&self) -> url::Url {
+        parse_url(&format!("{}/", self.app.urls.sessions))
+    }
+
+    /// Admin API origin (separate loopback port).
+    pub fn admin_url(&self) -> url::Url {
+        parse_url(&format!("{}/", self.app.urls.admin))
+    }
+
+    pub fn addrs(&self) -> Addrs {
+        self.addrs
+    }
+
+    /// PEM of the sim's CA certificate (trust it to reach the HTTPS listener).
+    pub fn ca_pem(&self) -> String {
+        self.app.tls.ca_pem.clone()
+    }
+
+    /// A client certificate for `user` signed by the sim CA: PEM certificate, private key
+    /// (ECDSA P-256, fast) and chain.
+    pub fn issue_client_cert(&self, user: &str, validity: Duration) -> String {
+        self.issue_client_cert_with(user, validity, KeyKind::EcdsaP256)
+            .unwrap_or_default()
+    }
+
+    /// As [`SimHandle::issue_client_cert`] with a chosen key type.
+    pub fn issue_client_cert_with(
+        &self,
+        user: &str,
+        validity: Duration,
+        kind: KeyKind,
+    ) -> Result<String, SimError> {
+        self.app.tls.issue(user, validity, kind)
+    }
+
+    /// Mints an opaque token as `/ac/login` would (48 h of sim time).
+    pub fn login_token(&self, user: &str) -> String {
+        self.app.auth.mint(user, &self.app.clock)
+    }
+
+    /// Moves the sim clock forward.
+    pub fn advance_clock(&self, by: Duration) {
+        self.app.clock.advance(by);
+        self.app.store.advance();
+    }
+
+    /// Current sim time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.app.clock.now()
+    }
+
+    pub fn set_fault(&self, rule: FaultRule) {
+        self.app.faults.add(rule);
+    }
+
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
+    /// The configuration the sim runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.app.cfg
+    }
+
+    /// Stops the sim and waits for its tasks; panics if any server task panicked.
+    pub async fn shutdown(mut self) {
+        self.stop();
+        for t in std::mem::take(&mut self.tasks) {
+            let _ = t.await;
+        }
+        self.check_panics();
+    }
+
+    fn stop(&mut self) {
+        if let Some(tx) = self.shutdown_tx.take() {
+            let _ = tx.send(true);
+        }
+        self.app.store.kill_all();
+    }
+
+    fn check_panics(&self) {
+        let panics = self.app.panics.take();
+        if !panics.is_empty() && !std::thread::panicking() {
+            panic!("skyport-sim server panicked: {}", panics.join("; "));
+        }
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.stop();
+        for t in &self.tasks {
+            t.abort();
+        }
+        self.check_panics();
+    }
+}

@@ -1,0 +1,36 @@
+//! Shared state of one running sim.
+
+use std::sync::Arc;
+
+use crate::auth::AuthState;
+use crate::clock::Clock;
+use crate::config::SimConfig;
+use crate::faults::Faults;
+use crate::server::PanicLog;
+use crate::store::Store;
+use crate::tls::TlsMaterial;
+
+/// Origins (scheme://host:port, no trailing slash) of the listeners.
+#[derive(Debug, Clone)]
+pub struct Urls {
+    pub http: String,
+    pub https: String,
+    pub sessions: String,
+    pub admin: String,
+}
+
+#[derive(Debug)]
+pub struct App {
+    pub cfg: SimConfig,
+    pub clock: Arc<Clock>,
+    pub store: Arc<Store>,
+    pub auth: AuthState,
+    pub tls: TlsMaterial,
+    pub faults: Faults,
+    pub urls: Urls,
+    pub panics: PanicLog,
+    /// Configured user names, for stable uids.
+    pub user_names: Vec<String>,
+    /// Flips when the sim shuts down (ends websockets and other long-lived tasks).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
+}

@@ -1,0 +1,132 @@
+//! Discovery: the registry `resource-caps` file and VOSI capabilities/availability XML with
+//! the security methods each interface accepts.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::Ctx;
+use crate::app::App;
+
+const COOKIE: &str = "ivo://ivoa.net/sso#cookie";
+const CERT: &str = "ivo://ivoa.net/sso#tls-with-certificate";
+const TOKEN: &str = "ivo://ivoa.net/sso#token";
+const BASIC: &str = "ivo://ivoa.net/sso#BasicAA";
+
+fn xml(body: String) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    r
+}
+
+fn capability(standard_id: &str, url: &str, use_: &str, methods: &[&str]) -> String {
+    let mut s = format!(
+        "  <capability standardID=\"{standard_id}\">\n    <interface xsi:type=\"vs:ParamHTTP\" role=\"std\" version=\"1.0\">\n      <accessURL use=\"{use_}\">{url}</accessURL>\n"
+    );
+    for m in methods {
+        s.push_str(&format!("      <securityMethod standardID=\"{m}\"/>\n"));
+    }
+    s.push_str("    </interface>\n  </capability>\n");
+    s
+}
+
+fn document(caps: &[String]) -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:capabilities xmlns:vosi=\"http://www.ivoa.net/xml/VOSICapabilities/v1.0\" xmlns:vs=\"http://www.ivoa.net/xml/VODataService/v1.1\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\">\n",
+    );
+    for c in caps {
+        s.push_str(c);
+    }
+    s.push_str("</vosi:capabilities>\n");
+    s
+}
+
+fn vosi_basics(base: &str) -> Vec<String> {
+    vec![
+        capability(
+            "ivo://ivoa.net/std/VOSI#capabilities",
+            &format!("{base}/capabilities"),
+            "full",
+            &[],
+        ),
+        capability(
+            "ivo://ivoa.net/std/VOSI#availability",
+            &format!("{base}/availability"),
+            "full",
+            &[],
+        ),
+    ]
+}
+
+pub async fn skaha_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+    let base = format!("{}/skaha", Ctx::of(&req).origin);
+    let mut caps = vosi_basics(&base);
+    for (std, path) in [
+        ("http://www.opencadc.org/std/platform#session-1", "session"),
+        ("http://www.opencadc.org/std/platform#context-1", "context"),
+        ("http://www.opencadc.org/std/platform#image-1", "image"),
+        (
+            "http://www.opencadc.org/std/platform#repository-1",
+            "repository",
+        ),
+    ] {
+        caps.push(capability(
+            std,
+            &format!("{base}/v1/{path}"),
+            "base",
+            &[COOKIE, CERT, TOKEN],
+        ));
+    }
+    xml(document(&caps))
+}
+
+pub async fn cred_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+    let base = format!("{}/cred", Ctx::of(&req).origin);
+    let mut caps = vosi_basics(&base);
+    caps.push(capability(
+        "ivo://ivoa.net/std/CDP#proxy-1.0",
+        &format!("{base}/generate"),
+        "base",
+        &[COOKIE, CERT, TOKEN, BASIC],
+    ));
+    xml(document(&caps))
+}
+
+pub async fn ac_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+    let base = format!("{}/ac", Ctx::of(&req).origin);
+    let mut caps = vosi_basics(&base);
+    caps.push(capability(
+        "ivo://ivoa.net/std/UMS#login-0.1",
+        &format!("{base}/login"),
+        "full",
+        &[],
+    ));
+    caps.push(capability(
+        "ivo://ivoa.net/std/UMS#whoami-0.1",
+        &format!("{base}/whoami"),
+        "full",
+        &[COOKIE, CERT, TOKEN],
+    ));
+    xml(document(&caps))
+}
+
+pub async fn availability(State(_app): State<Arc<App>>) -> Response {
+    xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:availability xmlns:vosi=\"http://www.ivoa.net/xml/VOSIAvailability/v1.0\">\n  <vosi:available>true</vosi:available>\n  <vosi:note>Skaha Service Available. (skyport-sim)</vosi:note>\n</vosi:availability>\n".to_string())
+}
+
+/// `resourceID = capabilitiesURL` lines, as the CADC registry serves them.
+pub async fn resource_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+    let o = Ctx::of(&req).origin;
+    let body = format!(
+        "# skyport-sim registry\nivo://cadc.nrc.ca/skaha = {o}/skaha/capabilities\nivo://cadc.nrc.ca/cred = {o}/cred/capabilities\nivo://cadc.nrc.ca/gms = {o}/ac/capabilities\nivo://cadc.nrc.ca/ac = {o}/ac/capabilities\n"
+    );
+    let mut r = body.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    r
+}

@@ -1,0 +1,221 @@
+//! Session pages, served by one listener by path like the real ingress
+//! (`/session/<type>/<id>/...`). Only Running sessions answer; each page opens a websocket to
+//! `/session/<type>/<id>/ws`, which echoes frames, so windows and relays are tested for real.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+
+use crate::app::App;
+use crate::auth::{self, AuthOutcome};
+use crate::store::{Kind, Status};
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/session/{kind}/{id}/ws", any(ws))
+        .fallback(page)
+        .layer(middleware::from_fn_with_state(
+            app.faults.clone(),
+            crate::faults::apply,
+        ))
+        .with_state(app)
+}
+
+/// Traefik's answer for a path no route matches.
+fn not_found() -> Response {
+    let mut r = (StatusCode::NOT_FOUND, "404 page not found\n").into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+struct Target {
+    kind: Kind,
+    id: String,
+    name: String,
+    user: String,
+}
+
+/// The Running session a path points at, if any.
+fn lookup(app: &Arc<App>, seg: &str, id: &str) -> Option<Target> {
+    let kind = Kind::from_path_segment(seg)?;
+    app.store
+        .with(id, None, |s| {
+            (s.kind == kind && s.status == Status::Running).then(|| Target {
+                kind,
+                id: s.id.clone(),
+                name: s.name.clone(),
+                user: s.user.clone(),
+            })
+        })
+        .flatten()
+}
+
+/// When the sim demands credentials on session pages, a Bearer token or the SSO cookie.
+async fn check_auth(app: &Arc<App>, headers: &HeaderMap) -> Result<(), Response> {
+    if !app.cfg.session_auth_required {
+        return Ok(());
+    }
+    let outcome = app
+        .auth
+        .authenticate(headers, None, &app.clock, false)
+        .await;
+    if matches!(outcome, AuthOutcome::Ok(_)) {
+        return Ok(());
+    }
+    Err(
+        auth::require(&outcome, &app.urls.http, app.cfg.oidc.as_ref())
+            .err()
+            .map(IntoResponse::into_response)
+            .unwrap_or_else(|| StatusCode::UNAUTHORIZED.into_response()),
+    )
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn title_of(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Notebook => "Notebook",
+        Kind::Desktop => "Desktop",
+        Kind::Carta => "CARTA",
+        Kind::Contributed => "Contributed app",
+        Kind::Firefly => "Firefly",
+        Kind::Headless => "Headless",
+        Kind::DesktopApp => "Desktop app",
+    }
+}
+
+fn render(t: &Target) -> String {
+    let title = format!("{} · {}", title_of(t.kind), html_escape(&t.name));
+    let seg = t.kind.path_segment();
+    let id = html_escape(&t.id);
+    let user = html_escape(&t.user);
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; background: #0f1424; color: #e6e9f2; }}
+code {{ background: #1c2340; padding: 0 .3em; border-radius: 3px; }}
+.card {{ max-width: 40rem; padding: 1.5rem; border-radius: 8px; background: #161d36; }}
+</style>
+</head>
+<body>
+<div class="card">
+<h1 id="session-title">{title}</h1>
+<p>Signed in as <strong id="session-user">{user}</strong></p>
+<p>Session <code id="session-id">{id}</code>, type <span id="session-type">{kind}</span></p>
+<p>Connection: <span id="ws-status">connecting…</span></p>
+</div>
+<script>
+(function () {{
+  var status = document.getElementById("ws-status");
+  var scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  var ws = new WebSocket(scheme + "//" + location.host + "/session/{seg}/{id}/ws");
+  ws.onopen = function () {{ ws.send("hello from {id}"); }};
+  ws.onmessage = function (e) {{ status.textContent = "echo: " + e.data; }};
+  ws.onerror = function () {{ status.textContent = "error"; }};
+  ws.onclose = function () {{ if (status.textContent.indexOf("echo") !== 0) status.textContent = "closed"; }};
+}})();
+</script>
+</body>
+</html>
+"#,
+        kind = t.kind.as_str(),
+    )
+}
+
+async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    let path = req.uri().path().to_string();
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let (Some("session"), Some(seg), Some(id)) = (segs.next(), segs.next(), segs.next()) else {
+        return not_found();
+    };
+    let Some(target) = lookup(&app, seg, id) else {
+        return not_found();
+    };
+    let headers = req.headers().clone();
+    if let Err(r) = check_auth(&app, &headers).await {
+        return r;
+    }
+    let mut r = render(&target).into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    r
+}
+
+async fn ws(
+    State(app): State<Arc<App>>,
+    Path((seg, id)): Path<(String, String)>,
+    req: Request,
+) -> Response {
+    let Some(target) = lookup(&app, &seg, &id) else {
+        return not_found();
+    };
+    let headers = req.headers().clone();
+    if let Err(r) = check_auth(&app, &headers).await {
+        return r;
+    }
+    let (mut parts, _) = req.into_parts();
+    let upgrade =
+        match <WebSocketUpgrade as axum::extract::FromRequestParts<()>>::from_request_parts(
+            &mut parts,
+            &(),
+        )
+        .await
+        {
+            Ok(u) => u,
+            Err(rej) => return rej.into_response(),
+        };
+    let app2 = app.clone();
+    upgrade.on_upgrade(move |socket| echo(app2, target.id, socket))
+}
+
+/// Echoes frames until the client leaves, the session stops running, or the sim shuts down.
+async fn echo(app: Arc<App>, id: String, mut socket: WebSocket) {
+    let mut shutdown = app.shutdown.clone();
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Text(t))) => {
+                    if socket.send(Message::Text(t)).await.is_err() { break; }
+                }
+                Some(Ok(Message::Binary(b))) => {
+                    if socket.send(Message::Binary(b)).await.is_err() { break; }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = tick.tick() => {
+                let running = app.store.with(&id, None, |s| s.status == Status::Running).unwrap_or(false);
+                if !running {
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
