@@ -5,10 +5,13 @@
 //! model. Nothing here depends on Tauri: the desktop shell and the `skyport` CLI are thin
 //! adapters over these modules.
 
+pub mod auth;
+pub mod cert;
 pub mod error;
+pub mod http;
 pub mod logging;
 pub mod paths;
-pub mod secret;
 pub mod platform;
+pub mod secret;
+pub mod skaha;
 pub mod status;
-pub mod auth;
