@@ -26,6 +26,7 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/admin/tokens", post(mint_token))
         .route("/admin/sessions", get(sessions))
+        .route("/admin/panic", post(panic_now))
         .with_state(app)
 }
 
@@ -99,4 +100,9 @@ async fn mint_token(State(app): State<Arc<App>>, Json(b): Json<TokenBody>) -> Re
 async fn sessions(State(app): State<Arc<App>>) -> Response {
     let all = app.store.for_all(|s| Some(session_json(&app, s)));
     Json(all).into_response()
+}
+
+/// Panics inside a handler, so tests can check that a server panic fails the owning test.
+async fn panic_now() -> Response {
+    panic!("panic requested through /admin/panic");
 }

@@ -297,6 +297,7 @@ struct RamStats {
 #[serde(rename_all = "camelCase")]
 struct MaxRam {
     ram: String,
+    #[serde(rename = "withCPUCores")]
     with_cpu_cores: f64,
 }
 
