@@ -15,3 +15,4 @@ pub mod platform;
 pub mod secret;
 pub mod skaha;
 pub mod status;
+pub mod keyring;

@@ -1,0 +1,276 @@
+//! Secrets in the OS keyring: Secret Service on Linux, Keychain on macOS, Credential
+//! Manager on Windows. Nothing secret is ever written to a Skyport file.
+//!
+//! Entries are namespaced: service `skyport`, account `<profile>/<name>` (e.g.
+//! `canfar/refresh-token`). Windows limits one entry to 2,560 bytes, which long OIDC tokens
+//! exceed, so values longer than [`CHUNK`] characters are split over numbered entries
+//! (`<name>#1`, `<name>#2`, …) behind a small header entry; the same layout is used on
+//! every platform so it is tested everywhere.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::error::{Coded, ErrorCode};
+use crate::secret::SecretString;
+
+/// The keyring service name all Skyport entries share.
+pub const SERVICE: &str = "skyport";
+/// Largest piece stored in one entry (fits Windows' 1,280 UTF-16 units with room to spare).
+pub const CHUNK: usize = 1000;
+const CHUNK_HEADER: &str = "skyport-chunked:";
+
+/// Which secret: a profile (platform) and a name within it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct EntryKey {
+    pub profile: String,
+    pub name: String,
+}
+
+impl EntryKey {
+    pub fn new(profile: impl Into<String>, name: impl Into<String>) -> Self {
+        Self { profile: profile.into(), name: name.into() }
+    }
+
+    /// The keyring account string, e.g. `canfar/access-token`.
+    pub fn account(&self) -> String {
+        format!("{}/{}", self.profile, self.name)
+    }
+
+    fn part(&self, i: usize) -> EntryKey {
+        EntryKey { profile: self.profile.clone(), name: format!("{}#{i}", self.name) }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("the OS keyring is not available ({detail}). {advice}")]
+    Unavailable { detail: String, advice: &'static str },
+    #[error("the keyring entry {account} holds data Skyport cannot read ({detail}); sign out and in again to replace it")]
+    Corrupt { account: String, detail: String },
+    #[error("the keyring refused the entry {account} ({detail})")]
+    Refused { account: String, detail: String },
+}
+
+impl Coded for KeyringError {
+    fn code(&self) -> ErrorCode {
+        ErrorCode::KeyringUnavailable
+    }
+}
+
+/// What to do when the keyring is missing, per platform.
+pub const ADVICE: &str = if cfg!(target_os = "linux") {
+    "Skyport keeps secrets in the Secret Service: install and start gnome-keyring \
+     (apt install gnome-keyring) or KeePassXC with its Secret Service integration, make sure \
+     a D-Bus session is running, and unlock the keyring."
+} else if cfg!(target_os = "macos") {
+    "Skyport keeps secrets in the login Keychain: unlock it in Keychain Access."
+} else {
+    "Skyport keeps secrets in the Windows Credential Manager: check that it is enabled."
+};
+
+/// A place for secrets. The OS keyring in the app and CLI; [`MemoryStore`] in unit tests.
+pub trait SecretStore: Send + Sync {
+    fn get_raw(&self, key: &EntryKey) -> Result<Option<String>, KeyringError>;
+    fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError>;
+    /// Delete; `Ok(false)` when there was nothing to delete.
+    fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError>;
+    /// Where the secrets live, in words ("GNOME Keyring (Secret Service)").
+    fn describe(&self) -> String;
+}
+
+/// Chunk-aware operations on any store.
+pub trait SecretStoreExt: SecretStore {
+    fn get(&self, key: &EntryKey) -> Result<Option<SecretString>, KeyringError> {
+        let Some(head) = self.get_raw(key)? else { return Ok(None) };
+        let Some(n) = head.strip_prefix(CHUNK_HEADER) else {
+            return Ok(Some(SecretString::new(head)));
+        };
+        let n: usize = n.parse().map_err(|_| KeyringError::Corrupt {
+            account: key.account(),
+            detail: "bad chunk header".into(),
+        })?;
+        let mut value = String::new();
+        for i in 1..=n {
+            match self.get_raw(&key.part(i))? {
+                Some(part) => value.push_str(&part),
+                None => {
+                    return Err(KeyringError::Corrupt { account: key.account(), detail: format!("part {i} of {n} is missing") })
+                }
+            }
+        }
+        Ok(Some(SecretString::new(value)))
+    }
+
+    fn set(&self, key: &EntryKey, value: &SecretString) -> Result<(), KeyringError> {
+        let v = value.expose();
+        let old_parts = self.part_count(key)?;
+        if v.chars().count() <= CHUNK && !v.starts_with(CHUNK_HEADER) {
+            self.set_raw(key, v)?;
+        } else {
+            let chars: Vec<char> = v.chars().collect();
+            let parts: Vec<String> = chars.chunks(CHUNK).map(|c| c.iter().collect()).collect();
+            // Parts first, header last: a reader never sees a header without its parts.
+            for (i, p) in parts.iter().enumerate() {
+                self.set_raw(&key.part(i + 1), p)?;
+            }
+            self.set_raw(key, &format!("{CHUNK_HEADER}{}", parts.len()))?;
+            for i in parts.len() + 1..=old_parts {
+                self.delete_raw(&key.part(i))?;
+            }
+            return Ok(());
+        }
+        for i in 1..=old_parts {
+            self.delete_raw(&key.part(i))?;
+        }
+        Ok(())
+    }
+
+    fn delete(&self, key: &EntryKey) -> Result<bool, KeyringError> {
+        let parts = self.part_count(key)?;
+        for i in 1..=parts {
+            self.delete_raw(&key.part(i))?;
+        }
+        self.delete_raw(key)
+    }
+
+    #[doc(hidden)]
+    fn part_count(&self, key: &EntryKey) -> Result<usize, KeyringError> {
+        Ok(self
+            .get_raw(key)?
+            .and_then(|h| h.strip_prefix(CHUNK_HEADER).and_then(|n| n.parse().ok()))
+            .unwrap_or(0))
+    }
+}
+
+impl<T: SecretStore + ?Sized> SecretStoreExt for T {}
+
+/// The OS keyring through the `keyring` crate.
+#[derive(Debug, Default)]
+pub struct OsKeyring;
+
+impl OsKeyring {
+    fn entry(key: &EntryKey) -> Result<keyring::Entry, KeyringError> {
+        keyring::Entry::new(SERVICE, &key.account()).map_err(|e| map_err(&key.account(), e))
+    }
+
+    /// Check that the keyring answers at all (used at start to warn early).
+    pub fn probe(&self) -> Result<(), KeyringError> {
+        self.get_raw(&EntryKey::new("_probe", "_probe")).map(|_| ())
+    }
+}
+
+fn map_err(account: &str, e: keyring::Error) -> KeyringError {
+    match e {
+        keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
+            KeyringError::Unavailable { detail: inner.to_string(), advice: ADVICE }
+        }
+        keyring::Error::BadEncoding(_) => KeyringError::Corrupt { account: account.into(), detail: "not UTF-8".into() },
+        keyring::Error::TooLong(what, max) => {
+            KeyringError::Refused { account: account.into(), detail: format!("{what} longer than {max}") }
+        }
+        other => KeyringError::Refused { account: account.into(), detail: other.to_string() },
+    }
+}
+
+impl SecretStore for OsKeyring {
+    fn get_raw(&self, key: &EntryKey) -> Result<Option<String>, KeyringError> {
+        match Self::entry(key)?.get_password() {
+            Ok(v) => Ok(Some(v)),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(map_err(&key.account(), e)),
+        }
+    }
+
+    fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError> {
+        Self::entry(key)?.set_password(value).map_err(|e| map_err(&key.account(), e))
+    }
+
+    fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError> {
+        match Self::entry(key)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(keyring::Error::NoEntry) => Ok(false),
+            Err(e) => Err(map_err(&key.account(), e)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        if cfg!(target_os = "linux") {
+            "the Secret Service keyring (e.g. GNOME Keyring)".into()
+        } else if cfg!(target_os = "macos") {
+            "the macOS login Keychain".into()
+        } else {
+            "the Windows Credential Manager".into()
+        }
+    }
+}
+
+/// An in-memory store for unit tests of code that only needs "some store".
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    map: Mutex<HashMap<EntryKey, String>>,
+}
+
+impl SecretStore for MemoryStore {
+    fn get_raw(&self, key: &EntryKey) -> Result<Option<String>, KeyringError> {
+        Ok(self.map.lock().map_err(poisoned)?.get(key).cloned())
+    }
+    fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError> {
+        self.map.lock().map_err(poisoned)?.insert(key.clone(), value.to_string());
+        Ok(())
+    }
+    fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError> {
+        Ok(self.map.lock().map_err(poisoned)?.remove(key).is_some())
+    }
+    fn describe(&self) -> String {
+        "memory (tests only)".into()
+    }
+}
+
+fn poisoned<T>(_: T) -> KeyringError {
+    KeyringError::Unavailable { detail: "in-memory store lock poisoned".into(), advice: "restart Skyport" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_chunked_and_reassembled() {
+        let store = MemoryStore::default();
+        let key = EntryKey::new("canfar", "refresh-token");
+        let long: String = (0..3500).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        store.set(&key, &SecretString::new(long.clone())).expect("set");
+        assert_eq!(store.get(&key).expect("get").expect("some").expose(), &long);
+        assert!(store.get_raw(&key.part(4)).expect("raw").is_some());
+        assert!(store.get_raw(&key.part(5)).expect("raw").is_none());
+        // Every raw entry fits the Windows limit.
+        for i in 1..=4 {
+            let part = store.get_raw(&key.part(i)).expect("raw").expect("part");
+            assert!(part.encode_utf16().count() * 2 <= 2560);
+        }
+        // Shrinking removes the now-unused parts.
+        store.set(&key, &SecretString::new("short".into())).expect("set short");
+        assert_eq!(store.get(&key).expect("get").expect("some").expose(), "short");
+        assert!(store.get_raw(&key.part(1)).expect("raw").is_none());
+        assert!(store.delete(&key).expect("delete"));
+        assert!(store.get(&key).expect("get").is_none());
+        assert!(!store.delete(&key).expect("delete twice is fine"));
+    }
+
+    #[test]
+    fn a_missing_part_is_reported_not_silently_truncated() {
+        let store = MemoryStore::default();
+        let key = EntryKey::new("p", "tok");
+        store.set(&key, &SecretString::new("x".repeat(2500))).expect("set");
+        store.delete_raw(&key.part(2)).expect("remove a part");
+        let err = store.get(&key).expect_err("corrupt");
+        assert!(err.to_string().contains("part 2 of 3 is missing"), "{err}");
+        assert_eq!(err.code(), ErrorCode::KeyringUnavailable);
+    }
+
+    #[test]
+    fn accounts_are_namespaced_by_profile() {
+        assert_eq!(EntryKey::new("canfar", "access-token").account(), "canfar/access-token");
+        assert_ne!(EntryKey::new("a", "t").account(), EntryKey::new("b", "t").account());
+    }
+}
