@@ -1,0 +1,32 @@
+//! X.509 client certificates: the CADC `~/.ssl/cadcproxy.pem` bundle.
+//!
+//! - [`bundle`]: parse a PEM bundle (certificate, private key and chain in any order),
+//!   find the leaf by matching it to the key, and describe it ([`CertInfo`]).
+//! - [`write`]: replace the file atomically, validating the new bundle first and
+//!   keeping the old one intact and usable on every failure.
+//! - [`schedule`]: pure functions on an injected clock: when to renew, which warning
+//!   threshold was crossed, retry backoff, state classification and countdown text.
+//! - [`watch`]: notice when another program (e.g. `cadc-get-cert`) replaces the file.
+//!
+//! Secret material (the private key) is never logged, and [`CertBundle`]'s `Debug`
+//! output leaves it out.
+
+pub mod bundle;
+mod der;
+mod error;
+mod key;
+mod pem;
+pub mod schedule;
+pub mod watch;
+pub mod write;
+
+pub use bundle::{default_cert_path, CertBundle, CertInfo, MAX_CERT_FILE_SIZE};
+pub use error::{CertError, CertErrorKind};
+pub use schedule::{
+    cert_state, format_countdown, next_threshold_crossed, renew_at, retry_delay, CertState,
+    JitterSource, RenewPolicy, Threshold, ThresholdState,
+};
+pub use watch::{CertEvent, CertWatcher, WatchConfig};
+pub use write::{
+    write_bundle_atomic, write_bundle_atomic_with, StdWriteOps, WriteOps, WriteOutcome,
+};
