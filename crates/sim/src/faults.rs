@@ -197,6 +197,8 @@ pub async fn apply(State(faults): State<Faults>, req: Request, next: Next) -> Re
             }
             if pos >= data.len() {
                 if cut {
+                    // Let hyper flush the head and partial body before the connection aborts.
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                     let err = std::io::Error::new(
                         std::io::ErrorKind::ConnectionAborted,
                         "truncated by fault",
