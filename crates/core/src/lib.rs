@@ -16,3 +16,5 @@ pub mod secret;
 pub mod skaha;
 pub mod status;
 pub mod keyring;
+pub mod fsutil;
+pub mod sessions;

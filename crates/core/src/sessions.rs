@@ -1,0 +1,296 @@
+//! Watching a session list over time: how often to poll, and which changes deserve one
+//! desktop notification each (a session became Running, failed, finished, or will expire
+//! soon). Pure logic on an injected clock; the shell does the polling and the notifying.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::skaha::{Session, SessionId, SessionKind, SessionStatus};
+
+/// How often to ask for the list.
+#[derive(Debug, Clone)]
+pub struct PollPolicy {
+    /// While any session is Pending or Terminating.
+    pub fast: Duration,
+    /// Otherwise.
+    pub slow: Duration,
+    /// Longest wait after repeated failures.
+    pub max_backoff: Duration,
+}
+
+impl Default for PollPolicy {
+    fn default() -> Self {
+        // The Science Portal polls every 5–10 s while something changes; 30 s is enough otherwise.
+        Self { fast: Duration::from_secs(3), slow: Duration::from_secs(30), max_backoff: Duration::from_secs(120) }
+    }
+}
+
+impl PollPolicy {
+    /// The wait before the next poll.
+    pub fn next(&self, sessions: &[Session], consecutive_errors: u32) -> Duration {
+        if consecutive_errors > 0 {
+            let exp = self.fast.saturating_mul(1u32 << consecutive_errors.min(8));
+            return exp.min(self.max_backoff);
+        }
+        if sessions.iter().any(|s| s.status.is_transitional()) {
+            self.fast
+        } else {
+            self.slow
+        }
+    }
+}
+
+/// Something worth one notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "event")]
+pub enum SessionNotice {
+    /// The session is ready to open.
+    Running { id: SessionId, name: String, kind: SessionKind },
+    /// It failed (or expired, which Skaha reports as Failed).
+    Failed { id: SessionId, name: String, kind: SessionKind },
+    /// A headless job finished.
+    Completed { id: SessionId, name: String },
+    /// It will be stopped soon unless renewed.
+    ExpiringSoon {
+        id: SessionId,
+        name: String,
+        kind: SessionKind,
+        #[specta(type = String)]
+        expires_at: DateTime<Utc>,
+    },
+}
+
+impl SessionNotice {
+    fn key(&self) -> (String, &'static str) {
+        match self {
+            Self::Running { id, .. } => (id.0.clone(), "running"),
+            Self::Failed { id, .. } => (id.0.clone(), "failed"),
+            Self::Completed { id, .. } => (id.0.clone(), "completed"),
+            Self::ExpiringSoon { id, expires_at, .. } => (format!("{}@{}", id.0, expires_at.timestamp()), "expiring"),
+        }
+    }
+
+    /// Title and body for a desktop notification.
+    pub fn text(&self) -> (String, String) {
+        let label = |name: &str, id: &SessionId| if name.is_empty() { id.0.clone() } else { name.to_string() };
+        match self {
+            Self::Running { id, name, kind } => {
+                (format!("{} is ready", label(name, id)), format!("Your {kind} session is running. Open it from Skyport."))
+            }
+            Self::Failed { id, name, kind } => (
+                format!("{} stopped", label(name, id)),
+                format!("Your {kind} session failed or reached its time limit. Its logs and events are in Skyport."),
+            ),
+            Self::Completed { id, name } => {
+                (format!("{} finished", label(name, id)), "Your headless job completed. Its logs are in Skyport.".into())
+            }
+            Self::ExpiringSoon { id, name, kind, expires_at } => (
+                format!("{} expires soon", label(name, id)),
+                format!(
+                    "Your {kind} session will be stopped at {} UTC. Renew it in Skyport to keep it.",
+                    expires_at.format("%Y-%m-%d %H:%M")
+                ),
+            ),
+        }
+    }
+}
+
+/// Remembers what it has seen and what it has already announced.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct SessionTracker {
+    #[serde(skip)]
+    last: HashMap<String, SessionStatus>,
+    #[serde(skip)]
+    primed: bool,
+    /// Keys of notices already sent (kept across restarts so nothing repeats).
+    sent: HashSet<String>,
+}
+
+impl SessionTracker {
+    /// Load what was already announced (a missing or unreadable file starts afresh).
+    pub fn load(path: &Path) -> Self {
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice::<SessionTracker>(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Save what was announced (atomically: temp file + rename).
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(std::io::Error::other)?;
+        crate::fsutil::write_atomic(path, &bytes)
+    }
+
+    /// Compare a fresh list with the previous one and return what deserves a notification.
+    ///
+    /// The first list after start only primes the tracker (no "is ready" burst for sessions
+    /// that were already running), except expiry warnings, which matter at any time.
+    pub fn observe(&mut self, sessions: &[Session], now: DateTime<Utc>, warn_before: Duration) -> Vec<SessionNotice> {
+        let mut out = Vec::new();
+        let warn = chrono::Duration::from_std(warn_before).unwrap_or(chrono::Duration::hours(12));
+        for s in sessions {
+            let prev = self.last.get(s.id.as_str());
+            let changed = self.primed && prev != Some(&s.status);
+            let was_active = prev.is_none_or(|p| p.is_active());
+            let notice = match &s.status {
+                SessionStatus::Running if changed && s.kind.is_interactive() => {
+                    Some(SessionNotice::Running { id: s.id.clone(), name: s.name.clone(), kind: s.kind.clone() })
+                }
+                SessionStatus::Failed if changed && was_active => {
+                    Some(SessionNotice::Failed { id: s.id.clone(), name: s.name.clone(), kind: s.kind.clone() })
+                }
+                SessionStatus::Completed if changed && was_active && s.kind == SessionKind::Headless => {
+                    Some(SessionNotice::Completed { id: s.id.clone(), name: s.name.clone() })
+                }
+                _ => None,
+            };
+            out.extend(notice);
+            if s.status == SessionStatus::Running {
+                if let Some(exp) = s.expiry_time {
+                    if exp > now && exp - now <= warn {
+                        out.push(SessionNotice::ExpiringSoon {
+                            id: s.id.clone(),
+                            name: s.name.clone(),
+                            kind: s.kind.clone(),
+                            expires_at: exp,
+                        });
+                    }
+                }
+            }
+        }
+        self.last = sessions.iter().map(|s| (s.id.0.clone(), s.status.clone())).collect();
+        self.primed = true;
+        // Forget keys of sessions that are gone, so the file stays small.
+        let live: HashSet<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
+        self.sent.retain(|k| live.contains(k.split(['@', ':']).next().unwrap_or("")));
+        out.retain(|n| {
+            let (id, what) = n.key();
+            self.sent.insert(format!("{id}:{what}"))
+        });
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(id: &str, kind: SessionKind, status: SessionStatus, expiry: Option<&str>) -> Session {
+        Session {
+            id: SessionId(id.into()),
+            name: format!("n-{id}"),
+            kind,
+            status,
+            image: String::new(),
+            userid: None,
+            start_time: None,
+            expiry_time: expiry.map(|e| e.parse().expect("time")),
+            connect_url: None,
+            requested_cores: None,
+            requested_ram_gb: None,
+            requested_gpus: None,
+            cores_in_use: None,
+            ram_in_use_gb: None,
+            fixed_resources: None,
+            app_id: None,
+        }
+    }
+
+    fn t(x: &str) -> DateTime<Utc> {
+        x.parse().expect("time")
+    }
+
+    const H12: Duration = Duration::from_secs(12 * 3600);
+
+    #[test]
+    fn running_is_announced_once_after_pending() {
+        let mut tr = SessionTracker::default();
+        let now = t("2026-01-01T00:00:00Z");
+        assert!(tr.observe(&[s("a", SessionKind::Notebook, SessionStatus::Pending, None)], now, H12).is_empty());
+        let running = [s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-05T00:00:00Z"))];
+        let n = tr.observe(&running, now, H12);
+        assert_eq!(n.len(), 1);
+        assert!(matches!(&n[0], SessionNotice::Running { id, .. } if id.0 == "a"));
+        assert!(tr.observe(&running, now, H12).is_empty(), "never repeated");
+    }
+
+    #[test]
+    fn the_first_list_only_primes_except_expiry() {
+        let mut tr = SessionTracker::default();
+        let now = t("2026-01-01T00:00:00Z");
+        let list = [
+            s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-03T00:00:00Z")),
+            s("b", SessionKind::Desktop, SessionStatus::Running, Some("2026-01-01T06:00:00Z")),
+            s("c", SessionKind::Carta, SessionStatus::Failed, None),
+        ];
+        let n = tr.observe(&list, now, H12);
+        assert_eq!(n.len(), 1, "{n:?}");
+        assert!(matches!(&n[0], SessionNotice::ExpiringSoon { id, .. } if id.0 == "b"));
+        assert!(tr.observe(&list, now, H12).is_empty());
+    }
+
+    #[test]
+    fn failure_and_headless_completion() {
+        let mut tr = SessionTracker::default();
+        let now = t("2026-01-01T00:00:00Z");
+        tr.observe(
+            &[s("a", SessionKind::Notebook, SessionStatus::Running, None), s("j", SessionKind::Headless, SessionStatus::Running, None)],
+            now,
+            H12,
+        );
+        let n = tr.observe(
+            &[s("a", SessionKind::Notebook, SessionStatus::Failed, None), s("j", SessionKind::Headless, SessionStatus::Completed, None)],
+            now,
+            H12,
+        );
+        assert!(matches!(&n[0], SessionNotice::Failed { .. }));
+        assert!(matches!(&n[1], SessionNotice::Completed { .. }));
+        assert_eq!(n.len(), 2);
+        // A headless job becoming Running is not worth a popup.
+        let mut tr = SessionTracker::default();
+        tr.observe(&[s("h", SessionKind::Headless, SessionStatus::Pending, None)], now, H12);
+        assert!(tr.observe(&[s("h", SessionKind::Headless, SessionStatus::Running, None)], now, H12).is_empty());
+    }
+
+    #[test]
+    fn a_renewed_session_can_warn_again_for_its_new_expiry() {
+        let mut tr = SessionTracker::default();
+        let list = |e: &str| [s("a", SessionKind::Notebook, SessionStatus::Running, Some(e))];
+        assert_eq!(tr.observe(&list("2026-01-01T10:00:00Z"), t("2026-01-01T00:00:00Z"), H12).len(), 1);
+        assert!(tr.observe(&list("2026-01-01T10:00:00Z"), t("2026-01-01T01:00:00Z"), H12).is_empty());
+        // Renewed to four days later: no warning now...
+        assert!(tr.observe(&list("2026-01-05T01:00:00Z"), t("2026-01-01T01:00:00Z"), H12).is_empty());
+        // ...but one again when the new expiry comes close.
+        assert_eq!(tr.observe(&list("2026-01-05T01:00:00Z"), t("2026-01-04T20:00:00Z"), H12).len(), 1);
+    }
+
+    #[test]
+    fn announced_notices_survive_a_restart() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("notices.json");
+        let list = [s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-01T10:00:00Z"))];
+        let mut tr = SessionTracker::default();
+        assert_eq!(tr.observe(&list, t("2026-01-01T00:00:00Z"), H12).len(), 1);
+        tr.save(&path).expect("save");
+        let mut again = SessionTracker::load(&path);
+        assert!(again.observe(&list, t("2026-01-01T00:30:00Z"), H12).is_empty(), "no repeat after restart");
+        std::fs::write(&path, b"garbage").expect("write");
+        let mut fresh = SessionTracker::load(&path);
+        assert_eq!(fresh.observe(&list, t("2026-01-01T00:30:00Z"), H12).len(), 1, "unreadable file starts afresh");
+    }
+
+    #[test]
+    fn polling_adapts() {
+        let p = PollPolicy::default();
+        let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
+        let running = [s("a", SessionKind::Notebook, SessionStatus::Running, None)];
+        assert_eq!(p.next(&pending, 0), p.fast);
+        assert_eq!(p.next(&running, 0), p.slow);
+        assert_eq!(p.next(&running, 1), p.fast * 2);
+        assert_eq!(p.next(&running, 30), p.max_backoff);
+    }
+}
