@@ -23,10 +23,11 @@ pub mod write;
 pub use bundle::{default_cert_path, CertBundle, CertInfo, MAX_CERT_FILE_SIZE};
 pub use error::{CertError, CertErrorKind};
 pub use schedule::{
-    cert_state, format_countdown, next_threshold_crossed, renew_at, retry_delay, CertState,
-    JitterSource, RenewPolicy, Threshold, ThresholdState,
+    cert_state, crossed_threshold, format_countdown, next_threshold_crossed, renew_at, retry_delay,
+    CertState, JitterSource, NoJitter, RandomJitter, RenewPolicy, Threshold, ThresholdState,
 };
 pub use watch::{CertEvent, CertWatcher, WatchConfig};
 pub use write::{
-    write_bundle_atomic, write_bundle_atomic_with, StdWriteOps, WriteOps, WriteOutcome,
+    backup_path, valid_at, write_bundle_atomic, write_bundle_atomic_with, StdWriteOps, WriteOps,
+    WriteOutcome,
 };
