@@ -117,9 +117,12 @@ pub struct SimConfig {
     pub max_interactive_sessions: u32,
     /// Number of headless sessions to create at start.
     pub seed_sessions: usize,
-    /// Owner of the seeded sessions; `None` spreads them over synthetic users
-    /// `seed-user-00`..`seed-user-49` so the platform looks busy without filling one list.
+    /// Owner of the seeded sessions (default: the first configured user, like one user's
+    /// large replica launch).
     pub seed_owner: Option<String>,
+    /// Spread seeded sessions over synthetic users `seed-user-00`..`seed-user-49` instead,
+    /// so the platform looks busy without filling one user's list.
+    pub seed_spread: bool,
     /// Run headless `cmd`/`args`/`env` as real local child processes (opt-in).
     pub run_headless: bool,
     /// Session pages require a valid Bearer token or `CADC_SSO` cookie.
@@ -174,6 +177,7 @@ impl Default for SimConfig {
             max_interactive_sessions: 3,
             seed_sessions: 0,
             seed_owner: None,
+            seed_spread: false,
             run_headless: false,
             session_auth_required: false,
             max_days_valid: 30.0,

@@ -110,7 +110,16 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let clock = Arc::new(clock::Clock::new(config.time_scale));
     let store = Arc::new(store::Store::new(clock.clone(), &config));
     if config.seed_sessions > 0 {
-        store.seed(config.seed_sessions, config.seed_owner.as_deref());
+        let owner = if config.seed_spread {
+            None
+        } else {
+            config
+                .seed_owner
+                .clone()
+                .or_else(|| config.users.first().map(|u| u.name.clone()))
+                .or_else(|| config.tokens.first().map(|t| t.1.clone()))
+        };
+        store.seed(config.seed_sessions, owner.as_deref());
     }
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let panics = PanicLog::default();

@@ -35,9 +35,12 @@ struct Args {
     /// Headless sessions to create at start.
     #[arg(long, default_value_t = 0)]
     seed_sessions: usize,
-    /// Owner of seeded sessions (default: synthetic users seed-user-NN).
+    /// Owner of seeded sessions (default: the first user).
     #[arg(long)]
     seed_owner: Option<String>,
+    /// Spread seeded sessions over synthetic users seed-user-NN instead.
+    #[arg(long)]
+    seed_spread: bool,
     /// Sim seconds per real second.
     #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
@@ -129,6 +132,7 @@ fn config(a: &Args) -> Result<SimConfig, String> {
     }
     c.seed_sessions = a.seed_sessions;
     c.seed_owner = a.seed_owner.clone();
+    c.seed_spread = a.seed_spread;
     c.time_scale = a.time_scale;
     if let Some(p) = a.pending_delay {
         if !(p.is_finite() && p >= 0.0) {

@@ -637,7 +637,7 @@ impl Store {
     }
 
     /// Seeds `n` headless jobs in mixed states, as a busy platform would hold after a
-    /// large replica launch.
+    /// large replica launch. `owner: None` spreads them over synthetic users.
     pub fn seed(self: &Arc<Self>, n: usize, owner: Option<&str>) {
         let now = self.clock.now();
         let mut inner = self.write();
@@ -671,17 +671,17 @@ impl Store {
             s.ready_at = s.created + self.timings.pending;
             s.pod_at = s.created;
             match i % 10 {
-                // Still queued.
-                0 => {
-                    s.ready_at = now + chrono::Duration::hours(rng.random_range(1..12));
-                    s.run_end = Some(s.ready_at + chrono::Duration::hours(2));
-                }
                 // Finished recently, not yet garbage-collected.
-                1 | 2 => {
+                1 | 4 => {
                     s.run_end = Some(now - chrono::Duration::seconds(rng.random_range(1..50)));
                     if s.run_end <= Some(s.ready_at) {
                         s.run_end = Some(s.ready_at + chrono::Duration::seconds(1));
                     }
+                }
+                // Still queued.
+                2 => {
+                    s.ready_at = now + chrono::Duration::hours(rng.random_range(1..12));
+                    s.run_end = Some(s.ready_at + chrono::Duration::hours(2));
                 }
                 _ => {
                     s.run_end = Some(now + chrono::Duration::hours(rng.random_range(1..48)));

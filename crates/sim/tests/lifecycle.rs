@@ -236,6 +236,7 @@ async fn events_404_until_pod_exists_and_none_after_an_hour() {
 async fn seeded_sessions_fill_the_platform() {
     let sim = start_with(SimConfig {
         seed_sessions: 2000,
+        seed_spread: true,
         ..fast_config()
     })
     .await;
@@ -263,9 +264,9 @@ async fn seeded_sessions_fill_the_platform() {
         .unwrap();
     assert_eq!(mine, serde_json::json!([]));
 
+    // By default they belong to the first user (alice), like one big replica launch.
     let owned = start_with(SimConfig {
         seed_sessions: 50,
-        seed_owner: Some("alice".into()),
         ..fast_config()
     })
     .await;
