@@ -16,7 +16,9 @@ pub fn exporter() -> specta_typescript::Typescript {
 
 /// Generate the bindings into `path`.
 pub fn export_to(path: &Path) -> Result<(), String> {
-    crate::ipc().export(exporter(), path).map_err(|e| e.to_string())
+    crate::ipc()
+        .export(exporter(), path)
+        .map_err(|e| e.to_string())
 }
 
 /// Absolute path of the committed bindings file.
@@ -57,7 +59,10 @@ mod tests {
         let ts = std::fs::read_to_string(&fresh).expect("read generated");
         for code in skyport_core::error::ErrorCode::ALL {
             let name = serde_json::to_string(&code).expect("code");
-            assert!(ts.contains(&name), "error code {name} missing from generated TypeScript");
+            assert!(
+                ts.contains(&name),
+                "error code {name} missing from generated TypeScript"
+            );
         }
         let _ = std::fs::remove_dir_all(dir);
     }

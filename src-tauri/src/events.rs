@@ -2,8 +2,19 @@
 //! `events.*` bindings.
 
 use serde::{Deserialize, Serialize};
+use skyport_core::sessions::SessionNotice;
 use skyport_core::status::CredentialStatus;
+
+use crate::sessions::SessionsSnapshot;
 
 /// The credential state changed (sign-in, sign-out, expiry, renewal).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct CredentialStatusChanged(pub CredentialStatus);
+
+/// A fresh session list (or a failed refresh, with the previous list and the error).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SessionsUpdated(pub SessionsSnapshot);
+
+/// A session event worth telling the user about (shown in-app; also a desktop notification).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SessionNotified(pub SessionNotice);

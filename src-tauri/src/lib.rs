@@ -1,27 +1,51 @@
 //! Skyport's desktop shell: a thin layer over `skyport-core`.
 //!
 //! This crate holds only what needs Tauri: the command adapters (`commands/`), typed events
-//! (`events.rs`), app state wiring (`state.rs`) and, in later modules, the tray and the
-//! session windows. Every command and event is declared once, here, and the TypeScript
-//! bindings in `ui/src/bindings.ts` are generated from these declarations (see
-//! [`bindings`]); a test fails when the committed file drifts from the Rust.
+//! (`events.rs`), app state wiring (`state.rs`), the session poller (`sessions.rs`) and, in
+//! later modules, the tray and the session windows. Every command and event is declared
+//! once, in [`ipc`], and the TypeScript bindings in `ui/src/bindings.ts` are generated from
+//! these declarations (see [`bindings`]); a test fails when the committed file drifts.
 
 pub mod bindings;
 pub mod commands;
 pub mod events;
+pub mod sessions;
+pub mod settings;
 pub mod state;
 
 use tauri::Manager;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
+    use commands::{app, credentials, sessions as session_cmds, settings as settings_cmds};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
-            commands::app::app_info,
-            commands::app::credential_status,
-            commands::app::platform_status,
+            app::app_info,
+            app::credential_status,
+            app::platform_status,
+            credentials::save_token,
+            credentials::forget_token,
+            session_cmds::sessions_snapshot,
+            session_cmds::refresh_sessions,
+            session_cmds::session_details,
+            session_cmds::session_logs,
+            session_cmds::session_events,
+            session_cmds::renew_session,
+            session_cmds::delete_sessions,
+            session_cmds::prune_preview,
+            session_cmds::launch_options,
+            session_cmds::launch_session,
+            session_cmds::registry_secret_saved,
+            session_cmds::platform_load,
+            session_cmds::open_session_in_browser,
+            settings_cmds::get_settings,
+            settings_cmds::save_settings,
         ])
-        .events(tauri_specta::collect_events![events::CredentialStatusChanged])
+        .events(tauri_specta::collect_events![
+            events::CredentialStatusChanged,
+            events::SessionsUpdated,
+            events::SessionNotified,
+        ])
         .typ::<skyport_core::error::ErrorCode>()
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
         .disable_serde_phases()
@@ -37,14 +61,23 @@ pub fn run() {
         }
     };
     let log_guard = skyport_core::logging::init("skyport-desktop", Some(&paths.log_dir()));
+    let state = match state::AppState::load(paths) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("skyport: {}", e.message);
+            std::process::exit(1);
+        }
+    };
     let ipc = ipc();
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
         .setup(move |app| {
             ipc.mount_events(app);
-            let state = state::AppState::load(paths);
-            tracing::info!(platform = ?state.platform_summary(), "Skyport started");
+            tracing::info!(platform = %state.platform_summary(), "Skyport started");
             app.manage(state);
+            sessions::spawn_poller(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"));

@@ -49,8 +49,11 @@ pub fn driver_or_skip() -> Option<PathBuf> {
 }
 
 fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|d| d.join(name)).find(|p| p.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(name))
+            .find(|p| p.is_file())
+    })
 }
 
 fn free_port() -> u16 {
@@ -78,16 +81,21 @@ impl App {
             .expect("driver log file");
         let log_err = log.try_clone().expect("clone log handle");
         let mut cmd = Command::new(driver);
-        cmd.args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
-            .env("SKYPORT_HOME", home.path().join("skyport"))
-            .env("XDG_DATA_HOME", home.path().join("xdg-data"))
-            .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
-            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
-            .env_remove("SKYPORT_URL")
-            .env_remove("SKYPORT_TOKEN")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_err));
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("SKYPORT_HOME", home.path().join("skyport"))
+        .env("XDG_DATA_HOME", home.path().join("xdg-data"))
+        .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
+        .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
+        .env_remove("SKYPORT_URL")
+        .env_remove("SKYPORT_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(log))
+        .stderr(Stdio::from(log_err));
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -115,7 +123,12 @@ impl App {
                 Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
             }
         };
-        App { client, driver, home, name: name.to_string() }
+        App {
+            client,
+            driver,
+            home,
+            name: name.to_string(),
+        }
     }
 
     /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
@@ -154,7 +167,9 @@ impl App {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-        el.click().await.unwrap_or_else(|e| panic!("click {css:?}: {e}"));
+        el.click()
+            .await
+            .unwrap_or_else(|e| panic!("click {css:?}: {e}"));
     }
 
     /// Save a PNG of the app window into the artifacts folder.
@@ -167,7 +182,12 @@ impl App {
     }
 
     pub async fn stop(self) {
-        let App { client, driver, home, .. } = self;
+        let App {
+            client,
+            driver,
+            home,
+            ..
+        } = self;
         let _ = client.close().await;
         stop_driver(driver);
         drop(home);
@@ -176,7 +196,9 @@ impl App {
 
 fn stop_driver(mut driver: Child) {
     // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would orphan them.
-    let _ = Command::new("kill").args(["-TERM", &driver.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &driver.id().to_string()])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = driver.try_wait() {

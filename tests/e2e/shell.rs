@@ -7,14 +7,17 @@ use crate::harness::{driver_or_skip, App, GUI};
 
 #[tokio::test]
 async fn navigation_empty_states_and_shortcuts() {
-    let Some(driver) = driver_or_skip() else { return };
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
     let _gui = GUI.lock().await;
     let app = App::start("shell", &driver, &[]).await;
 
     // Starts on Sessions, which explains that a platform is needed first.
     app.wait_text("h1", "Sessions").await;
     app.wait_text("main", "No platform yet").await;
-    app.wait_text("[data-testid=credential-status]", "Not signed in").await;
+    app.wait_text("[data-testid=credential-status]", "Not signed in")
+        .await;
     app.screenshot("shell-sessions-empty").await;
 
     // The empty state's action leads to Platforms.
@@ -37,9 +40,13 @@ async fn navigation_empty_states_and_shortcuts() {
 
     // Ctrl+5 opens Settings, which shows where files go: under SKYPORT_HOME, not the real home.
     let body = app.client.find(Locator::Css("body")).await.expect("body");
-    body.send_keys(&format!("{}5{}", char::from(Key::Control), char::from(Key::Null)))
-        .await
-        .expect("send Ctrl+5");
+    body.send_keys(&format!(
+        "{}5{}",
+        char::from(Key::Control),
+        char::from(Key::Null)
+    ))
+    .await
+    .expect("send Ctrl+5");
     app.wait_text("h1", "Settings").await;
     let settings = app.text("main").await;
     let home = app.home.path().join("skyport");
@@ -54,21 +61,35 @@ async fn navigation_empty_states_and_shortcuts() {
 
 #[tokio::test]
 async fn platform_and_token_from_the_environment() {
-    let Some(driver) = driver_or_skip() else { return };
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
     let _gui = GUI.lock().await;
     // A versioned URL is accepted and shown in its service form.
     let app = App::start(
         "env-platform",
         &driver,
-        &[("SKYPORT_URL", "http://127.0.0.1:9/skaha/v1/"), ("SKYPORT_TOKEN", "e2e-token-not-shown")],
+        &[
+            ("SKYPORT_URL", "http://127.0.0.1:9/skaha/v1/"),
+            ("SKYPORT_TOKEN", "e2e-token-not-shown"),
+        ],
     )
     .await;
-    app.wait_text("[data-testid=platform-status]", "http://127.0.0.1:9/skaha").await;
-    app.wait_text("[data-testid=credential-status]", "token from SKYPORT_TOKEN").await;
+    app.wait_text("[data-testid=platform-status]", "http://127.0.0.1:9/skaha")
+        .await;
+    app.wait_text(
+        "[data-testid=credential-status]",
+        "token from SKYPORT_TOKEN",
+    )
+    .await;
     let page = app.client.source().await.expect("page source");
-    assert!(!page.contains("e2e-token-not-shown"), "the token must never reach the DOM");
+    assert!(
+        !page.contains("e2e-token-not-shown"),
+        "the token must never reach the DOM"
+    );
     app.click("nav button[data-view=platforms]").await;
-    app.wait_text("[data-testid=platform-url]", "http://127.0.0.1:9/skaha").await;
+    app.wait_text("[data-testid=platform-url]", "http://127.0.0.1:9/skaha")
+        .await;
     app.screenshot("shell-platform-env").await;
     app.stop().await;
 }

@@ -11,11 +11,39 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
 	platformStatus: () => typedError<PlatformStatus, ErrorPayload>(__TAURI_INVOKE("platform_status")),
+	/**  Keep a pasted token in the OS keyring and use it for the platform. */
+	saveToken: (token: string) => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("save_token", { token })),
+	/**  Forget the saved token. */
+	forgetToken: () => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("forget_token")),
+	/**  The current list (as last fetched); the UI also receives `SessionsUpdated` events. */
+	sessionsSnapshot: () => __TAURI_INVOKE<SessionsSnapshot>("sessions_snapshot"),
+	/**  Fetch the list now. */
+	refreshSessions: () => __TAURI_INVOKE<SessionsSnapshot>("refresh_sessions"),
+	sessionDetails: (sessionId: string) => typedError<Session, ErrorPayload>(__TAURI_INVOKE("session_details", { sessionId })),
+	sessionLogs: (sessionId: string) => typedError<string, ErrorPayload>(__TAURI_INVOKE("session_logs", { sessionId })),
+	sessionEvents: (sessionId: string) => typedError<SessionEvent[], ErrorPayload>(__TAURI_INVOKE("session_events", { sessionId })),
+	/**  Renew, then return the session with its new expiry. */
+	renewSession: (sessionId: string) => typedError<Session, ErrorPayload>(__TAURI_INVOKE("renew_session", { sessionId })),
+	/**  Delete one or more sessions; each gets its own outcome. */
+	deleteSessions: (sessionIds: string[]) => typedError<BulkOutcome[], ErrorPayload>(__TAURI_INVOKE("delete_sessions", { sessionIds })),
+	/**  The sessions a prune rule would delete (the UI shows them before confirming). */
+	prunePreview: (rule: PruneRule) => typedError<Session[], ErrorPayload>(__TAURI_INVOKE("prune_preview", { rule })),
+	launchOptions: () => typedError<LaunchOptions, ErrorPayload>(__TAURI_INVOKE("launch_options")),
+	launchSession: (form: LaunchForm) => typedError<LaunchOutcome[], ErrorPayload>(__TAURI_INVOKE("launch_session", { form })),
+	/**  Whether a registry secret is remembered for this image's registry and user. */
+	registrySecretSaved: (image: string, username: string) => __TAURI_INVOKE<boolean>("registry_secret_saved", { image, username }),
+	platformLoad: () => typedError<PlatformLoad, ErrorPayload>(__TAURI_INVOKE("platform_load")),
+	/**  Open a running session's page in the system browser. */
+	openSessionInBrowser: (sessionId: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("open_session_in_browser", { sessionId })),
+	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
+	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
 };
 
 /** Events */
 export const events = {
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
+	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
+	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 };
 
 /* Types */
@@ -26,6 +54,21 @@ export type AppInfo = {
 	dataDir: string,
 	logDir: string,
 	certFile: string,
+};
+
+/**  The result for one session of a bulk action. */
+export type BulkOutcome = {
+	id: string,
+	error: ErrorPayload | null,
+};
+
+/**  What sessions may ask for (`GET /v1/context`). */
+export type Context = {
+	cores: ResourceOptions,
+	memoryGb: ResourceOptions,
+	gpus: ResourceOptions,
+	/**  The interactive-session quota, when the server says (string or number on the wire). */
+	maxInteractiveSessions: number | null,
 };
 
 /**  How the user's credentials stand, at a glance. */
@@ -54,6 +97,11 @@ export type CredentialStatus = {
 
 /**  The credential state changed (sign-in, sign-out, expiry, renewal). */
 export type CredentialStatusChanged = CredentialStatus;
+
+export type EnvVar = {
+	name: string,
+	value: string,
+};
 
 /**  What kind of failure this is, as the UI and scripts need to know it. */
 export type ErrorCode = 
@@ -102,12 +150,192 @@ export type ErrorPayload = {
 	message: string,
 };
 
+/**  One container image from the catalogue. */
+export type Image = {
+	/**  `registry/project/name:tag` */
+	id: string,
+	kinds: SessionKind[],
+	digest: string | null,
+};
+
+export type LaunchForm = {
+	kind: SessionKind,
+	image: string,
+	name: string,
+	resources: Resources,
+	cmd: string | null,
+	args: string | null,
+	env: EnvVar[],
+	replicas: number,
+	registry: RegistryForm | null,
+};
+
+/**  Everything the launch form needs. */
+export type LaunchOptions = {
+	images: Image[],
+	context: Context,
+	repositories: string[],
+	quota: Quota,
+	/**  Names of existing sessions, for suggesting a free default name. */
+	existingNames: string[],
+};
+
+export type LaunchOutcome = {
+	name: string,
+	id: string | null,
+	error: ErrorPayload | null,
+	/**  The form field a rejection is about (`cores`, `ram`, `gpus`, `name`, `image`, `registry`, `kind`). */
+	field: string | null,
+};
+
+/**  Platform load and the user's quota use. */
+export type PlatformLoad = {
+	stats: PlatformStats,
+	quota: Quota,
+	asOf: string,
+};
+
+/**  Platform load (`GET /v1/session?view=stats`), current and 2022-era shapes. */
+export type PlatformStats = {
+	coresRequested: number | null,
+	coresAvailable: number | null,
+	ramRequestedGb: number | null,
+	ramAvailableGb: number | null,
+	maxCoresPerSession: number | null,
+	maxRamGbPerSession: number | null,
+};
+
 /**  The platform the app is pointed at. */
 export type PlatformStatus = {
 	/**  The service URL, e.g. `https://ws-uv.canfar.net/skaha`; absent when none is set. */
 	serviceUrl: string | null,
 	/**  Where the setting came from, in words. */
 	source: string,
+};
+
+/**
+ *  Which sessions a prune removes: name prefix or regular expression, kind and status
+ *  (like `canfar prune PREFIX [KIND] [STATUS]`, with regex support).
+ */
+export type PruneRule = {
+	/**  A literal name prefix, or a regular expression when `regex` is true. */
+	pattern: string,
+	regex: boolean,
+	kind: SessionKind | null,
+	status: SessionStatus | null,
+};
+
+/**  How many interactive sessions count against the quota, and the quota. */
+export type Quota = {
+	used: number,
+	max: number | null,
+};
+
+/**  Registry credentials for a private image; a secret typed now, or the one remembered. */
+export type RegistryForm = {
+	username: string,
+	/**  What the user typed; `None` to use the secret remembered in the keyring. */
+	secret: string | null,
+	/**  Keep the typed secret in the OS keyring for next time. */
+	remember: boolean,
+};
+
+/**  One resource dimension of the context (`cores`, `memoryGB`). */
+export type ResourceOptions = {
+	default: number | null,
+	defaultRequest: number | null,
+	defaultLimit: number | null,
+	options: (number | null)[],
+};
+
+/**  Requested resources. */
+export type Resources = 
+/**  The platform's default request and limit; the session may burst. */
+{ mode: "flexible" } | 
+/**  Exactly these cores and RAM (GB), plus optional GPUs. */
+{ mode: "fixed"; cores: number; ram_gb: number; gpus: number | null };
+
+/**  One session, as the app and the CLI use it. */
+export type Session = {
+	id: SessionId,
+	name: string,
+	kind: SessionKind,
+	status: SessionStatus,
+	image: string,
+	userid: string | null,
+	startTime: string | null,
+	expiryTime: string | null,
+	/**  The page to open; `None` for headless and until the server gives one. */
+	connectUrl: string | null,
+	requestedCores: number | null,
+	/**  Decimal gigabytes (10^9 bytes), as the service reports them. */
+	requestedRamGb: number | null,
+	requestedGpus: number | null,
+	coresInUse: number | null,
+	ramInUseGb: number | null,
+	/**  True for fixed resources, false for flexible, `None` when not reported. */
+	fixedResources: boolean | null,
+	/**  Desktop-app id, for `desktop-app` entries. */
+	appId: string | null,
+};
+
+/**  One row of `view=events`. */
+export type SessionEvent = {
+	kind: string,
+	reason: string,
+	message: string,
+	firstTime: string | null,
+	lastTime: string | null,
+};
+
+/**  A session id as the server issued it (8 characters, `[a-z][a-z0-9]{7}` on Skaha). */
+export type SessionId = string;
+
+/**  The kind of a session (`type` on the wire). */
+export type SessionKind = "notebook" | "desktop" | "carta" | "contributed" | "firefly" | "headless" | "desktop-app" | 
+/**  A kind this version does not know; kept so the session still shows. */
+string;
+
+/**  Something worth one notification. */
+export type SessionNotice = 
+/**  The session is ready to open. */
+{ event: "running"; id: SessionId; name: string; kind: SessionKind } | 
+/**  It failed (or expired, which Skaha reports as Failed). */
+{ event: "failed"; id: SessionId; name: string; kind: SessionKind } | 
+/**  A headless job finished. */
+{ event: "completed"; id: SessionId; name: string } | 
+/**  It will be stopped soon unless renewed. */
+{ event: "expiringSoon"; id: SessionId; name: string; kind: SessionKind; expires_at: string };
+
+/**  A session event worth telling the user about (shown in-app; also a desktop notification). */
+export type SessionNotified = SessionNotice;
+
+/**  Where a session is in its life. */
+export type SessionStatus = "Pending" | "Running" | "Terminating" | "Completed" | "Failed" | 
+/**  Anything else the server said, kept verbatim. */
+{ Unknown: string };
+
+/**  What the Sessions view shows. */
+export type SessionsSnapshot = {
+	sessions: Session[],
+	/**  When this list was fetched; `None` before the first success. */
+	asOf: string | null,
+	/**  Why the latest refresh failed, when it did (the list above is then older). */
+	error: ErrorPayload | null,
+	/**  Entries the server sent that could not be read at all. */
+	skipped: number,
+	/**  True until the first answer (success or failure) arrives. */
+	loading: boolean,
+};
+
+/**  A fresh session list (or a failed refresh, with the previous list and the error). */
+export type SessionsUpdated = SessionsSnapshot;
+
+export type Settings = {
+	/**  Warn this many hours before a session expires. */
+	expiryWarningHours?: number,
+	/**  Show desktop notifications (in-app notices always show). */
+	notifications?: boolean,
 };
 
 /* Tauri Specta runtime */

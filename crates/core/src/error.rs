@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 /// What kind of failure this is, as the UI and scripts need to know it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Input was rejected (a form field, a flag, a server-side validation message).
@@ -99,7 +99,9 @@ pub trait Coded: std::error::Error {
 }
 
 /// An error as it crosses a boundary: `{code, message}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type, thiserror::Error)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, specta::Type, thiserror::Error,
+)]
 #[error("{message}")]
 pub struct ErrorPayload {
     pub code: ErrorCode,
@@ -108,7 +110,10 @@ pub struct ErrorPayload {
 
 impl ErrorPayload {
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into() }
+        Self {
+            code,
+            message: message.into(),
+        }
     }
 
     /// From any coded error, keeping the whole `source()` chain in the message.
@@ -123,7 +128,10 @@ impl ErrorPayload {
             }
             source = s.source();
         }
-        Self { code: err.code(), message }
+        Self {
+            code: err.code(),
+            message,
+        }
     }
 }
 
@@ -144,7 +152,10 @@ mod tests {
     #[test]
     fn exit_codes_distinguish_sign_in_and_unreachable() {
         assert_eq!(ErrorCode::Validation.exit_code(), 2);
-        assert_ne!(ErrorCode::SignInNeeded.exit_code(), ErrorCode::PlatformUnreachable.exit_code());
+        assert_ne!(
+            ErrorCode::SignInNeeded.exit_code(),
+            ErrorCode::PlatformUnreachable.exit_code()
+        );
         assert!(ErrorCode::ALL.iter().all(|c| c.exit_code() != 0));
     }
 
@@ -158,7 +169,10 @@ mod tests {
                 ErrorCode::PlatformUnreachable
             }
         }
-        let e = Outer(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused"));
+        let e = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "refused",
+        ));
         let p = ErrorPayload::from_coded(&e);
         assert_eq!(p.code, ErrorCode::PlatformUnreachable);
         assert_eq!(p.message, "could not list sessions: refused");

@@ -7,10 +7,20 @@ use std::path::Path;
 /// rename over the target, fsync the folder. Readers see the old or the new file, never a
 /// half-written one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "file".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}-{}", std::process::id(), fastrand::u64(..)));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
     let result = (|| {
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create_new(true);
@@ -50,9 +60,15 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&p).expect("meta").permissions().mode() & 0o777,
+                0o600
+            );
         }
-        let leftovers: Vec<_> = std::fs::read_dir(p.parent().expect("dir")).expect("ls").filter_map(|e| e.ok()).collect();
+        let leftovers: Vec<_> = std::fs::read_dir(p.parent().expect("dir"))
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .collect();
         assert_eq!(leftovers.len(), 1, "no temp files left behind");
     }
 
@@ -67,7 +83,11 @@ mod tests {
         std::fs::write(bad.join("x"), b"x").expect("fill");
         assert!(write_atomic(&bad, b"new").is_err());
         assert_eq!(std::fs::read(&p).expect("read"), b"old");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).expect("ls").filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("ls")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name())
+            .collect();
         assert_eq!(names.len(), 2, "{names:?}");
     }
 }

@@ -28,7 +28,10 @@ pub struct EntryKey {
 
 impl EntryKey {
     pub fn new(profile: impl Into<String>, name: impl Into<String>) -> Self {
-        Self { profile: profile.into(), name: name.into() }
+        Self {
+            profile: profile.into(),
+            name: name.into(),
+        }
     }
 
     /// The keyring account string, e.g. `canfar/access-token`.
@@ -37,14 +40,20 @@ impl EntryKey {
     }
 
     fn part(&self, i: usize) -> EntryKey {
-        EntryKey { profile: self.profile.clone(), name: format!("{}#{i}", self.name) }
+        EntryKey {
+            profile: self.profile.clone(),
+            name: format!("{}#{i}", self.name),
+        }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyringError {
     #[error("the OS keyring is not available ({detail}). {advice}")]
-    Unavailable { detail: String, advice: &'static str },
+    Unavailable {
+        detail: String,
+        advice: &'static str,
+    },
     #[error("the keyring entry {account} holds data Skyport cannot read ({detail}); sign out and in again to replace it")]
     Corrupt { account: String, detail: String },
     #[error("the keyring refused the entry {account} ({detail})")]
@@ -81,7 +90,9 @@ pub trait SecretStore: Send + Sync {
 /// Chunk-aware operations on any store.
 pub trait SecretStoreExt: SecretStore {
     fn get(&self, key: &EntryKey) -> Result<Option<SecretString>, KeyringError> {
-        let Some(head) = self.get_raw(key)? else { return Ok(None) };
+        let Some(head) = self.get_raw(key)? else {
+            return Ok(None);
+        };
         let Some(n) = head.strip_prefix(CHUNK_HEADER) else {
             return Ok(Some(SecretString::new(head)));
         };
@@ -94,7 +105,10 @@ pub trait SecretStoreExt: SecretStore {
             match self.get_raw(&key.part(i))? {
                 Some(part) => value.push_str(&part),
                 None => {
-                    return Err(KeyringError::Corrupt { account: key.account(), detail: format!("part {i} of {n} is missing") })
+                    return Err(KeyringError::Corrupt {
+                        account: key.account(),
+                        detail: format!("part {i} of {n} is missing"),
+                    })
                 }
             }
         }
@@ -162,13 +176,23 @@ impl OsKeyring {
 fn map_err(account: &str, e: keyring::Error) -> KeyringError {
     match e {
         keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
-            KeyringError::Unavailable { detail: inner.to_string(), advice: ADVICE }
+            KeyringError::Unavailable {
+                detail: inner.to_string(),
+                advice: ADVICE,
+            }
         }
-        keyring::Error::BadEncoding(_) => KeyringError::Corrupt { account: account.into(), detail: "not UTF-8".into() },
-        keyring::Error::TooLong(what, max) => {
-            KeyringError::Refused { account: account.into(), detail: format!("{what} longer than {max}") }
-        }
-        other => KeyringError::Refused { account: account.into(), detail: other.to_string() },
+        keyring::Error::BadEncoding(_) => KeyringError::Corrupt {
+            account: account.into(),
+            detail: "not UTF-8".into(),
+        },
+        keyring::Error::TooLong(what, max) => KeyringError::Refused {
+            account: account.into(),
+            detail: format!("{what} longer than {max}"),
+        },
+        other => KeyringError::Refused {
+            account: account.into(),
+            detail: other.to_string(),
+        },
     }
 }
 
@@ -182,7 +206,9 @@ impl SecretStore for OsKeyring {
     }
 
     fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError> {
-        Self::entry(key)?.set_password(value).map_err(|e| map_err(&key.account(), e))
+        Self::entry(key)?
+            .set_password(value)
+            .map_err(|e| map_err(&key.account(), e))
     }
 
     fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError> {
@@ -215,7 +241,10 @@ impl SecretStore for MemoryStore {
         Ok(self.map.lock().map_err(poisoned)?.get(key).cloned())
     }
     fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError> {
-        self.map.lock().map_err(poisoned)?.insert(key.clone(), value.to_string());
+        self.map
+            .lock()
+            .map_err(poisoned)?
+            .insert(key.clone(), value.to_string());
         Ok(())
     }
     fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError> {
@@ -227,7 +256,10 @@ impl SecretStore for MemoryStore {
 }
 
 fn poisoned<T>(_: T) -> KeyringError {
-    KeyringError::Unavailable { detail: "in-memory store lock poisoned".into(), advice: "restart Skyport" }
+    KeyringError::Unavailable {
+        detail: "in-memory store lock poisoned".into(),
+        advice: "restart Skyport",
+    }
 }
 
 #[cfg(test)]
@@ -238,8 +270,12 @@ mod tests {
     fn long_values_are_chunked_and_reassembled() {
         let store = MemoryStore::default();
         let key = EntryKey::new("canfar", "refresh-token");
-        let long: String = (0..3500).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
-        store.set(&key, &SecretString::new(long.clone())).expect("set");
+        let long: String = (0..3500)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        store
+            .set(&key, &SecretString::new(long.clone()))
+            .expect("set");
         assert_eq!(store.get(&key).expect("get").expect("some").expose(), &long);
         assert!(store.get_raw(&key.part(4)).expect("raw").is_some());
         assert!(store.get_raw(&key.part(5)).expect("raw").is_none());
@@ -249,8 +285,13 @@ mod tests {
             assert!(part.encode_utf16().count() * 2 <= 2560);
         }
         // Shrinking removes the now-unused parts.
-        store.set(&key, &SecretString::new("short".into())).expect("set short");
-        assert_eq!(store.get(&key).expect("get").expect("some").expose(), "short");
+        store
+            .set(&key, &SecretString::new("short".into()))
+            .expect("set short");
+        assert_eq!(
+            store.get(&key).expect("get").expect("some").expose(),
+            "short"
+        );
         assert!(store.get_raw(&key.part(1)).expect("raw").is_none());
         assert!(store.delete(&key).expect("delete"));
         assert!(store.get(&key).expect("get").is_none());
@@ -261,7 +302,9 @@ mod tests {
     fn a_missing_part_is_reported_not_silently_truncated() {
         let store = MemoryStore::default();
         let key = EntryKey::new("p", "tok");
-        store.set(&key, &SecretString::new("x".repeat(2500))).expect("set");
+        store
+            .set(&key, &SecretString::new("x".repeat(2500)))
+            .expect("set");
         store.delete_raw(&key.part(2)).expect("remove a part");
         let err = store.get(&key).expect_err("corrupt");
         assert!(err.to_string().contains("part 2 of 3 is missing"), "{err}");
@@ -270,7 +313,13 @@ mod tests {
 
     #[test]
     fn accounts_are_namespaced_by_profile() {
-        assert_eq!(EntryKey::new("canfar", "access-token").account(), "canfar/access-token");
-        assert_ne!(EntryKey::new("a", "t").account(), EntryKey::new("b", "t").account());
+        assert_eq!(
+            EntryKey::new("canfar", "access-token").account(),
+            "canfar/access-token"
+        );
+        assert_ne!(
+            EntryKey::new("a", "t").account(),
+            EntryKey::new("b", "t").account()
+        );
     }
 }

@@ -8,13 +8,13 @@
 pub mod auth;
 pub mod cert;
 pub mod error;
+pub mod fsutil;
 pub mod http;
+pub mod keyring;
 pub mod logging;
 pub mod paths;
 pub mod platform;
 pub mod secret;
+pub mod sessions;
 pub mod skaha;
 pub mod status;
-pub mod keyring;
-pub mod fsutil;
-pub mod sessions;

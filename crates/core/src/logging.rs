@@ -26,7 +26,8 @@ pub struct LogGuard {
 /// says so on stderr. Calling this twice is harmless (the second call changes nothing).
 pub fn init(app: &str, log_dir: Option<&Path>) -> LogGuard {
     let filter = || {
-        EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new("info,tao=warn,wry=warn"))
+        EnvFilter::try_from_env(LOG_ENV)
+            .unwrap_or_else(|_| EnvFilter::new("info,tao=warn,wry=warn"))
     };
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
 
@@ -61,7 +62,10 @@ pub fn init(app: &str, log_dir: Option<&Path>) -> LogGuard {
         .with(stderr)
         .with(file_layer)
         .try_init();
-    LogGuard { _file: guard, dir: dir_used }
+    LogGuard {
+        _file: guard,
+        dir: dir_used,
+    }
 }
 
 #[cfg(test)]
@@ -81,6 +85,11 @@ mod tests {
             .filter_map(|e| e.ok())
             .map(|e| e.file_name().to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().any(|n| n.starts_with("skyport-test") && n.ends_with(".log")), "{names:?}");
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("skyport-test") && n.ends_with(".log")),
+            "{names:?}"
+        );
     }
 }

@@ -59,8 +59,8 @@ impl Paths {
     /// The OS conventions (XDG on Linux, ~/Library on macOS, AppData on Windows).
     fn platform() -> Result<Self, PathsError> {
         let base = directories::BaseDirs::new().ok_or(PathsError::NoHome)?;
-        let project =
-            directories::ProjectDirs::from("org", "Skyport", "skyport").ok_or(PathsError::NoHome)?;
+        let project = directories::ProjectDirs::from("org", "Skyport", "skyport")
+            .ok_or(PathsError::NoHome)?;
         // XDG has a state dir; other platforms keep state beside local data.
         let state_dir = project
             .state_dir()
@@ -99,7 +99,13 @@ mod tests {
     fn override_moves_everything_under_one_root() {
         let root = PathBuf::from("/tmp/skyport-test-root");
         let p = Paths::under(root.clone()).expect("absolute root");
-        for dir in [&p.config_dir, &p.data_dir, &p.state_dir, &p.cache_dir, &p.ssl_dir] {
+        for dir in [
+            &p.config_dir,
+            &p.data_dir,
+            &p.state_dir,
+            &p.cache_dir,
+            &p.ssl_dir,
+        ] {
             assert!(dir.starts_with(&root), "{dir:?} escapes {root:?}");
         }
         assert_eq!(p.cert_file(), root.join(".ssl/cadcproxy.pem"));
@@ -116,7 +122,13 @@ mod tests {
     #[test]
     fn platform_paths_are_distinct_and_absolute() {
         if let Ok(p) = Paths::platform() {
-            let all = [&p.config_dir, &p.data_dir, &p.state_dir, &p.cache_dir, &p.ssl_dir];
+            let all = [
+                &p.config_dir,
+                &p.data_dir,
+                &p.state_dir,
+                &p.cache_dir,
+                &p.ssl_dir,
+            ];
             for d in all {
                 assert!(d.is_absolute(), "{d:?}");
             }

@@ -50,21 +50,29 @@ impl ServiceUrl {
             .unwrap_or_default();
         let mut version = "v1".to_string();
         if let Some(last) = segments.last() {
-            let is_version =
-                last.len() >= 2 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+            let is_version = last.len() >= 2
+                && last.starts_with('v')
+                && last[1..].chars().all(|c| c.is_ascii_digit());
             if is_version {
                 version = last.clone();
                 segments.pop();
             }
         }
         url.set_path(&segments.join("/"));
-        Ok(Self { service: url, version })
+        Ok(Self {
+            service: url,
+            version,
+        })
     }
 
     /// The versioned API base with a trailing slash, ready for `join("session")`.
     pub fn api_base(&self) -> Url {
         let mut base = self.service.clone();
-        let path = format!("{}/{}/", self.service.path().trim_end_matches('/'), self.version);
+        let path = format!(
+            "{}/{}/",
+            self.service.path().trim_end_matches('/'),
+            self.version
+        );
         base.set_path(&path);
         base
     }
@@ -91,7 +99,10 @@ mod tests {
             assert_eq!(s.as_str(), "https://ws-uv.canfar.net/skaha", "{input}");
             assert_eq!(s.version, "v1");
             assert_eq!(s.api_base().as_str(), "https://ws-uv.canfar.net/skaha/v1/");
-            assert_eq!(s.api_base().join("session").expect("join").as_str(), "https://ws-uv.canfar.net/skaha/v1/session");
+            assert_eq!(
+                s.api_base().join("session").expect("join").as_str(),
+                "https://ws-uv.canfar.net/skaha/v1/session"
+            );
         }
     }
 

@@ -76,7 +76,10 @@ mod tests {
             user: String,
             password: SecretString,
         }
-        let c = Creds { user: "alice".into(), password: SecretString::new("hunter2-token".into()) };
+        let c = Creds {
+            user: "alice".into(),
+            password: SecretString::new("hunter2-token".into()),
+        };
         let shown = format!("{c:?} {c:#?}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("alice"));
@@ -96,7 +99,10 @@ mod tests {
         struct Buf(Arc<Mutex<Vec<u8>>>);
         impl std::io::Write for Buf {
             fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().map_err(|_| std::io::ErrorKind::Other)?.extend_from_slice(b);
+                self.0
+                    .lock()
+                    .map_err(|_| std::io::ErrorKind::Other)?
+                    .extend_from_slice(b);
                 Ok(b.len())
             }
             fn flush(&mut self) -> std::io::Result<()> {
@@ -105,7 +111,9 @@ mod tests {
         }
         let buf = Buf::default();
         let writer = buf.clone();
-        let sub = tracing_subscriber::fmt().with_writer(move || writer.clone()).finish();
+        let sub = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .finish();
         let secret = SecretString::new("tok-VERY-SECRET".into());
         tracing::subscriber::with_default(sub, || {
             tracing::info!(token = ?secret, "signed in");

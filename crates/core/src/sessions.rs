@@ -25,7 +25,11 @@ pub struct PollPolicy {
 impl Default for PollPolicy {
     fn default() -> Self {
         // The Science Portal polls every 5–10 s while something changes; 30 s is enough otherwise.
-        Self { fast: Duration::from_secs(3), slow: Duration::from_secs(30), max_backoff: Duration::from_secs(120) }
+        Self {
+            fast: Duration::from_secs(3),
+            slow: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(120),
+        }
     }
 }
 
@@ -49,9 +53,17 @@ impl PollPolicy {
 #[serde(rename_all = "camelCase", tag = "event")]
 pub enum SessionNotice {
     /// The session is ready to open.
-    Running { id: SessionId, name: String, kind: SessionKind },
+    Running {
+        id: SessionId,
+        name: String,
+        kind: SessionKind,
+    },
     /// It failed (or expired, which Skaha reports as Failed).
-    Failed { id: SessionId, name: String, kind: SessionKind },
+    Failed {
+        id: SessionId,
+        name: String,
+        kind: SessionKind,
+    },
     /// A headless job finished.
     Completed { id: SessionId, name: String },
     /// It will be stopped soon unless renewed.
@@ -70,13 +82,21 @@ impl SessionNotice {
             Self::Running { id, .. } => (id.0.clone(), "running"),
             Self::Failed { id, .. } => (id.0.clone(), "failed"),
             Self::Completed { id, .. } => (id.0.clone(), "completed"),
-            Self::ExpiringSoon { id, expires_at, .. } => (format!("{}@{}", id.0, expires_at.timestamp()), "expiring"),
+            Self::ExpiringSoon { id, expires_at, .. } => {
+                (format!("{}@{}", id.0, expires_at.timestamp()), "expiring")
+            }
         }
     }
 
     /// Title and body for a desktop notification.
     pub fn text(&self) -> (String, String) {
-        let label = |name: &str, id: &SessionId| if name.is_empty() { id.0.clone() } else { name.to_string() };
+        let label = |name: &str, id: &SessionId| {
+            if name.is_empty() {
+                id.0.clone()
+            } else {
+                name.to_string()
+            }
+        };
         match self {
             Self::Running { id, name, kind } => {
                 (format!("{} is ready", label(name, id)), format!("Your {kind} session is running. Open it from Skyport."))
@@ -129,7 +149,12 @@ impl SessionTracker {
     ///
     /// The first list after start only primes the tracker (no "is ready" burst for sessions
     /// that were already running), except expiry warnings, which matter at any time.
-    pub fn observe(&mut self, sessions: &[Session], now: DateTime<Utc>, warn_before: Duration) -> Vec<SessionNotice> {
+    pub fn observe(
+        &mut self,
+        sessions: &[Session],
+        now: DateTime<Utc>,
+        warn_before: Duration,
+    ) -> Vec<SessionNotice> {
         let mut out = Vec::new();
         let warn = chrono::Duration::from_std(warn_before).unwrap_or(chrono::Duration::hours(12));
         for s in sessions {
@@ -138,13 +163,24 @@ impl SessionTracker {
             let was_active = prev.is_none_or(|p| p.is_active());
             let notice = match &s.status {
                 SessionStatus::Running if changed && s.kind.is_interactive() => {
-                    Some(SessionNotice::Running { id: s.id.clone(), name: s.name.clone(), kind: s.kind.clone() })
+                    Some(SessionNotice::Running {
+                        id: s.id.clone(),
+                        name: s.name.clone(),
+                        kind: s.kind.clone(),
+                    })
                 }
-                SessionStatus::Failed if changed && was_active => {
-                    Some(SessionNotice::Failed { id: s.id.clone(), name: s.name.clone(), kind: s.kind.clone() })
-                }
-                SessionStatus::Completed if changed && was_active && s.kind == SessionKind::Headless => {
-                    Some(SessionNotice::Completed { id: s.id.clone(), name: s.name.clone() })
+                SessionStatus::Failed if changed && was_active => Some(SessionNotice::Failed {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    kind: s.kind.clone(),
+                }),
+                SessionStatus::Completed
+                    if changed && was_active && s.kind == SessionKind::Headless =>
+                {
+                    Some(SessionNotice::Completed {
+                        id: s.id.clone(),
+                        name: s.name.clone(),
+                    })
                 }
                 _ => None,
             };
@@ -162,11 +198,15 @@ impl SessionTracker {
                 }
             }
         }
-        self.last = sessions.iter().map(|s| (s.id.0.clone(), s.status.clone())).collect();
+        self.last = sessions
+            .iter()
+            .map(|s| (s.id.0.clone(), s.status.clone()))
+            .collect();
         self.primed = true;
         // Forget keys of sessions that are gone, so the file stays small.
         let live: HashSet<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
-        self.sent.retain(|k| live.contains(k.split(['@', ':']).next().unwrap_or("")));
+        self.sent
+            .retain(|k| live.contains(k.split(['@', ':']).next().unwrap_or("")));
         out.retain(|n| {
             let (id, what) = n.key();
             self.sent.insert(format!("{id}:{what}"))
@@ -210,8 +250,19 @@ mod tests {
     fn running_is_announced_once_after_pending() {
         let mut tr = SessionTracker::default();
         let now = t("2026-01-01T00:00:00Z");
-        assert!(tr.observe(&[s("a", SessionKind::Notebook, SessionStatus::Pending, None)], now, H12).is_empty());
-        let running = [s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-05T00:00:00Z"))];
+        assert!(tr
+            .observe(
+                &[s("a", SessionKind::Notebook, SessionStatus::Pending, None)],
+                now,
+                H12
+            )
+            .is_empty());
+        let running = [s(
+            "a",
+            SessionKind::Notebook,
+            SessionStatus::Running,
+            Some("2026-01-05T00:00:00Z"),
+        )];
         let n = tr.observe(&running, now, H12);
         assert_eq!(n.len(), 1);
         assert!(matches!(&n[0], SessionNotice::Running { id, .. } if id.0 == "a"));
@@ -223,8 +274,18 @@ mod tests {
         let mut tr = SessionTracker::default();
         let now = t("2026-01-01T00:00:00Z");
         let list = [
-            s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-03T00:00:00Z")),
-            s("b", SessionKind::Desktop, SessionStatus::Running, Some("2026-01-01T06:00:00Z")),
+            s(
+                "a",
+                SessionKind::Notebook,
+                SessionStatus::Running,
+                Some("2026-01-03T00:00:00Z"),
+            ),
+            s(
+                "b",
+                SessionKind::Desktop,
+                SessionStatus::Running,
+                Some("2026-01-01T06:00:00Z"),
+            ),
             s("c", SessionKind::Carta, SessionStatus::Failed, None),
         ];
         let n = tr.observe(&list, now, H12);
@@ -238,12 +299,18 @@ mod tests {
         let mut tr = SessionTracker::default();
         let now = t("2026-01-01T00:00:00Z");
         tr.observe(
-            &[s("a", SessionKind::Notebook, SessionStatus::Running, None), s("j", SessionKind::Headless, SessionStatus::Running, None)],
+            &[
+                s("a", SessionKind::Notebook, SessionStatus::Running, None),
+                s("j", SessionKind::Headless, SessionStatus::Running, None),
+            ],
             now,
             H12,
         );
         let n = tr.observe(
-            &[s("a", SessionKind::Notebook, SessionStatus::Failed, None), s("j", SessionKind::Headless, SessionStatus::Completed, None)],
+            &[
+                s("a", SessionKind::Notebook, SessionStatus::Failed, None),
+                s("j", SessionKind::Headless, SessionStatus::Completed, None),
+            ],
             now,
             H12,
         );
@@ -252,35 +319,94 @@ mod tests {
         assert_eq!(n.len(), 2);
         // A headless job becoming Running is not worth a popup.
         let mut tr = SessionTracker::default();
-        tr.observe(&[s("h", SessionKind::Headless, SessionStatus::Pending, None)], now, H12);
-        assert!(tr.observe(&[s("h", SessionKind::Headless, SessionStatus::Running, None)], now, H12).is_empty());
+        tr.observe(
+            &[s("h", SessionKind::Headless, SessionStatus::Pending, None)],
+            now,
+            H12,
+        );
+        assert!(tr
+            .observe(
+                &[s("h", SessionKind::Headless, SessionStatus::Running, None)],
+                now,
+                H12
+            )
+            .is_empty());
     }
 
     #[test]
     fn a_renewed_session_can_warn_again_for_its_new_expiry() {
         let mut tr = SessionTracker::default();
-        let list = |e: &str| [s("a", SessionKind::Notebook, SessionStatus::Running, Some(e))];
-        assert_eq!(tr.observe(&list("2026-01-01T10:00:00Z"), t("2026-01-01T00:00:00Z"), H12).len(), 1);
-        assert!(tr.observe(&list("2026-01-01T10:00:00Z"), t("2026-01-01T01:00:00Z"), H12).is_empty());
+        let list = |e: &str| {
+            [s(
+                "a",
+                SessionKind::Notebook,
+                SessionStatus::Running,
+                Some(e),
+            )]
+        };
+        assert_eq!(
+            tr.observe(
+                &list("2026-01-01T10:00:00Z"),
+                t("2026-01-01T00:00:00Z"),
+                H12
+            )
+            .len(),
+            1
+        );
+        assert!(tr
+            .observe(
+                &list("2026-01-01T10:00:00Z"),
+                t("2026-01-01T01:00:00Z"),
+                H12
+            )
+            .is_empty());
         // Renewed to four days later: no warning now...
-        assert!(tr.observe(&list("2026-01-05T01:00:00Z"), t("2026-01-01T01:00:00Z"), H12).is_empty());
+        assert!(tr
+            .observe(
+                &list("2026-01-05T01:00:00Z"),
+                t("2026-01-01T01:00:00Z"),
+                H12
+            )
+            .is_empty());
         // ...but one again when the new expiry comes close.
-        assert_eq!(tr.observe(&list("2026-01-05T01:00:00Z"), t("2026-01-04T20:00:00Z"), H12).len(), 1);
+        assert_eq!(
+            tr.observe(
+                &list("2026-01-05T01:00:00Z"),
+                t("2026-01-04T20:00:00Z"),
+                H12
+            )
+            .len(),
+            1
+        );
     }
 
     #[test]
     fn announced_notices_survive_a_restart() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("notices.json");
-        let list = [s("a", SessionKind::Notebook, SessionStatus::Running, Some("2026-01-01T10:00:00Z"))];
+        let list = [s(
+            "a",
+            SessionKind::Notebook,
+            SessionStatus::Running,
+            Some("2026-01-01T10:00:00Z"),
+        )];
         let mut tr = SessionTracker::default();
         assert_eq!(tr.observe(&list, t("2026-01-01T00:00:00Z"), H12).len(), 1);
         tr.save(&path).expect("save");
         let mut again = SessionTracker::load(&path);
-        assert!(again.observe(&list, t("2026-01-01T00:30:00Z"), H12).is_empty(), "no repeat after restart");
+        assert!(
+            again
+                .observe(&list, t("2026-01-01T00:30:00Z"), H12)
+                .is_empty(),
+            "no repeat after restart"
+        );
         std::fs::write(&path, b"garbage").expect("write");
         let mut fresh = SessionTracker::load(&path);
-        assert_eq!(fresh.observe(&list, t("2026-01-01T00:30:00Z"), H12).len(), 1, "unreadable file starts afresh");
+        assert_eq!(
+            fresh.observe(&list, t("2026-01-01T00:30:00Z"), H12).len(),
+            1,
+            "unreadable file starts afresh"
+        );
     }
 
     #[test]
@@ -292,5 +418,107 @@ mod tests {
         assert_eq!(p.next(&running, 0), p.slow);
         assert_eq!(p.next(&running, 1), p.fast * 2);
         assert_eq!(p.next(&running, 30), p.max_backoff);
+    }
+}
+
+/// Which sessions a prune removes: name prefix or regular expression, kind and status
+/// (like `canfar prune PREFIX [KIND] [STATUS]`, with regex support).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PruneRule {
+    /// A literal name prefix, or a regular expression when `regex` is true.
+    pub pattern: String,
+    pub regex: bool,
+    pub kind: Option<SessionKind>,
+    pub status: Option<SessionStatus>,
+}
+
+impl PruneRule {
+    /// The sessions the rule selects. An empty pattern selects by kind/status alone.
+    pub fn select<'a>(&self, sessions: &'a [Session]) -> Result<Vec<&'a Session>, String> {
+        let re = if self.regex {
+            Some(
+                regex::Regex::new(&self.pattern)
+                    .map_err(|e| format!("the pattern is not a valid regular expression: {e}"))?,
+            )
+        } else {
+            None
+        };
+        if self.pattern.is_empty() && self.kind.is_none() && self.status.is_none() {
+            return Err(
+                "give a name prefix, a kind or a status; pruning everything is not allowed".into(),
+            );
+        }
+        Ok(sessions
+            .iter()
+            .filter(|s| match &re {
+                Some(re) => re.is_match(&s.name),
+                None => s.name.starts_with(&self.pattern.to_ascii_lowercase()),
+            })
+            .filter(|s| self.kind.as_ref().is_none_or(|k| &s.kind == k))
+            .filter(|s| self.status.as_ref().is_none_or(|st| &s.status == st))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod prune_tests {
+    use super::*;
+
+    fn s(name: &str, kind: SessionKind, status: SessionStatus) -> Session {
+        let v = serde_json::json!({"id": format!("id{name}"), "name": name, "type": kind.as_str(), "status": status.as_str()});
+        Session::from_json(&v).expect("session")
+    }
+
+    #[test]
+    fn prefix_regex_kind_status() {
+        let list = [
+            s("job-1", SessionKind::Headless, SessionStatus::Completed),
+            s("job-2", SessionKind::Headless, SessionStatus::Running),
+            s("jobless", SessionKind::Notebook, SessionStatus::Running),
+            s("fit-7", SessionKind::Headless, SessionStatus::Completed),
+        ];
+        let names = |r: &PruneRule| {
+            r.select(&list)
+                .expect("select")
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&PruneRule {
+                pattern: "job".into(),
+                ..Default::default()
+            }),
+            ["job-1", "job-2", "jobless"]
+        );
+        assert_eq!(
+            names(&PruneRule {
+                pattern: "JOB".into(),
+                kind: Some(SessionKind::Headless),
+                status: Some(SessionStatus::Completed),
+                regex: false
+            }),
+            ["job-1"]
+        );
+        assert_eq!(
+            names(&PruneRule {
+                pattern: r"^(job|fit)-\d+$".into(),
+                regex: true,
+                ..Default::default()
+            }),
+            ["job-1", "job-2", "fit-7"]
+        );
+        assert!(PruneRule {
+            pattern: "(".into(),
+            regex: true,
+            ..Default::default()
+        }
+        .select(&list)
+        .is_err());
+        assert!(
+            PruneRule::default().select(&list).is_err(),
+            "an empty rule must not select everything"
+        );
     }
 }

@@ -7,11 +7,27 @@ use std::process::Command;
 fn dependency_names(package: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
-        .args(["tree", "--locked", "--offline", "-p", package, "-e", "normal,build", "--prefix", "none", "--format", "{p}"])
+        .args([
+            "tree",
+            "--locked",
+            "--offline",
+            "-p",
+            package,
+            "-e",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("run cargo tree");
-    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
@@ -20,12 +36,21 @@ fn dependency_names(package: &str) -> Vec<String> {
 
 fn assert_no_gui(package: &str) {
     let names = dependency_names(package);
-    assert!(names.iter().any(|n| n == package), "cargo tree did not list {package} itself: {names:?}");
+    assert!(
+        names.iter().any(|n| n == package),
+        "cargo tree did not list {package} itself: {names:?}"
+    );
     let gui: Vec<_> = names
         .iter()
-        .filter(|n| n.starts_with("tauri") || ["wry", "tao", "webkit2gtk", "gtk", "tray-icon", "muda"].contains(&n.as_str()))
+        .filter(|n| {
+            n.starts_with("tauri")
+                || ["wry", "tao", "webkit2gtk", "gtk", "tray-icon", "muda"].contains(&n.as_str())
+        })
         .collect();
-    assert!(gui.is_empty(), "{package} depends on GUI crates {gui:?}; move that code to src-tauri/");
+    assert!(
+        gui.is_empty(),
+        "{package} depends on GUI crates {gui:?}; move that code to src-tauri/"
+    );
 }
 
 #[test]
@@ -47,5 +72,8 @@ fn cli_has_no_tauri_in_its_tree() {
 fn the_check_would_see_tauri_in_the_desktop_crate() {
     // Guard against a check that cannot fail: the desktop shell does depend on tauri.
     let names = dependency_names("skyport-desktop");
-    assert!(names.iter().any(|n| n == "tauri"), "cargo tree output changed shape: {names:?}");
+    assert!(
+        names.iter().any(|n| n == "tauri"),
+        "cargo tree output changed shape: {names:?}"
+    );
 }

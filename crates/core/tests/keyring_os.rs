@@ -28,11 +28,19 @@ fn store_read_replace_delete() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(k) = keyring_or_skip() else { return };
     let key = unique("token");
-    k.set(&key, &SecretString::new("first-secret".into())).expect("set");
+    k.set(&key, &SecretString::new("first-secret".into()))
+        .expect("set");
     // A second handle (as another process would) reads the same entry.
-    assert_eq!(OsKeyring.get(&key).expect("get").expect("present").expose(), "first-secret");
-    k.set(&key, &SecretString::new("second-secret".into())).expect("replace");
-    assert_eq!(k.get(&key).expect("get").expect("present").expose(), "second-secret");
+    assert_eq!(
+        OsKeyring.get(&key).expect("get").expect("present").expose(),
+        "first-secret"
+    );
+    k.set(&key, &SecretString::new("second-secret".into()))
+        .expect("replace");
+    assert_eq!(
+        k.get(&key).expect("get").expect("present").expose(),
+        "second-secret"
+    );
     assert!(k.delete(&key).expect("delete"));
     assert!(k.get(&key).expect("get after delete").is_none());
     assert!(!k.delete(&key).expect("second delete is not an error"));
@@ -43,12 +51,26 @@ fn long_tokens_round_trip_in_chunks() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let Some(k) = keyring_or_skip() else { return };
     let key = unique("long");
-    let jwt_like: String = (0..4321).map(|i| char::from(b'A' + (i % 26) as u8)).collect();
-    k.set(&key, &SecretString::new(jwt_like.clone())).expect("set long");
-    assert_eq!(k.get(&key).expect("get").expect("present").expose(), &jwt_like);
-    assert!(k.get_raw(&EntryKey::new(key.profile.clone(), "long#5")).expect("raw").is_some());
+    let jwt_like: String = (0..4321)
+        .map(|i| char::from(b'A' + (i % 26) as u8))
+        .collect();
+    k.set(&key, &SecretString::new(jwt_like.clone()))
+        .expect("set long");
+    assert_eq!(
+        k.get(&key).expect("get").expect("present").expose(),
+        &jwt_like
+    );
+    assert!(k
+        .get_raw(&EntryKey::new(key.profile.clone(), "long#5"))
+        .expect("raw")
+        .is_some());
     k.delete(&key).expect("delete");
-    assert!(k.get_raw(&EntryKey::new(key.profile.clone(), "long#1")).expect("raw").is_none(), "parts must go too");
+    assert!(
+        k.get_raw(&EntryKey::new(key.profile.clone(), "long#1"))
+            .expect("raw")
+            .is_none(),
+        "parts must go too"
+    );
 }
 
 #[test]
@@ -57,7 +79,8 @@ fn profiles_do_not_see_each_others_entries() {
     let Some(k) = keyring_or_skip() else { return };
     let a = EntryKey::new(format!("a-{}", std::process::id()), "token");
     let b = EntryKey::new(format!("b-{}", std::process::id()), "token");
-    k.set(&a, &SecretString::new("for-a".into())).expect("set a");
+    k.set(&a, &SecretString::new("for-a".into()))
+        .expect("set a");
     assert!(k.get(&b).expect("get b").is_none());
     k.delete(&a).expect("cleanup");
 }

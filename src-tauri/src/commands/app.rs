@@ -51,12 +51,16 @@ pub fn credential_status(state: State<'_, AppState>) -> CredentialStatus {
 #[specta::specta]
 pub fn platform_status(state: State<'_, AppState>) -> Result<PlatformStatus, ErrorPayload> {
     match &state.platform {
-        PlatformSetting::None => {
-            Ok(PlatformStatus { service_url: None, source: "No platform configured yet".into() })
-        }
+        PlatformSetting::None => Ok(PlatformStatus {
+            service_url: None,
+            source: "No platform configured yet".into(),
+        }),
         PlatformSetting::Env(url) => Ok(PlatformStatus {
             service_url: Some(url.as_str().to_string()),
-            source: format!("From the {} environment variable", skyport_core::platform::URL_ENV),
+            source: format!(
+                "From the {} environment variable",
+                skyport_core::platform::URL_ENV
+            ),
         }),
         PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e.to_string())),
     }

@@ -1,3 +1,6 @@
 //! Command adapters: unpack arguments, call core, map errors to `{code, message}`.
 
 pub mod app;
+pub mod credentials;
+pub mod sessions;
+pub mod settings;
