@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod cert;
+pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod http;
