@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod cert;
 pub mod config;
+pub mod connect;
 pub mod error;
 pub mod fsutil;
 pub mod http;
