@@ -61,13 +61,7 @@ pub fn run() {
         }
     };
     let log_guard = skyport_core::logging::init("skyport-desktop", Some(&paths.log_dir()));
-    let state = match state::AppState::load(paths) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("skyport: {}", e.message);
-            std::process::exit(1);
-        }
-    };
+    let state = state::AppState::load(paths);
     let ipc = ipc();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

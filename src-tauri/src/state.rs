@@ -1,177 +1,147 @@
 //! What the running app knows, managed by Tauri and shared by the commands.
 //!
-//! The platform and the credential are read once at start (`SKYPORT_URL`, `SKYPORT_TOKEN`,
-//! the keyring) and can change later (a pasted token). Commands ask [`AppState::client`]
-//! for a ready Skaha client or get a `{code, message}` that says what is missing.
+//! The profile comes from `config.toml` (shared with the CLI) or `SKYPORT_URL`; the
+//! credential is chosen by `skyport_core::connect` exactly as the CLI chooses it.
+//! Commands ask [`AppState::client`] for a ready Skaha client or get a `{code, message}`
+//! that says what is missing.
 
 use std::sync::{Arc, RwLock};
 
+use chrono::Utc;
+use skyport_core::config::{Config, ConfigError, ResolvedProfile};
+use skyport_core::connect::{connect, ConnectOptions, CredentialUsed, TokenSlot};
 use skyport_core::error::{Coded, ErrorCode, ErrorPayload};
-use skyport_core::keyring::{EntryKey, KeyringError, OsKeyring, SecretStore, SecretStoreExt};
+use skyport_core::keyring::{OsKeyring, SecretStore, SecretStoreExt};
 use skyport_core::paths::Paths;
-use skyport_core::platform::{ServiceUrl, ServiceUrlError, TOKEN_ENV, URL_ENV};
+use skyport_core::platform::{ServiceUrl, URL_ENV};
 use skyport_core::secret::SecretString;
-use skyport_core::skaha::{Auth, SkahaClient};
+use skyport_core::skaha::SkahaClient;
 use skyport_core::status::{CredentialState, CredentialStatus};
 
 use crate::sessions::SessionsHub;
 
-/// Where the platform setting came from.
+/// The platform in use, or why there is none.
 #[derive(Debug, Clone)]
 pub enum PlatformSetting {
-    /// `SKYPORT_URL` was not set and no profile exists yet.
+    /// No `SKYPORT_URL` and no profile yet.
     None,
-    /// From `SKYPORT_URL`.
-    Env(ServiceUrl),
-    /// `SKYPORT_URL` was set but could not be used.
-    Invalid(ServiceUrlError),
-}
-
-/// Where the token in use came from.
-#[derive(Debug, Clone)]
-pub enum TokenSource {
-    None,
-    Env(SecretString),
-    Keyring(SecretString),
-    /// The keyring could not be read.
-    KeyringFailed(String),
+    Ready(ResolvedProfile),
+    /// The setting exists but cannot be used (malformed config, bad URL).
+    Invalid(String),
 }
 
 pub struct AppState {
     pub paths: Paths,
-    pub platform: PlatformSetting,
+    platform: RwLock<PlatformSetting>,
     pub secrets: Arc<dyn SecretStore>,
-    http: reqwest::Client,
-    token: RwLock<TokenSource>,
-    /// Set when the platform refused the token (401): it is kept but marked expired.
+    env_token: Option<SecretString>,
+    /// Set when the platform refused the credential (401): kept, but marked as refused.
     rejected: RwLock<Option<String>>,
     pub sessions: SessionsHub,
 }
 
-fn profile_of(url: &ServiceUrl) -> String {
-    let u = &url.service;
-    match u.port() {
-        Some(p) => format!("{}:{p}", u.host_str().unwrap_or("platform")),
-        None => u.host_str().unwrap_or("platform").to_string(),
+fn resolve(paths: &Paths) -> PlatformSetting {
+    let env_url = std::env::var(URL_ENV).ok();
+    let cfg = match Config::load(&paths.config_file()) {
+        Ok(c) => c,
+        // A broken file must not hide a working SKYPORT_URL.
+        Err(e) if env_url.is_none() => return PlatformSetting::Invalid(e.to_string()),
+        Err(_) => Config::default(),
+    };
+    match cfg.resolve(None, env_url.as_deref()) {
+        Ok(p) => PlatformSetting::Ready(p),
+        Err(ConfigError::NoPlatform) => PlatformSetting::None,
+        Err(e) => PlatformSetting::Invalid(e.to_string()),
     }
 }
 
 impl AppState {
-    /// Read the environment and the keyring once at start.
-    pub fn load(paths: Paths) -> Result<Self, ErrorPayload> {
-        let platform = match std::env::var(URL_ENV) {
-            Ok(v) if !v.trim().is_empty() => match ServiceUrl::parse(&v) {
-                Ok(url) => PlatformSetting::Env(url),
-                Err(e) => PlatformSetting::Invalid(e),
-            },
-            _ => PlatformSetting::None,
-        };
-        let secrets: Arc<dyn SecretStore> = Arc::new(OsKeyring);
-        let http = skyport_core::http::build_client(Default::default())
-            .map_err(|e| ErrorPayload::from_coded(&e))?;
-        let state = Self {
-            paths,
-            platform,
-            secrets,
-            http,
-            token: RwLock::new(TokenSource::None),
-            rejected: RwLock::new(None),
-            sessions: SessionsHub::default(),
-        };
-        let token = match std::env::var(TOKEN_ENV)
-            .ok()
-            .filter(|t| !t.trim().is_empty())
-        {
-            Some(t) => TokenSource::Env(SecretString::new(t.trim().to_string())),
-            None => match state.token_key() {
-                Some(key) => match state.secrets.get(&key) {
-                    Ok(Some(t)) => TokenSource::Keyring(t),
-                    Ok(None) => TokenSource::None,
-                    Err(e) => TokenSource::KeyringFailed(e.to_string()),
-                },
-                None => TokenSource::None,
-            },
-        };
-        if let Ok(mut t) = state.token.write() {
-            *t = token;
-        }
-        Ok(state)
+    /// Read the configuration and environment once at start.
+    pub fn load(paths: Paths) -> Self {
+        Self::with_store(paths, Arc::new(OsKeyring))
     }
 
-    pub fn service(&self) -> Option<&ServiceUrl> {
-        match &self.platform {
-            PlatformSetting::Env(u) => Some(u),
+    pub fn with_store(paths: Paths, secrets: Arc<dyn SecretStore>) -> Self {
+        Self {
+            platform: RwLock::new(resolve(&paths)),
+            paths,
+            secrets,
+            env_token: skyport_core::connect::env_token(),
+            rejected: RwLock::new(None),
+            sessions: SessionsHub::default(),
+        }
+    }
+
+    /// Re-read the configuration (after the CLI or the Platforms view changed it).
+    pub fn reload(&self) {
+        if let Ok(mut p) = self.platform.write() {
+            *p = resolve(&self.paths);
+        }
+    }
+
+    pub fn platform(&self) -> PlatformSetting {
+        self.platform
+            .read()
+            .map(|p| p.clone())
+            .unwrap_or(PlatformSetting::None)
+    }
+
+    pub fn service(&self) -> Option<ServiceUrl> {
+        match self.platform() {
+            PlatformSetting::Ready(p) => Some(p.service),
             _ => None,
         }
     }
 
-    fn token_key(&self) -> Option<EntryKey> {
-        self.service()
-            .map(|s| EntryKey::new(profile_of(s), "token"))
-    }
-
     pub fn platform_summary(&self) -> String {
-        match &self.platform {
+        match self.platform() {
             PlatformSetting::None => "none".into(),
-            PlatformSetting::Env(u) => u.as_str().into(),
+            PlatformSetting::Ready(p) => format!("{} ({})", p.service.as_str(), p.name),
             PlatformSetting::Invalid(e) => format!("invalid: {e}"),
         }
     }
 
+    fn profile(&self) -> Result<ResolvedProfile, ErrorPayload> {
+        match self.platform() {
+            PlatformSetting::Ready(p) => Ok(p),
+            PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e)),
+            PlatformSetting::None => Err(ErrorPayload::new(
+                ErrorCode::Config,
+                "No platform is configured. Add one under Platforms, or start Skyport with SKYPORT_URL set to a Skaha service URL.",
+            )),
+        }
+    }
+
+    fn connection(&self) -> Result<skyport_core::connect::Connection, ErrorPayload> {
+        let profile = self.profile()?;
+        let opts = ConnectOptions {
+            env_token: self.env_token.clone(),
+            timeout: None,
+        };
+        connect(&self.paths, &profile, self.secrets.as_ref(), &opts).map_err(ErrorPayload::from)
+    }
+
     /// A Skaha client for the current platform and credential, or what is missing.
     pub fn client(&self) -> Result<SkahaClient, ErrorPayload> {
-        let service = match &self.platform {
-            PlatformSetting::Env(u) => u.clone(),
-            PlatformSetting::Invalid(e) => return Err(ErrorPayload::new(ErrorCode::Config, e.to_string())),
-            PlatformSetting::None => {
-                return Err(ErrorPayload::new(
-                    ErrorCode::Config,
-                    "No platform is configured. Start Skyport with SKYPORT_URL set to a Skaha service URL.",
-                ))
-            }
-        };
-        let auth = match &*self.token.read().map_err(|_| internal())? {
-            TokenSource::Env(t) | TokenSource::Keyring(t) => Auth::Bearer(t.clone()),
-            TokenSource::KeyringFailed(e) => {
-                return Err(ErrorPayload::new(ErrorCode::KeyringUnavailable, e.clone()))
-            }
-            TokenSource::None => {
-                return Err(ErrorPayload::new(
-                    ErrorCode::SignInNeeded,
-                    "You are not signed in. Paste a token under Credentials.",
-                ))
-            }
-        };
-        Ok(SkahaClient::new(self.http.clone(), service, auth))
+        self.connection().map(|c| c.client)
     }
 
     /// Keep a pasted token in the keyring and use it from now on.
     pub fn save_token(&self, token: SecretString) -> Result<(), ErrorPayload> {
-        let key = self.token_key().ok_or_else(|| {
-            ErrorPayload::new(
-                ErrorCode::Config,
-                "Choose a platform before saving a token for it.",
-            )
-        })?;
+        let profile = self.profile()?;
         self.secrets
-            .set(&key, &token)
-            .map_err(|e: KeyringError| ErrorPayload::from_coded(&e))?;
-        *self.token.write().map_err(|_| internal())? = TokenSource::Keyring(token);
-        *self.rejected.write().map_err(|_| internal())? = None;
+            .set(&TokenSlot::Token.key(&profile.name), &token)
+            .map_err(|e| ErrorPayload::from_coded(&e))?;
+        self.clear_rejected();
         Ok(())
     }
 
-    /// Forget the saved token (the environment token, if any, stays in use).
+    /// Forget the saved token (an environment token, if any, stays in use).
     pub fn forget_token(&self) -> Result<(), ErrorPayload> {
-        if let Some(key) = self.token_key() {
-            self.secrets
-                .delete(&key)
-                .map_err(|e| ErrorPayload::from_coded(&e))?;
-        }
-        let mut t = self.token.write().map_err(|_| internal())?;
-        if !matches!(*t, TokenSource::Env(_)) {
-            *t = TokenSource::None;
-        }
+        let profile = self.profile()?;
+        self.secrets
+            .delete(&TokenSlot::Token.key(&profile.name))
+            .map_err(|e| ErrorPayload::from_coded(&e))?;
         Ok(())
     }
 
@@ -189,48 +159,71 @@ impl AppState {
     }
 
     pub fn credential_status(&self) -> CredentialStatus {
+        if self.profile().is_err() {
+            return CredentialStatus::signed_out();
+        }
         let rejected = self.rejected.read().ok().and_then(|r| r.clone());
-        let token = self
-            .token
-            .read()
-            .map(|t| t.clone())
-            .unwrap_or(TokenSource::None);
-        let where_ = self.secrets.describe();
-        match (token, rejected) {
-            (TokenSource::None, _) => CredentialStatus::signed_out(),
-            (TokenSource::KeyringFailed(e), _) => CredentialStatus {
-                state: CredentialState::Error,
-                headline: "Cannot read the saved token".into(),
-                advice: Some(e),
-                expires_at: None,
-            },
-            (_, Some(msg)) => CredentialStatus {
+        let conn = match self.connection() {
+            Ok(c) => c,
+            Err(e) if e.code == ErrorCode::SignInNeeded => return CredentialStatus::signed_out(),
+            Err(e) => {
+                let expired = e.code == ErrorCode::CertificateExpired;
+                return CredentialStatus {
+                    state: if expired {
+                        CredentialState::Expired
+                    } else {
+                        CredentialState::Error
+                    },
+                    headline: if expired {
+                        "Your certificate has expired".into()
+                    } else {
+                        "Your credential cannot be used".into()
+                    },
+                    advice: Some(e.message),
+                    expires_at: None,
+                };
+            }
+        };
+        if let Some(msg) = rejected {
+            return CredentialStatus {
                 state: CredentialState::Expired,
-                headline: "The platform no longer accepts your token".into(),
-                advice: Some(format!("{msg} Paste a new token under Credentials.")),
+                headline: "The platform no longer accepts your credential".into(),
+                advice: Some(format!(
+                    "{msg} Sign in again or paste a new token under Credentials."
+                )),
                 expires_at: None,
-            },
-            (TokenSource::Env(_), None) => CredentialStatus {
-                state: CredentialState::SignedIn,
-                headline: format!("Signed in with a token from {TOKEN_ENV}"),
-                advice: None,
-                expires_at: None,
-            },
-            (TokenSource::Keyring(_), None) => CredentialStatus {
-                state: CredentialState::SignedIn,
-                headline: "Signed in with a saved token".into(),
-                advice: Some(format!("Kept in {where_}.")),
-                expires_at: None,
-            },
+            };
+        }
+        let where_ = self.secrets.describe();
+        match conn.credential {
+            CredentialUsed::EnvToken | CredentialUsed::SavedToken | CredentialUsed::OidcToken => {
+                CredentialStatus {
+                    state: CredentialState::SignedIn,
+                    headline: format!("Signed in with {}", conn.credential.describe()),
+                    advice: match conn.credential {
+                        CredentialUsed::SavedToken => Some(format!("Kept in {where_}.")),
+                        _ => None,
+                    },
+                    expires_at: None,
+                }
+            }
+            CredentialUsed::Certificate { not_after, .. } => {
+                let now = Utc::now();
+                let left = skyport_core::cert::format_countdown(not_after, now);
+                let expiring = not_after - now < chrono::Duration::days(3);
+                CredentialStatus {
+                    state: if expiring {
+                        CredentialState::Expiring
+                    } else {
+                        CredentialState::SignedIn
+                    },
+                    headline: format!("Certificate: {left}"),
+                    advice: expiring.then(|| "Renew it under Credentials.".to_string()),
+                    expires_at: Some(not_after),
+                }
+            }
         }
     }
-}
-
-fn internal() -> ErrorPayload {
-    ErrorPayload::new(
-        ErrorCode::Internal,
-        "Skyport's state is inconsistent; restart the app.",
-    )
 }
 
 /// Map any coded core error for the UI.

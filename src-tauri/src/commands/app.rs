@@ -50,18 +50,26 @@ pub fn credential_status(state: State<'_, AppState>) -> CredentialStatus {
 #[tauri::command]
 #[specta::specta]
 pub fn platform_status(state: State<'_, AppState>) -> Result<PlatformStatus, ErrorPayload> {
-    match &state.platform {
+    match state.platform() {
         PlatformSetting::None => Ok(PlatformStatus {
             service_url: None,
             source: "No platform configured yet".into(),
         }),
-        PlatformSetting::Env(url) => Ok(PlatformStatus {
-            service_url: Some(url.as_str().to_string()),
-            source: format!(
-                "From the {} environment variable",
-                skyport_core::platform::URL_ENV
-            ),
+        PlatformSetting::Ready(p) => Ok(PlatformStatus {
+            service_url: Some(p.service.as_str().to_string()),
+            source: if p.from_env {
+                format!(
+                    "From the {} environment variable",
+                    skyport_core::platform::URL_ENV
+                )
+            } else {
+                format!(
+                    "Profile \"{}\" in {}",
+                    p.name,
+                    state.paths.config_file().display()
+                )
+            },
         }),
-        PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e.to_string())),
+        PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e)),
     }
 }
