@@ -14,6 +14,7 @@ pub mod fsutil;
 pub mod http;
 pub mod keyring;
 pub mod logging;
+pub mod netrc;
 pub mod paths;
 pub mod platform;
 pub mod secret;

@@ -16,6 +16,7 @@ mod der;
 mod error;
 mod key;
 mod pem;
+pub mod obtain;
 pub mod schedule;
 pub mod watch;
 pub mod write;

@@ -1,0 +1,241 @@
+//! CADC-style password sign-in: `POST <login_url>` with the form fields `username` and
+//! `password` (the `ac` service's `/ac/login`). The answer's body is the token; it is also
+//! in the `X-VO-Bearer` header, and `X-VO-Authenticated` names the user. The token works
+//! as a bearer token on Skaha and as the `CADC_SSO` cookie value.
+//!
+//! The password is sent once and never logged; the token comes back as a [`SecretString`].
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::{Coded, ErrorCode};
+use crate::platform::ServiceUrl;
+use crate::secret::SecretString;
+
+/// CANFAR's login service; its Skaha service lives on another host.
+pub const CANFAR_LOGIN_URL: &str = "https://ws-cadc.canfar.net/ac/login";
+
+/// The answer of a successful sign-in.
+#[derive(Debug)]
+pub struct PasswordLogin {
+    pub token: SecretString,
+    /// The user the service says signed in (`X-VO-Authenticated`), when it says.
+    pub user: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordLoginError {
+    #[error("wrong username or password for {url}; check them and try again")]
+    BadCredentials { url: String },
+    #[error("the sign-in service at {url} rejected the request ({message})")]
+    Rejected { url: String, message: String },
+    #[error("there is no sign-in service at {url} (HTTP {status}); set the profile's login URL (`skyport profiles add NAME URL --login-url https://.../ac/login`)")]
+    NoService { url: String, status: u16 },
+    #[error("the sign-in service at {url} is temporarily unavailable{}; try again shortly", retry_hint(.retry_after))]
+    Unavailable {
+        url: String,
+        retry_after: Option<Duration>,
+    },
+    #[error(
+        "the sign-in service at {url} could not be reached ({detail}); check your network or VPN"
+    )]
+    Unreachable { url: String, detail: String },
+    #[error("the sign-in service at {url} did not answer in time; try again")]
+    Timeout { url: String },
+    #[error("the sign-in service at {url} failed with HTTP {status} ({message}); try again, and if it persists report it to the platform's support")]
+    Server {
+        url: String,
+        status: u16,
+        message: String,
+    },
+    #[error("the sign-in service at {url} answered without a token; is this really a CADC-style login URL?")]
+    NoToken { url: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn retry_hint(after: &Option<Duration>) -> String {
+    match after {
+        Some(d) => format!(" (it asked to retry after {} s)", d.as_secs()),
+        None => String::new(),
+    }
+}
+
+impl Coded for PasswordLoginError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadCredentials { .. } => ErrorCode::SignInNeeded,
+            Self::Rejected { .. } | Self::Invalid(_) => ErrorCode::Validation,
+            Self::NoService { .. } => ErrorCode::Config,
+            Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
+            Self::Unreachable { .. } => ErrorCode::PlatformUnreachable,
+            Self::Timeout { .. } => ErrorCode::Timeout,
+            Self::Server { .. } | Self::NoToken { .. } => ErrorCode::PlatformError,
+        }
+    }
+}
+
+/// The login URL to use when a profile names none: CANFAR's for `*.canfar.net`, else
+/// `/ac/login` on the Skaha service's own host.
+pub fn default_login_url(service: &ServiceUrl) -> Url {
+    let host = service.service.host_str().unwrap_or_default();
+    if host == "canfar.net" || host.ends_with(".canfar.net") {
+        if let Ok(u) = Url::parse(CANFAR_LOGIN_URL) {
+            return u;
+        }
+    }
+    let mut u = service.service.clone();
+    u.set_path("/ac/login");
+    u.set_query(None);
+    u
+}
+
+/// Parse a login URL given by a person or a profile.
+pub fn parse_login_url(input: &str) -> Result<Url, PasswordLoginError> {
+    let u = Url::parse(input.trim()).map_err(|e| {
+        PasswordLoginError::Invalid(format!(
+            "the login URL {input:?} is not a URL ({e}); give e.g. {CANFAR_LOGIN_URL}"
+        ))
+    })?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(PasswordLoginError::Invalid(format!(
+            "the login URL {input:?} must start with https://"
+        )));
+    }
+    Ok(u)
+}
+
+/// Short, single-line text of an error body.
+fn body_message(body: &str, status: u16) -> String {
+    crate::skaha::error::clean_message(body, status)
+}
+
+/// Sign in with a username and password.
+pub async fn login(
+    http: &reqwest::Client,
+    login_url: &Url,
+    username: &str,
+    password: &SecretString,
+) -> Result<PasswordLogin, PasswordLoginError> {
+    let url = login_url.to_string();
+    let username = username.trim();
+    if username.is_empty() {
+        return Err(PasswordLoginError::Invalid(
+            "a username is needed to sign in".into(),
+        ));
+    }
+    if password.expose().is_empty() {
+        return Err(PasswordLoginError::Invalid(
+            "a password is needed to sign in".into(),
+        ));
+    }
+    tracing::debug!(%url, user = %username, "password sign-in");
+    let form = [("username", username), ("password", password.expose())];
+    let resp = http
+        .post(login_url.clone())
+        .header("Accept", "text/plain")
+        .form(&form)
+        .send()
+        .await
+        .map_err(|e| transport(&url, &e))?;
+    let status = resp.status();
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let header_token = header("x-vo-bearer");
+    let user = header("x-vo-authenticated");
+    let retry_after = header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let body = resp.text().await.map_err(|e| transport(&url, &e))?;
+    match status.as_u16() {
+        200..=299 => {}
+        401 | 403 => return Err(PasswordLoginError::BadCredentials { url }),
+        400 => {
+            return Err(PasswordLoginError::Rejected {
+                message: body_message(&body, 400),
+                url,
+            })
+        }
+        404 | 405 => {
+            return Err(PasswordLoginError::NoService {
+                url,
+                status: status.as_u16(),
+            })
+        }
+        503 => return Err(PasswordLoginError::Unavailable { url, retry_after }),
+        s => {
+            return Err(PasswordLoginError::Server {
+                message: body_message(&body, s),
+                url,
+                status: s,
+            })
+        }
+    }
+    // The body is the token; fall back to the header when a proxy ate the body.
+    let from_body = body.trim();
+    let token = if !from_body.is_empty() && looks_like_token(from_body) {
+        from_body.to_string()
+    } else if let Some(t) = header_token.filter(|t| looks_like_token(t)) {
+        t
+    } else {
+        return Err(PasswordLoginError::NoToken { url });
+    };
+    Ok(PasswordLogin {
+        token: SecretString::new(token),
+        user,
+    })
+}
+
+/// A token is one line of printable characters (an HTML page is not a token).
+fn looks_like_token(s: &str) -> bool {
+    s.len() <= 16 * 1024 && !s.starts_with('<') && s.chars().all(|c| c.is_ascii_graphic())
+}
+
+fn transport(url: &str, e: &reqwest::Error) -> PasswordLoginError {
+    if e.is_timeout() {
+        return PasswordLoginError::Timeout {
+            url: url.to_string(),
+        };
+    }
+    let mut detail = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        detail = format!("{detail}: {s}");
+        src = s.source();
+    }
+    PasswordLoginError::Unreachable {
+        url: url.to_string(),
+        detail,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_login_urls() {
+        let canfar = ServiceUrl::parse("https://ws-uv.canfar.net/skaha").expect("url");
+        assert_eq!(default_login_url(&canfar).as_str(), CANFAR_LOGIN_URL);
+        let local = ServiceUrl::parse("http://127.0.0.1:8080/skaha/v1").expect("url");
+        assert_eq!(
+            default_login_url(&local).as_str(),
+            "http://127.0.0.1:8080/ac/login"
+        );
+        assert!(parse_login_url("ftp://x/ac/login").is_err());
+        assert!(parse_login_url("not a url").is_err());
+    }
+
+    #[test]
+    fn tokens_are_single_printable_lines() {
+        assert!(looks_like_token("abc-DEF_123.xyz="));
+        assert!(!looks_like_token("<html>"));
+        assert!(!looks_like_token("two words"));
+    }
+}
