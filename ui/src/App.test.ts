@@ -74,3 +74,66 @@ describe("viewForShortcut", () => {
     expect(viewForShortcut({ key: "3", ctrlKey: false, metaKey: true, altKey: false })).toBe("credentials");
   });
 });
+
+describe("Notices", () => {
+  it("shows one calm, dismissible notice per event, and offers the session", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(p.listening.notices).toBe(1));
+    p.emitNotice({ event: "running", id: "k3x9q2ab", name: "notebook1", kind: "notebook" });
+    p.emitNotice({ event: "completed", id: "h1job001", name: "fit-1" });
+    const expires = new Date(Date.now() + 5 * 3_600_000 + 60_000).toISOString();
+    p.emitNotice({ event: "expiringSoon", id: "c4rta001", name: "carta1", kind: "carta", expires_at: expires });
+    const area = screen.getByTestId("notices");
+    expect(area.getAttribute("aria-live")).toBe("polite");
+    await waitFor(() => expect(within(area).getAllByTestId("notice")).toHaveLength(3));
+    expect(area.textContent).toContain("notebook1 is ready");
+    expect(area.textContent).toContain("fit-1 finished");
+    expect(area.textContent).toContain("carta1 expires soon");
+    expect(area.textContent).toContain("in 5 h");
+    await fireEvent.click(within(area).getByRole("button", { name: "Dismiss: fit-1 finished" }));
+    expect(within(area).getAllByTestId("notice")).toHaveLength(2);
+    // "Renew…" opens the session's details, where Renew is.
+    await fireEvent.click(within(area).getByRole("button", { name: "Renew…" }));
+    const details = await screen.findByTestId("session-details");
+    expect(within(details).getByRole("heading", { level: 2 }).textContent).toBe("carta1");
+    expect(within(area).getAllByTestId("notice")).toHaveLength(1);
+  });
+
+  it("keeps only the newest few", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(p.listening.notices).toBe(1));
+    for (let i = 1; i <= 7; i++) p.emitNotice({ event: "completed", id: `h1job00${i}`, name: `job-${i}` });
+    const area = screen.getByTestId("notices");
+    await waitFor(() => expect(within(area).getAllByTestId("notice")).toHaveLength(4));
+    expect(area.textContent).toContain("job-7 finished");
+    expect(area.textContent).not.toContain("job-3 finished");
+  });
+});
+
+describe("Platform load", () => {
+  it("shows cores and RAM requested against what is available, the quota, and refreshes", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
+    const card = await screen.findByTestId("platform-load");
+    await waitFor(() => expect(within(card).getByTestId("load-cores").textContent).toBe("377.5 of 960 requested (39%)"));
+    expect(within(card).getByTestId("load-ram").textContent).toBe("1234.5 of 4096 GB requested (30%)");
+    expect(card.textContent).toContain("8 cores, 32 GB RAM");
+    expect(within(card).getByTestId("load-quota").textContent).toContain("3 of 3 in use — at the limit; headless jobs can still run.");
+    expect(within(card).getByTestId("load-asof").textContent).toMatch(/^As of \d\d:\d\d$/);
+    await fireEvent.click(within(card).getByTestId("load-refresh"));
+    await waitFor(() => expect(p.calls.filter((c) => c === "platformLoad")).toHaveLength(2));
+    await fireEvent.keyDown(window, { key: "r", ctrlKey: true });
+    await waitFor(() => expect(p.calls.filter((c) => c === "platformLoad")).toHaveLength(3));
+  });
+
+  it("says why the load cannot be read", async () => {
+    const p = FakePlatform.signedIn();
+    p.fail("platformLoad", new AppError("platform_unavailable", "Platform statistics unavailable; try again in a few minutes."));
+    render(App, { props: { platform: p } });
+    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
+    expect((await screen.findByRole("alert")).textContent).toContain("try again in a few minutes");
+  });
+});

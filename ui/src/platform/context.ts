@@ -12,3 +12,8 @@ export function usePlatform(): Platform {
   if (!p) throw new Error("No platform provided: wrap the component with providePlatform()");
   return p;
 }
+
+/** The context map that provides a platform (for mounting a single component in tests). */
+export function platformContext(platform: Platform): Map<unknown, unknown> {
+  return new Map<unknown, unknown>([[KEY, platform]]);
+}

@@ -1,0 +1,73 @@
+// In-app notices: one per backend event (`sessionNotified`) or finished action; calm,
+// dismissible, never blinking. The newest few are kept.
+import type { SessionNotice } from "../platform/types";
+import { dateTime, expiresIn } from "./format";
+import { kindLabel } from "./sessions";
+
+export type Tone = "info" | "ok" | "warn" | "bad";
+
+export interface Notice {
+  id: number;
+  tone: Tone;
+  title: string;
+  body?: string;
+  /** The session it is about (the notice then offers to show it). */
+  sessionId?: string;
+  /** The label of the "show" action, e.g. "Renew…" or "Details". */
+  actionLabel?: string;
+}
+
+export const MAX_NOTICES = 4;
+
+export function noticeFromEvent(n: SessionNotice, now = Date.now()): Omit<Notice, "id"> {
+  const label = n.name || n.id;
+  switch (n.event) {
+    case "running":
+      return {
+        tone: "ok",
+        title: `${label} is ready`,
+        body: `Your ${kindLabel(n.kind)} session is running.`,
+        sessionId: n.id,
+        actionLabel: "Details",
+      };
+    case "failed":
+      return {
+        tone: "bad",
+        title: `${label} stopped`,
+        body: `Your ${kindLabel(n.kind)} session failed or reached its time limit. Its logs and events are in the details.`,
+        sessionId: n.id,
+        actionLabel: "Details",
+      };
+    case "completed":
+      return {
+        tone: "info",
+        title: `${label} finished`,
+        body: "Your headless job completed. Its logs are in the details.",
+        sessionId: n.id,
+        actionLabel: "Logs",
+      };
+    case "expiringSoon":
+      return {
+        tone: "warn",
+        title: `${label} expires soon`,
+        body: `Your ${kindLabel(n.kind)} session stops at ${dateTime(n.expires_at)} (${expiresIn(n.expires_at, now)}) unless you renew it.`,
+        sessionId: n.id,
+        actionLabel: "Renew…",
+      };
+  }
+}
+
+export class Notices {
+  items = $state<Notice[]>([]);
+  #next = 1;
+
+  push(n: Omit<Notice, "id">): number {
+    const id = this.#next++;
+    this.items = [...this.items, { ...n, id }].slice(-MAX_NOTICES);
+    return id;
+  }
+
+  dismiss(id: number): void {
+    this.items = this.items.filter((n) => n.id !== id);
+  }
+}

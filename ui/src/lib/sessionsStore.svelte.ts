@@ -1,0 +1,87 @@
+// The session list as the backend's poller delivers it (`sessionsUpdated`), kept at app
+// level so it survives view changes. The backend adapts the polling; the UI only listens.
+import type { Platform, Session, SessionsSnapshot, Unlisten } from "../platform/types";
+import { errorMessage } from "../platform/types";
+
+const EMPTY: SessionsSnapshot = { sessions: [], asOf: null, error: null, skipped: 0, loading: true };
+
+export class SessionsStore {
+  /** Raw (not deeply reactive): 2,000 sessions must not become 2,000 proxies. */
+  snapshot = $state.raw<SessionsSnapshot>(EMPTY);
+  /** performance.now() when the current snapshot arrived (for the render measurement). */
+  receivedAt = $state(0);
+  refreshing = $state(false);
+  /** Why the last manual refresh could not even be asked for (rare: the IPC itself failed). */
+  refreshError = $state<string | null>(null);
+
+  #platform: Platform;
+  #unlisten: Unlisten | null = null;
+  #stopped = false;
+
+  constructor(platform: Platform) {
+    this.#platform = platform;
+  }
+
+  /** Listen first, then read the current snapshot (unless an event already brought a newer one). */
+  async start(): Promise<void> {
+    let fromEvent = false;
+    const un = await this.#platform.onSessionsUpdated((s) => {
+      fromEvent = true;
+      this.set(s);
+    });
+    if (this.#stopped) {
+      un();
+      return;
+    }
+    this.#unlisten = un;
+    try {
+      const s = await this.#platform.sessionsSnapshot();
+      if (!fromEvent) this.set(s);
+    } catch (e) {
+      this.refreshError = errorMessage(e);
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#unlisten?.();
+    this.#unlisten = null;
+  }
+
+  set(s: SessionsSnapshot): void {
+    this.receivedAt = typeof performance !== "undefined" ? performance.now() : Date.now();
+    this.snapshot = s;
+  }
+
+  async refresh(): Promise<void> {
+    if (this.refreshing) return;
+    this.refreshing = true;
+    this.refreshError = null;
+    try {
+      this.set(await this.#platform.refreshSessions());
+    } catch (e) {
+      this.refreshError = errorMessage(e);
+    } finally {
+      this.refreshing = false;
+    }
+  }
+
+  /** Show an action's result at once (the poller confirms it shortly after). */
+  patch(session: Session): void {
+    const list = this.snapshot.sessions;
+    if (!list.some((s) => s.id === session.id)) return;
+    this.set({ ...this.snapshot, sessions: list.map((s) => (s.id === session.id ? session : s)) });
+  }
+
+  markTerminating(ids: readonly string[]): void {
+    const set = new Set(ids);
+    this.set({
+      ...this.snapshot,
+      sessions: this.snapshot.sessions.map((s) => (set.has(s.id) ? { ...s, status: "Terminating" } : s)),
+    });
+  }
+
+  byId(id: string): Session | undefined {
+    return this.snapshot.sessions.find((s) => s.id === id);
+  }
+}

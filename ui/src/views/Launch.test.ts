@@ -1,0 +1,220 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import App from "../App.svelte";
+import { FakePlatform, demoSessions } from "../platform/fake";
+import type { LaunchForm } from "../platform/types";
+
+async function openLaunch(p: FakePlatform) {
+  render(App, { props: { platform: p } });
+  await fireEvent.keyDown(window, { key: "n", ctrlKey: true });
+  return screen.findByTestId("launch-form");
+}
+
+const submit = () => screen.getByTestId("launch-submit") as HTMLButtonElement;
+const lastForm = (p: FakePlatform) => p.argsOf("launchSession").at(-1)?.[0] as LaunchForm;
+
+describe("Launch form", () => {
+  it("starts with a notebook, a catalogue image, a free default name and flexible resources", async () => {
+    // notebook1 exists in the demo list, so the default is notebook2.
+    const p = FakePlatform.signedIn({ sessions: demoSessions().filter((s) => s.kind !== "desktop") });
+    const form = await openLaunch(p);
+    expect((screen.getByRole("radio", { name: "Notebook" }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("notebook2");
+    const image = screen.getByTestId("launch-image") as HTMLSelectElement;
+    expect(image.value).toBe("images.canfar.net/lsst/lsst_v24:latest");
+    // Grouped by project; only notebook images.
+    expect([...image.querySelectorAll("optgroup")].map((g) => g.label)).toEqual(["images.canfar.net/lsst", "images.canfar.net/skaha"]);
+    expect(image.textContent).not.toContain("carta");
+    expect((screen.getByRole("radio", { name: "Flexible" }) as HTMLInputElement).checked).toBe(true);
+    expect(within(form).getByTestId("quota").textContent).toContain("2 of 3 interactive sessions in use");
+    expect(submit().disabled).toBe(false);
+  });
+
+  it("changes images and the default name with the kind, and searches images", async () => {
+    const p = FakePlatform.signedIn();
+    await openLaunch(p);
+    await fireEvent.click(screen.getByRole("radio", { name: "CARTA" }));
+    expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("carta2");
+    const image = screen.getByTestId("launch-image") as HTMLSelectElement;
+    expect([...image.options].map((o) => o.value)).toEqual(["images.canfar.net/skaha/carta:4.1", "images.canfar.net/skaha/carta:5.0"]);
+    await fireEvent.input(screen.getByPlaceholderText(/Filter 2 CARTA images/), { target: { value: "5.0" } });
+    expect([...(screen.getByTestId("launch-image") as HTMLSelectElement).options].map((o) => o.value)).toEqual([
+      "images.canfar.net/skaha/carta:5.0",
+    ]);
+    // A name the user typed stays when the kind changes.
+    await fireEvent.input(screen.getByTestId("launch-name"), { target: { value: "mine" } });
+    await fireEvent.click(screen.getByRole("radio", { name: "Firefly" }));
+    expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("mine");
+  });
+
+  it("checks the name against the server's rules", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    const name = screen.getByTestId("launch-name") as HTMLInputElement;
+    expect(name.maxLength).toBe(15);
+    await fireEvent.input(name, { target: { value: "my session" } });
+    expect(screen.getByTestId("launch-name-error").textContent).toContain("Use only letters, digits and '-'");
+    expect(name.getAttribute("aria-invalid")).toBe("true");
+    expect(submit().disabled).toBe(true);
+    expect(screen.getByTestId("launch-blocker").textContent).toContain("Use only letters");
+    await fireEvent.input(name, { target: { value: "" } });
+    expect(screen.getByTestId("launch-name-error").textContent).toContain("Give the session a name");
+    await fireEvent.input(name, { target: { value: "ok-name" } });
+    expect(screen.getByTestId("launch-name-error").textContent).toBe("");
+    expect(submit().disabled).toBe(false);
+  });
+
+  it("offers fixed resources from the context, with no GPU omitted", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    await fireEvent.click(screen.getByRole("radio", { name: "Fixed" }));
+    const cores = screen.getByTestId("launch-cores") as HTMLSelectElement;
+    expect(cores.value).toBe("2");
+    expect(cores.options).toHaveLength(16);
+    expect((screen.getByTestId("launch-ram") as HTMLSelectElement).value).toBe("8");
+    const gpus = screen.getByTestId("launch-gpus") as HTMLSelectElement;
+    expect([...gpus.options].map((o) => o.textContent)).toEqual(["None", "1", "2", "4"]);
+    await fireEvent.change(cores, { target: { value: "4" } });
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p).resources).toEqual({ mode: "fixed", cores: 4, ram_gb: 8, gpus: null });
+  });
+
+  it("launches, says so in words, and shows the new session in the list", async () => {
+    const p = FakePlatform.signedIn({ sessions: [], delayMs: 20 });
+    await openLaunch(p);
+    await fireEvent.click(submit());
+    expect(screen.getByTestId("launch-progress").textContent).toBe("Launching notebook1…");
+    await screen.findByTestId("session-grid");
+    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Sessions");
+    const row = await screen.findByText("notebook1");
+    expect(row.closest("[role=row]")?.textContent).toContain("Pending");
+    expect(screen.getByTestId("notices").textContent).toContain("Launched notebook1");
+    expect(lastForm(p)).toEqual({
+      kind: "notebook",
+      image: "images.canfar.net/lsst/lsst_v24:latest",
+      name: "notebook1",
+      resources: { mode: "flexible" },
+      cmd: null,
+      args: null,
+      env: [],
+      replicas: 1,
+      registry: null,
+    });
+  });
+
+  it("disables Launch at the interactive quota with the reason, but not for headless", async () => {
+    const p = FakePlatform.signedIn({
+      sessions: demoSessions().map((s) => (s.kind === "desktop" ? { ...s, status: "Running" as const } : s)),
+    });
+    await openLaunch(p);
+    expect(screen.getByTestId("quota").textContent).toContain("3 of 3 interactive sessions in use");
+    expect(submit().disabled).toBe(true);
+    expect(screen.getByTestId("launch-blocker").textContent).toContain(
+      "You are using 3 of 3 interactive sessions. Delete one under Sessions, or launch a headless job",
+    );
+    expect(submit().getAttribute("aria-describedby")).toBe("launch-blocker");
+    await fireEvent.click(screen.getByRole("radio", { name: "Headless" }));
+    expect(submit().disabled).toBe(false);
+    expect(screen.getByTestId("quota").textContent).toContain("headless jobs are not limited");
+  });
+
+  it("shows server rejections next to the field they concern and others above the button", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    p.override("launchSession", async (form) => [
+      { name: form.name, id: null, field: "ram", error: { code: "validation", message: "Invalid value for 'ram': 3" } },
+    ]);
+    await openLaunch(p);
+    await fireEvent.click(screen.getByRole("radio", { name: "Fixed" }));
+    await fireEvent.click(submit());
+    const err = await screen.findByText("Invalid value for 'ram': 3");
+    expect(err.closest("fieldset")?.querySelector("legend")?.textContent).toBe("Resources");
+    expect(screen.getByTestId("launch-ram").getAttribute("aria-invalid")).toBe("true");
+
+    p.override("launchSession", async (form) => [
+      { name: form.name, id: null, field: null, error: { code: "platform_unavailable", message: "The platform is busy; try again in a minute." } },
+    ]);
+    await fireEvent.click(submit());
+    expect((await screen.findByTestId("launch-error")).textContent).toContain("The platform is busy");
+  });
+
+  it("builds a headless job: command, arguments, environment and replica names", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    await fireEvent.click(screen.getByRole("radio", { name: "Headless" }));
+    await fireEvent.input(screen.getByTestId("launch-name"), { target: { value: "fit" } });
+    await fireEvent.input(screen.getByTestId("launch-cmd"), { target: { value: "python" } });
+    await fireEvent.input(screen.getByTestId("launch-args"), { target: { value: "fit.py --all" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add a variable" }));
+    await fireEvent.input(screen.getByLabelText("Variable 1 name"), { target: { value: "OMP_NUM_THREADS" } });
+    await fireEvent.input(screen.getByLabelText("Variable 1 value"), { target: { value: "4" } });
+    await fireEvent.input(screen.getByTestId("launch-replicas"), { target: { value: "8" } });
+    expect(screen.getByTestId("replica-names").textContent).toBe("Names: fit-1, fit-2, fit-3 … fit-8");
+    expect(submit().textContent).toContain("Launch 8 replicas");
+    // A value with '=' would be dropped by the platform: refused here.
+    await fireEvent.input(screen.getByLabelText("Variable 1 value"), { target: { value: "a=b" } });
+    // Next to the row, and repeated as the reason the button is disabled.
+    expect(screen.getAllByText("The platform drops values that contain '='.")).toHaveLength(2);
+    expect(submit().disabled).toBe(true);
+    await fireEvent.input(screen.getByLabelText("Variable 1 value"), { target: { value: "4" } });
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p)).toMatchObject({
+      kind: "headless",
+      name: "fit",
+      cmd: "python",
+      args: "fit.py --all",
+      env: [{ name: "OMP_NUM_THREADS", value: "4" }],
+      replicas: 8,
+    });
+    await screen.findByText("fit-8");
+  });
+
+  it("takes a free-form image path with a registry from the list", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    await fireEvent.click(screen.getByTestId("launch-custom"));
+    expect(submit().disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId("launch-image-path"), { target: { value: "myproject/mytool:1.0" } });
+    expect((screen.getByTestId("launch-registry-host") as HTMLSelectElement).value).toBe("images.canfar.net");
+    await fireEvent.click(submit());
+    await waitFor(() => expect(lastForm(p)?.image).toBe("images.canfar.net/myproject/mytool:1.0"));
+  });
+
+  it("sends registry credentials, or uses the secret remembered in the keyring", async () => {
+    const p = FakePlatform.signedIn({ sessions: [], registrySecrets: ["images.canfar.net|alice"] });
+    await openLaunch(p);
+    await fireEvent.input(screen.getByTestId("launch-registry-user"), { target: { value: "bob" } });
+    expect(submit().disabled).toBe(true);
+    expect(screen.getByTestId("launch-blocker").textContent).toContain("Type the registry secret");
+    const secret = screen.getByTestId("launch-registry-secret") as HTMLInputElement;
+    expect(secret.type).toBe("password");
+    await fireEvent.input(secret, { target: { value: "s3cret" } });
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Remember in the OS keyring" }));
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p).registry).toEqual({ username: "bob", secret: "<redacted>", remember: true });
+
+    // Back on the form: alice has a remembered secret, which is offered and used.
+    await fireEvent.keyDown(window, { key: "n", ctrlKey: true });
+    await screen.findByTestId("launch-form");
+    await fireEvent.input(screen.getByTestId("launch-registry-user"), { target: { value: "alice" } });
+    const useSaved = (await screen.findByTestId("launch-use-saved")) as HTMLInputElement;
+    expect(useSaved.checked).toBe(true);
+    expect(screen.queryByTestId("launch-registry-secret")).toBeNull();
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.argsOf("launchSession")).toHaveLength(2));
+    expect(lastForm(p).registry).toEqual({ username: "alice", secret: null, remember: false });
+  });
+
+  it("explains when the catalogue cannot be loaded", async () => {
+    const p = FakePlatform.signedIn();
+    p.fail("launchOptions", new (await import("../platform/types")).AppError("platform_unreachable", "Cannot reach the platform; check your network."));
+    render(App, { props: { platform: p } });
+    await fireEvent.keyDown(window, { key: "n", ctrlKey: true });
+    const err = await screen.findByTestId("launch-load-error");
+    expect(err.textContent).toContain("check your network");
+    await fireEvent.click(within(err).getByRole("button", { name: "Retry" }));
+    await screen.findByTestId("launch-form");
+  });
+});

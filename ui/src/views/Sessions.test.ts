@@ -1,0 +1,322 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import App from "../App.svelte";
+import { FakePlatform, demoSessions, manySessions } from "../platform/fake";
+import { AppError } from "../platform/types";
+
+async function openApp(p: FakePlatform) {
+  render(App, { props: { platform: p } });
+  await waitFor(() => expect(p.listening.sessions).toBe(1));
+  return screen.findByTestId("session-grid");
+}
+
+const rows = () => screen.queryAllByTestId("session-row");
+const rowNames = () => rows().map((r) => r.getAttribute("data-name"));
+
+describe("Sessions list", () => {
+  it("shows each session with type, name, status, image, resources, start and expiry", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const row = rows().find((r) => r.dataset.name === "carta1")!;
+    const text = row.textContent ?? "";
+    expect(text).toContain("CARTA");
+    expect(text).toContain("carta1");
+    expect(text).toContain("Running");
+    expect(text).toContain("skaha/carta:5.0");
+    expect(text).toContain("4 cores");
+    expect(text).toContain("1.5 in use");
+    expect(text).toContain("16 GB");
+    expect(text).toMatch(/in [34] h/);
+    // Expiring within the warning lead time is marked in words, not colour alone.
+    expect(within(row).getByTestId("session-expires").textContent).toContain("Soon:");
+    // A pending session has not started and has no expiry yet; it is sorted first.
+    expect(rowNames()[0]).toBe("desktop1");
+    expect(rows()[0].textContent).toContain("not started");
+  });
+
+  it("filters by type and status and searches", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    expect(rows()).toHaveLength(5);
+    await fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "headless" } });
+    expect(rowNames().sort()).toEqual(["fit-1", "fit-2"]);
+    await fireEvent.change(screen.getByTestId("filter-status"), { target: { value: "Failed" } });
+    expect(rowNames()).toEqual(["fit-2"]);
+    expect(screen.getByTestId("sessions-summary").textContent).toContain("Showing 1 of 5 sessions");
+    await fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "all" } });
+    await fireEvent.change(screen.getByTestId("filter-status"), { target: { value: "active" } });
+    expect(rowNames().sort()).toEqual(["carta1", "desktop1", "notebook1"]);
+    await fireEvent.change(screen.getByTestId("filter-status"), { target: { value: "all" } });
+    await fireEvent.input(screen.getByTestId("session-search"), { target: { value: "note" } });
+    expect(rowNames()).toEqual(["notebook1"]);
+    await fireEvent.input(screen.getByTestId("session-search"), { target: { value: "zzz" } });
+    expect(rows()).toHaveLength(0);
+    expect(screen.getByText(/No session matches "zzz"/)).toBeTruthy();
+    await fireEvent.click(screen.getByRole("button", { name: "Show all sessions" }));
+    expect(rows()).toHaveLength(5);
+  });
+
+  it("sorts by a column and reverses on the second click", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const nameHeader = screen.getByRole("columnheader", { name: /Name/ });
+    await fireEvent.click(within(nameHeader).getByRole("button"));
+    expect(nameHeader.getAttribute("aria-sort")).toBe("ascending");
+    expect(rowNames()).toEqual(["carta1", "desktop1", "fit-1", "fit-2", "notebook1"]);
+    await fireEvent.click(within(nameHeader).getByRole("button"));
+    expect(nameHeader.getAttribute("aria-sort")).toBe("descending");
+    expect(rowNames()[0]).toBe("notebook1");
+  });
+
+  it("follows sessionsUpdated events", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    p.emitSessions({ sessions: demoSessions().slice(0, 2) });
+    await waitFor(() => expect(rows()).toHaveLength(2));
+  });
+
+  it("shows 'as of hh:mm — cannot reach the platform' with the reason over the stale list", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    expect(screen.queryByTestId("stale-banner")).toBeNull();
+    p.emitSessions({
+      asOf: "2026-07-13T14:05:00Z",
+      error: { code: "platform_unreachable", message: "Cannot reach ws-uv.canfar.net: connection refused. Check your network." },
+    });
+    const banner = await screen.findByTestId("stale-banner");
+    const hhmm = new Date("2026-07-13T14:05:00Z");
+    const expected = `${String(hhmm.getHours()).padStart(2, "0")}:${String(hhmm.getMinutes()).padStart(2, "0")}`;
+    expect(banner.textContent).toContain(`As of ${expected} — cannot reach the platform.`);
+    expect(banner.textContent).toContain("connection refused. Check your network.");
+    // The stale list stays.
+    expect(rows()).toHaveLength(5);
+    expect(screen.getByTestId("statusbar-sessions").textContent).toContain(`Offline — list as of ${expected}`);
+    p.emitSessions({ asOf: new Date().toISOString(), error: null });
+    await waitFor(() => expect(screen.queryByTestId("stale-banner")).toBeNull());
+  });
+
+  it("explains a first load that failed, with a retry", async () => {
+    const p = FakePlatform.signedIn({
+      sessions: [],
+      snapshot: { asOf: null, error: { code: "platform_unavailable", message: "The platform is in maintenance; try again later." } },
+    });
+    render(App, { props: { platform: p } });
+    const err = await screen.findByTestId("sessions-error");
+    expect(err.textContent).toContain("maintenance");
+    await fireEvent.click(within(err).getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(p.calls).toContain("refreshSessions"));
+  });
+
+  it("renders 2,000 sessions as a small window of rows with the full size for screen readers", async () => {
+    const p = FakePlatform.signedIn({ sessions: manySessions(2000) });
+    const grid = await openApp(p);
+    expect(grid.getAttribute("aria-rowcount")).toBe("2001");
+    const n = rows().length;
+    expect(n).toBeGreaterThan(5);
+    expect(n).toBeLessThan(60);
+    expect(rows()[0].getAttribute("aria-rowindex")).toBe("2");
+    // Scrolling far down swaps in the rows there.
+    const scroller = screen.getByTestId("session-scroller");
+    scroller.scrollTop = 46 * 1500;
+    await fireEvent.scroll(scroller);
+    const idx = rows().map((r) => Number(r.getAttribute("aria-rowindex")));
+    expect(Math.min(...idx)).toBeGreaterThan(1400);
+    expect(rows().length).toBeLessThan(60);
+    expect(screen.getByTestId("sessions-summary").textContent).toContain("2,000 sessions");
+    await waitFor(() => expect(Number(screen.getByTestId("sessions-list").dataset.renderMs)).toBeGreaterThan(0));
+  });
+
+  it("refreshes with Ctrl+R and focuses the search with /", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await fireEvent.keyDown(window, { key: "r", ctrlKey: true });
+    await waitFor(() => expect(p.calls).toContain("refreshSessions"));
+    await fireEvent.keyDown(document.body, { key: "/" });
+    expect(document.activeElement).toBe(screen.getByTestId("session-search"));
+  });
+
+  it("moves with the arrow keys and opens details with Enter, closes with Escape", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const first = rows()[0];
+    first.focus();
+    await fireEvent.keyDown(first, { key: "ArrowDown" });
+    await waitFor(() => expect(document.activeElement).toBe(rows()[1]));
+    const name = rows()[1].dataset.name!;
+    await fireEvent.keyDown(rows()[1], { key: "Enter" });
+    const details = await screen.findByTestId("session-details");
+    expect(within(details).getByRole("heading", { level: 2 }).textContent).toBe(name);
+    await fireEvent.keyDown(details, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("session-details")).toBeNull());
+  });
+});
+
+describe("Bulk actions", () => {
+  it("selects with checkboxes, shift-click ranges and select-all-visible", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await fireEvent.click(within(screen.getByRole("columnheader", { name: /Name/ })).getByRole("button"));
+    // carta1, desktop1, fit-1, fit-2, notebook1
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select desktop1" }));
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select fit-2" }), { shiftKey: true });
+    expect(screen.getByTestId("bulk-bar").textContent).toContain("3 selected");
+    expect(rows().filter((r) => r.getAttribute("aria-selected") === "true").map((r) => r.dataset.name)).toEqual(["desktop1", "fit-1", "fit-2"]);
+    // Select all that the filter shows.
+    await fireEvent.change(screen.getByTestId("filter-kind"), { target: { value: "headless" } });
+    await fireEvent.click(screen.getByRole("button", { name: "Clear selection" }));
+    await fireEvent.click(screen.getByTestId("select-all"));
+    expect(screen.getByTestId("bulk-bar").textContent).toContain("2 selected");
+  });
+
+  it("deletes the selection after one confirmation listing the names", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select fit-1" }));
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select fit-2" }));
+    await fireEvent.click(screen.getByTestId("bulk-delete"));
+    const dialog = await screen.findByTestId("confirm-bulk-delete");
+    expect(within(dialog).getByRole("heading", { level: 2 }).textContent).toBe("Delete 2 sessions?");
+    const listed = within(dialog).getByTestId("confirm-names").textContent;
+    expect(listed).toContain("fit-1");
+    expect(listed).toContain("fit-2");
+    expect(p.calls).not.toContain("deleteSessions");
+    await fireEvent.click(within(dialog).getByTestId("confirm-bulk-delete-button"));
+    await waitFor(() => expect(screen.queryByTestId("confirm-bulk-delete")).toBeNull());
+    expect(p.argsOf("deleteSessions")).toEqual([[["h1job001", "h1job002"]]]);
+    await waitFor(() => expect(rows().find((r) => r.dataset.name === "fit-1")?.textContent).toContain("Terminating"));
+  });
+
+  it("keeps the dialog open and names the sessions that could not be deleted", async () => {
+    const p = FakePlatform.signedIn();
+    p.override("deleteSessions", async (ids) =>
+      ids.map((id) => ({ id, error: id === "h1job002" ? { code: "permission_denied" as const, message: "Not allowed; ask the owner." } : null })),
+    );
+    await openApp(p);
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select fit-1" }));
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Select fit-2" }));
+    await fireEvent.click(screen.getByTestId("bulk-delete"));
+    const dialog = await screen.findByTestId("confirm-bulk-delete");
+    await fireEvent.click(within(dialog).getByTestId("confirm-bulk-delete-button"));
+    const alert = await within(dialog).findByRole("alert");
+    expect(alert.textContent).toContain("fit-2");
+    expect(alert.textContent).toContain("Not allowed; ask the owner.");
+  });
+
+  it("asks before deleting with the Delete key", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    rows()[0].focus();
+    await fireEvent.keyDown(rows()[0], { key: "Delete" });
+    const dialog = await screen.findByTestId("confirm-bulk-delete");
+    expect(within(dialog).getByRole("heading", { level: 2 }).textContent).toBe(`Delete ${rows()[0].dataset.name}?`);
+    await fireEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(p.calls).not.toContain("deleteSessions");
+  });
+
+  it("previews a prune rule before deleting what it selects", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await fireEvent.click(screen.getByTestId("open-prune"));
+    const dialog = await screen.findByTestId("prune-dialog");
+    // Default rule: finished headless jobs.
+    await waitFor(() => expect(within(dialog).getByTestId("prune-count").textContent).toContain("1 session match"));
+    expect(within(dialog).getByTestId("prune-preview").textContent).toContain("fit-1");
+    await fireEvent.change(within(dialog).getByLabelText("Status"), { target: { value: "any" } });
+    await fireEvent.input(within(dialog).getByLabelText("Name starts with"), { target: { value: "fit-" } });
+    await waitFor(() => expect(within(dialog).getByTestId("prune-count").textContent).toContain("2 sessions match"));
+    expect(p.argsOf("prunePreview").at(-1)).toEqual([{ pattern: "fit-", regex: false, kind: "headless", status: null }]);
+    // A broken regular expression is explained next to the pattern.
+    await fireEvent.click(within(dialog).getByRole("checkbox", { name: "Regular expression" }));
+    await fireEvent.input(within(dialog).getByLabelText("Name starts with"), { target: { value: "fit-(" } });
+    await waitFor(() => expect(within(dialog).getByText(/not a valid regular expression/)).toBeTruthy());
+    expect((within(dialog).getByTestId("prune-confirm") as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(within(dialog).getByLabelText("Name starts with"), { target: { value: "^fit-\\d$" } });
+    await waitFor(() => expect(within(dialog).getByTestId("prune-confirm").textContent).toContain("Delete 2 sessions"));
+    await fireEvent.click(within(dialog).getByTestId("prune-confirm"));
+    await waitFor(() => expect(screen.queryByTestId("prune-dialog")).toBeNull());
+    expect(p.argsOf("deleteSessions")).toEqual([[["h1job001", "h1job002"]]]);
+  });
+});
+
+describe("Session details", () => {
+  async function openDetails(p: FakePlatform, name: string) {
+    await openApp(p);
+    await fireEvent.click(rows().find((r) => r.dataset.name === name)!);
+    return screen.findByTestId("session-details");
+  }
+
+  it("shows resources requested and in use, events as a table, and logs", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "carta1");
+    const [resources] = within(d).getAllByRole("table");
+    const cpu = within(resources).getByRole("row", { name: /CPU cores/ });
+    expect(within(cpu).getAllByRole("cell").map((c) => c.textContent)).toEqual(["4", "1.5"]);
+    const ram = within(resources).getByRole("row", { name: /RAM/ });
+    expect(within(ram).getAllByRole("cell").map((c) => c.textContent)).toEqual(["16", "9.2"]);
+    const events = await within(d).findByTestId("events-table");
+    expect(within(events).getAllByRole("row")).toHaveLength(4);
+    expect(events.textContent).toContain("Pulling");
+    const logs = await within(d).findByTestId("logs");
+    expect(logs.textContent).toContain("Jupyter Server is running");
+  });
+
+  it("follows the logs when asked", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "notebook1");
+    await within(d).findByTestId("logs");
+    const before = p.calls.filter((c) => c === "sessionLogs").length;
+    p.logs.set("k3x9q2ab", "line 1\nline 2\n");
+    await fireEvent.click(within(d).getByTestId("logs-follow"));
+    await waitFor(() => expect(within(d).getByTestId("logs").textContent).toContain("line 2"));
+    expect(p.calls.filter((c) => c === "sessionLogs").length).toBeGreaterThan(before);
+  });
+
+  it("renews and shows the new expiry", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "carta1");
+    await fireEvent.click(within(d).getByTestId("details-renew"));
+    const result = await within(d).findByTestId("renew-result");
+    expect(result.textContent).toMatch(/^Renewed — now expires \d{4}-\d\d-\d\d \d\d:\d\d, in 3 d 23 h\.$/);
+    expect(within(d).getByTestId("details-expiry").textContent).toContain("in 3 d 23 h");
+  });
+
+  it("shows why a renew failed", async () => {
+    const p = FakePlatform.signedIn();
+    p.fail("renewSession", new AppError("platform_unreachable", "Cannot reach the platform; check your network and try again."));
+    const d = await openDetails(p, "carta1");
+    await fireEvent.click(within(d).getByTestId("details-renew"));
+    expect((await within(d).findByRole("alert")).textContent).toContain("check your network");
+  });
+
+  it("deletes only after a confirmation that names the session", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "notebook1");
+    await fireEvent.click(within(d).getByTestId("details-delete"));
+    const confirm = await screen.findByTestId("confirm-delete");
+    expect(within(confirm).getByRole("heading", { level: 2 }).textContent).toBe("Delete notebook1?");
+    // Escape closes only the confirmation.
+    await fireEvent.keyDown(confirm, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("confirm-delete")).toBeNull());
+    expect(screen.getByTestId("session-details")).toBeTruthy();
+    expect(p.calls).not.toContain("deleteSessions");
+    await fireEvent.click(within(d).getByTestId("details-delete"));
+    await fireEvent.click(within(await screen.findByTestId("confirm-delete")).getByTestId("confirm-delete-button"));
+    await waitFor(() => expect(screen.queryByTestId("session-details")).toBeNull());
+    expect(p.argsOf("deleteSessions")).toEqual([[["k3x9q2ab"]]]);
+    expect(rows().find((r) => r.dataset.name === "notebook1")?.textContent).toContain("Terminating");
+  });
+
+  it("opens in the browser only when Running", async () => {
+    const p = FakePlatform.signedIn();
+    let d = await openDetails(p, "desktop1");
+    const open = within(d).getByTestId("details-open") as HTMLButtonElement;
+    expect(open.disabled).toBe(true);
+    expect(d.textContent).toContain("Opens once the session is Running (it is Pending).");
+    await fireEvent.keyDown(d, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("session-details")).toBeNull());
+    await fireEvent.click(rows().find((r) => r.dataset.name === "notebook1")!);
+    d = await screen.findByTestId("session-details");
+    await fireEvent.click(within(d).getByTestId("details-open"));
+    await waitFor(() => expect(p.argsOf("openSessionInBrowser")).toEqual([["k3x9q2ab"]]));
+  });
+});
