@@ -1,0 +1,542 @@
+//! The command-line grammar (clap). Completions and the man page are generated from it.
+
+use std::path::PathBuf;
+
+use clap::builder::PossibleValuesParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Exit codes, shown in `skyport --help` and the man page.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    failure (not found, rejected by the platform, quota reached, ...)
+  2    usage error (unknown flag, bad value, a confirmation that needs --force)
+  3    sign-in needed (no credential, or the platform or service refused it)
+  4    platform unreachable, unavailable (HTTP 503) or too slow (timeout)
+  5    certificate problem (missing, expired or not usable)
+  6    the OS keyring is not available
+  130  cancelled (Ctrl-C, or a confirmation answered no)
+
+Environment:
+  SKYPORT_URL      platform service URL (https://host/skaha or .../skaha/v1); wins over profiles
+  SKYPORT_TOKEN    bearer token to use, with no config or keyring at all
+  SKYPORT_PROFILE  profile to use (like --profile)
+  SKYPORT_HOME     keep every Skyport file (config, logs, .ssl) under this directory
+  SKYPORT_BROWSER  command that opens URLs instead of the system browser
+  SKYPORT_LOG      log filter for -v (e.g. debug)
+  NETRC            netrc file to read instead of ~/.netrc
+
+Data goes to standard output, messages to standard error. --json gives machine-readable
+output on every listing command (shapes in the README).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skyport",
+    version,
+    about = "Manage your science-platform (CANFAR Skaha) sessions and credentials from a shell",
+    long_about = "Manage your science-platform (CANFAR Skaha) sessions and credentials from a shell.\n\n\
+        skyport shares its profiles (config.toml), keyring entries and certificate \
+        (~/.ssl/cadcproxy.pem) with the Skyport desktop app: signing in with one signs in the other.\n\n\
+        Examples:\n  \
+        skyport login --password -u alice          sign in with a CADC username and password\n  \
+        skyport ps                                 your pending and running sessions\n  \
+        skyport create notebook skaha/astroml      start a notebook (image normalised)\n  \
+        skyport create headless skaha/astroml -- python fit.py --fast\n  \
+        skyport open k3x9q2ab                      wait for it and open it in the browser\n  \
+        skyport renew k3x9q2ab                     push its expiry back\n  \
+        skyport delete k3x9q2ab --force\n  \
+        SKYPORT_URL=https://ws-uv.canfar.net/skaha SKYPORT_TOKEN=... skyport ps --json",
+    after_help = EXIT_CODES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Profile (platform) to use instead of the active one.
+    #[arg(long, global = true, env = "SKYPORT_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Machine-readable JSON on standard output (listing and status commands).
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log what happens to standard error (and the log folder); repeat for more (-vv).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Give up on a request after SECS seconds (default 30).
+    #[arg(long, global = true, value_name = "SECS", value_parser = parse_secs)]
+    pub timeout: Option<f64>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in (browser by default; --device, --password or --token).
+    #[command(after_help = "Examples:\n  skyport login --password -u alice\n  \
+        echo \"$PASSWORD\" | skyport login --password-stdin -u alice --remember-password\n  \
+        skyport login --token            (paste a token; it is not echoed)")]
+    Login(LoginArgs),
+    /// Sign out: remove this profile's saved token, sign-in tokens and password.
+    Logout,
+    /// Credential status.
+    Auth {
+        #[command(subcommand)]
+        command: AuthCommand,
+    },
+    /// The X.509 certificate (~/.ssl/cadcproxy.pem): status, obtain, renew.
+    Cert {
+        #[command(subcommand)]
+        command: CertCommand,
+    },
+    /// List sessions (pending and running unless -a).
+    #[command(
+        after_help = "Examples:\n  skyport ps\n  skyport ps -a -k headless\n  \
+        skyport ps -q | xargs skyport renew\n  skyport ps --json"
+    )]
+    Ps(PsArgs),
+    /// Start a session: KIND IMAGE [-- CMD ARGS...].
+    #[command(
+        visible_alias = "launch",
+        after_help = "Examples:\n  skyport create notebook skaha/astroml\n  \
+            skyport create desktop images.canfar.net/skaha/desktop:latest -n mydesk\n  \
+            skyport create headless skaha/astroml -c 4 -m 16 -e MODE=fast -r 3 -- python fit.py\n  \
+            skyport create notebook skaha/astroml --dry-run"
+    )]
+    Create(CreateArgs),
+    /// Show sessions in detail.
+    Info(IdsArgs),
+    /// Print a session's logs (-f to follow).
+    Logs(LogsArgs),
+    /// Print a session's events (scheduling, image pulls, failures).
+    Events(IdsArgs),
+    /// Open a session in the web browser, waiting until it runs.
+    Open(OpenArgs),
+    /// Push sessions' expiry back.
+    Renew(IdsArgs),
+    /// Delete sessions (asks first unless --force).
+    #[command(visible_alias = "del")]
+    Delete(DeleteArgs),
+    /// Delete every session whose name starts with PREFIX (of KIND, in STATUS).
+    #[command(
+        after_help = "KIND defaults to headless and STATUS to Completed; `any` matches all.\n\n\
+        Examples:\n  skyport prune fit-                     finished headless jobs named fit-*\n  \
+        skyport prune fit- headless any --dry-run\n  \
+        skyport prune '^run-[0-9]+$' --regex --force"
+    )]
+    Prune(PruneArgs),
+    /// Platform load: cores and RAM requested versus available.
+    Stats,
+    /// Container images you can launch.
+    Images(ImagesArgs),
+    /// Profiles (platforms): list, use, add, remove.
+    Profiles {
+        #[command(subcommand)]
+        command: ProfilesCommand,
+    },
+    /// The configuration file: path, show, get, set, unset.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a shell completion script (bash, zsh or fish).
+    #[command(
+        after_help = "Examples:\n  skyport completions bash > ~/.local/share/bash-completion/completions/skyport\n  \
+        skyport completions zsh > ~/.zfunc/_skyport\n  \
+        skyport completions fish > ~/.config/fish/completions/skyport.fish"
+    )]
+    Completions {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), of skyport or of one command.
+    #[command(after_help = "Example:\n  skyport man | man -l -\n  skyport man ps > skyport-ps.1")]
+    Man {
+        /// A command, for its own page.
+        command: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Sign in on another device (prints a code to enter in a browser).
+    #[arg(long, conflicts_with_all = ["password", "token"])]
+    pub device: bool,
+    /// CADC-style sign-in with a username and password (prompted without echo).
+    #[arg(long)]
+    pub password: bool,
+    /// Read the password from standard input (for scripts; implies --password).
+    #[arg(long, conflicts_with_all = ["token", "device"])]
+    pub password_stdin: bool,
+    /// Username for --password (default: the profile's, else asked).
+    #[arg(short, long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Keep the password in the keyring so the certificate can be renewed unattended.
+    #[arg(long)]
+    pub remember_password: bool,
+    /// Login URL for --password (default: the profile's, else /ac/login on the platform).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Paste a bearer token (prompted without echo).
+    #[arg(long, conflicts_with = "password")]
+    pub token: bool,
+    /// Read the token from standard input (implies --token).
+    #[arg(long, conflicts_with_all = ["password", "password_stdin", "device"])]
+    pub token_stdin: bool,
+    /// Save the token without checking it against the platform first.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Which profile, platform and credential skyport would use now.
+    Status {
+        /// Also ask the platform whether it accepts the credential.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Path, subject, issuer, validity and time left (exit 5 when missing or expired).
+    Status,
+    /// Get a new certificate with your username and password (or ~/.netrc).
+    #[command(after_help = "Examples:\n  skyport cert obtain -u alice\n  \
+        skyport cert obtain --netrc --days 30\n  \
+        echo \"$PASSWORD\" | skyport cert obtain -u alice --password-stdin")]
+    Obtain(ObtainArgs),
+    /// Renew the certificate with a saved password, ~/.netrc, your sign-in, or a prompt.
+    Renew(RenewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ObtainArgs {
+    /// Username (default: the profile's, else asked).
+    #[arg(short, long, value_name = "USER")]
+    pub username: Option<String>,
+    /// Read the password from standard input.
+    #[arg(long, conflicts_with_all = ["netrc", "netrc_file"])]
+    pub password_stdin: bool,
+    /// Take username and password from ~/.netrc (the entry for the credential service's host).
+    #[arg(short = 'n', long)]
+    pub netrc: bool,
+    /// Take username and password from this netrc file.
+    #[arg(long, value_name = "FILE")]
+    pub netrc_file: Option<PathBuf>,
+    /// Keep the password in the keyring for unattended renewal.
+    #[arg(long)]
+    pub remember_password: bool,
+    #[command(flatten)]
+    pub common: CertCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    #[command(flatten)]
+    pub common: CertCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct CertCommon {
+    /// Lifetime in days (the service may cap it).
+    #[arg(long, value_name = "N", default_value_t = 10.0, value_parser = parse_days)]
+    pub days: f64,
+    /// Credential service (default: the profile's, else /cred/generate on the platform).
+    #[arg(long, value_name = "URL")]
+    pub cred_url: Option<String>,
+    /// Where to save it (default: the profile's certificate, ~/.ssl/cadcproxy.pem).
+    #[arg(short, long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+/// Kinds a session list can be filtered by.
+pub const LIST_KINDS: [&str; 7] = [
+    "notebook",
+    "desktop",
+    "carta",
+    "firefly",
+    "contributed",
+    "headless",
+    "desktop-app",
+];
+/// Kinds that can be launched.
+pub const LAUNCH_KINDS: [&str; 6] = [
+    "notebook",
+    "desktop",
+    "carta",
+    "firefly",
+    "contributed",
+    "headless",
+];
+pub const STATUSES: [&str; 5] = ["pending", "running", "terminating", "completed", "failed"];
+
+#[derive(Debug, Args)]
+pub struct PsArgs {
+    /// All sessions, including finished ones.
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only the session ids, one per line.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Only sessions of this kind.
+    #[arg(short, long, value_parser = PossibleValuesParser::new(LIST_KINDS), ignore_case = true)]
+    pub kind: Option<String>,
+    /// Only sessions in this status (implies -a).
+    #[arg(short, long, value_parser = PossibleValuesParser::new(STATUSES), ignore_case = true)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Session kind.
+    #[arg(value_parser = PossibleValuesParser::new(LAUNCH_KINDS), ignore_case = true)]
+    pub kind: String,
+    /// Image: registry/project/name:tag, or project/name (registry and :latest added).
+    pub image: String,
+    /// Command and arguments for a headless session, after `--`.
+    #[arg(last = true, value_name = "CMD")]
+    pub cmd: Vec<String>,
+    /// Session name (default: KIND and the first free number, e.g. notebook1).
+    #[arg(short, long)]
+    pub name: Option<String>,
+    /// CPU cores (fixed resources; default: the platform's flexible default).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub cpu: Option<u32>,
+    /// RAM in GB (fixed resources).
+    #[arg(short, long, value_name = "GB", value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub memory: Option<u32>,
+    /// GPUs.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=28))]
+    pub gpu: Option<u32>,
+    /// Environment variable for a headless session, KEY=VALUE (repeatable).
+    #[arg(short, long, value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, String)>,
+    /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set).
+    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub replicas: u32,
+    /// Print the requests that would be sent, and start nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IdsArgs {
+    /// Session ids (from `skyport ps`).
+    #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Session id.
+    #[arg(value_name = "ID", value_parser = parse_id)]
+    pub id: String,
+    /// Keep printing new output until the session ends (Ctrl-C to stop).
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Seconds between polls with --follow.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0, value_parser = parse_secs)]
+    pub interval: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// Session id.
+    #[arg(value_name = "ID", value_parser = parse_id)]
+    pub id: String,
+    /// Wait at most SECS seconds for the session to run (0: do not wait).
+    #[arg(long, value_name = "SECS", default_value_t = 120.0, value_parser = parse_secs_or_zero)]
+    pub wait: f64,
+    /// Only print the URL; do not start a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// Session ids.
+    #[arg(required = true, value_name = "ID", value_parser = parse_id)]
+    pub ids: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Name prefix (or a regular expression with --regex).
+    pub prefix: String,
+    /// Kind to prune, or `any`.
+    #[arg(default_value = "headless", value_parser = PossibleValuesParser::new(["notebook", "desktop", "carta", "firefly", "contributed", "headless", "desktop-app", "any"]), ignore_case = true)]
+    pub kind: String,
+    /// Status to prune, or `any`.
+    #[arg(default_value = "completed", value_parser = PossibleValuesParser::new(["pending", "running", "terminating", "completed", "failed", "any"]), ignore_case = true)]
+    pub status: String,
+    /// PREFIX is a regular expression matched against the name.
+    #[arg(long)]
+    pub regex: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub force: bool,
+    /// Show what would be deleted, and delete nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImagesArgs {
+    /// Only images for this kind.
+    #[arg(short, long, value_parser = PossibleValuesParser::new(LIST_KINDS), ignore_case = true)]
+    pub kind: Option<String>,
+    /// Only the image ids, one per line.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfilesCommand {
+    /// List profiles (* marks the active one).
+    #[command(visible_alias = "ls")]
+    List,
+    /// Make NAME the active profile (for the app too).
+    Use { name: String },
+    /// Add or update a profile.
+    #[command(
+        after_help = "Examples:\n  skyport profiles add canfar https://ws-uv.canfar.net/skaha \\\n      \
+        --login-url https://ws-cadc.canfar.net/ac/login --cred-url https://ws-cadc.canfar.net/cred/generate\n  \
+        skyport profiles add src-es https://spsrc.example/skaha --oidc-issuer https://ska-iam.stfc.ac.uk/"
+    )]
+    Add(Box<ProfileAddArgs>),
+    /// Remove a profile and its saved secrets.
+    #[command(visible_alias = "rm")]
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileAddArgs {
+    /// Profile name (letters, digits, '-' and '_').
+    pub name: String,
+    /// Skaha service URL, https://host/skaha (or .../skaha/v1).
+    pub url: String,
+    /// Shown in the app.
+    #[arg(long)]
+    pub display_name: Option<String>,
+    /// CADC-style password login URL (…/ac/login).
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Credential service issuing certificates (…/cred/generate).
+    #[arg(long, value_name = "URL")]
+    pub cred_url: Option<String>,
+    /// OpenID Connect issuer for browser sign-in.
+    #[arg(long, value_name = "URL")]
+    pub oidc_issuer: Option<String>,
+    /// OIDC client id (omit to register dynamically).
+    #[arg(long, requires = "oidc_issuer")]
+    pub client_id: Option<String>,
+    /// Your username on this platform.
+    #[arg(long)]
+    pub username: Option<String>,
+    /// Extra CA certificates (PEM) to trust for this platform.
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Certificate file (default ~/.ssl/cadcproxy.pem).
+    #[arg(long, value_name = "FILE")]
+    pub cert_path: Option<PathBuf>,
+    /// Make it the active profile.
+    #[arg(long = "use")]
+    pub make_active: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the configuration file's path.
+    Path,
+    /// Print the whole configuration (it never holds secrets).
+    Show,
+    /// Print one setting, e.g. `active` or `profiles.canfar.url`.
+    Get { key: String },
+    /// Change one setting, e.g. `skyport config set profiles.canfar.username alice`.
+    Set { key: String, value: String },
+    /// Remove one setting, e.g. `skyport config unset profiles.canfar.login_url`.
+    Unset { key: String },
+}
+
+fn parse_secs(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 86_400.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+fn parse_secs_or_zero(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(0.0) => Ok(0.0),
+        _ => parse_secs(s),
+    }
+}
+
+fn parse_days(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3650.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of days")),
+    }
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    let Some((k, v)) = s.split_once('=') else {
+        return Err(format!("{s:?} is not KEY=VALUE"));
+    };
+    let k = k.trim();
+    if k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!(
+            "{k:?} is not a valid variable name (letters, digits and '_')"
+        ));
+    }
+    if v.contains('=') {
+        return Err(format!(
+            "the value of {k} contains '=', which the platform cannot pass on"
+        ));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+fn parse_id(s: &str) -> Result<String, String> {
+    skyport_core::skaha::SessionId::parse(s).map(|id| id.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_grammar_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn value_parsers() {
+        assert!(parse_env("A=b").is_ok());
+        assert!(parse_env("A").is_err());
+        assert!(parse_env("A=b=c").is_err());
+        assert!(parse_env("bad name=x").is_err());
+        assert!(parse_secs("0").is_err());
+        assert!(parse_secs_or_zero("0").is_ok());
+        assert!(parse_secs("nan").is_err());
+        assert!(parse_days("10").is_ok());
+        assert!(parse_id("k3x9q2ab").is_ok());
+        assert!(parse_id("../etc").is_err());
+    }
+}

@@ -1,0 +1,48 @@
+//! One module per group of commands; [`run`] dispatches.
+
+pub mod auth;
+pub mod cert;
+pub mod generate;
+pub mod profiles;
+pub mod sessions;
+pub mod signin;
+
+use crate::cli::{AuthCommand, CertCommand, Cli, Command};
+use crate::ctx::Ctx;
+use crate::error::CliResult;
+
+pub async fn run(cli: &Cli) -> CliResult {
+    // Generated output needs no paths, config or network.
+    match &cli.command {
+        Command::Completions { shell } => return generate::completions(*shell),
+        Command::Man { command } => return generate::man(command.as_deref()),
+        _ => {}
+    }
+    let ctx = Ctx::new(cli)?;
+    match &cli.command {
+        Command::Login(a) => auth::login(&ctx, a).await,
+        Command::Logout => auth::logout(&ctx).await,
+        Command::Auth {
+            command: AuthCommand::Status { check },
+        } => auth::status(&ctx, *check).await,
+        Command::Cert { command } => match command {
+            CertCommand::Status => cert::status(&ctx).await,
+            CertCommand::Obtain(a) => cert::obtain_cmd(&ctx, a).await,
+            CertCommand::Renew(a) => cert::renew_cmd(&ctx, a).await,
+        },
+        Command::Ps(a) => sessions::ps(&ctx, a).await,
+        Command::Create(a) => sessions::create(&ctx, a).await,
+        Command::Info(a) => sessions::info(&ctx, a).await,
+        Command::Logs(a) => sessions::logs(&ctx, a).await,
+        Command::Events(a) => sessions::events(&ctx, a).await,
+        Command::Open(a) => sessions::open(&ctx, a).await,
+        Command::Renew(a) => sessions::renew(&ctx, a).await,
+        Command::Delete(a) => sessions::delete(&ctx, a).await,
+        Command::Prune(a) => sessions::prune(&ctx, a).await,
+        Command::Stats => sessions::stats(&ctx).await,
+        Command::Images(a) => sessions::images(&ctx, a).await,
+        Command::Profiles { command } => profiles::profiles(&ctx, command),
+        Command::Config { command } => profiles::config(&ctx, command),
+        Command::Completions { .. } | Command::Man { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,397 @@
+//! `profiles` and `config`: the shared `config.toml` (never secrets).
+
+use serde_json::json;
+use skyport_core::config::{default_scopes, Config, OidcSettings};
+use skyport_core::error::ErrorCode;
+use skyport_core::keyring::{EntryKey, SecretStoreExt};
+use skyport_core::platform::URL_ENV;
+
+use super::auth::LOGOUT_ENTRIES;
+use crate::cli::{ConfigCommand, ProfileAddArgs, ProfilesCommand};
+use crate::ctx::Ctx;
+use crate::error::{CliError, CliResult};
+use crate::output::{json as print_json, line, note, out, warn, Table};
+
+pub fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
+    match cmd {
+        ProfilesCommand::List => list(ctx),
+        ProfilesCommand::Use { name } => {
+            let mut cfg = ctx.config()?;
+            cfg.use_profile(name)?;
+            ctx.save_config(&cfg)?;
+            note(&format!("{name} is now the active profile."));
+            if ctx.env_url.is_some() {
+                warn(&format!(
+                    "{URL_ENV} is set and wins over the active profile"
+                ));
+            }
+            Ok(())
+        }
+        ProfilesCommand::Add(a) => add(ctx, a),
+        ProfilesCommand::Remove { name } => {
+            let mut cfg = ctx.config()?;
+            cfg.remove(name)?;
+            ctx.save_config(&cfg)?;
+            let mut removed = 0;
+            for entry in LOGOUT_ENTRIES {
+                match ctx.store.delete(&EntryKey::new(name.as_str(), entry)) {
+                    Ok(true) => removed += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        warn(&format!("could not remove its saved secrets: {e}"));
+                        break;
+                    }
+                }
+            }
+            note(&format!(
+                "Removed profile {name}{}.",
+                if removed > 0 {
+                    format!(" and {removed} saved secret(s)")
+                } else {
+                    String::new()
+                }
+            ));
+            Ok(())
+        }
+    }
+}
+
+fn list(ctx: &Ctx) -> CliResult {
+    let cfg = ctx.config()?;
+    let active = cfg.active.clone();
+    if ctx.json {
+        let v: Vec<_> = cfg
+            .profiles
+            .iter()
+            .map(|(name, p)| {
+                let mut v = serde_json::to_value(p).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("name".into(), json!(name));
+                    o.insert("active".into(), json!(active.as_deref() == Some(name)));
+                }
+                v
+            })
+            .collect();
+        return print_json(&v);
+    }
+    if cfg.profiles.is_empty() {
+        note("No profiles yet: add one with `skyport profiles add NAME URL`.");
+    } else {
+        let mut t = Table::new(&["", "NAME", "URL", "SIGN-IN"]);
+        for (name, p) in &cfg.profiles {
+            let signin = [
+                p.oidc.as_ref().map(|_| "oidc"),
+                p.login_url.as_ref().map(|_| "password"),
+                p.cred_url.as_ref().map(|_| "certificate"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(",");
+            t.row(vec![
+                if active.as_deref() == Some(name) {
+                    "*".into()
+                } else {
+                    String::new()
+                },
+                name.clone(),
+                p.url.clone(),
+                if signin.is_empty() {
+                    "-".into()
+                } else {
+                    signin
+                },
+            ]);
+        }
+        t.print()?;
+    }
+    if let Some(u) = &ctx.env_url {
+        note(&format!(
+            "{URL_ENV}={u} is set and wins over the active profile."
+        ));
+    }
+    Ok(())
+}
+
+fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
+    let mut cfg = ctx.config()?;
+    let existed = cfg.profiles.contains_key(&a.name);
+    let mut p = cfg.profiles.get(&a.name).cloned().unwrap_or_default();
+    p.url = a.url.trim().to_string();
+    if let Some(v) = &a.display_name {
+        p.display_name = Some(v.clone());
+    }
+    for (flag, value) in [("--login-url", &a.login_url), ("--cred-url", &a.cred_url)] {
+        if let Some(u) = value {
+            let parsed = url::Url::parse(u)
+                .map_err(|e| CliError::usage(format!("{flag} {u:?} is not a URL ({e})")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(CliError::usage(format!("{flag} must start with https://")));
+            }
+        }
+    }
+    if let Some(v) = &a.login_url {
+        p.login_url = Some(v.clone());
+    }
+    if let Some(v) = &a.cred_url {
+        p.cred_url = Some(v.clone());
+    }
+    if let Some(issuer) = &a.oidc_issuer {
+        p.oidc = Some(OidcSettings {
+            issuer: issuer.clone(),
+            client_id: a.client_id.clone(),
+            scopes: p
+                .oidc
+                .as_ref()
+                .map(|o| o.scopes.clone())
+                .unwrap_or_else(default_scopes),
+        });
+    }
+    if let Some(v) = &a.username {
+        p.username = Some(v.clone());
+    }
+    if let Some(f) = &a.ca_file {
+        let abs = std::fs::canonicalize(f)
+            .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", f.display())))?;
+        let pem = std::fs::read(&abs)
+            .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", abs.display())))?;
+        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+            return Err(CliError::usage(format!(
+                "--ca-file {} holds no PEM certificate",
+                abs.display()
+            )));
+        }
+        p.ca_file = Some(abs);
+    }
+    if let Some(f) = &a.cert_path {
+        p.cert_path = Some(if f.is_absolute() {
+            f.clone()
+        } else {
+            std::env::current_dir()
+                .map(|d| d.join(f))
+                .unwrap_or_else(|_| f.clone())
+        });
+    }
+    cfg.upsert(&a.name, p)?;
+    if a.make_active {
+        cfg.use_profile(&a.name)?;
+    }
+    ctx.save_config(&cfg)?;
+    note(&format!(
+        "{} profile {}{}.",
+        if existed { "Updated" } else { "Added" },
+        a.name,
+        if cfg.active.as_deref() == Some(a.name.as_str()) {
+            " (active)"
+        } else {
+            ""
+        }
+    ));
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------ config
+
+fn key_path(key: &str) -> CliResult<Vec<String>> {
+    let parts: Vec<String> = key.split('.').map(str::to_string).collect();
+    if key.trim().is_empty() || parts.iter().any(|p| p.is_empty()) {
+        return Err(CliError::usage(format!(
+            "{key:?} is not a setting name; settings look like `active` or `profiles.NAME.url`"
+        )));
+    }
+    Ok(parts)
+}
+
+fn get<'a>(root: &'a toml::Value, path: &[String]) -> Option<&'a toml::Value> {
+    path.iter().try_fold(root, |v, k| v.get(k.as_str()))
+}
+
+fn show_value(v: &toml::Value) -> CliResult<String> {
+    Ok(match v {
+        toml::Value::String(s) => s.clone(),
+        toml::Value::Table(_) => toml::to_string_pretty(v)
+            .map_err(|e| CliError::failed(format!("cannot format the setting: {e}")))?
+            .trim_end()
+            .to_string(),
+        other => other.to_string(),
+    })
+}
+
+fn to_value(cfg: &Config) -> CliResult<toml::Value> {
+    toml::Value::try_from(cfg).map_err(|e| {
+        CliError::new(
+            ErrorCode::Internal,
+            format!("cannot read the configuration: {e}"),
+        )
+    })
+}
+
+/// Check a changed tree is still a valid configuration, and that `key` survived (so a
+/// misspelt setting is an error, not silently dropped).
+fn rebuild(root: toml::Value, key: &[String], must_exist: bool) -> CliResult<Config> {
+    let cfg: Config = root.try_into().map_err(|e: toml::de::Error| {
+        CliError::usage(format!("not a valid setting: {}", e.message()))
+    })?;
+    let back = to_value(&cfg)?;
+    if must_exist && get(&back, key).is_none() {
+        return Err(CliError::usage(format!(
+            "{} is not a setting Skyport knows (`skyport config show` lists them)",
+            key.join(".")
+        )));
+    }
+    let mut check = Config {
+        version: cfg.version,
+        ..Default::default()
+    };
+    for (name, p) in &cfg.profiles {
+        check.upsert(name, p.clone())?;
+    }
+    if let Some(a) = &cfg.active {
+        check.use_profile(a)?;
+    }
+    Ok(cfg)
+}
+
+pub fn config(ctx: &Ctx, cmd: &ConfigCommand) -> CliResult {
+    match cmd {
+        ConfigCommand::Path => line(&ctx.paths.config_file().display().to_string()),
+        ConfigCommand::Show => {
+            let cfg = ctx.config()?;
+            if ctx.json {
+                return print_json(&cfg);
+            }
+            let text = toml::to_string_pretty(&cfg)
+                .map_err(|e| CliError::failed(format!("cannot format the configuration: {e}")))?;
+            out(&text)
+        }
+        ConfigCommand::Get { key } => {
+            let path = key_path(key)?;
+            let cfg = ctx.config()?;
+            let root = to_value(&cfg)?;
+            match get(&root, &path) {
+                Some(v) if ctx.json => print_json(v),
+                Some(v) => line(&show_value(v)?),
+                None => Err(CliError::new(
+                    ErrorCode::NotFound,
+                    format!("{key} is not set"),
+                )),
+            }
+        }
+        ConfigCommand::Set { key, value } => {
+            let path = key_path(key)?;
+            let cfg = ctx.config()?;
+            let mut root = to_value(&cfg)?;
+            let Some((last, parents)) = path.split_last() else {
+                return Err(CliError::usage("give a setting name"));
+            };
+            let mut node = &mut root;
+            for k in parents {
+                let table = node.as_table_mut().ok_or_else(|| {
+                    CliError::usage(format!("{key}: {k} is not a group of settings"))
+                })?;
+                node = table
+                    .entry(k.clone())
+                    .or_insert_with(|| toml::Value::Table(Default::default()));
+            }
+            let table = node.as_table_mut().ok_or_else(|| {
+                CliError::usage(format!("{key} is not inside a group of settings"))
+            })?;
+            let new = match table.get(last.as_str()) {
+                Some(toml::Value::Boolean(_)) => match value.trim() {
+                    "true" | "yes" | "on" | "1" => toml::Value::Boolean(true),
+                    "false" | "no" | "off" | "0" => toml::Value::Boolean(false),
+                    _ => return Err(CliError::usage(format!("{key} is true or false"))),
+                },
+                Some(toml::Value::Integer(_)) => toml::Value::Integer(
+                    value
+                        .trim()
+                        .parse()
+                        .map_err(|_| CliError::usage(format!("{key} is a whole number")))?,
+                ),
+                Some(toml::Value::Table(_)) | Some(toml::Value::Array(_)) => {
+                    return Err(CliError::usage(format!(
+                        "{key} is a group; set the settings inside it"
+                    )))
+                }
+                _ if last == "remember_password" => match value.trim() {
+                    "true" => toml::Value::Boolean(true),
+                    "false" => toml::Value::Boolean(false),
+                    _ => return Err(CliError::usage(format!("{key} is true or false"))),
+                },
+                _ => toml::Value::String(value.clone()),
+            };
+            table.insert(last.clone(), new);
+            let cfg = rebuild(root, &path, true)?;
+            ctx.save_config(&cfg)?;
+            note(&format!("{key} = {value}"));
+            Ok(())
+        }
+        ConfigCommand::Unset { key } => {
+            let path = key_path(key)?;
+            let cfg = ctx.config()?;
+            let mut root = to_value(&cfg)?;
+            let Some((last, parents)) = path.split_last() else {
+                return Err(CliError::usage("give a setting name"));
+            };
+            let mut node = &mut root;
+            for k in parents {
+                node = node.get_mut(k.as_str()).ok_or_else(|| {
+                    CliError::new(ErrorCode::NotFound, format!("{key} is not set"))
+                })?;
+            }
+            let removed = node
+                .as_table_mut()
+                .and_then(|t| t.remove(last.as_str()))
+                .is_some();
+            if !removed {
+                return Err(CliError::new(
+                    ErrorCode::NotFound,
+                    format!("{key} is not set"),
+                ));
+            }
+            let cfg = rebuild(root, &path, false)?;
+            ctx.save_config(&cfg)?;
+            note(&format!("{key} removed"));
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use skyport_core::config::Profile;
+
+    #[test]
+    fn keys_are_dotted_names() {
+        assert_eq!(key_path("a.b").expect("ok"), vec!["a", "b"]);
+        assert!(key_path("a..b").is_err());
+        assert!(key_path("").is_err());
+    }
+
+    #[test]
+    fn rebuild_rejects_unknown_and_invalid_settings() {
+        let mut cfg = Config::default();
+        cfg.upsert(
+            "p",
+            Profile {
+                url: "https://h/skaha".into(),
+                ..Default::default()
+            },
+        )
+        .expect("add");
+        let mut root = to_value(&cfg).expect("value");
+        root["profiles"]["p"]
+            .as_table_mut()
+            .expect("table")
+            .insert("usrname".into(), toml::Value::String("x".into()));
+        let key: Vec<String> = ["profiles", "p", "usrname"].map(String::from).to_vec();
+        assert!(rebuild(root.clone(), &key, true).is_err());
+        root["profiles"]["p"]
+            .as_table_mut()
+            .expect("table")
+            .insert("url".into(), toml::Value::String("not a url".into()));
+        let key: Vec<String> = ["profiles", "p", "url"].map(String::from).to_vec();
+        assert!(rebuild(root, &key, true).is_err());
+    }
+}
