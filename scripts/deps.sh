@@ -42,11 +42,14 @@ if ! tauri-driver --help >/dev/null 2>&1; then
   cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet
 fi
 
-# npm packages: reinstall only when package-lock.json changed since the last install.
-stamp=node_modules/.skyport-lock-stamp
-want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  say "Installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
-  echo "$want" > "$stamp"
-fi
+# npm packages (the UI, and the test OIDC provider in tools/oidc): reinstall only when a
+# package-lock.json changed since the last install.
+for dir in . tools/oidc; do
+  stamp=$dir/node_modules/.skyport-lock-stamp
+  want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "Installing npm packages in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+done

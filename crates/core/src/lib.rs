@@ -21,3 +21,5 @@ pub mod secret;
 pub mod sessions;
 pub mod skaha;
 pub mod status;
+#[cfg(any(test, feature = "testsupport"))]
+pub mod testsupport;

@@ -1,2 +1,3 @@
 pub mod challenge;
+pub mod oidc;
 pub mod password;

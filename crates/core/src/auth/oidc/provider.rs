@@ -1,0 +1,129 @@
+//! Provider discovery and the OIDC client built from it.
+
+use openidconnect::core::{
+    CoreAuthDisplay, CoreClaimName, CoreClaimType, CoreClient, CoreClientAuthMethod, CoreGrantType,
+    CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJweKeyManagementAlgorithm,
+    CoreResponseMode, CoreResponseType, CoreSubjectIdentifierType,
+};
+use openidconnect::{
+    AdditionalProviderMetadata, ClientId, ClientSecret, DeviceAuthorizationUrl, IssuerUrl,
+    ProviderMetadata, RevocationUrl,
+};
+use serde::{Deserialize, Serialize};
+
+use super::error::OidcError;
+
+/// Endpoints the core metadata type leaves out.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+pub struct ExtraMetadata {
+    #[serde(default)]
+    pub device_authorization_endpoint: Option<DeviceAuthorizationUrl>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<RevocationUrl>,
+}
+impl AdditionalProviderMetadata for ExtraMetadata {}
+
+pub type Metadata = ProviderMetadata<
+    ExtraMetadata,
+    CoreAuthDisplay,
+    CoreClientAuthMethod,
+    CoreClaimName,
+    CoreClaimType,
+    CoreGrantType,
+    CoreJweContentEncryptionAlgorithm,
+    CoreJweKeyManagementAlgorithm,
+    CoreJsonWebKey,
+    CoreResponseMode,
+    CoreResponseType,
+    CoreSubjectIdentifierType,
+>;
+
+/// A discovered provider.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    pub issuer: String,
+    pub metadata: Metadata,
+}
+
+/// The HTTP client for talking to the provider: no redirects (a redirect on a token
+/// endpoint is never legitimate and following it opens the client to SSRF).
+pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, OidcError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .user_agent(crate::http::USER_AGENT)
+        .use_rustls_tls()
+        .build()
+        .map_err(|e| OidcError::Other(format!("could not set up HTTPS for sign-in: {e}")))
+}
+
+impl Provider {
+    /// Fetch `<issuer>/.well-known/openid-configuration` and the JWKS; the issuer in the
+    /// document must equal the configured one exactly.
+    pub async fn discover(http: &reqwest::Client, issuer: &str) -> Result<Provider, OidcError> {
+        let url = IssuerUrl::new(issuer.to_string()).map_err(|e| OidcError::Discovery {
+            detail: format!("the issuer {issuer:?} is not a URL: {e}"),
+        })?;
+        let metadata = Metadata::discover_async(url, http)
+            .await
+            .map_err(|e| discovery_error(issuer, e))?;
+        Ok(Provider {
+            issuer: issuer.to_string(),
+            metadata,
+        })
+    }
+
+    /// A client for `client_id` (public unless a secret is given).
+    pub fn client(&self, client_id: &str, secret: Option<&str>) -> super::Client {
+        CoreClient::from_provider_metadata(
+            self.metadata.clone(),
+            ClientId::new(client_id.to_string()),
+            secret.map(|s| ClientSecret::new(s.to_string())),
+        )
+    }
+
+    pub fn device_endpoint(&self) -> Option<DeviceAuthorizationUrl> {
+        self.metadata
+            .additional_metadata()
+            .device_authorization_endpoint
+            .clone()
+    }
+
+    pub fn revocation_endpoint(&self) -> Option<RevocationUrl> {
+        self.metadata
+            .additional_metadata()
+            .revocation_endpoint
+            .clone()
+    }
+}
+
+fn discovery_error<RE: std::error::Error + 'static>(
+    issuer: &str,
+    e: openidconnect::DiscoveryError<RE>,
+) -> OidcError {
+    match e {
+        openidconnect::DiscoveryError::Request(re) => {
+            let mut detail = re.to_string();
+            let mut src = re.source();
+            while let Some(s) = src {
+                detail = format!("{detail}: {s}");
+                src = s.source();
+            }
+            OidcError::ProviderUnreachable {
+                issuer: issuer.to_string(),
+                detail,
+            }
+        }
+        openidconnect::DiscoveryError::Validation(msg) if msg.contains("issuer") => {
+            // openidconnect words it "unexpected issuer URI `X` (expected `Y`)".
+            let found = msg.split('`').nth(1).unwrap_or("?").to_string();
+            OidcError::IssuerMismatch {
+                expected: issuer.to_string(),
+                found,
+            }
+        }
+        other => OidcError::Discovery {
+            detail: other.to_string(),
+        },
+    }
+}
