@@ -2,4 +2,5 @@
 //! Run under a display: `make test` wraps them in xvfb-run and dbus-run-session.
 
 mod harness;
+mod sessions;
 mod shell;

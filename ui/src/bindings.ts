@@ -11,6 +11,22 @@ export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
 	platformStatus: () => typedError<PlatformStatus, ErrorPayload>(__TAURI_INVOKE("platform_status")),
+	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
+	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
+	signIn: (mode: SignInMode) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in", { mode })),
+	/**  Stop a running browser or device sign-in. */
+	cancelSignIn: () => __TAURI_INVOKE<boolean>("cancel_sign_in"),
+	/**
+	 *  CADC-style sign-in: username and password to the login service; the token it returns
+	 *  is used as a Bearer token (48 h). Optionally remember the password in the keyring so
+	 *  the certificate can be renewed unattended.
+	 */
+	signInPassword: (username: string, password: string, remember: boolean) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in_password", { username, password, remember })),
+	/**
+	 *  Sign out: revoke OIDC tokens where the provider allows it, delete every secret of the
+	 *  profile from the keyring. Returns what could not be revoked, if anything.
+	 */
+	signOut: () => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_out")),
 	/**  Keep a pasted token in the OS keyring and use it for the platform. */
 	saveToken: (token: string) => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("save_token", { token })),
 	/**  Forget the saved token. */
@@ -44,6 +60,7 @@ export const events = {
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
+	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
 };
 
 /* Types */
@@ -54,6 +71,22 @@ export type AppInfo = {
 	dataDir: string,
 	logDir: string,
 	certFile: string,
+};
+
+/**  How the user can sign in to the current platform, and how they are signed in now. */
+export type AuthInfo = {
+	profile: string | null,
+	/**  The OIDC issuer, when the profile has one (browser and device sign-in). */
+	oidcIssuer: string | null,
+	/**  Where password sign-in goes (the profile's login URL or the platform's `/ac/login`). */
+	passwordLoginUrl: string | null,
+	username: string | null,
+	signIn: SignInRecord | null,
+	credential: CredentialStatus,
+	/**  Where secrets are kept, in words. */
+	storage: string,
+	/**  Whether a password is remembered for unattended certificate renewal. */
+	passwordRemembered: boolean,
 };
 
 /**  The result for one session of a bulk action. */
@@ -97,6 +130,14 @@ export type CredentialStatus = {
 
 /**  The credential state changed (sign-in, sign-out, expiry, renewal). */
 export type CredentialStatusChanged = CredentialStatus;
+
+/**  Wire form of the device prompt. */
+export type DevicePromptView = {
+	userCode: string,
+	verificationUri: string,
+	verificationUriComplete: string | null,
+	expiresInSecs: number,
+};
 
 export type EnvVar = {
 	name: string,
@@ -148,6 +189,14 @@ export type ErrorCode =
 export type ErrorPayload = {
 	code: ErrorCode,
 	message: string,
+};
+
+/**  Who signed in, from the validated ID token. */
+export type Identity = {
+	subject: string,
+	name: string | null,
+	email: string | null,
+	username: string | null,
 };
 
 /**  One container image from the catalogue. */
@@ -337,6 +386,29 @@ export type Settings = {
 	/**  Show desktop notifications (in-app notices always show). */
 	notifications?: boolean,
 };
+
+export type SignInMode = 
+/**  Authorization code + PKCE in the system browser, answer caught on 127.0.0.1. */
+"browser" | 
+/**  A code to enter on another device or browser (RFC 8628). */
+"device";
+
+/**  Progress of a running sign-in (browser opened, device code to show, done, failed). */
+export type SignInProgress = SignInStage;
+
+/**  The non-secret part of a sign-in, saved as JSON. */
+export type SignInRecord = {
+	issuer: string,
+	clientId: string,
+	identity: Identity,
+	accessExpiresAt: string | null,
+	hasRefreshToken: boolean,
+	signedInAt: string,
+	refreshedAt: string,
+};
+
+/**  Progress of a running sign-in, for the words shown while it runs. */
+export type SignInStage = { stage: "openingBrowser" } | { stage: "waitingForBrowser"; url: string } | { stage: "deviceCode"; prompt: DevicePromptView } | { stage: "done" } | { stage: "failed"; error: ErrorPayload };
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

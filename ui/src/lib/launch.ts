@@ -1,6 +1,6 @@
 // Launch-form rules, mirroring what the Skaha server and the Science Portal accept.
 import type { EnvVar, Image } from "../platform/types";
-import { splitImage } from "./sessions";
+import { naturalOrder, splitImage } from "./sessions";
 
 /** The portal's input limit (the server itself lower-cases and truncates at 63). */
 export const MAX_NAME = 15;
@@ -59,10 +59,10 @@ export function groupImages(images: readonly Image[], kind: string, query = ""):
     groups.set(group, list);
   }
   return [...groups.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
+    .sort(([a], [b]) => naturalOrder(a, b))
     .map(([group, list]) => ({
       group,
-      images: list.sort((a, b) => a.label.localeCompare(b.label, "en", { numeric: true })),
+      images: list.sort((a, b) => naturalOrder(a.label, b.label)),
     }));
 }
 

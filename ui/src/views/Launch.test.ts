@@ -21,7 +21,7 @@ describe("Launch form", () => {
     expect((screen.getByRole("radio", { name: "Notebook" }) as HTMLInputElement).checked).toBe(true);
     expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("notebook2");
     const image = screen.getByTestId("launch-image") as HTMLSelectElement;
-    expect(image.value).toBe("images.canfar.net/lsst/lsst_v24:latest");
+    expect(image.value).toBe("images.canfar.net/skaha/astroml:latest");
     // Grouped by project; only notebook images.
     expect([...image.querySelectorAll("optgroup")].map((g) => g.label)).toEqual(["images.canfar.net/lsst", "images.canfar.net/skaha"]);
     expect(image.textContent).not.toContain("carta");
@@ -92,7 +92,7 @@ describe("Launch form", () => {
     expect(screen.getByTestId("notices").textContent).toContain("Launched notebook1");
     expect(lastForm(p)).toEqual({
       kind: "notebook",
-      image: "images.canfar.net/lsst/lsst_v24:latest",
+      image: "images.canfar.net/skaha/astroml:latest",
       name: "notebook1",
       resources: { mode: "flexible" },
       cmd: null,

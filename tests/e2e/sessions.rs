@@ -1,0 +1,299 @@
+//! Sessions in the real app against the simulated platform: launch a notebook through the
+//! form, watch it go Pending → Running, open its details, renew it, delete it; and the time
+//! from a 2,000-session list arriving to its rendered frame (measured inside the webview).
+
+use std::time::{Duration, Instant};
+
+use fantoccini::elements::Element;
+use fantoccini::Locator;
+use skyport_sim::{SimConfig, SimHandle};
+
+use crate::harness::{driver_or_skip, App, GUI};
+
+const TOKEN: &str = "e2e-token";
+
+async fn sim(config: SimConfig) -> SimHandle {
+    skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        ..config
+    })
+    .await
+    .expect("start the simulated platform")
+}
+
+async fn start_app(name: &str, driver: &std::path::Path, sim: &SimHandle) -> App {
+    let url = sim.skaha_url().to_string();
+    App::start(
+        name,
+        driver,
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+    )
+    .await
+}
+
+async fn find(app: &App, css: &str) -> Option<Element> {
+    app.client.find(Locator::Css(css)).await.ok()
+}
+
+/// Wait until `css` exists and its text satisfies `ok`; returns the text.
+async fn wait_until(
+    app: &App,
+    what: &str,
+    css: &str,
+    timeout: Duration,
+    ok: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = Instant::now() + timeout;
+    let mut last = String::new();
+    loop {
+        // textContent, not the WebDriver "visible text", which skips parts of the grid rows.
+        if let Some(el) = find(app, css).await {
+            if let Ok(Some(t)) = el.prop("textContent").await {
+                if ok(&t) {
+                    return t;
+                }
+                last = t;
+            }
+        }
+        if Instant::now() > deadline {
+            app.screenshot(&format!("sessions-failure-{}", what.replace(' ', "-")))
+                .await;
+            panic!("{what}: {css:?} never matched within {timeout:?}; last text: {last:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+/// Wait until `css` contains `needle` (robust to the element being re-rendered meanwhile).
+async fn wait_text(app: &App, css: &str, needle: &str) -> String {
+    wait_until(app, needle, css, Duration::from_secs(15), |t| t.contains(needle)).await
+}
+
+/// Wait until nothing matches `css`.
+async fn wait_gone(app: &App, what: &str, css: &str, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while find(app, css).await.is_some() {
+        if Instant::now() > deadline {
+            app.screenshot(&format!("sessions-failure-{}", what.replace(' ', "-")))
+                .await;
+            panic!("{what}: {css:?} still present after {timeout:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn attr(app: &App, css: &str, name: &str) -> Option<String> {
+    find(app, css).await?.attr(name).await.ok().flatten()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_watch_renew_delete() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig {
+        pending_delay: Duration::from_secs(3),
+        terminating_delay: Duration::from_secs(3),
+        ..Default::default()
+    })
+    .await;
+    let app = start_app("sessions", &driver, &sim).await;
+    let long = Duration::from_secs(30);
+
+    wait_text(&app, "h1", "Sessions").await;
+    wait_text(&app, "main", "No sessions yet").await;
+
+    // Launch a notebook through the form, with its defaults.
+    app.click("nav button[data-view=launch]").await;
+    wait_text(&app, "[data-testid=quota]", "0 of 3 interactive sessions in use")
+        .await;
+    let name = attr(&app, "[data-testid=launch-name]", "value").await;
+    let name = match name {
+        Some(n) if !n.is_empty() => n,
+        _ => find(&app, "[data-testid=launch-name]")
+            .await
+            .expect("name field")
+            .prop("value")
+            .await
+            .expect("name value")
+            .unwrap_or_default(),
+    };
+    assert_eq!(name, "notebook1", "the default name is the first free <kind><n>");
+    let image = find(&app, "[data-testid=launch-image]")
+        .await
+        .expect("image picker")
+        .prop("value")
+        .await
+        .expect("image value")
+        .unwrap_or_default();
+    assert!(image.starts_with("images.canfar.net/"), "an image is preselected: {image:?}");
+    app.screenshot("sessions-launch-form").await;
+    app.click("[data-testid=launch-submit]").await;
+
+    // The app goes to Sessions, where the new session shows as Pending, then Running.
+    wait_text(&app, "h1", "Sessions").await;
+    let row = "[data-testid=session-row][data-name=notebook1]";
+    wait_until(&app, "pending", row, long, |t| {
+        t.contains("Pending") || t.contains("Running")
+    })
+    .await;
+    app.screenshot("sessions-pending").await;
+    let running = wait_until(&app, "running", row, long, |t| t.contains("Running")).await;
+    assert!(running.contains("in 3 d 23 h"), "a live expiry countdown: {running:?}");
+    wait_text(&app, "[data-testid=sessions-asof]", "As of").await;
+    app.screenshot("sessions-running").await;
+
+    // Details: resources, events, logs and the actions.
+    app.click(row).await;
+    let details = "[data-testid=session-details]";
+    wait_text(&app, details, "notebook1").await;
+    wait_text(&app, details, "Resources").await;
+    wait_until(&app, "events", details, long, |t| t.contains("Scheduled")).await;
+    let open = find(&app, "[data-testid=details-open]")
+        .await
+        .expect("open button");
+    assert!(
+        open.is_enabled().await.expect("enabled state"),
+        "Open is enabled for a Running session"
+    );
+
+    // Renew: a day later on the platform, renewing moves the expiry a day further out.
+    sim.advance_clock(Duration::from_secs(86_400));
+    app.click("[data-testid=details-renew]").await;
+    let renewed = wait_until(&app, "renewed", "[data-testid=renew-result]", long, |t| {
+        t.starts_with("Renewed — now expires ")
+    })
+    .await;
+    let expected_day = (sim.now() + chrono::Duration::days(4))
+        .with_timezone(&chrono::Local)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(
+        renewed.contains(&expected_day) && renewed.contains(", in 4 d 23 h"),
+        "the new expiry is shown: {renewed:?} (expected {expected_day}, in 4 d 23 h)"
+    );
+    wait_text(&app, "[data-testid=details-expiry]", "in 4 d 23 h").await;
+    app.screenshot("sessions-renewed").await;
+
+    // Delete, after a confirmation that names the session.
+    app.click("[data-testid=details-delete]").await;
+    wait_text(&app, "[data-testid=confirm-delete]", "Delete notebook1?")
+        .await;
+    app.screenshot("sessions-confirm-delete").await;
+    app.click("[data-testid=confirm-delete-button]").await;
+    wait_gone(&app, "details closed", details, long).await;
+    let after = wait_until(&app, "terminating", "main", long, |t| {
+        t.contains("Terminating") || t.contains("No sessions yet")
+    })
+    .await;
+    if after.contains("Terminating") {
+        app.screenshot("sessions-terminating").await;
+    }
+    // The sim removes it once terminated.
+    wait_gone(&app, "deleted", row, Duration::from_secs(60)).await;
+    wait_text(&app, "main", "No sessions yet").await;
+    app.screenshot("sessions-deleted").await;
+    app.stop().await;
+    sim.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_thousand_sessions_render_quickly() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig {
+        seed_sessions: 2000,
+        seed_owner: Some("alice".into()),
+        ..Default::default()
+    })
+    .await;
+    let app = start_app("sessions-2000", &driver, &sim).await;
+    let list = "[data-testid=sessions-list]";
+    wait_text(&app, "[data-testid=sessions-summary]", "2,000 sessions")
+        .await;
+    wait_until(&app, "measured", list, Duration::from_secs(30), |_| true).await;
+    let mut first = None;
+    for _ in 0..100 {
+        first = attr(&app, list, "data-render-ms").await.filter(|v| !v.is_empty());
+        if first.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let first: f64 = first
+        .expect("the list records its render time")
+        .parse()
+        .expect("a number of milliseconds");
+
+    // Only a window of rows is in the DOM; the grid tells screen readers the full size.
+    let rows = app
+        .client
+        .find_all(Locator::Css("[data-testid=session-row]"))
+        .await
+        .expect("rows");
+    assert!(
+        !rows.is_empty() && rows.len() < 100,
+        "a virtualised list keeps few rows in the DOM, found {}",
+        rows.len()
+    );
+    assert_eq!(
+        attr(&app, "[data-testid=session-grid]", "aria-rowcount")
+            .await
+            .as_deref(),
+        Some("2001")
+    );
+    app.screenshot("sessions-2000").await;
+
+    // A refresh delivers the whole list again: measure that too (the steady state).
+    let count_before = attr(&app, list, "data-render-count").await.unwrap_or_default();
+    app.click("[data-testid=sessions-refresh]").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let refresh: f64 = loop {
+        let count = attr(&app, list, "data-render-count").await.unwrap_or_default();
+        if count != count_before {
+            break attr(&app, list, "data-render-ms")
+                .await
+                .and_then(|v| v.parse().ok())
+                .expect("render time after refresh");
+        }
+        assert!(Instant::now() < deadline, "the refresh was never rendered");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // Scrolling to the end shows the last rows.
+    app.client
+        .execute(
+            "const s = document.querySelector('[data-testid=session-scroller]'); s.scrollTop = s.scrollHeight; s.dispatchEvent(new Event('scroll'));",
+            vec![],
+        )
+        .await
+        .expect("scroll");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let idx = app
+            .client
+            .execute(
+                "return Math.max(...[...document.querySelectorAll('[data-testid=session-row]')].map(r => Number(r.getAttribute('aria-rowindex'))));",
+                vec![],
+            )
+            .await
+            .expect("row indexes");
+        if idx.as_f64() == Some(2001.0) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the last row never rendered: {idx}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.screenshot("sessions-2000-end").await;
+    // The first list of a run also pays WebKitGTK's one-time switch into accelerated
+    // compositing and the JavaScript warm-up; the refresh is what every later update costs.
+    println!(
+        "BENCH real app (WebKitGTK): 2,000 sessions, data arrival -> rendered frame: first list of the run {first} ms, after a refresh {refresh} ms; {} rows in the DOM",
+        rows.len()
+    );
+    app.stop().await;
+    sim.shutdown().await;
+}
