@@ -18,3 +18,7 @@ pub struct SessionsUpdated(pub SessionsSnapshot);
 /// A session event worth telling the user about (shown in-app; also a desktop notification).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SessionNotified(pub SessionNotice);
+
+/// Progress of a running sign-in (browser opened, device code to show, done, failed).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SignInProgress(pub crate::commands::auth::SignInStage);

@@ -17,12 +17,17 @@ use tauri::Manager;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{app, credentials, sessions as session_cmds, settings as settings_cmds};
+    use commands::{app, auth, credentials, sessions as session_cmds, settings as settings_cmds};
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             app::app_info,
             app::credential_status,
             app::platform_status,
+            auth::auth_info,
+            auth::sign_in,
+            auth::cancel_sign_in,
+            auth::sign_in_password,
+            auth::sign_out,
             credentials::save_token,
             credentials::forget_token,
             session_cmds::sessions_snapshot,
@@ -45,6 +50,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             events::CredentialStatusChanged,
             events::SessionsUpdated,
             events::SessionNotified,
+            events::SignInProgress,
         ])
         .typ::<skyport_core::error::ErrorCode>()
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
@@ -72,6 +78,7 @@ pub fn run() {
             tracing::info!(platform = %state.platform_summary(), "Skyport started");
             app.manage(state);
             sessions::spawn_poller(app.handle().clone());
+            commands::auth::spawn_refresher(app.handle().clone());
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"));

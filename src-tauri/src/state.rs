@@ -38,6 +38,36 @@ pub struct AppState {
     /// Set when the platform refused the credential (401): kept, but marked as refused.
     rejected: RwLock<Option<String>>,
     pub sessions: SessionsHub,
+    /// Cancels a running browser or device sign-in.
+    pub sign_in_cancel: CancelSlot,
+    /// Whether "sign-in needed" was already announced for the current refusal.
+    refresh_notice: std::sync::atomic::AtomicBool,
+}
+
+/// A one-shot cancel button for a long-running operation.
+#[derive(Default)]
+pub struct CancelSlot(std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>);
+
+impl CancelSlot {
+    /// Start a new operation (cancelling any earlier one) and get its cancel signal.
+    pub fn arm(&self) -> tokio::sync::oneshot::Receiver<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        if let Ok(mut slot) = self.0.lock() {
+            if let Some(old) = slot.replace(tx) {
+                let _ = old.send(());
+            }
+        }
+        rx
+    }
+
+    /// Cancel the running operation; false when none was running.
+    pub fn fire(&self) -> bool {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .is_some_and(|tx| tx.send(()).is_ok())
+    }
 }
 
 fn resolve(paths: &Paths) -> PlatformSetting {
@@ -69,6 +99,8 @@ impl AppState {
             env_token: skyport_core::connect::env_token(),
             rejected: RwLock::new(None),
             sessions: SessionsHub::default(),
+            sign_in_cancel: CancelSlot::default(),
+            refresh_notice: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -99,6 +131,36 @@ impl AppState {
             PlatformSetting::Ready(p) => format!("{} ({})", p.service.as_str(), p.name),
             PlatformSetting::Invalid(e) => format!("invalid: {e}"),
         }
+    }
+
+    /// Record that "sign-in needed" was (true) or may again be (false) announced. Returns
+    /// true when the flag changed, i.e. when the caller should announce now.
+    pub fn refresh_notice_sent(&self, sent: bool) -> bool {
+        self.refresh_notice
+            .swap(sent, std::sync::atomic::Ordering::SeqCst)
+            != sent
+    }
+
+    /// Keep the username in the profile (not a secret) for the next sign-in form.
+    pub fn remember_username(&self, profile: &ResolvedProfile, username: &str) {
+        if profile.from_env || profile.profile.username.as_deref() == Some(username) {
+            return;
+        }
+        let path = self.paths.config_file();
+        if let Ok(mut cfg) = Config::load(&path) {
+            if let Some(p) = cfg.profiles.get_mut(&profile.name) {
+                p.username = Some(username.to_string());
+                if let Err(e) = cfg.save(&path) {
+                    tracing::warn!("could not save the username in the profile: {e}");
+                }
+            }
+        }
+        self.reload();
+    }
+
+    /// The profile in use, or why there is none.
+    pub fn resolved(&self) -> Result<ResolvedProfile, ErrorPayload> {
+        self.profile()
     }
 
     fn profile(&self) -> Result<ResolvedProfile, ErrorPayload> {

@@ -1,6 +1,7 @@
 //! Command adapters: unpack arguments, call core, map errors to `{code, message}`.
 
 pub mod app;
+pub mod auth;
 pub mod credentials;
 pub mod sessions;
 pub mod settings;

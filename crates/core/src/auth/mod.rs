@@ -1,3 +1,4 @@
 pub mod challenge;
 pub mod oidc;
 pub mod password;
+pub mod signin;

@@ -59,7 +59,7 @@ pub(crate) fn refresh_key(profile: &str) -> EntryKey {
     EntryKey::new(profile, "oidc-refresh-token")
 }
 
-pub(crate) fn client_secret_key(profile: &str) -> EntryKey {
+pub fn client_secret_key(profile: &str) -> EntryKey {
     EntryKey::new(profile, "oidc-client-secret")
 }
 

@@ -1,0 +1,190 @@
+//! Sign-in as the app and the CLI run it: pick or register the OIDC client, run the
+//! browser or device flow, keep the result. One function, so both behave the same.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use super::oidc::{
+    self, browser_sign_in, device_sign_in, BrowserSignIn, DevicePrompt, DeviceSignIn, OidcError,
+    Provider, SignInRecord,
+};
+use crate::config::{default_scopes, ResolvedProfile};
+use crate::keyring::{SecretStore, SecretStoreExt};
+use crate::paths::Paths;
+
+/// Environment variable naming a command that opens sign-in URLs instead of the system
+/// browser (the URL is its last argument). Used by tests; handy for a chosen browser profile.
+pub const BROWSER_ENV: &str = "SKYPORT_BROWSER";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInMode {
+    /// Authorization code + PKCE in the system browser, answer caught on 127.0.0.1.
+    Browser,
+    /// A code to enter on another device or browser (RFC 8628).
+    Device,
+}
+
+/// A dynamically registered client, remembered per profile (the id is not secret; a
+/// secret, if the provider issued one, is kept in the keyring).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct RegisteredClient {
+    issuer: String,
+    client_id: String,
+}
+
+fn registered_path(paths: &Paths, profile: &str) -> PathBuf {
+    let safe: String = profile
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    paths
+        .state_dir
+        .join("auth")
+        .join(format!("{safe}.client.json"))
+}
+
+/// The client id to use: the profile's, a remembered registration, or a new registration.
+async fn client_for(
+    http: &reqwest::Client,
+    paths: &Paths,
+    store: &dyn SecretStore,
+    profile: &ResolvedProfile,
+    provider: &Provider,
+) -> Result<(String, Option<String>), OidcError> {
+    let settings = profile
+        .profile
+        .oidc
+        .as_ref()
+        .ok_or(OidcError::Unsupported {
+            what: "OpenID Connect sign-in for this profile",
+            advice: "Add an OIDC issuer to the profile, or sign in with a password or a token.",
+        })?;
+    if let Some(id) = &settings.client_id {
+        return Ok((id.clone(), None));
+    }
+    let path = registered_path(paths, &profile.name);
+    let remembered = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<RegisteredClient>(&b).ok());
+    if let Some(r) = remembered.filter(|r| r.issuer == provider.issuer) {
+        let secret = store.get(&oidc::tokens::client_secret_key(&profile.name))?;
+        return Ok((r.client_id, secret.map(|s| s.expose().clone())));
+    }
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "this computer".into());
+    let reg = oidc::register_client(http, provider, &host).await?;
+    if let Some(s) = &reg.client_secret {
+        store.set(&oidc::tokens::client_secret_key(&profile.name), s)?;
+    }
+    let rec = RegisteredClient {
+        issuer: provider.issuer.clone(),
+        client_id: reg.client_id.clone(),
+    };
+    let bytes = serde_json::to_vec_pretty(&rec).map_err(|e| OidcError::Other(e.to_string()))?;
+    crate::fsutil::write_atomic(&path, &bytes)
+        .map_err(|e| OidcError::Other(format!("could not remember the registered client: {e}")))?;
+    Ok((reg.client_id, reg.client_secret.map(|s| s.expose().clone())))
+}
+
+/// Hooks the caller provides.
+pub struct SignInHooks<O, S, C> {
+    /// Open the authorization URL (browser mode).
+    pub open: O,
+    /// Show the device code (device mode).
+    pub show: S,
+    /// Resolves when the user cancels.
+    pub cancel: C,
+}
+
+/// Run a sign-in for `profile` and keep the result (tokens in the keyring).
+pub async fn sign_in<O, S, C>(
+    paths: &Paths,
+    store: &dyn SecretStore,
+    profile: &ResolvedProfile,
+    mode: SignInMode,
+    timeout: Duration,
+    hooks: SignInHooks<O, S, C>,
+) -> Result<SignInRecord, OidcError>
+where
+    O: FnOnce(&str) -> Result<(), String>,
+    S: FnOnce(&DevicePrompt),
+    C: Future<Output = ()>,
+{
+    let settings = profile.profile.oidc.clone().ok_or(OidcError::Unsupported {
+        what: "OpenID Connect sign-in for this profile",
+        advice: "Add an OIDC issuer to the profile, or sign in with a password or a token.",
+    })?;
+    let http = oidc::http_client(Duration::from_secs(30))?;
+    let provider = Provider::discover(&http, &settings.issuer).await?;
+    let (client_id, secret) = client_for(&http, paths, store, profile, &provider).await?;
+    let scopes = if settings.scopes.is_empty() {
+        default_scopes()
+    } else {
+        settings.scopes.clone()
+    };
+    let tokens = match mode {
+        SignInMode::Browser => {
+            let req = BrowserSignIn {
+                provider: &provider,
+                client_id: &client_id,
+                client_secret: secret.as_deref(),
+                scopes: &scopes,
+                timeout,
+            };
+            browser_sign_in(&http, req, hooks.open, hooks.cancel).await?
+        }
+        SignInMode::Device => {
+            let req = DeviceSignIn {
+                provider: &provider,
+                client_id: &client_id,
+                client_secret: secret.as_deref(),
+                scopes: &scopes,
+            };
+            let run = device_sign_in(&http, req, hooks.show, tokio::time::sleep, hooks.cancel);
+            tokio::time::timeout(timeout, run)
+                .await
+                .map_err(|_| OidcError::Timeout)??
+        }
+    };
+    oidc::save_sign_in(
+        paths,
+        store,
+        &profile.name,
+        &provider.issuer,
+        &client_id,
+        &tokens,
+        Utc::now(),
+    )
+}
+
+/// Open a URL with the command named by `SKYPORT_BROWSER`, if set. `None` when unset, so
+/// the caller uses the system browser.
+pub fn open_with_env_browser(url: &str) -> Option<Result<(), String>> {
+    let cmd = std::env::var(BROWSER_ENV)
+        .ok()
+        .filter(|c| !c.trim().is_empty())?;
+    let mut parts = cmd.split_whitespace();
+    let program = parts.next()?;
+    Some(
+        std::process::Command::new(program)
+            .args(parts)
+            .arg(url)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("{BROWSER_ENV}={cmd:?} could not be started: {e}")),
+    )
+}
