@@ -25,7 +25,7 @@ use crate::sessions::SessionsHub;
 pub enum PlatformSetting {
     /// No `SKYPORT_URL` and no profile yet.
     None,
-    Ready(ResolvedProfile),
+    Ready(Box<ResolvedProfile>),
     /// The setting exists but cannot be used (malformed config, bad URL).
     Invalid(String),
 }
@@ -79,7 +79,7 @@ fn resolve(paths: &Paths) -> PlatformSetting {
         Err(_) => Config::default(),
     };
     match cfg.resolve(None, env_url.as_deref()) {
-        Ok(p) => PlatformSetting::Ready(p),
+        Ok(p) => PlatformSetting::Ready(Box::new(p)),
         Err(ConfigError::NoPlatform) => PlatformSetting::None,
         Err(e) => PlatformSetting::Invalid(e.to_string()),
     }
@@ -165,7 +165,7 @@ impl AppState {
 
     fn profile(&self) -> Result<ResolvedProfile, ErrorPayload> {
         match self.platform() {
-            PlatformSetting::Ready(p) => Ok(p),
+            PlatformSetting::Ready(p) => Ok(*p),
             PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e)),
             PlatformSetting::None => Err(ErrorPayload::new(
                 ErrorCode::Config,
