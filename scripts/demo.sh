@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build Skyport and run it against the local demo platform (skyport-sim) on loopback.
+# Build Skyport and run it against a local demo platform: skyport-sim (a Skaha-compatible
+# service) and a real OpenID Connect provider, both on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -8,25 +9,62 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 scripts/deps.sh
 say "Building the UI and the app (the first build takes a few minutes)"
 npm run --silent build:ui >/dev/null
-cargo build --locked -p skyport-desktop -p skyport-sim
+cargo build --locked -p skyport-desktop -p skyport-sim -p skyport-cli
 
 DEMO_HOME=${SKYPORT_HOME:-$PWD/target/demo-home}
-mkdir -p "$DEMO_HOME"
-TOKEN=demo-token-alice
+mkdir -p "$DEMO_HOME/config" target
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+say "Starting the sign-in provider"
+node tools/oidc/server.mjs --port 0 > target/demo-oidc.json 2> target/demo-oidc.log &
+pids+=($!)
+for _ in $(seq 100); do [ -s target/demo-oidc.json ] && break; sleep 0.1; done
+ISSUER=$(python3 -c 'import json; print(json.loads(open("target/demo-oidc.json").readline())["issuer"])')
 
 say "Starting the local platform"
-target/debug/skyport-sim --token "$TOKEN:alice" --seed-sessions 3 > target/demo-sim.json 2> target/demo-sim.log &
-SIM=$!
-trap 'kill $SIM 2>/dev/null || true' EXIT
+target/debug/skyport-sim --seed-sessions 3 --oidc-issuer "$ISSUER" --oidc-audience skyport-sim \
+  --token demo-token:alice > target/demo-sim.json 2> target/demo-sim.log &
+pids+=($!)
 for _ in $(seq 100); do [ -s target/demo-sim.json ] && break; sleep 0.1; done
-SKAHA_URL=$(python3 -c 'import json,sys; print(json.loads(open("target/demo-sim.json").readline())["skaha_url"])')
-say "Local platform at $SKAHA_URL — demo user alice / skyport-demo (see target/demo-sim.json)"
+SKAHA_URL=$(python3 -c 'import json; print(json.loads(open("target/demo-sim.json").readline())["skaha_url"])')
+BASE=${SKAHA_URL%/skaha*}
 
-export SKYPORT_HOME=$DEMO_HOME SKYPORT_URL=$SKAHA_URL SKYPORT_TOKEN=$TOKEN
+# A profile for the demo platform, shared by the app and `target/debug/skyport --profile demo`.
+cat > "$DEMO_HOME/config/config.toml" <<TOML
+# Written by scripts/demo.sh for the local demo platform.
+version = 1
+active = "demo"
+
+[profiles.demo]
+display_name = "Local demo platform"
+url = "$SKAHA_URL"
+login_url = "$BASE/ac/login"
+cred_url = "$BASE/cred/generate"
+username = "alice"
+
+[profiles.demo.oidc]
+issuer = "$ISSUER"
+client_id = "skyport-desktop"
+scopes = ["openid", "profile", "email", "offline_access"]
+TOML
+
+cat >&2 <<MSG
+
+  Local platform  $SKAHA_URL
+  Sign-in         $ISSUER   (its login page accepts any user name and password)
+  Password login  user alice, password skyport-demo
+  Files           $DEMO_HOME   (SKYPORT_HOME; nothing touches your real ~/.ssl)
+  CLI             SKYPORT_HOME=$DEMO_HOME target/debug/skyport ps
+
+MSG
+
+export SKYPORT_HOME=$DEMO_HOME
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   if [ "${SKYPORT_DEMO_XVFB:-}" = 1 ]; then
-    say "No display: running under Xvfb for 20 s and saving target/demo.png"
-    NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c \
+    say "No display: running under Xvfb for 20 s (signed in with a demo token) and saving target/demo.png"
+    SKYPORT_TOKEN=demo-token NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c \
       'target/debug/skyport-desktop & app=$!; sleep 20; import -window root target/demo.png; kill $app'
     exit 0
   fi
