@@ -82,6 +82,12 @@ async fn wait_gone(app: &App, what: &str, css: &str, timeout: Duration) {
     }
 }
 
+/// A screenshot once the last change has been painted (WebKit's snapshot can lag a frame).
+async fn shot(app: &App, name: &str) {
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    app.screenshot(name).await;
+}
+
 async fn attr(app: &App, css: &str, name: &str) -> Option<String> {
     find(app, css).await?.attr(name).await.ok().flatten()
 }
@@ -128,7 +134,7 @@ async fn launch_watch_renew_delete() {
         .expect("image value")
         .unwrap_or_default();
     assert!(image.starts_with("images.canfar.net/"), "an image is preselected: {image:?}");
-    app.screenshot("sessions-launch-form").await;
+    shot(&app, "sessions-launch-form").await;
     app.click("[data-testid=launch-submit]").await;
 
     // The app goes to Sessions, where the new session shows as Pending, then Running.
@@ -138,11 +144,11 @@ async fn launch_watch_renew_delete() {
         t.contains("Pending") || t.contains("Running")
     })
     .await;
-    app.screenshot("sessions-pending").await;
+    shot(&app, "sessions-pending").await;
     let running = wait_until(&app, "running", row, long, |t| t.contains("Running")).await;
     assert!(running.contains("in 3 d 23 h"), "a live expiry countdown: {running:?}");
     wait_text(&app, "[data-testid=sessions-asof]", "As of").await;
-    app.screenshot("sessions-running").await;
+    shot(&app, "sessions-running").await;
 
     // Details: resources, events, logs and the actions.
     app.click(row).await;
@@ -174,13 +180,13 @@ async fn launch_watch_renew_delete() {
         "the new expiry is shown: {renewed:?} (expected {expected_day}, in 4 d 23 h)"
     );
     wait_text(&app, "[data-testid=details-expiry]", "in 4 d 23 h").await;
-    app.screenshot("sessions-renewed").await;
+    shot(&app, "sessions-renewed").await;
 
     // Delete, after a confirmation that names the session.
     app.click("[data-testid=details-delete]").await;
     wait_text(&app, "[data-testid=confirm-delete]", "Delete notebook1?")
         .await;
-    app.screenshot("sessions-confirm-delete").await;
+    shot(&app, "sessions-confirm-delete").await;
     app.click("[data-testid=confirm-delete-button]").await;
     wait_gone(&app, "details closed", details, long).await;
     let after = wait_until(&app, "terminating", "main", long, |t| {
@@ -188,12 +194,12 @@ async fn launch_watch_renew_delete() {
     })
     .await;
     if after.contains("Terminating") {
-        app.screenshot("sessions-terminating").await;
+        shot(&app, "sessions-terminating").await;
     }
     // The sim removes it once terminated.
     wait_gone(&app, "deleted", row, Duration::from_secs(60)).await;
     wait_text(&app, "main", "No sessions yet").await;
-    app.screenshot("sessions-deleted").await;
+    shot(&app, "sessions-deleted").await;
     app.stop().await;
     sim.shutdown().await;
 }
@@ -245,7 +251,7 @@ async fn two_thousand_sessions_render_quickly() {
             .as_deref(),
         Some("2001")
     );
-    app.screenshot("sessions-2000").await;
+    shot(&app, "sessions-2000").await;
 
     // A refresh delivers the whole list again: measure that too (the steady state).
     let count_before = attr(&app, list, "data-render-count").await.unwrap_or_default();
@@ -287,7 +293,7 @@ async fn two_thousand_sessions_render_quickly() {
         assert!(Instant::now() < deadline, "the last row never rendered: {idx}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    app.screenshot("sessions-2000-end").await;
+    shot(&app, "sessions-2000-end").await;
     // The first list of a run also pays WebKitGTK's one-time switch into accelerated
     // compositing and the JavaScript warm-up; the refresh is what every later update costs.
     println!(

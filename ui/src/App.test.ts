@@ -1,5 +1,5 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
 import { FakePlatform } from "./platform/fake";
 import { AppError } from "./platform/types";
@@ -135,5 +135,22 @@ describe("Platform load", () => {
     render(App, { props: { platform: p } });
     await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
     expect((await screen.findByRole("alert")).textContent).toContain("try again in a few minutes");
+  });
+});
+
+describe("Notices of the user's own actions", () => {
+  it("go away by themselves; event notices stay until dismissed", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { Notices } = await import("./lib/notices.svelte");
+      const n = new Notices();
+      n.push({ tone: "ok", title: "Launched notebook1", timeoutMs: 12_000 });
+      n.push({ tone: "warn", title: "carta1 expires soon" });
+      expect(n.items).toHaveLength(2);
+      vi.advanceTimersByTime(12_001);
+      expect(n.items.map((i) => i.title)).toEqual(["carta1 expires soon"]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -15,6 +15,8 @@ export interface Notice {
   sessionId?: string;
   /** The label of the "show" action, e.g. "Renew…" or "Details". */
   actionLabel?: string;
+  /** Confirmations of the user's own actions go away by themselves after this long. */
+  timeoutMs?: number;
 }
 
 export const MAX_NOTICES = 4;
@@ -64,6 +66,7 @@ export class Notices {
   push(n: Omit<Notice, "id">): number {
     const id = this.#next++;
     this.items = [...this.items, { ...n, id }].slice(-MAX_NOTICES);
+    if (n.timeoutMs) setTimeout(() => this.dismiss(id), n.timeoutMs);
     return id;
   }
 
