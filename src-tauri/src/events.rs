@@ -22,3 +22,13 @@ pub struct SessionNotified(pub SessionNotice);
 /// Progress of a running sign-in (browser opened, device code to show, done, failed).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SignInProgress(pub crate::commands::auth::SignInStage);
+
+/// The certificate changed (renewed, replaced from outside, removed, or its countdown moved).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct CertStatusChanged(pub crate::certs::CertView);
+
+/// Ask the UI to show a view (e.g. the tray's "Sign in…" opens Credentials).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct Navigate {
+    pub view: String,
+}

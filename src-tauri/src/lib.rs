@@ -7,17 +7,22 @@
 //! these declarations (see [`bindings`]); a test fails when the committed file drifts.
 
 pub mod bindings;
+pub mod certs;
 pub mod commands;
 pub mod events;
 pub mod sessions;
 pub mod settings;
 pub mod state;
+pub mod tray;
 
 use tauri::Manager;
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{app, auth, credentials, sessions as session_cmds, settings as settings_cmds};
+    use commands::{
+        app, auth, certs as cert_cmds, credentials, sessions as session_cmds,
+        settings as settings_cmds,
+    };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             app::app_info,
@@ -28,6 +33,9 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             auth::cancel_sign_in,
             auth::sign_in_password,
             auth::sign_out,
+            cert_cmds::cert_status,
+            cert_cmds::renew_certificate_now,
+            cert_cmds::obtain_certificate,
             credentials::save_token,
             credentials::forget_token,
             session_cmds::sessions_snapshot,
@@ -51,6 +59,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             events::SessionsUpdated,
             events::SessionNotified,
             events::SignInProgress,
+            events::CertStatusChanged,
+            events::Navigate,
         ])
         .typ::<skyport_core::error::ErrorCode>()
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
@@ -73,12 +83,20 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+                tray::on_close_requested(window, api);
+            }
+        })
         .setup(move |app| {
             ipc.mount_events(app);
             tracing::info!(platform = %state.platform_summary(), "Skyport started");
             app.manage(state);
+            app.manage(certs::CertMonitor::default());
             sessions::spawn_poller(app.handle().clone());
             commands::auth::spawn_refresher(app.handle().clone());
+            tray::setup(app.handle());
+            certs::start(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"));

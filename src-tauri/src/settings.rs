@@ -12,6 +12,8 @@ pub struct Settings {
     pub expiry_warning_hours: u32,
     /// Show desktop notifications (in-app notices always show).
     pub notifications: bool,
+    /// Closing the main window keeps Skyport running in the system tray.
+    pub keep_in_tray: bool,
 }
 
 impl Default for Settings {
@@ -19,6 +21,7 @@ impl Default for Settings {
         Self {
             expiry_warning_hours: 12,
             notifications: true,
+            keep_in_tray: true,
         }
     }
 }

@@ -158,6 +158,14 @@ impl AppState {
         self.reload();
     }
 
+    /// The certificate file of the profile in use (default `~/.ssl/cadcproxy.pem`).
+    pub fn cert_path(&self) -> std::path::PathBuf {
+        match self.platform() {
+            PlatformSetting::Ready(p) => skyport_core::connect::cert_path(&self.paths, &p),
+            _ => self.paths.cert_file(),
+        }
+    }
+
     /// The profile in use, or why there is none.
     pub fn resolved(&self) -> Result<ResolvedProfile, ErrorPayload> {
         self.profile()

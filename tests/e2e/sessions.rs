@@ -66,7 +66,10 @@ async fn wait_until(
 
 /// Wait until `css` contains `needle` (robust to the element being re-rendered meanwhile).
 async fn wait_text(app: &App, css: &str, needle: &str) -> String {
-    wait_until(app, needle, css, Duration::from_secs(15), |t| t.contains(needle)).await
+    wait_until(app, needle, css, Duration::from_secs(15), |t| {
+        t.contains(needle)
+    })
+    .await
 }
 
 /// Wait until nothing matches `css`.
@@ -112,8 +115,12 @@ async fn launch_watch_renew_delete() {
 
     // Launch a notebook through the form, with its defaults.
     app.click("nav button[data-view=launch]").await;
-    wait_text(&app, "[data-testid=quota]", "0 of 3 interactive sessions in use")
-        .await;
+    wait_text(
+        &app,
+        "[data-testid=quota]",
+        "0 of 3 interactive sessions in use",
+    )
+    .await;
     let name = attr(&app, "[data-testid=launch-name]", "value").await;
     let name = match name {
         Some(n) if !n.is_empty() => n,
@@ -125,7 +132,10 @@ async fn launch_watch_renew_delete() {
             .expect("name value")
             .unwrap_or_default(),
     };
-    assert_eq!(name, "notebook1", "the default name is the first free <kind><n>");
+    assert_eq!(
+        name, "notebook1",
+        "the default name is the first free <kind><n>"
+    );
     let image = find(&app, "[data-testid=launch-image]")
         .await
         .expect("image picker")
@@ -133,7 +143,10 @@ async fn launch_watch_renew_delete() {
         .await
         .expect("image value")
         .unwrap_or_default();
-    assert!(image.starts_with("images.canfar.net/"), "an image is preselected: {image:?}");
+    assert!(
+        image.starts_with("images.canfar.net/"),
+        "an image is preselected: {image:?}"
+    );
     shot(&app, "sessions-launch-form").await;
     app.click("[data-testid=launch-submit]").await;
 
@@ -146,7 +159,10 @@ async fn launch_watch_renew_delete() {
     .await;
     shot(&app, "sessions-pending").await;
     let running = wait_until(&app, "running", row, long, |t| t.contains("Running")).await;
-    assert!(running.contains("in 3 d 23 h"), "a live expiry countdown: {running:?}");
+    assert!(
+        running.contains("in 3 d 23 h"),
+        "a live expiry countdown: {running:?}"
+    );
     wait_text(&app, "[data-testid=sessions-asof]", "As of").await;
     shot(&app, "sessions-running").await;
 
@@ -184,8 +200,7 @@ async fn launch_watch_renew_delete() {
 
     // Delete, after a confirmation that names the session.
     app.click("[data-testid=details-delete]").await;
-    wait_text(&app, "[data-testid=confirm-delete]", "Delete notebook1?")
-        .await;
+    wait_text(&app, "[data-testid=confirm-delete]", "Delete notebook1?").await;
     shot(&app, "sessions-confirm-delete").await;
     app.click("[data-testid=confirm-delete-button]").await;
     wait_gone(&app, "details closed", details, long).await;
@@ -218,12 +233,13 @@ async fn two_thousand_sessions_render_quickly() {
     .await;
     let app = start_app("sessions-2000", &driver, &sim).await;
     let list = "[data-testid=sessions-list]";
-    wait_text(&app, "[data-testid=sessions-summary]", "2,000 sessions")
-        .await;
+    wait_text(&app, "[data-testid=sessions-summary]", "2,000 sessions").await;
     wait_until(&app, "measured", list, Duration::from_secs(30), |_| true).await;
     let mut first = None;
     for _ in 0..100 {
-        first = attr(&app, list, "data-render-ms").await.filter(|v| !v.is_empty());
+        first = attr(&app, list, "data-render-ms")
+            .await
+            .filter(|v| !v.is_empty());
         if first.is_some() {
             break;
         }
@@ -254,11 +270,15 @@ async fn two_thousand_sessions_render_quickly() {
     shot(&app, "sessions-2000").await;
 
     // A refresh delivers the whole list again: measure that too (the steady state).
-    let count_before = attr(&app, list, "data-render-count").await.unwrap_or_default();
+    let count_before = attr(&app, list, "data-render-count")
+        .await
+        .unwrap_or_default();
     app.click("[data-testid=sessions-refresh]").await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let refresh: f64 = loop {
-        let count = attr(&app, list, "data-render-count").await.unwrap_or_default();
+        let count = attr(&app, list, "data-render-count")
+            .await
+            .unwrap_or_default();
         if count != count_before {
             break attr(&app, list, "data-render-ms")
                 .await
@@ -290,7 +310,10 @@ async fn two_thousand_sessions_render_quickly() {
         if idx.as_f64() == Some(2001.0) {
             break;
         }
-        assert!(Instant::now() < deadline, "the last row never rendered: {idx}");
+        assert!(
+            Instant::now() < deadline,
+            "the last row never rendered: {idx}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     shot(&app, "sessions-2000-end").await;

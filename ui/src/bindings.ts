@@ -27,6 +27,14 @@ export const commands = {
 	 *  profile from the keyring. Returns what could not be revoked, if anything.
 	 */
 	signOut: () => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_out")),
+	certStatus: () => __TAURI_INVOKE<CertView | null>("cert_status"),
+	/**  Renew with the stored password, ~/.netrc or the signed-in token. */
+	renewCertificateNow: () => typedError<CertView, ErrorPayload>(__TAURI_INVOKE("renew_certificate_now")),
+	/**
+	 *  Get a certificate with a username and password typed now; optionally remember the
+	 *  password in the keyring so later renewals need nobody.
+	 */
+	obtainCertificate: (username: string, password: string, remember: boolean) => typedError<CertView, ErrorPayload>(__TAURI_INVOKE("obtain_certificate", { username, password, remember })),
 	/**  Keep a pasted token in the OS keyring and use it for the platform. */
 	saveToken: (token: string) => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("save_token", { token })),
 	/**  Forget the saved token. */
@@ -57,7 +65,9 @@ export const commands = {
 
 /** Events */
 export const events = {
+	certStatusChanged: makeEvent<CertStatusChanged, CertStatusChanged>("cert-status-changed"),
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
+	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
@@ -93,6 +103,58 @@ export type AuthInfo = {
 export type BulkOutcome = {
 	id: string,
 	error: ErrorPayload | null,
+};
+
+/**  What the UI and CLI show about a certificate bundle. Holds no secret. */
+export type CertInfo = {
+	/**  Subject DN of the leaf certificate, e.g. `CN=alice_123,OU=cadc,O=hia,C=ca`. */
+	subject: string,
+	/**  Issuer DN of the leaf certificate. */
+	issuer: string,
+	/**  Start of validity. */
+	not_before: string,
+	/**  End of validity. */
+	not_after: string,
+	/**  Serial number as colon-separated hex. */
+	serial: string,
+	/**  The file it was read from, when read from a file. */
+	path: string | null,
+	/**  How many certificates besides the leaf the bundle holds (the CA chain). */
+	chain_len: number,
+	/**
+	 *  True: the private key belongs to the leaf (a bundle where it does not is an
+	 *  error, so this is always true for a parsed bundle).
+	 */
+	key_matches: boolean,
+	/**  "RSA 2048", "EC P-256", ... */
+	key_type: string,
+};
+
+/**  A summary of the certificate for the status bar. */
+export type CertState = 
+/**  Valid and not close to expiry. */
+"fine" | 
+/**  Valid, but within min(3 days, lifetime/3) of expiry. */
+"expiring" | 
+/**  Past its `not_after`. */
+"expired" | 
+/**  No certificate file. */
+"missing" | 
+/**  The file is unusable (damaged, no key, key mismatch, not yet valid, ...). */
+"invalid";
+
+/**  The certificate changed (renewed, replaced from outside, removed, or its countdown moved). */
+export type CertStatusChanged = CertView;
+
+/**  The certificate as the UI shows it. */
+export type CertView = {
+	path: string,
+	state: CertState,
+	info: CertInfo | null,
+	/**  "6 d 4 h left", "expired 2 h ago". */
+	countdown: string | null,
+	/**  Why the file cannot be used, with what to do. */
+	problem: string | null,
 };
 
 /**  What sessions may ask for (`GET /v1/context`). */
@@ -235,6 +297,11 @@ export type LaunchOutcome = {
 	error: ErrorPayload | null,
 	/**  The form field a rejection is about (`cores`, `ram`, `gpus`, `name`, `image`, `registry`, `kind`). */
 	field: string | null,
+};
+
+/**  Ask the UI to show a view (e.g. the tray's "Sign in…" opens Credentials). */
+export type Navigate = {
+	view: string,
 };
 
 /**  Platform load and the user's quota use. */
@@ -385,6 +452,8 @@ export type Settings = {
 	expiryWarningHours?: number,
 	/**  Show desktop notifications (in-app notices always show). */
 	notifications?: boolean,
+	/**  Closing the main window keeps Skyport running in the system tray. */
+	keepInTray?: boolean,
 };
 
 export type SignInMode = 

@@ -23,3 +23,4 @@ pub mod skaha;
 pub mod status;
 #[cfg(any(test, feature = "testsupport"))]
 pub mod testsupport;
+pub mod tray;

@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod certs;
 pub mod credentials;
 pub mod sessions;
 pub mod settings;

@@ -385,3 +385,30 @@ pub async fn open_session_in_browser(
         )
     })
 }
+
+/// The tray's running-sessions item: open the session's page (errors are logged; the tray
+/// has nowhere to show them).
+pub async fn open_from_tray<R: tauri::Runtime>(app: &tauri::AppHandle<R>, session_id: &str) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let result = async {
+        let s = state
+            .client()?
+            .get_session(&id(session_id)?)
+            .await
+            .map_err(payload)?;
+        let url = s.connect_url.ok_or_else(|| {
+            ErrorPayload::new(ErrorCode::Validation, "This session has no page to open.")
+        })?;
+        app.opener()
+            .open_url(url, None::<&str>)
+            .map_err(|e| ErrorPayload::new(ErrorCode::Io, e.to_string()))
+    }
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(
+            "could not open session {session_id} from the tray: {}",
+            e.message
+        );
+    }
+}

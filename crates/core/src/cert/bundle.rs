@@ -23,7 +23,7 @@ pub fn default_cert_path(home: &Path) -> PathBuf {
 }
 
 /// What the UI and CLI show about a certificate bundle. Holds no secret.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, specta::Type)]
 pub struct CertInfo {
     /// Subject DN of the leaf certificate, e.g. `CN=alice_123,OU=cadc,O=hia,C=ca`.
     pub subject: String,

@@ -215,7 +215,9 @@ pub fn next_threshold_crossed(
 }
 
 /// A summary of the certificate for the status bar.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, specta::Type)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, specta::Type,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum CertState {
     /// Valid and not close to expiry.

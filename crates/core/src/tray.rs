@@ -1,0 +1,163 @@
+//! What the system tray shows, computed from the certificate, the credential state and the
+//! session list. Pure, so the wording and the icon choice are tested without a desktop.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::cert::{format_countdown, CertInfo};
+use crate::skaha::{Session, SessionStatus};
+
+/// Which tray icon to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum TrayIcon {
+    Fine,
+    Expiring,
+    Expired,
+    Error,
+}
+
+/// The certificate as the tray knows it.
+#[derive(Debug, Clone)]
+pub enum CertSummary {
+    /// Not looked at yet.
+    Unknown,
+    Missing,
+    Invalid(String),
+    Present(CertInfo),
+}
+
+/// Everything the tray renders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrayModel {
+    pub icon: TrayIcon,
+    pub tooltip: String,
+    /// First menu line, e.g. "Certificate: 6 d 4 h left".
+    pub cert_line: String,
+    pub can_renew: bool,
+    pub show_sign_in: bool,
+    /// Running interactive sessions: (id, label).
+    pub sessions: Vec<(String, String)>,
+}
+
+/// Less than this left counts as "expiring" for the icon.
+pub const EXPIRING_WITHIN: chrono::Duration = chrono::Duration::days(3);
+
+pub fn model(
+    cert: &CertSummary,
+    sign_in_needed: bool,
+    sessions: &[Session],
+    now: DateTime<Utc>,
+) -> TrayModel {
+    let (cert_icon, cert_line, can_renew) = match cert {
+        CertSummary::Unknown => (TrayIcon::Fine, "Certificate: checking…".to_string(), false),
+        CertSummary::Missing => (TrayIcon::Fine, "Certificate: none".to_string(), true),
+        CertSummary::Invalid(_) => (TrayIcon::Error, "Certificate: unreadable".to_string(), true),
+        CertSummary::Present(info) => {
+            let left = format_countdown(info.not_after, now);
+            let icon = if info.not_after <= now {
+                TrayIcon::Expired
+            } else if info.not_after - now <= EXPIRING_WITHIN {
+                TrayIcon::Expiring
+            } else {
+                TrayIcon::Fine
+            };
+            (icon, format!("Certificate: {left}"), true)
+        }
+    };
+    // Sign-in trouble outranks a fine certificate; an expired certificate outranks all.
+    let icon = match (cert_icon, sign_in_needed) {
+        (TrayIcon::Fine, true) => TrayIcon::Error,
+        (i, _) => i,
+    };
+    let mut running: Vec<(String, String)> = sessions
+        .iter()
+        .filter(|s| {
+            s.status == SessionStatus::Running && s.kind.is_interactive() && s.connect_url.is_some()
+        })
+        .map(|s| {
+            let name = if s.name.is_empty() {
+                s.id.0.clone()
+            } else {
+                s.name.clone()
+            };
+            (s.id.0.clone(), format!("{name} ({})", s.kind))
+        })
+        .collect();
+    running.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut tooltip = format!(
+        "Skyport — {}",
+        cert_line
+            .to_lowercase()
+            .replacen("certificate: ", "certificate ", 1)
+    );
+    if sign_in_needed {
+        tooltip.push_str(" — sign-in needed");
+    }
+    if !running.is_empty() {
+        tooltip.push_str(&format!(" — {} running", running.len()));
+    }
+    TrayModel {
+        icon,
+        tooltip,
+        cert_line,
+        can_renew,
+        show_sign_in: sign_in_needed,
+        sessions: running,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(days_left: i64, now: DateTime<Utc>) -> CertInfo {
+        CertInfo {
+            subject: "CN=alice".into(),
+            issuer: "CN=ca".into(),
+            not_before: now - chrono::Duration::days(1),
+            not_after: now + chrono::Duration::days(days_left) + chrono::Duration::hours(4),
+            serial: "1".into(),
+            path: None,
+            chain_len: 0,
+            key_matches: true,
+            key_type: "RSA 2048".into(),
+        }
+    }
+
+    fn session(id: &str, status: &str, kind: &str) -> Session {
+        let v = serde_json::json!({"id": id, "name": format!("n{id}"), "type": kind, "status": status, "connectURL": "http://x"});
+        Session::from_json(&v).expect("session")
+    }
+
+    #[test]
+    fn countdown_icon_and_sessions() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
+        let m = model(&CertSummary::Present(info(6, now)), false, &[], now);
+        assert_eq!(m.cert_line, "Certificate: 6 d 4 h left");
+        assert_eq!(m.icon, TrayIcon::Fine);
+        assert!(!m.show_sign_in);
+        let m = model(&CertSummary::Present(info(1, now)), false, &[], now);
+        assert_eq!(m.icon, TrayIcon::Expiring);
+        let m = model(&CertSummary::Present(info(-2, now)), false, &[], now);
+        assert_eq!(m.icon, TrayIcon::Expired);
+        assert!(m.cert_line.contains("expired"), "{}", m.cert_line);
+        let sessions = [
+            session("b", "Running", "notebook"),
+            session("a", "Pending", "desktop"),
+            session("c", "Running", "headless"),
+        ];
+        let m = model(&CertSummary::Missing, true, &sessions, now);
+        assert_eq!(m.icon, TrayIcon::Error);
+        assert!(m.show_sign_in);
+        assert_eq!(
+            m.sessions,
+            vec![("b".to_string(), "nb (notebook)".to_string())]
+        );
+        assert!(
+            m.tooltip.contains("sign-in needed") && m.tooltip.contains("1 running"),
+            "{}",
+            m.tooltip
+        );
+    }
+}

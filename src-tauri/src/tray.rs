@@ -1,0 +1,230 @@
+//! The system tray: the certificate countdown, renew, sign in, running sessions, open, quit.
+//!
+//! The menu is rebuilt from `skyport_core::tray::model` whenever something it shows
+//! changes (certificate, credential, sessions) and once a minute for the countdown. With
+//! no tray host on the desktop, the icon is invisible; closing the window then quits
+//! instead of hiding, so the app is never stranded.
+
+use tauri::image::Image;
+use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+
+use crate::certs::CertMonitor;
+use crate::events::Navigate;
+use crate::state::AppState;
+use skyport_core::status::CredentialState;
+use skyport_core::tray::{model, TrayIcon as IconKind};
+
+const TRAY_ID: &str = "skyport";
+
+fn icon(kind: IconKind) -> Option<Image<'static>> {
+    let bytes: &'static [u8] = match kind {
+        IconKind::Fine => include_bytes!("../../icons/tray-fine.png"),
+        IconKind::Expiring => include_bytes!("../../icons/tray-expiring.png"),
+        IconKind::Expired => include_bytes!("../../icons/tray-expired.png"),
+        IconKind::Error => include_bytes!("../../icons/tray-error.png"),
+    };
+    Image::from_bytes(bytes).ok()
+}
+
+/// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
+pub fn tray_host_present() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.kde.StatusNotifierWatcher",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+    let state = app.state::<AppState>();
+    let cert = app.state::<CertMonitor>().summary();
+    let cred = state.credential_status();
+    let sign_in_needed = state.resolved().is_ok()
+        && matches!(
+            cred.state,
+            CredentialState::SignedOut | CredentialState::Expired
+        );
+    let sessions = state.sessions.snapshot().sessions;
+    let m = model(&cert, sign_in_needed, &sessions, chrono::Utc::now());
+
+    let menu = Menu::new(app)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "cert-status",
+        &m.cert_line,
+        false,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "cert-renew",
+        "Renew certificate now",
+        m.can_renew,
+        None::<&str>,
+    )?)?;
+    if m.show_sign_in {
+        menu.append(&MenuItem::with_id(
+            app,
+            "sign-in",
+            "Sign in…",
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    let running = Submenu::with_id(app, "sessions", "Running sessions", !m.sessions.is_empty())?;
+    for (id, label) in &m.sessions {
+        running.append(&MenuItem::with_id(
+            app,
+            format!("session:{id}"),
+            label,
+            true,
+            None::<&str>,
+        )?)?;
+    }
+    menu.append(&running)?;
+    menu.append(&PredefinedMenuItem::separator(app)?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "open",
+        "Open Skyport",
+        true,
+        None::<&str>,
+    )?)?;
+    menu.append(&MenuItem::with_id(
+        app,
+        "quit",
+        "Quit Skyport",
+        true,
+        None::<&str>,
+    )?)?;
+    Ok(menu)
+}
+
+/// Bring the main window back and to the front.
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    match id {
+        "open" => show_main(app),
+        "quit" => app.exit(0),
+        "sign-in" => {
+            show_main(app);
+            let _ = Navigate {
+                view: "credentials".into(),
+            }
+            .emit(app);
+        }
+        "cert-renew" => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                crate::commands::certs::renew_now(&app).await;
+            });
+        }
+        other => {
+            if let Some(session) = other.strip_prefix("session:") {
+                let app = app.clone();
+                let session = session.to_string();
+                tauri::async_runtime::spawn(async move {
+                    crate::commands::sessions::open_from_tray(&app, &session).await;
+                });
+            }
+        }
+    }
+}
+
+/// Whether a tray host was found at start (managed state).
+pub struct TrayHost(pub bool);
+
+/// Closing the main window: hide it to the tray when the setting says so and a tray host
+/// exists; otherwise let it close (which quits).
+pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
+    if window.label() != "main" {
+        return;
+    }
+    let app = window.app_handle();
+    let host = app.try_state::<TrayHost>().is_some_and(|h| h.0);
+    let keep = crate::settings::Settings::load(&app.state::<AppState>().paths).keep_in_tray;
+    if host && keep {
+        api.prevent_close();
+        let _ = window.hide();
+    }
+}
+
+/// Create the tray icon. Errors are logged: the app works without a tray.
+pub fn setup<R: Runtime>(app: &AppHandle<R>) {
+    let host = tray_host_present();
+    if !host {
+        tracing::warn!("no system tray host on this desktop: the tray icon will not show, and closing the window quits Skyport");
+    }
+    app.manage(TrayHost(host));
+    let menu = match build_menu(app) {
+        Ok(m) => m,
+        Err(e) => {
+            tracing::warn!("tray menu could not be built: {e}");
+            return;
+        }
+    };
+    let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+        .tooltip("Skyport")
+        .menu(&menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
+    if let Some(i) = icon(IconKind::Fine) {
+        builder = builder.icon(i);
+    }
+    if let Err(e) = builder.build(app) {
+        tracing::warn!("no system tray: {e}; Skyport carries on without it");
+    }
+    // Keep the countdown live.
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            refresh(&handle);
+        }
+    });
+}
+
+/// Rebuild the menu, icon and tooltip from the current state.
+pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray): Option<TrayIcon<R>> = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let state = app.state::<AppState>();
+    let cred = state.credential_status();
+    let sign_in_needed = state.resolved().is_ok()
+        && matches!(
+            cred.state,
+            CredentialState::SignedOut | CredentialState::Expired
+        );
+    let m = model(
+        &app.state::<CertMonitor>().summary(),
+        sign_in_needed,
+        &state.sessions.snapshot().sessions,
+        chrono::Utc::now(),
+    );
+    if let Ok(menu) = build_menu(app) {
+        let _ = tray.set_menu(Some(menu));
+    }
+    let _ = tray.set_icon(icon(m.icon));
+    let _ = tray.set_tooltip(Some(&m.tooltip));
+}
