@@ -324,7 +324,8 @@ pub struct CreateArgs {
     /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set).
     #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub replicas: u32,
-    /// Print the requests that would be sent, and start nothing.
+    /// Print the requests that would be sent, and start nothing (it still reads the
+    /// registry list and your session names to fill in the defaults).
     #[arg(long)]
     pub dry_run: bool,
 }

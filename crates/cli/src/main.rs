@@ -73,6 +73,7 @@ fn logging(verbose: u8) -> Option<skyport_core::logging::LogGuard> {
     }
     let dir = skyport_core::paths::Paths::from_env()
         .ok()
-        .map(|p| p.log_dir());
+        .map(|p| p.log_dir())
+        .filter(|d| std::fs::create_dir_all(d).is_ok());
     Some(init("skyport", dir.as_deref()))
 }

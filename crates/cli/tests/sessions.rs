@@ -564,3 +564,37 @@ async fn closing_stdout_early_is_not_an_error() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(out.status.code(), Some(0), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_while_waiting_exits_130() {
+    let sim = sim_with(|c| c.pending_delay = Duration::from_secs(3600)).await;
+    let home = Home::env(&sim, Some(TOKEN));
+    let id = ids(home.run(&["create", "notebook", IMAGE]).await.ok())[0].clone();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_skyport"))
+        .args(["open", &id, "--wait", "60", "--no-browser"])
+        .env("SKYPORT_HOME", home.skyport_home())
+        .env("SKYPORT_URL", sim.skaha_url().as_str())
+        .env("SKYPORT_TOKEN", TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let pid = child.id().unwrap().to_string();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(sent.success());
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted"), "{err}");
+    assert!(out.stdout.is_empty());
+}

@@ -203,8 +203,8 @@ async fn fetch_and_save(
 pub async fn obtain_cmd(ctx: &Ctx, a: &ObtainArgs) -> CliResult {
     let profile = profile_if_any(ctx)?;
     let cred = cred_url(profile.as_ref(), a.common.cred_url.as_deref())?;
-    let (auth, password) = if a.netrc || a.netrc_file.is_some() {
-        (netrc_auth(a.netrc_file.as_ref(), &cred)?, None)
+    let auth = if a.netrc || a.netrc_file.is_some() {
+        netrc_auth(a.netrc_file.as_ref(), &cred)?
     } else if a.password_stdin || prompt::interactive() {
         let username = match &profile {
             Some(p) => username_for(ctx, p, a.username.as_deref(), !a.password_stdin)?,
@@ -219,17 +219,12 @@ pub async fn obtain_cmd(ctx: &Ctx, a: &ObtainArgs) -> CliResult {
         } else {
             prompt::ask_secret(&format!("Password for {username}"), "--password-stdin")?
         };
-        (
-            CredAuth::Basic {
-                username,
-                password: password.clone(),
-            },
-            Some(password),
-        )
+        CredAuth::Basic { username, password }
     } else {
         // No terminal and no flag: ~/.netrc, as a script would expect.
         match netrc_auth(None, &cred) {
-            Ok(auth) => (auth, None),
+            Ok(auth) => auth,
+            Err(e) if e.code != ErrorCode::Validation => return Err(e),
             Err(_) => {
                 return Err(CliError::usage(format!(
                     "standard input is not a terminal, so skyport cannot ask for your password: use --password-stdin with --username, or a ~/.netrc entry for {} (--netrc)",
@@ -252,7 +247,6 @@ pub async fn obtain_cmd(ctx: &Ctx, a: &ObtainArgs) -> CliResult {
                 "--remember-password needs a profile and a username and password",
             ));
         };
-        let _ = password;
         ctx.store.set(&EntryKey::new(&p.name, PASSWORD_ENTRY), pw)?;
         remember_username(ctx, p, username, true)?;
         note("Your password is kept in the keyring for unattended renewal.");

@@ -275,7 +275,15 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
             .into_iter()
             .find(|h| !h.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_REGISTRY.to_string()),
-        Err(e) if matches!(e, SkahaError::SignInNeeded { .. }) => return Err(e.into()),
+        // Only a missing or odd registry list falls back; a platform that cannot be
+        // reached or refuses the credential will fail the create too, so say so now.
+        Err(
+            e @ (SkahaError::SignInNeeded { .. }
+            | SkahaError::Forbidden { .. }
+            | SkahaError::Unreachable { .. }
+            | SkahaError::Interrupted { .. }
+            | SkahaError::Timeout { .. }),
+        ) => return Err(e.into()),
         Err(e) => {
             tracing::debug!(error = %e, "no registry list; using the default");
             DEFAULT_REGISTRY.to_string()
