@@ -20,10 +20,9 @@ use crate::error::{CliError, CliResult};
 use crate::output::{json as print_json, note, warn, when};
 use crate::prompt;
 
-/// Keyring entry of a remembered password (for unattended certificate renewal).
-pub const PASSWORD_ENTRY: &str = "password";
-/// Keyring entry of the username, for profiles that live only in `SKYPORT_URL`.
-pub const USERNAME_ENTRY: &str = "username";
+/// Keyring entries of a remembered password and (for a platform given only by
+/// SKYPORT_URL) the username: core's names, shared with the app and `cert renew`.
+pub use skyport_core::cert::renew::{PASSWORD_ENTRY, USERNAME_ENTRY};
 
 /// Every entry `logout` removes.
 pub const LOGOUT_ENTRIES: [&str; 5] = [

@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use chrono::Utc;
 use serde_json::json;
 use skyport_core::cert::obtain::{self, default_cred_url, parse_cred_url, CredAuth};
+use skyport_core::cert::renew::{days_to_ask, renew_certificate, RenewError, RenewOptions};
 use skyport_core::cert::schedule::{cert_state, format_countdown, CertState};
 use skyport_core::cert::CertBundle;
 use skyport_core::config::{ConfigError, ResolvedProfile};
-use skyport_core::connect::{cert_path, env_token, TokenSlot};
+use skyport_core::connect::{cert_path, env_token};
 use skyport_core::error::ErrorCode;
 use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::netrc::Netrc;
@@ -166,8 +167,18 @@ async fn fetch_and_save(
             ..Default::default()
         })?,
     };
-    tracing::debug!(url = %cred, with = %auth.describe(), "requesting a certificate");
-    let got = obtain::obtain(&http, cred, auth, common.days, &path).await?;
+    // Never shorten the current certificate (the writer refuses one that ends earlier):
+    // ask for a little more than it has left when that is longer, as core's renewal does.
+    let current = CertBundle::load(&path).ok().map(|b| b.not_after());
+    let days = days_to_ask(common.days, current, Utc::now());
+    if days > common.days {
+        note(&format!(
+            "Asking for {} days so the new certificate does not end before the current one.",
+            num((days * 100.0).ceil() / 100.0)
+        ));
+    }
+    tracing::debug!(url = %cred, with = %auth.describe(), days, "requesting a certificate");
+    let got = obtain::obtain(&http, cred, auth, days, &path).await?;
     let info = &got.outcome.info;
     let now = Utc::now();
     if ctx.json {
@@ -180,7 +191,7 @@ async fn fetch_and_save(
             "backup": got.outcome.backup,
         }))?;
     }
-    if got.days_valid < common.days {
+    if got.days_valid + 1e-9 < days {
         note(&format!(
             "The credential service allows at most {} days.",
             num(got.days_valid)
@@ -254,73 +265,65 @@ pub async fn obtain_cmd(ctx: &Ctx, a: &ObtainArgs) -> CliResult {
     Ok(())
 }
 
-/// What `cert renew` can authenticate with, best first.
-fn renew_auth(
-    ctx: &Ctx,
-    profile: Option<&ResolvedProfile>,
-    cred: &Url,
-) -> CliResult<Option<CredAuth>> {
-    if let Some(p) = profile {
-        match ctx.store.get(&EntryKey::new(&p.name, PASSWORD_ENTRY)) {
-            Ok(Some(pw)) => {
-                if let Ok(username) = username_for(ctx, p, None, false) {
-                    return Ok(Some(CredAuth::Basic {
-                        username,
-                        password: pw,
-                    }));
-                }
-            }
-            Ok(None) => {}
-            Err(e) => tracing::debug!(error = %e, "keyring not readable; trying other credentials"),
-        }
-    }
-    match load_netrc(None) {
-        Ok((n, _)) => {
-            if let Some(auth) = CredAuth::from_netrc(&n, cred) {
-                return Ok(Some(auth));
-            }
-        }
-        Err(e) if e.code == ErrorCode::Validation => {}
-        Err(e) => crate::output::warn(&format!("{} (skipped)", e.message)),
-    }
-    if let Some(t) = env_token() {
-        return Ok(Some(CredAuth::Bearer(t)));
-    }
-    if let Some(p) = profile {
-        for slot in [TokenSlot::Access, TokenSlot::Token] {
-            match ctx.store.get(&slot.key(&p.name)) {
-                Ok(Some(t)) => return Ok(Some(CredAuth::Bearer(t))),
-                Ok(None) => {}
-                Err(e) => tracing::debug!(error = %e, "keyring not readable"),
-            }
-        }
-    }
-    Ok(None)
-}
-
+/// `cert renew`: core's `renew_certificate`, the same choice of credential as the app's
+/// monitor and tray (remembered password, ~/.netrc, SKYPORT_TOKEN, sign-in, saved token);
+/// at a terminal with none of those, a password prompt.
 pub async fn renew_cmd(ctx: &Ctx, a: &RenewArgs) -> CliResult {
-    let profile = profile_if_any(ctx)?;
-    let cred = cred_url(profile.as_ref(), a.common.cred_url.as_deref())?;
-    let auth = match renew_auth(ctx, profile.as_ref(), &cred)? {
-        Some(auth) => auth,
-        None if prompt::interactive() => {
-            let username = match &profile {
-                Some(p) => username_for(ctx, p, None, true)?,
-                None => prompt::ask("Username", None)?,
-            };
+    let mut profile = ctx.profile()?;
+    if let Some(u) = &a.common.cred_url {
+        parse_cred_url(u)?;
+        profile.profile.cred_url = Some(u.clone());
+    }
+    if let Some(out) = &a.common.out {
+        profile.profile.cert_path = Some(out.clone());
+    }
+    let mut opts = RenewOptions {
+        days: a.common.days,
+        timeout: ctx.timeout,
+        env_token: env_token(),
+        ..Default::default()
+    };
+    let renewed = match renew_certificate(&ctx.paths, &ctx.store, &profile, &opts).await {
+        Err(RenewError::NoCredential { .. }) if prompt::interactive() => {
+            let username = username_for(ctx, &profile, None, true)?;
             let password: SecretString =
                 prompt::ask_secret(&format!("Password for {username}"), "--password-stdin")?;
-            CredAuth::Basic { username, password }
+            opts.explicit = Some(CredAuth::Basic { username, password });
+            renew_certificate(&ctx.paths, &ctx.store, &profile, &opts).await?
         }
-        None => {
-            return Err(CliError::new(
-                ErrorCode::SignInNeeded,
-                format!(
-                    "nothing to renew the certificate with: keep your password (`skyport login --password --remember-password`), add a ~/.netrc entry for {}, sign in, or run `skyport cert obtain` at a terminal",
-                    cred.host_str().unwrap_or("the credential service")
-                ),
-            ))
-        }
+        other => other?,
     };
-    fetch_and_save(ctx, profile.as_ref(), &a.common, &cred, &auth).await
+    let now = Utc::now();
+    let info = &renewed.info;
+    if ctx.json {
+        print_json(&json!({
+            "path": renewed.path,
+            "subject": info.subject,
+            "notBefore": info.not_before,
+            "notAfter": info.not_after,
+            "daysValid": renewed.days_valid,
+            "backup": renewed.backup,
+            "used": renewed.used,
+            "source": renewed.source,
+        }))?;
+    }
+    if renewed.days_valid + 1e-9 < a.common.days {
+        note(&format!(
+            "The credential service allows at most {} days.",
+            num(renewed.days_valid)
+        ));
+    }
+    note(&format!(
+        "Saved a {}-day certificate for {} in {} (with {}); it expires {} ({}).",
+        num(renewed.days_valid),
+        info.subject,
+        renewed.path,
+        renewed.used,
+        when(info.not_after),
+        format_countdown(info.not_after, now)
+    ));
+    if let Some(b) = &renewed.backup {
+        note(&format!("The previous certificate is kept as {b}."));
+    }
+    Ok(())
 }
