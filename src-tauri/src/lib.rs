@@ -14,6 +14,7 @@ pub mod sessions;
 pub mod settings;
 pub mod state;
 pub mod tray;
+pub mod windows;
 
 use tauri::Manager;
 
@@ -51,6 +52,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             session_cmds::registry_secret_saved,
             session_cmds::platform_load,
             session_cmds::open_session_in_browser,
+            session_cmds::open_session_window,
+            session_cmds::windows_to_reopen,
             settings_cmds::get_settings,
             settings_cmds::save_settings,
         ])

@@ -14,6 +14,10 @@ pub struct Settings {
     pub notifications: bool,
     /// Closing the main window keeps Skyport running in the system tray.
     pub keep_in_tray: bool,
+    /// Renew the certificate unattended (at about 2/3 of its life, or N days before expiry).
+    pub auto_renew_cert: bool,
+    /// Renew this many days before expiry instead of at 2/3 of the lifetime.
+    pub cert_renew_days_before: Option<u32>,
 }
 
 impl Default for Settings {
@@ -22,6 +26,8 @@ impl Default for Settings {
             expiry_warning_hours: 12,
             notifications: true,
             keep_in_tray: true,
+            auto_renew_cert: true,
+            cert_renew_days_before: None,
         }
     }
 }

@@ -59,6 +59,10 @@ export const commands = {
 	platformLoad: () => typedError<PlatformLoad, ErrorPayload>(__TAURI_INVOKE("platform_load")),
 	/**  Open a running session's page in the system browser. */
 	openSessionInBrowser: (sessionId: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("open_session_in_browser", { sessionId })),
+	/**  Open a Running session in its own window. */
+	openSessionWindow: (sessionId: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("open_session_window", { sessionId })),
+	/**  Session windows that were open when Skyport last quit and whose sessions still run. */
+	windowsToReopen: () => __TAURI_INVOKE<Session[]>("windows_to_reopen"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
 };
@@ -454,6 +458,10 @@ export type Settings = {
 	notifications?: boolean,
 	/**  Closing the main window keeps Skyport running in the system tray. */
 	keepInTray?: boolean,
+	/**  Renew the certificate unattended (at about 2/3 of its life, or N days before expiry). */
+	autoRenewCert?: boolean,
+	/**  Renew this many days before expiry instead of at 2/3 of the lifetime. */
+	certRenewDaysBefore?: number | null,
 };
 
 export type SignInMode = 

@@ -160,6 +160,7 @@ pub async fn sign_in(
             tracing::info!(profile = %profile.name, subject = %record.identity.subject, "signed in");
             state.clear_rejected();
             state.refresh_notice_sent(false);
+            crate::certs::resume_auto_renew(&app);
             let _ = SignInProgress(SignInStage::Done).emit(&app);
             announce(&app, &state);
             Ok(auth_info(state))

@@ -105,3 +105,17 @@ pub async fn renew_now<R: Runtime>(app: &AppHandle<R>) {
         tracing::warn!("notification not shown: {e}");
     }
 }
+
+/// An automatic renewal (the policy said it is due): the new certificate, or the error
+/// code the policy needs to decide about retrying.
+pub async fn renew_auto<R: Runtime>(
+    app: &AppHandle<R>,
+) -> Result<skyport_core::cert::CertInfo, skyport_core::error::ErrorCode> {
+    match renew(app, RenewOptions::default()).await {
+        Ok(view) => view.info.ok_or(skyport_core::error::ErrorCode::Internal),
+        Err(e) => {
+            tracing::warn!("automatic certificate renewal failed: {}", e.message);
+            Err(e.code)
+        }
+    }
+}

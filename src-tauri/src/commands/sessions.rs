@@ -386,26 +386,60 @@ pub async fn open_session_in_browser(
     })
 }
 
-/// The tray's running-sessions item: open the session's page (errors are logged; the tray
-/// has nowhere to show them).
-pub async fn open_from_tray<R: tauri::Runtime>(app: &tauri::AppHandle<R>, session_id: &str) {
+/// Open a Running session in its own Skyport window (a second call focuses it).
+pub async fn open_window<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    session_id: &str,
+) -> Result<(), ErrorPayload> {
     use tauri::Manager;
     let state = app.state::<AppState>();
-    let result = async {
-        let s = state
-            .client()?
-            .get_session(&id(session_id)?)
-            .await
-            .map_err(payload)?;
-        let url = s.connect_url.ok_or_else(|| {
-            ErrorPayload::new(ErrorCode::Validation, "This session has no page to open.")
-        })?;
-        app.opener()
-            .open_url(url, None::<&str>)
-            .map_err(|e| ErrorPayload::new(ErrorCode::Io, e.to_string()))
-    }
-    .await;
-    if let Err(e) = result {
+    let s = state
+        .client()?
+        .get_session(&id(session_id)?)
+        .await
+        .map_err(payload)?;
+    let url = s.connect_url.as_deref().ok_or_else(|| {
+        ErrorPayload::new(
+            ErrorCode::Validation,
+            "This session has no page to open (headless sessions run without one).",
+        )
+    })?;
+    let page = tauri::Url::parse(url).map_err(|e| {
+        ErrorPayload::new(
+            ErrorCode::PlatformError,
+            format!("The platform gave an unusable page address ({e})."),
+        )
+    })?;
+    crate::windows::open_session_window(app, &s, page)
+}
+
+/// Open a Running session in its own window.
+#[tauri::command]
+#[specta::specta]
+pub async fn open_session_window(app: AppHandle, session_id: String) -> Result<(), ErrorPayload> {
+    open_window(&app, &session_id).await
+}
+
+/// Session windows that were open when Skyport last quit and whose sessions still run.
+#[tauri::command]
+#[specta::specta]
+pub fn windows_to_reopen(app: AppHandle, state: State<'_, AppState>) -> Vec<Session> {
+    let remembered = crate::windows::load_memory(&app).open;
+    state
+        .sessions
+        .snapshot()
+        .sessions
+        .into_iter()
+        .filter(|s| {
+            remembered.contains(&s.id.0) && s.status == skyport_core::skaha::SessionStatus::Running
+        })
+        .collect()
+}
+
+/// The tray's running-sessions item: open the session's window (errors are logged; the
+/// tray has nowhere to show them).
+pub async fn open_from_tray<R: tauri::Runtime>(app: &tauri::AppHandle<R>, session_id: &str) {
+    if let Err(e) = open_window(app, session_id).await {
         tracing::warn!(
             "could not open session {session_id} from the tray: {}",
             e.message

@@ -1,0 +1,301 @@
+//! Interactive sessions in their own Skyport windows.
+//!
+//! One window per session (label `session-<id>`; a second open focuses it), titled with the
+//! session's name and kind, its size and position remembered per kind. The page is remote
+//! and untrusted: the window gets no Tauri IPC (capabilities/main.json lists only the main
+//! window, and no capability has `remote` URLs), and any navigation or new window that
+//! leaves the session's origin opens in the system browser instead.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use skyport_core::error::{ErrorCode, ErrorPayload};
+use skyport_core::skaha::{Session, SessionStatus};
+use tauri::webview::{DownloadEvent, NewWindowResponse};
+use tauri::Url;
+use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::state::AppState;
+
+/// Window label for a session.
+pub fn label(session_id: &str) -> String {
+    format!("session-{session_id}")
+}
+
+/// Size and position of a window, remembered per session kind.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+pub struct Geometry {
+    pub width: f64,
+    pub height: f64,
+    pub x: Option<f64>,
+    pub y: Option<f64>,
+}
+
+/// What is remembered between runs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct WindowMemory {
+    pub geometry: BTreeMap<String, Geometry>,
+    /// Session windows open when the app last quit: offered again at start.
+    pub open: Vec<String>,
+}
+
+fn memory_file(app: &AppHandle<impl Runtime>) -> PathBuf {
+    app.state::<AppState>()
+        .paths
+        .state_dir
+        .join("session-windows.json")
+}
+
+pub fn load_memory<R: Runtime>(app: &AppHandle<R>) -> WindowMemory {
+    std::fs::read(memory_file(app))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn save_memory<R: Runtime>(app: &AppHandle<R>, m: &WindowMemory) {
+    if let Ok(bytes) = serde_json::to_vec_pretty(m) {
+        if let Err(e) = skyport_core::fsutil::write_atomic(&memory_file(app), &bytes) {
+            tracing::warn!("could not remember session windows: {e}");
+        }
+    }
+}
+
+fn update_memory<R: Runtime>(app: &AppHandle<R>, f: impl FnOnce(&mut WindowMemory)) {
+    let mut m = load_memory(app);
+    f(&mut m);
+    save_memory(app, &m);
+}
+
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// A file name that does not overwrite anything in `dir`.
+fn free_name(dir: &std::path::Path, wanted: &str) -> PathBuf {
+    let clean: String = wanted
+        .chars()
+        .map(|c| {
+            if c == '/' || c == '\\' || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let clean = if clean.trim().is_empty() || clean == "." || clean == ".." {
+        "download".to_string()
+    } else {
+        clean
+    };
+    let (stem, ext) = match clean.rsplit_once('.') {
+        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
+        _ => (clean.clone(), String::new()),
+    };
+    let mut candidate = dir.join(&clean);
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = dir.join(format!("{stem} ({n}){ext}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Open (or focus) the window of a Running interactive session.
+pub fn open_session_window<R: Runtime>(
+    app: &AppHandle<R>,
+    session: &Session,
+    page: Url,
+) -> Result<(), ErrorPayload> {
+    if session.status != SessionStatus::Running {
+        return Err(ErrorPayload::new(
+            ErrorCode::Validation,
+            format!(
+                "The session is {}; it can be opened once it is Running.",
+                session.status.as_str()
+            ),
+        ));
+    }
+    let label = label(session.id.as_str());
+    if let Some(w) = app.get_webview_window(&label) {
+        let _ = w.unminimize();
+        let _ = w.show();
+        let _ = w.set_focus();
+        return Ok(());
+    }
+    let origin = page.clone();
+    let kind = session.kind.as_str().to_string();
+    let name = if session.name.is_empty() {
+        session.id.0.clone()
+    } else {
+        session.name.clone()
+    };
+    let geometry = load_memory(app).geometry.get(&kind).copied();
+    let nav_app = app.clone();
+    let nav_origin = origin.clone();
+    let new_app = app.clone();
+    let new_origin = origin.clone();
+    let downloads = app.path().download_dir().ok();
+    let dl_app = app.clone();
+    let mut builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(page))
+        .title(format!("{name} — {kind} · Skyport"))
+        .inner_size(
+            geometry.map_or(1280.0, |g| g.width),
+            geometry.map_or(820.0, |g| g.height),
+        )
+        .min_inner_size(480.0, 320.0)
+        // Leaving the session's origin opens the system browser, never inside the app.
+        .on_navigation(move |url| {
+            if same_origin(url, &nav_origin)
+                || url.scheme() == "about"
+                || url.scheme() == "blob"
+                || url.scheme() == "data"
+            {
+                return true;
+            }
+            tracing::info!("session page navigates to another origin; opening it in the browser");
+            let _ = nav_app.opener().open_url(url.as_str(), None::<&str>);
+            false
+        })
+        .on_new_window(move |url, _features| {
+            if !same_origin(&url, &new_origin) {
+                let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
+            } else {
+                // Same-origin pop-ups (e.g. a notebook opened in a new tab) open in the browser
+                // too: the session id in the URL is the only protection, so the browser is fine.
+                let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
+            }
+            NewWindowResponse::Deny
+        })
+        .on_download(move |_webview, event| match event {
+            DownloadEvent::Requested { url, destination } => {
+                let Some(dir) = downloads.clone() else {
+                    return false;
+                };
+                let wanted = destination
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .or_else(|| {
+                        url.path_segments()
+                            .and_then(|mut s| s.next_back().map(str::to_string))
+                    })
+                    .unwrap_or_else(|| "download".into());
+                *destination = free_name(&dir, &wanted);
+                true
+            }
+            DownloadEvent::Finished { path, success, .. } => {
+                use tauri_plugin_notification::NotificationExt;
+                let text = match (success, path) {
+                    (true, Some(p)) => format!(
+                        "Saved {} in your Downloads folder.",
+                        p.file_name()
+                            .map(|n| n.to_string_lossy().into_owned())
+                            .unwrap_or_default()
+                    ),
+                    _ => "A download from a session did not finish.".to_string(),
+                };
+                let _ = dl_app
+                    .notification()
+                    .builder()
+                    .title("Download")
+                    .body(text)
+                    .show();
+                true
+            }
+            _ => true,
+        });
+    if let (Some(x), Some(y)) = (geometry.and_then(|g| g.x), geometry.and_then(|g| g.y)) {
+        builder = builder.position(x, y);
+    }
+    let window = builder.build().map_err(|e| {
+        ErrorPayload::new(
+            ErrorCode::Internal,
+            format!("Could not open a window for the session: {e}"),
+        )
+    })?;
+    let id = session.id.0.clone();
+    update_memory(app, |m| {
+        if !m.open.contains(&id) {
+            m.open.push(id.clone());
+        }
+    });
+    let app2 = app.clone();
+    let w2 = window.clone();
+    window.on_window_event(move |event| match event {
+        tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_) => {
+            let scale = w2.scale_factor().unwrap_or(1.0);
+            if let (Ok(size), Ok(pos)) = (w2.inner_size(), w2.outer_position()) {
+                let g = Geometry {
+                    width: f64::from(size.width) / scale,
+                    height: f64::from(size.height) / scale,
+                    x: Some(f64::from(pos.x) / scale),
+                    y: Some(f64::from(pos.y) / scale),
+                };
+                update_memory(&app2, |m| {
+                    m.geometry.insert(kind.clone(), g);
+                });
+            }
+        }
+        tauri::WindowEvent::CloseRequested { .. } => {
+            // Closed by the user: not offered again at the next start.
+            update_memory(&app2, |m| m.open.retain(|s| s != &id));
+        }
+        _ => {}
+    });
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_and_download_names() {
+        let a = Url::parse("https://ws-uv.canfar.net/session/notebook/abc/lab").expect("url");
+        assert!(same_origin(
+            &a,
+            &Url::parse("https://ws-uv.canfar.net/other").expect("url")
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://evil.example/").expect("url")
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("http://ws-uv.canfar.net/").expect("url")
+        ));
+        assert!(!same_origin(
+            &a,
+            &Url::parse("https://ws-uv.canfar.net:8443/").expect("url")
+        ));
+        let dir = tempfile::tempdir().expect("tmp");
+        assert_eq!(
+            free_name(dir.path(), "data.fits"),
+            dir.path().join("data.fits")
+        );
+        std::fs::write(dir.path().join("data.fits"), b"x").expect("write");
+        assert_eq!(
+            free_name(dir.path(), "data.fits"),
+            dir.path().join("data (1).fits")
+        );
+        assert_eq!(
+            free_name(dir.path(), "../etc/passwd"),
+            dir.path().join(".._etc_passwd")
+        );
+        assert_eq!(free_name(dir.path(), ".."), dir.path().join("download"));
+    }
+
+    #[test]
+    fn labels_are_valid_window_labels() {
+        let l = label("k3x9q2ab");
+        assert!(
+            l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-/:_".contains(c)),
+            "{l}"
+        );
+    }
+}
