@@ -110,11 +110,10 @@ pub fn remember_username(
     Ok(())
 }
 
-/// A new sign-in replaces the old one: OIDC tokens would otherwise win over it.
+/// A new sign-in replaces the old one: OIDC tokens would otherwise win over it. Core's
+/// `forget` removes both tokens and the sign-in record, as the app's sign-out does.
 fn forget_oidc(ctx: &Ctx, profile: &ResolvedProfile) -> CliResult {
-    ctx.store.delete(&TokenSlot::Access.key(&profile.name))?;
-    ctx.store
-        .delete(&EntryKey::new(&profile.name, REFRESH_TOKEN_ENTRY))?;
+    skyport_core::auth::oidc::tokens::forget(&ctx.paths, &ctx.store, &profile.name)?;
     Ok(())
 }
 
@@ -239,6 +238,8 @@ pub async fn logout(ctx: &Ctx) -> CliResult {
             removed += 1;
         }
     }
+    // The OIDC sign-in record goes with its tokens (no network here).
+    skyport_core::auth::oidc::tokens::forget(&ctx.paths, &ctx.store, &profile.name)?;
     let mut cfg = ctx.config()?;
     if let Some(p) = cfg.profiles.get_mut(&profile.name) {
         if p.remember_password {
