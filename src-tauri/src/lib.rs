@@ -10,6 +10,7 @@ pub mod bindings;
 pub mod certs;
 pub mod commands;
 pub mod events;
+mod isolation;
 pub mod sessions;
 pub mod settings;
 pub mod state;
