@@ -25,10 +25,13 @@ pub struct LogGuard {
 /// File logging is best effort: if the folder cannot be created the program still runs and
 /// says so on stderr. Calling this twice is harmless (the second call changes nothing).
 pub fn init(app: &str, log_dir: Option<&Path>) -> LogGuard {
-    let filter = || {
-        EnvFilter::try_from_env(LOG_ENV)
-            .unwrap_or_else(|_| EnvFilter::new("info,tao=warn,wry=warn"))
-    };
+    init_with_filter(app, log_dir, "info,tao=warn,wry=warn")
+}
+
+/// Like [`init`], with the filter used when `SKYPORT_LOG` is not set.
+pub fn init_with_filter(app: &str, log_dir: Option<&Path>, default_filter: &str) -> LogGuard {
+    let filter =
+        || EnvFilter::try_from_env(LOG_ENV).unwrap_or_else(|_| EnvFilter::new(default_filter));
     let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
 
     let mut guard = None;

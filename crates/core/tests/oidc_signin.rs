@@ -81,6 +81,9 @@ async fn browser_sign_in_lists_sessions_refreshes_with_rotation_and_signs_out() 
 
     let home = tempfile::tempdir().expect("home");
     let paths = Paths::under(home.path().to_path_buf()).expect("paths");
+    // Log everything this test does (debug level) into the profile's log folder, then scan.
+    std::fs::create_dir_all(paths.log_dir()).expect("log dir");
+    let log = skyport_core::logging::init_with_filter("oidc-test", Some(&paths.log_dir()), "debug");
     let store = MemoryStore::default();
     let mut cfg = Config::default();
     cfg.upsert(
@@ -91,6 +94,7 @@ async fn browser_sign_in_lists_sessions_refreshes_with_rotation_and_signs_out() 
         },
     )
     .expect("profile");
+    cfg.save(&paths.config_file()).expect("save config");
     let profile = cfg.resolve(None, None).expect("resolve");
     let record = oidc::save_sign_in(
         &paths,
@@ -158,6 +162,32 @@ async fn browser_sign_in_lists_sessions_refreshes_with_rotation_and_signs_out() 
     .await
     .expect("fresh");
     assert_eq!(same.expect("record").refreshed_at, refreshed.refreshed_at);
+
+    // No token value was written to any file under SKYPORT_HOME (logs, config, state).
+    let secrets = [
+        tokens.access.expose().clone(),
+        old_refresh.expose().clone(),
+        new_refresh.expose().clone(),
+        new_access.expose().clone(),
+    ];
+    drop(log);
+    let mut scanned = 0;
+    for entry in walk(home.path()) {
+        let bytes = std::fs::read(&entry).expect("read");
+        let text = String::from_utf8_lossy(&bytes);
+        scanned += 1;
+        for secret in &secrets {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a token was written to {}",
+                entry.display()
+            );
+        }
+    }
+    assert!(
+        scanned >= 3,
+        "expected a log, the config and the sign-in record, scanned {scanned}"
+    );
 
     // Sign out revokes and deletes everything.
     let report = oidc::sign_out(&http(), &paths, &store, "sim")
@@ -450,4 +480,17 @@ async fn device_flow_and_dynamic_registration() {
     assert!(!prompt.user_code.is_empty());
     assert!(prompt.verification_uri.starts_with(&op.issuer));
     assert_eq!(tokens.identity.expect("identity").subject, "bob");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
