@@ -27,6 +27,7 @@ async fn profile_home(sim: &SimHandle) -> (Home, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cli_sign_in_is_the_apps_sign_in_and_back() {
+    let _turn = KEYRING.lock().await;
     if !keyring_or_skip("a_cli_sign_in_is_the_apps_sign_in_and_back") {
         return;
     }
@@ -103,6 +104,7 @@ async fn a_cli_sign_in_is_the_apps_sign_in_and_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_login_and_remembered_password_renewal() {
+    let _turn = KEYRING.lock().await;
     if !keyring_or_skip("token_login_and_remembered_password_renewal") {
         return;
     }
@@ -424,6 +426,7 @@ async fn certificates_obtain_status_renew_and_failures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credential_and_bad_certificates_for_session_commands() {
+    let _turn = KEYRING.lock().await;
     if !keyring_or_skip("no_credential_and_bad_certificates_for_session_commands") {
         return;
     }

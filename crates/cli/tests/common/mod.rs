@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use skyport_core::keyring::OsKeyring;
+use skyport_core::keyring::{EntryKey, OsKeyring, SecretStoreExt};
+use skyport_core::secret::SecretString;
 use skyport_sim::{SimConfig, SimHandle};
 use tokio::io::AsyncWriteExt;
 
@@ -34,10 +35,20 @@ pub async fn sim_with(f: impl FnOnce(&mut SimConfig)) -> SimHandle {
     skyport_sim::start(c).await.unwrap()
 }
 
-/// The real OS keyring is there (gnome-keyring under `make test`). Without it, keyring
-/// tests are skipped with a message outside CI and fail in CI.
+/// Keyring tests take turns: gnome-keyring has been seen to drop a first request
+/// ("recipient disconnected without replying") when several processes start using a
+/// fresh keyring at once.
+pub static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The real OS keyring is there (gnome-keyring under `make test`), warmed up with one
+/// write. Without it, keyring tests are skipped with a message outside CI and fail in CI.
 pub fn keyring_or_skip(test: &str) -> bool {
-    match OsKeyring.probe() {
+    let key = EntryKey::new(format!("cli-test-{}", std::process::id()), "warm-up");
+    let warm = OsKeyring
+        .probe()
+        .and_then(|()| OsKeyring.set(&key, &SecretString::new("x".into())))
+        .and_then(|()| OsKeyring.delete(&key).map(|_| ()));
+    match warm {
         Ok(()) => true,
         Err(e) if std::env::var_os("CI").is_some() => panic!("no Secret Service in CI: {e}"),
         Err(e) => {
