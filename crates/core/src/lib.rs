@@ -17,6 +17,7 @@ pub mod logging;
 pub mod netrc;
 pub mod paths;
 pub mod platform;
+pub mod relay;
 pub mod secret;
 pub mod sessions;
 pub mod skaha;
