@@ -1,27 +1,19 @@
-//! Browser and device sign-in (OpenID Connect): the hook for `crates/core/src/auth/oidc*`.
-//!
-//! `skyport login` (browser) and `skyport login --device` call [`browser_sign_in`];
-//! `skyport logout` calls [`revoke_before_logout`] before it deletes the keyring entries.
-//! Until the OIDC flows are wired in, sign-in fails cleanly (exit 1) and revocation does
-//! nothing.
-//!
-//! To wire them in: run the flow for `profile.profile.oidc` (issuer, client id, scopes),
-//! then save the access token under `TokenSlot::Access.key(&profile.name)` and the refresh
-//! token under `EntryKey::new(&profile.name, REFRESH_TOKEN_ENTRY)` in `ctx.store`, and say
-//! who signed in on standard error (`crate::output::note`). `connect()` then picks the
-//! access token up for every command, and the desktop app sees the same entries.
+//! Browser and device sign-in (OpenID Connect) for `skyport login` / `login --device`, and
+//! token revocation for `skyport logout`: thin adapters over `skyport_core::auth`, the
+//! same code the desktop app runs, so a sign-in here is a sign-in there.
 
+use std::time::Duration;
+
+use skyport_core::auth::oidc;
+use skyport_core::auth::signin::{self, SignInHooks};
 use skyport_core::config::ResolvedProfile;
-use skyport_core::error::ErrorCode;
 
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
+use crate::output::note;
 
 /// Keyring entry name of the OIDC refresh token (beside `oidc-access-token`).
 pub const REFRESH_TOKEN_ENTRY: &str = "oidc-refresh-token";
-
-/// The message while browser sign-in is not built in.
-pub const NOT_AVAILABLE: &str = "browser sign-in is not available in this build yet; use `skyport login --password` or SKYPORT_TOKEN";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInMode {
@@ -31,15 +23,82 @@ pub enum SignInMode {
     Device,
 }
 
+/// How long a sign-in may wait for the user.
+const WAIT: Duration = Duration::from_secs(600);
+
 /// Sign in to `profile` through its identity provider.
 pub async fn browser_sign_in(ctx: &Ctx, profile: &ResolvedProfile, mode: SignInMode) -> CliResult {
-    tracing::debug!(profile = %profile.name, ?mode, store = ?ctx.store, "browser sign-in requested");
-    Err(CliError::new(ErrorCode::Config, NOT_AVAILABLE))
+    let core_mode = match mode {
+        SignInMode::Browser => signin::SignInMode::Browser,
+        SignInMode::Device => signin::SignInMode::Device,
+    };
+    let hooks = SignInHooks {
+        open: |url: &str| {
+            note(&format!(
+                "Opening your browser to sign in. If it does not open, visit:\n  {url}"
+            ));
+            match signin::open_with_env_browser(url) {
+                Some(r) => r,
+                None => open::that_detached(url).map_err(|e| e.to_string()),
+            }
+        },
+        show: |p: &oidc::DevicePrompt| {
+            let link = p
+                .verification_uri_complete
+                .clone()
+                .unwrap_or_else(|| p.verification_uri.clone());
+            note(&format!(
+                "To sign in, visit {}\nand enter the code:  {}\n(the code expires in {} min; waiting…)\n{}",
+                p.verification_uri,
+                p.user_code,
+                p.expires_in_secs / 60,
+                if link != p.verification_uri { format!("Or open directly: {link}") } else { String::new() }
+            ));
+        },
+        cancel: async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    };
+    let record = signin::sign_in(&ctx.paths, &ctx.store, profile, core_mode, WAIT, hooks)
+        .await
+        .map_err(|e| CliError::from_coded(&e))?;
+    let who = record
+        .identity
+        .username
+        .clone()
+        .or(record.identity.email.clone())
+        .unwrap_or(record.identity.subject.clone());
+    note(&format!(
+        "Signed in to {} as {who} (tokens kept in the OS keyring).",
+        profile.name
+    ));
+    Ok(())
 }
 
 /// Revoke the profile's OIDC tokens at the provider (best effort) before `logout`
 /// deletes them from the keyring.
 pub async fn revoke_before_logout(ctx: &Ctx, profile: &ResolvedProfile) -> CliResult {
-    tracing::debug!(profile = %profile.name, store = ?ctx.store, "no token revocation in this build");
-    Ok(())
+    if oidc::load_record(&ctx.paths, &profile.name).is_none() {
+        return Ok(());
+    }
+    let http = oidc::http_client(Duration::from_secs(15)).map_err(|e| CliError::from_coded(&e))?;
+    match oidc::sign_out(&http, &ctx.paths, &ctx.store, &profile.name).await {
+        Ok(report) => {
+            if !report.revoked.is_empty() {
+                note(&format!(
+                    "Revoked the {} at the provider.",
+                    report.revoked.join(" and ")
+                ));
+            }
+            if let Some(n) = report.revocation_note {
+                note(&n);
+            }
+            Ok(())
+        }
+        Err(e) => {
+            // Local cleanup still happens in logout; say why revocation did not.
+            note(&format!("Could not revoke the tokens at the provider: {e}"));
+            Ok(())
+        }
+    }
 }

@@ -123,10 +123,11 @@ where
     S: FnOnce(&DevicePrompt),
     C: Future<Output = ()>,
 {
-    let settings = profile.profile.oidc.clone().ok_or(OidcError::Unsupported {
-        what: "OpenID Connect sign-in for this profile",
-        advice: "Add an OIDC issuer to the profile, or sign in with a password or a token.",
-    })?;
+    let settings = profile
+        .profile
+        .oidc
+        .clone()
+        .ok_or(OidcError::NotConfigured)?;
     let http = oidc::http_client(Duration::from_secs(30))?;
     let provider = Provider::discover(&http, &settings.issuer).await?;
     let (client_id, secret) = client_for(&http, paths, store, profile, &provider).await?;

@@ -11,6 +11,8 @@ pub enum OidcError {
     Discovery { detail: String },
     #[error("the provider says its issuer is {found:?}, but this profile expects {expected:?}. Correct the issuer in the profile (mind a trailing slash).")]
     IssuerMismatch { expected: String, found: String },
+    #[error("this profile has no OpenID Connect provider: add an OIDC issuer to it (`skyport profiles add NAME URL --oidc-issuer ISSUER`), or sign in with a password or a token")]
+    NotConfigured,
     #[error("the provider does not support {what}. {advice}")]
     Unsupported {
         what: &'static str,
@@ -57,6 +59,7 @@ impl Coded for OidcError {
             Self::Timeout => ErrorCode::Timeout,
             Self::Cancelled => ErrorCode::Cancelled,
             Self::Browser(_) | Self::Listener(_) => ErrorCode::Io,
+            Self::NotConfigured => ErrorCode::Config,
             Self::Keyring(e) => e.code(),
             Self::Other(_) => ErrorCode::Internal,
         }

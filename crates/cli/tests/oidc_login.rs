@@ -1,0 +1,58 @@
+//! `skyport login` (browser) against a real OpenID Connect provider: a scripted browser
+//! completes the provider's login (SKYPORT_BROWSER), the platform accepts the token, and
+//! `logout` revokes it. Same code path as the desktop app's sign-in.
+
+mod common;
+
+use std::path::Path;
+
+use common::{keyring_or_skip, sim_with, Home, KEYRING};
+use skyport_core::testsupport::start_oidc;
+use skyport_sim::OidcTrust;
+
+#[tokio::test]
+async fn browser_login_lists_sessions_and_logout_revokes() {
+    if !keyring_or_skip("browser_login_lists_sessions_and_logout_revokes") {
+        return;
+    }
+    let _k = KEYRING.lock().await;
+    let Some(op) = start_oidc(300) else { return };
+    let sim = sim_with(|c| {
+        c.oidc = Some(OidcTrust {
+            issuer: op.issuer.clone(),
+            audience: op.audience.clone(),
+        })
+    })
+    .await;
+    let mut home = Home::new();
+    let url = sim.skaha_url().to_string();
+    home.run(&[
+        "profiles",
+        "add",
+        "sim",
+        &url,
+        "--oidc-issuer",
+        &op.issuer,
+        "--client-id",
+        &op.client_id,
+        "--use",
+    ])
+    .await
+    .ok();
+    let browser =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tools/oidc/scripted-browser.mjs");
+    home.set("SKYPORT_BROWSER", &format!("node {}", browser.display()));
+
+    home.run(&["ps"]).await.code(3);
+    home.run(&["login"])
+        .await
+        .ok()
+        .err_has("Signed in to sim as alice");
+    home.run(&["ps", "-a"]).await.ok();
+    home.run(&["auth", "status"]).await.ok();
+    home.run(&["logout"])
+        .await
+        .ok()
+        .err_has("Revoked the refresh token");
+    home.run(&["ps"]).await.code(3);
+}
