@@ -97,6 +97,7 @@ pub fn run() {
             tracing::info!(platform = %state.platform_summary(), "Skyport started");
             app.manage(state);
             app.manage(certs::CertMonitor::default());
+            app.manage(windows::Relays::default());
             sessions::spawn_poller(app.handle().clone());
             commands::auth::spawn_refresher(app.handle().clone());
             tray::setup(app.handle());

@@ -158,6 +158,31 @@ impl AppState {
         self.reload();
     }
 
+    /// What the auth relay may present to a session page that asks for credentials: the
+    /// bearer token in use and the certificate. (Never the CADC password.)
+    pub fn relay_credentials(&self) -> skyport_core::relay::Available {
+        let mut available = skyport_core::relay::Available::default();
+        let Ok(profile) = self.profile() else {
+            return available;
+        };
+        available.token = self.env_token.clone().or_else(|| {
+            [TokenSlot::Access, TokenSlot::Token]
+                .into_iter()
+                .find_map(|slot| self.secrets.get(&slot.key(&profile.name)).ok().flatten())
+        });
+        if let Ok(bundle) = skyport_core::cert::CertBundle::load(&skyport_core::connect::cert_path(
+            &self.paths,
+            &profile,
+        )) {
+            if bundle.info().not_after > Utc::now() {
+                available.certificate_pem = Some(skyport_core::secret::Secret::new(
+                    bundle.identity_pem().to_vec(),
+                ));
+            }
+        }
+        available
+    }
+
     /// The certificate file of the profile in use (default `~/.ssl/cadcproxy.pem`).
     pub fn cert_path(&self) -> std::path::PathBuf {
         match self.platform() {

@@ -105,11 +105,17 @@ fn free_name(dir: &std::path::Path, wanted: &str) -> PathBuf {
     candidate
 }
 
-/// Open (or focus) the window of a Running interactive session.
+/// Relays that serve session windows, by window label; dropped (stopped) with the window.
+#[derive(Default)]
+pub struct Relays(std::sync::Mutex<BTreeMap<String, skyport_core::relay::RelayHandle>>);
+
+/// Open (or focus) the window of a Running interactive session. With a relay, `page` is the
+/// relay's entry URL and the relay lives as long as the window.
 pub fn open_session_window<R: Runtime>(
     app: &AppHandle<R>,
     session: &Session,
     page: Url,
+    relay: Option<skyport_core::relay::RelayHandle>,
 ) -> Result<(), ErrorPayload> {
     if session.status != SessionStatus::Running {
         return Err(ErrorPayload::new(
@@ -217,6 +223,13 @@ pub fn open_session_window<R: Runtime>(
             format!("Could not open a window for the session: {e}"),
         )
     })?;
+    if let Some(relay) = relay {
+        if let Some(relays) = app.try_state::<Relays>() {
+            if let Ok(mut map) = relays.0.lock() {
+                map.insert(label.clone(), relay);
+            }
+        }
+    }
     let id = session.id.0.clone();
     update_memory(app, |m| {
         if !m.open.contains(&id) {
@@ -243,6 +256,13 @@ pub fn open_session_window<R: Runtime>(
         tauri::WindowEvent::CloseRequested { .. } => {
             // Closed by the user: not offered again at the next start.
             update_memory(&app2, |m| m.open.retain(|s| s != &id));
+        }
+        tauri::WindowEvent::Destroyed => {
+            if let Some(relays) = app2.try_state::<Relays>() {
+                if let Ok(mut map) = relays.0.lock() {
+                    map.remove(&format!("session-{id}"));
+                }
+            }
         }
         _ => {}
     });

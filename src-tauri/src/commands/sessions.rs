@@ -410,7 +410,39 @@ pub async fn open_window<R: tauri::Runtime>(
             format!("The platform gave an unusable page address ({e})."),
         )
     })?;
-    crate::windows::open_session_window(app, &s, page)
+    if let Some(w) = app.get_webview_window(&crate::windows::label(&s.id.0)) {
+        let _ = w.set_focus();
+        return Ok(());
+    }
+    // Most deployments protect pages by the session id alone; some ask for credentials.
+    let opts = skyport_core::relay::RelayOptions::default();
+    let probe_http = skyport_core::relay::probe_client(&opts).map_err(payload)?;
+    match skyport_core::relay::probe(&probe_http, &page)
+        .await
+        .map_err(payload)?
+    {
+        skyport_core::relay::Probe::Open => {
+            crate::windows::open_session_window(app, &s, page, None)
+        }
+        skyport_core::relay::Probe::NeedsAuth { challenges } => {
+            let credential = skyport_core::relay::credential_for(&challenges, &state.relay_credentials()).ok_or_else(|| {
+                ErrorPayload::new(
+                    ErrorCode::SignInNeeded,
+                    "The session page asks for credentials Skyport does not hold. Sign in (or get a certificate), then open it again.",
+                )
+            })?;
+            let relay = skyport_core::relay::start(page.clone(), credential, opts)
+                .await
+                .map_err(payload)?;
+            let entry = relay.entry_url_for(&page).ok_or_else(|| {
+                ErrorPayload::new(
+                    ErrorCode::Internal,
+                    "Could not route the session page through the credential relay.",
+                )
+            })?;
+            crate::windows::open_session_window(app, &s, entry, Some(relay))
+        }
+    }
 }
 
 /// Open a Running session in its own window.
