@@ -53,3 +53,32 @@ describe("numbers and words", () => {
     expect(statusText({ Unknown: "Evicted" })).toBe("Evicted");
   });
 });
+
+describe("certificate and sign-in wording", () => {
+  it("counts a certificate down in the backend's words", async () => {
+    const { countdown } = await import("./format");
+    const now = Date.parse("2026-07-13T12:00:00Z");
+    const at = (ms: number) => new Date(now + ms).toISOString();
+    expect(countdown(at(6 * DAY + 4 * HOUR + 59 * MIN), now)).toBe("6 d 4 h left");
+    expect(countdown(at(3 * HOUR + 12 * MIN + 5000), now)).toBe("3 h 12 min left");
+    expect(countdown(at(5 * MIN), now)).toBe("5 min left");
+    expect(countdown(at(30_000), now)).toBe("less than a minute left");
+    expect(countdown(at(-20_000), now)).toBe("expired just now");
+    expect(countdown(at(-2 * HOUR - 30_000), now)).toBe("expired 2 h ago");
+    expect(countdown(null, now)).toBeNull();
+    expect(countdown("not a date", now)).toBeNull();
+  });
+
+  it("shows a short code timer, a backend message after what happened, and a URL's host", async () => {
+    const { timer, said, host } = await import("./format");
+    expect(timer(600_000)).toBe("10:00");
+    expect(timer(599_001)).toBe("10:00");
+    expect(timer(65_000)).toBe("1:05");
+    expect(timer(-5)).toBe("0:00");
+    expect(said("Not renewed", "the service refused; try again")).toBe("Not renewed: the service refused; try again.");
+    expect(said("Sign-in failed", "the provider refused. Try again.")).toBe("Sign-in failed: the provider refused. Try again.");
+    expect(host("https://login.example.org/realms/canfar")).toBe("login.example.org");
+    expect(host("not a url")).toBe("not a url");
+    expect(host(null)).toBe("");
+  });
+});

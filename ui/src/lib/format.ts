@@ -100,3 +100,41 @@ export function count(n: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${count(n)} ${n === 1 ? one : many}`;
 }
+
+/**
+ * A certificate countdown in the backend's words (so the card, the status bar and the tray
+ * agree): "6 d 4 h left", "3 h 12 min left", "less than a minute left", "expired 2 h ago",
+ * "expired just now". Rounds down.
+ */
+export function countdown(expiry: string | null | undefined, now: number): string | null {
+  const t = parse(expiry);
+  if (t === null) return null;
+  const left = t - now;
+  if (left > 0) return left < MINUTE ? "less than a minute left" : `${duration(left)} left`;
+  return -left < MINUTE ? "expired just now" : `expired ${duration(-left)} ago`;
+}
+
+/** A short timer for codes that expire within minutes: "9:41", "0:05", "0:00". */
+export function timer(ms: number): string {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return `${Math.floor(s / 60)}:${pad(s % 60)}`;
+}
+
+/**
+ * A backend message after what happened, kept verbatim (the backend's messages already say
+ * what to do next): "Not renewed: the credential service refused …; check them and try again."
+ */
+export function said(what: string, message: string): string {
+  const m = message.trim();
+  return `${what}: ${/[.!?…]$/.test(m) ? m : `${m}.`}`;
+}
+
+/** The host of a URL, or the text itself when it is not one. */
+export function host(url: string | null | undefined): string {
+  if (!url) return "";
+  try {
+    return new URL(url).host || url;
+  } catch {
+    return url;
+  }
+}

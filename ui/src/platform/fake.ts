@@ -3,7 +3,10 @@
 // lifecycle) and records every call, so tests can assert what the UI asked for.
 import type {
   AppInfo,
+  AuthInfo,
   BulkOutcome,
+  CertState,
+  CertView,
   CredentialStatus,
   FullSettings,
   LaunchForm,
@@ -17,6 +20,9 @@ import type {
   SessionEvent,
   SessionNotice,
   SessionsSnapshot,
+  SignInMode,
+  SignInRecord,
+  SignInStage,
   Unlisten,
 } from "./types";
 import { AppError } from "./types";
@@ -173,6 +179,85 @@ export const DEMO_CONTEXT = {
   maxInteractiveSessions: 3,
 };
 
+/** The fake's certificate file. */
+export const FAKE_CERT_PATH = "/fake/.ssl/cadcproxy.pem";
+
+const countdownText = (notAfter: number, now: number): string => {
+  const span = (ms: number) => {
+    const d = Math.floor(ms / DAY);
+    const h = Math.floor((ms % DAY) / HOUR);
+    const m = Math.floor((ms % HOUR) / 60_000);
+    if (d) return h ? `${d} d ${h} h` : `${d} d`;
+    if (h) return m ? `${h} h ${m} min` : `${h} h`;
+    return `${m} min`;
+  };
+  const left = notAfter - now;
+  if (left > 0) return left < 60_000 ? "less than a minute left" : `${span(left)} left`;
+  return -left < 60_000 ? "expired just now" : `expired ${span(-left)} ago`;
+};
+
+/**
+ * A certificate as the backend's monitor reports it. `fine`: 9 days of 10 left; `expiring`:
+ * 1 d 23 h of 10 days left; `expired`: ran out 2 h ago; `missing`: no file; `invalid`: a file
+ * that cannot be used (with the backend's kind of message).
+ */
+export function makeCert(state: CertState, now = Date.now(), over: { notBefore?: number; notAfter?: number } = {}): CertView {
+  if (state === "missing") return { path: FAKE_CERT_PATH, state, info: null, countdown: null, problem: null };
+  if (state === "invalid") {
+    return {
+      path: FAKE_CERT_PATH,
+      state,
+      info: null,
+      countdown: null,
+      problem: `${FAKE_CERT_PATH} holds a certificate but no private key; obtain a new certificate`,
+    };
+  }
+  const notAfter =
+    over.notAfter ?? (state === "fine" ? now + 9 * DAY : state === "expiring" ? now + DAY + 23 * HOUR + 30 * 60_000 : now - 2 * HOUR - 60_000);
+  const notBefore = over.notBefore ?? notAfter - 10 * DAY;
+  return {
+    path: FAKE_CERT_PATH,
+    state,
+    info: {
+      subject: "CN=alice_3f9a,OU=cadc,O=hia,C=ca",
+      issuer: "CN=Skyport Sim CA,O=skyport-sim",
+      not_before: iso(notBefore),
+      not_after: iso(notAfter),
+      serial: "4a:0f:93:11",
+      path: FAKE_CERT_PATH,
+      chain_len: 1,
+      key_matches: true,
+      key_type: "RSA 2048",
+    },
+    countdown: countdownText(notAfter, now),
+    problem: null,
+  };
+}
+
+/** What a completed OIDC sign-in leaves behind (the demo user at the test provider). */
+export function demoSignIn(now = Date.now()): SignInRecord {
+  return {
+    issuer: "https://login.example.org/realms/canfar",
+    clientId: "skyport-desktop",
+    identity: { subject: "7c1e0b52-alice", name: "Alice Astronomer", email: "alice@example.org", username: "alice" },
+    accessExpiresAt: iso(now + 5 * 60_000),
+    hasRefreshToken: true,
+    signedInAt: iso(now - 2 * HOUR),
+    refreshedAt: iso(now - 60_000),
+  };
+}
+
+export const DEMO_PASSWORD = "skyport-demo";
+
+/** The backend's defaults. */
+export const DEFAULT_SETTINGS: FullSettings = {
+  expiryWarningHours: 12,
+  notifications: true,
+  keepInTray: true,
+  autoRenewCert: true,
+  certRenewDaysBefore: null,
+};
+
 export interface FakeOptions {
   credential?: CredentialStatus;
   platform?: PlatformStatus | AppError;
@@ -187,6 +272,15 @@ export interface FakeOptions {
   registrySecrets?: string[];
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
+  /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
+  auth?: Partial<AuthInfo>;
+  /** The certificate the monitor reports (default: missing). */
+  cert?: CertView | null;
+  /**
+   * Browser/device sign-in waits after its first progress stages until the test calls
+   * `finishSignIn()` or `failSignIn()` (or the UI cancels). Default: completes at once.
+   */
+  holdSignIn?: boolean;
 }
 
 type Method = keyof Platform;
@@ -208,12 +302,21 @@ export class FakePlatform implements Platform {
   options: Partial<LaunchOptions>;
   load: PlatformLoad | undefined;
   delayMs: number;
+  auth: AuthInfo;
+  cert: CertView | null;
+  holdSignIn: boolean;
+  /** What `copyText` put on the clipboard. */
+  clipboard: string[] = [];
 
+  private pendingSignIn: { resolve: (a: AuthInfo) => void; reject: (e: AppError) => void } | null = null;
   private failures = new Map<string, AppError[]>();
   private overrides = new Map<string, AnyFn>();
   private credentialListeners = new Set<(s: CredentialStatus) => void>();
   private sessionListeners = new Set<(s: SessionsSnapshot) => void>();
   private noticeListeners = new Set<(n: SessionNotice) => void>();
+  private progressListeners = new Set<(s: SignInStage) => void>();
+  private certListeners = new Set<(c: CertView) => void>();
+  private navigateListeners = new Set<(view: string) => void>();
 
   constructor(opts: FakeOptions = {}) {
     this.credential = opts.credential ?? {
@@ -231,11 +334,25 @@ export class FakePlatform implements Platform {
       loading: false,
       ...opts.snapshot,
     };
-    this.settings = opts.settings ?? { expiryWarningHours: 12, notifications: true };
+    this.settings = opts.settings ?? DEFAULT_SETTINGS;
     this.registrySecrets = new Set(opts.registrySecrets ?? []);
     this.options = opts.launchOptions ?? {};
     this.load = opts.load;
     this.delayMs = opts.delayMs ?? 0;
+    const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
+    this.auth = {
+      profile: configured ? "sim" : null,
+      oidcIssuer: configured ? "https://login.example.org/realms/canfar" : null,
+      passwordLoginUrl: configured ? "https://ws-cadc.canfar.net/ac/login" : null,
+      username: null,
+      signIn: null,
+      credential: this.credential,
+      storage: "the Secret Service keyring (e.g. GNOME Keyring)",
+      passwordRemembered: false,
+      ...opts.auth,
+    };
+    this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
+    this.holdSignIn = opts.holdSignIn ?? false;
   }
 
   /** A signed-in fake pointed at a platform, holding the demo sessions. */
@@ -297,11 +414,62 @@ export class FakePlatform implements Platform {
     for (const l of this.noticeListeners) l(notice);
   }
 
-  get listening(): { credential: number; sessions: number; notices: number } {
+  /** Push a sign-in progress stage as the backend would. */
+  emitSignInProgress(stage: SignInStage): void {
+    for (const l of this.progressListeners) l(stage);
+  }
+
+  /** Push a certificate reading as the backend's watcher would (a renewal, a copied file). */
+  emitCert(view: CertView): void {
+    this.cert = view;
+    for (const l of this.certListeners) l(view);
+  }
+
+  /** The backend asks for a view (the tray's "Sign in…"). */
+  emitNavigate(view: string): void {
+    for (const l of this.navigateListeners) l(view);
+  }
+
+  /** Complete a held browser/device sign-in as `alice`. */
+  finishSignIn(record: SignInRecord = demoSignIn()): void {
+    const pending = this.pendingSignIn;
+    if (!pending) throw new Error("no sign-in is waiting");
+    this.pendingSignIn = null;
+    pending.resolve(this.completeSignIn(record));
+  }
+
+  /** Fail a held sign-in with the backend's error (also emitted as the `failed` stage). */
+  failSignIn(error: AppError): void {
+    const pending = this.pendingSignIn;
+    if (!pending) throw new Error("no sign-in is waiting");
+    this.pendingSignIn = null;
+    this.emitSignInProgress({ stage: "failed", error: { code: error.code, message: error.message } });
+    pending.reject(error);
+  }
+
+  get signInWaiting(): boolean {
+    return this.pendingSignIn !== null;
+  }
+
+  private completeSignIn(record: SignInRecord): AuthInfo {
+    this.auth = { ...this.auth, signIn: record };
+    this.emitSignInProgress({ stage: "done" });
+    this.emitCredential({ state: "signed_in", headline: "Signed in with your sign-in", advice: null, expiresAt: null });
+    return this.authSnapshot();
+  }
+
+  private authSnapshot(): AuthInfo {
+    return { ...this.auth, credential: this.credential };
+  }
+
+  get listening(): { credential: number; sessions: number; notices: number; progress: number; cert: number; navigate: number } {
     return {
       credential: this.credentialListeners.size,
       sessions: this.sessionListeners.size,
       notices: this.noticeListeners.size,
+      progress: this.progressListeners.size,
+      cert: this.certListeners.size,
+      navigate: this.navigateListeners.size,
     };
   }
 
@@ -341,6 +509,136 @@ export class FakePlatform implements Platform {
   async onSessionNotified(listener: (n: SessionNotice) => void): Promise<Unlisten> {
     this.noticeListeners.add(listener);
     return () => this.noticeListeners.delete(listener);
+  }
+
+  async onSignInProgress(listener: (s: SignInStage) => void): Promise<Unlisten> {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  async onCertStatus(listener: (c: CertView) => void): Promise<Unlisten> {
+    this.certListeners.add(listener);
+    return () => this.certListeners.delete(listener);
+  }
+
+  async onNavigate(listener: (view: string) => void): Promise<Unlisten> {
+    this.navigateListeners.add(listener);
+    return () => this.navigateListeners.delete(listener);
+  }
+
+  authInfo(): Promise<AuthInfo> {
+    return this.call("authInfo", [], () => this.authSnapshot());
+  }
+
+  signIn(mode: SignInMode): Promise<AuthInfo> {
+    return this.call("signIn", [mode], () => {
+      if (!this.auth.oidcIssuer) {
+        throw new AppError("config", "The profile sim has no OpenID Connect provider; sign in with your password instead.");
+      }
+      this.emitSignInProgress({ stage: "openingBrowser" });
+      if (mode === "browser") {
+        this.emitSignInProgress({
+          stage: "waitingForBrowser",
+          url: `${this.auth.oidcIssuer}/protocol/openid-connect/auth?client_id=skyport-desktop&state=s1&code_challenge=c1`,
+        });
+      } else {
+        this.emitSignInProgress({
+          stage: "deviceCode",
+          prompt: {
+            userCode: "WDJB-MJHT",
+            verificationUri: `${this.auth.oidcIssuer}/device`,
+            verificationUriComplete: `${this.auth.oidcIssuer}/device?user_code=WDJB-MJHT`,
+            expiresInSecs: 600,
+          },
+        });
+      }
+      if (!this.holdSignIn) return this.completeSignIn(demoSignIn());
+      return new Promise<AuthInfo>((resolve, reject) => {
+        this.pendingSignIn = { resolve, reject };
+      });
+    });
+  }
+
+  cancelSignIn(): Promise<boolean> {
+    return this.call("cancelSignIn", [], () => {
+      const pending = this.pendingSignIn;
+      if (!pending) return false;
+      this.pendingSignIn = null;
+      const err = new AppError("cancelled", "sign-in was cancelled");
+      this.emitSignInProgress({ stage: "failed", error: { code: err.code, message: err.message } });
+      pending.reject(err);
+      return true;
+    });
+  }
+
+  private checkPassword(username: string, password: string): void {
+    if (username.trim() !== "alice" || password !== DEMO_PASSWORD) {
+      throw new AppError(
+        "permission_denied",
+        `wrong username or password for ${this.auth.passwordLoginUrl ?? "the login service"}; check them and try again`,
+      );
+    }
+  }
+
+  signInPassword(username: string, password: string, remember: boolean): Promise<AuthInfo> {
+    return this.call("signInPassword", [username, "<redacted>", remember], () => {
+      this.checkPassword(username, password);
+      this.auth = { ...this.auth, username: username.trim(), passwordRemembered: remember };
+      this.emitCredential({ state: "signed_in", headline: "Signed in with a saved token", advice: "Kept in the test keyring.", expiresAt: null });
+      return this.authSnapshot();
+    });
+  }
+
+  signOut(): Promise<AuthInfo> {
+    return this.call("signOut", [], () => {
+      this.auth = { ...this.auth, signIn: null, passwordRemembered: false };
+      this.emitCredential({
+        state: "signed_out",
+        headline: "Not signed in",
+        advice: "Open Credentials to sign in or paste a token.",
+        expiresAt: null,
+      });
+      return this.authSnapshot();
+    });
+  }
+
+  certStatus(): Promise<CertView | null> {
+    return this.call("certStatus", [], () => this.cert);
+  }
+
+  private freshCert(): CertView {
+    const now = Date.now();
+    const view = makeCert("fine", now, { notBefore: now, notAfter: now + 10 * DAY });
+    this.emitCert(view);
+    return view;
+  }
+
+  renewCertificateNow(): Promise<CertView> {
+    return this.call("renewCertificateNow", [], () => {
+      const signedIn = this.credential.state === "signed_in" || this.credential.state === "expiring";
+      if (!this.auth.passwordRemembered && !this.auth.signIn && !signedIn) {
+        throw new AppError(
+          "sign_in_needed",
+          "there is nothing to renew the certificate of sim with: remember your password (sign in with your password and keep it), add a ~/.netrc entry for ws-cadc.canfar.net, or sign in",
+        );
+      }
+      return this.freshCert();
+    });
+  }
+
+  obtainCertificate(username: string, password: string, remember: boolean): Promise<CertView> {
+    return this.call("obtainCertificate", [username, "<redacted>", remember], () => {
+      this.checkPassword(username, password);
+      if (remember) this.auth = { ...this.auth, passwordRemembered: true };
+      this.auth = { ...this.auth, username: username.trim() };
+      return this.freshCert();
+    });
+  }
+
+  copyText(text: string): Promise<void> {
+    return this.call("copyText", [text], () => {
+      this.clipboard.push(text);
+    });
   }
 
   saveToken(token: string): Promise<CredentialStatus> {

@@ -1,6 +1,6 @@
 // The real platform: generated bindings over Tauri IPC. Nothing here names a command by string.
 import { commands, events } from "../bindings";
-import type { FullSettings, Platform } from "./types";
+import type { FullSettings, Platform, Settings } from "./types";
 import { AppError } from "./types";
 
 type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
@@ -11,8 +11,43 @@ export function unwrap<T>(r: Result<T, { code: AppError["code"]; message: string
   throw new AppError(r.error.code, r.error.message);
 }
 
-function full(s: { expiryWarningHours?: number; notifications?: boolean }): FullSettings {
-  return { expiryWarningHours: s.expiryWarningHours ?? 12, notifications: s.notifications ?? true };
+/** Every setting, with the backend's defaults for any it left out. */
+function full(s: Settings): FullSettings {
+  return {
+    expiryWarningHours: s.expiryWarningHours ?? 12,
+    notifications: s.notifications ?? true,
+    keepInTray: s.keepInTray ?? true,
+    autoRenewCert: s.autoRenewCert ?? true,
+    certRenewDaysBefore: s.certRenewDaysBefore ?? null,
+  };
+}
+
+/** The async clipboard API, or the old selection copy where WebKit refuses it. */
+async function copyText(text: string): Promise<void> {
+  try {
+    if (navigator.clipboard?.writeText) {
+      await navigator.clipboard.writeText(text);
+      return;
+    }
+  } catch {
+    // Fall through to the selection copy.
+  }
+  const area = document.createElement("textarea");
+  area.value = text;
+  area.setAttribute("readonly", "");
+  area.style.position = "fixed";
+  area.style.opacity = "0";
+  document.body.appendChild(area);
+  const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } finally {
+    area.remove();
+    before?.focus();
+  }
+  if (!ok) throw new Error("The clipboard is not available here; select the code and press Ctrl+C.");
 }
 
 export const tauriPlatform: Platform = {
@@ -20,6 +55,21 @@ export const tauriPlatform: Platform = {
   credentialStatus: () => commands.credentialStatus(),
   platformStatus: async () => unwrap(await commands.platformStatus()),
   onCredentialStatus: (listener) => events.credentialStatusChanged.listen((e) => listener(e.payload)),
+
+  authInfo: () => commands.authInfo(),
+  signIn: async (mode) => unwrap(await commands.signIn(mode)),
+  cancelSignIn: () => commands.cancelSignIn(),
+  onSignInProgress: (listener) => events.signInProgress.listen((e) => listener(e.payload)),
+  signInPassword: async (username, password, remember) => unwrap(await commands.signInPassword(username, password, remember)),
+  signOut: async () => unwrap(await commands.signOut()),
+
+  certStatus: () => commands.certStatus(),
+  renewCertificateNow: async () => unwrap(await commands.renewCertificateNow()),
+  obtainCertificate: async (username, password, remember) => unwrap(await commands.obtainCertificate(username, password, remember)),
+  onCertStatus: (listener) => events.certStatusChanged.listen((e) => listener(e.payload)),
+
+  onNavigate: (listener) => events.navigate.listen((e) => listener(e.payload.view)),
+  copyText,
 
   saveToken: async (token) => unwrap(await commands.saveToken(token)),
   forgetToken: async () => unwrap(await commands.forgetToken()),

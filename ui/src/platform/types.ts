@@ -2,7 +2,11 @@
 // Components only ever talk to a `Platform`, never to Tauri directly.
 import type {
   AppInfo,
+  AuthInfo,
   BulkOutcome,
+  CertInfo,
+  CertState,
+  CertView,
   Context,
   CredentialStatus,
   EnvVar,
@@ -27,11 +31,20 @@ import type {
   SessionStatus,
   SessionsSnapshot,
   Settings,
+  SignInMode,
+  SignInRecord,
+  SignInStage,
+  DevicePromptView,
+  Identity,
 } from "../bindings";
 
 export type {
   AppInfo,
+  AuthInfo,
   BulkOutcome,
+  CertInfo,
+  CertState,
+  CertView,
   Context,
   CredentialStatus,
   EnvVar,
@@ -56,6 +69,11 @@ export type {
   SessionStatus,
   SessionsSnapshot,
   Settings,
+  SignInMode,
+  SignInRecord,
+  SignInStage,
+  DevicePromptView,
+  Identity,
 };
 
 /** Settings with every field present (what `get_settings` answers). */
@@ -86,6 +104,36 @@ export interface Platform {
   /** Rejects with an AppError (code "config") when the configured URL is unusable. */
   platformStatus(): Promise<PlatformStatus>;
   onCredentialStatus(listener: (status: CredentialStatus) => void): Promise<Unlisten>;
+
+  /** How the user can sign in to the current platform, and how they are signed in now. */
+  authInfo(): Promise<AuthInfo>;
+  /**
+   * Browser or device-code sign-in with the profile's OIDC provider. Progress arrives through
+   * `onSignInProgress`; resolves when signed in, rejects with an AppError (code "cancelled"
+   * after `cancelSignIn`).
+   */
+  signIn(mode: SignInMode): Promise<AuthInfo>;
+  /** Stop a running browser or device sign-in; false when none was running. */
+  cancelSignIn(): Promise<boolean>;
+  onSignInProgress(listener: (stage: SignInStage) => void): Promise<Unlisten>;
+  /** CADC-style sign-in; `remember` keeps the password in the keyring for certificate renewal. */
+  signInPassword(username: string, password: string, remember: boolean): Promise<AuthInfo>;
+  /** Revoke the tokens where possible and delete the profile's secrets from the keyring. */
+  signOut(): Promise<AuthInfo>;
+
+  /** The certificate as last read by the backend's watcher (null before the first reading). */
+  certStatus(): Promise<CertView | null>;
+  /** Renew with the remembered password, ~/.netrc or the signed-in token. */
+  renewCertificateNow(): Promise<CertView>;
+  /** Get a certificate with a username and password typed now. */
+  obtainCertificate(username: string, password: string, remember: boolean): Promise<CertView>;
+  /** Every change of the certificate file: renewals, a copy from outside, removal, the countdown. */
+  onCertStatus(listener: (view: CertView) => void): Promise<Unlisten>;
+
+  /** The backend asks the UI to show a view (the tray's "Sign in…" asks for Credentials). */
+  onNavigate(listener: (view: string) => void): Promise<Unlisten>;
+  /** Put text on the clipboard (a device code); rejects when the clipboard refuses. */
+  copyText(text: string): Promise<void>;
 
   /** Keep a pasted bearer token in the OS keyring; answers the new credential state. */
   saveToken(token: string): Promise<CredentialStatus>;

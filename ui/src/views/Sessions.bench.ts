@@ -1,7 +1,7 @@
 // How long from a 2,000-session list arriving to the rendered list (jsdom: DOM updated;
 // jsdom has no layout or paint, so this is the script part of the ≤ 100 ms budget; the e2e
 // test tests/e2e/sessions.rs measures the real WebKit frame through `data-render-ms`).
-// Run: npx vitest bench --run --mode test
+// Run: npm run bench:ui (vitest bench --run --mode test)
 // (--mode test: vite.config.ts resolves Svelte's browser build only in test mode.)
 import { render } from "@testing-library/svelte";
 import { flushSync, tick } from "svelte";
