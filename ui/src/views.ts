@@ -17,3 +17,8 @@ export function viewForShortcut(e: { key: string; ctrlKey: boolean; metaKey: boo
   if (e.key.toLowerCase() === "n") return "launch";
   return null;
 }
+
+/** Whether a name from the backend (a `navigate` event) is one of the views. */
+export function isViewId(v: string): v is ViewId {
+  return VIEWS.some((x) => x.id === v);
+}

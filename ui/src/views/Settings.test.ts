@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform } from "../platform/fake";
+import { DEFAULT_SETTINGS, FakePlatform } from "../platform/fake";
 
 async function openSettings(p: FakePlatform) {
   render(App, { props: { platform: p } });
@@ -22,8 +22,35 @@ describe("Settings", () => {
     await fireEvent.click(notif);
     await fireEvent.click(screen.getByTestId("settings-save"));
     await waitFor(() => expect(screen.getByTestId("settings-status").textContent).toBe("Settings saved."));
-    expect(p.argsOf("saveSettings")).toEqual([[{ expiryWarningHours: 24, notifications: false }]]);
-    expect(p.settings).toEqual({ expiryWarningHours: 24, notifications: false });
+    const saved = { ...DEFAULT_SETTINGS, expiryWarningHours: 24, notifications: false };
+    expect(p.argsOf("saveSettings")).toEqual([[saved]]);
+    expect(p.settings).toEqual(saved);
+  });
+
+  it("keeps Skyport in the tray when the window closes, or not, as switched", async () => {
+    const p = FakePlatform.signedIn();
+    await openSettings(p);
+    const tray = screen.getByTestId("settings-keep-in-tray") as HTMLInputElement;
+    expect(tray.getAttribute("role")).toBe("switch");
+    expect(tray.checked).toBe(true);
+    // The switch is named by its label and explained by its hint.
+    expect(screen.getByRole("switch", { name: "Keep Skyport running in the tray when the window is closed" })).toBe(tray);
+    expect(document.getElementById(tray.getAttribute("aria-describedby")!)?.textContent).toContain("leaves Skyport in the tray");
+    await fireEvent.click(tray);
+    expect(tray.checked).toBe(false);
+    expect(document.getElementById("tray-help")?.textContent).toContain("Closing the window quits Skyport");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(screen.getByTestId("settings-status").textContent).toBe("Settings saved."));
+    expect(p.settings.keepInTray).toBe(false);
+  });
+
+  it("loads a saved 'quit on close' and saves back the settings it does not show unchanged", async () => {
+    const p = FakePlatform.signedIn({ settings: { ...DEFAULT_SETTINGS, keepInTray: false, autoRenewCert: false, certRenewDaysBefore: 3 } });
+    await openSettings(p);
+    expect((screen.getByTestId("settings-keep-in-tray") as HTMLInputElement).checked).toBe(false);
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(p.calls).toContain("saveSettings"));
+    expect(p.argsOf("saveSettings")[0][0]).toEqual({ ...DEFAULT_SETTINGS, keepInTray: false, autoRenewCert: false, certRenewDaysBefore: 3 });
   });
 
   it("refuses a lead time out of range before asking the backend", async () => {
