@@ -74,7 +74,29 @@ pub struct App {
 impl App {
     /// Start the app with extra environment variables (e.g. SKYPORT_URL).
     pub async fn start(name: &str, driver: &Path, env: &[(&str, &str)]) -> App {
+        Self::launch(name, driver, None, env).await
+    }
+
+    /// Start with `SKYPORT_HOME` set to `skyport_home` (e.g. with a config.toml prepared).
+    pub async fn start_with_home(
+        name: &str,
+        driver: &Path,
+        skyport_home: &Path,
+        env: &[(&str, &str)],
+    ) -> App {
+        Self::launch(name, driver, Some(skyport_home), env).await
+    }
+
+    async fn launch(
+        name: &str,
+        driver: &Path,
+        skyport_home: Option<&Path>,
+        env: &[(&str, &str)],
+    ) -> App {
         let home = tempfile::tempdir().expect("temp home");
+        let skyport_home = skyport_home
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| home.path().join("skyport"));
         let port = free_port();
         let native_port = free_port();
         let log = std::fs::File::create(artifacts_dir().join(format!("{name}-driver.log")))
@@ -87,7 +109,7 @@ impl App {
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("SKYPORT_HOME", home.path().join("skyport"))
+        .env("SKYPORT_HOME", &skyport_home)
         .env("XDG_DATA_HOME", home.path().join("xdg-data"))
         .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
         .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
@@ -172,8 +194,35 @@ impl App {
             .unwrap_or_else(|e| panic!("click {css:?}: {e}"));
     }
 
+    /// Replace the value of an input, as typing would.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let el = self
+            .client
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
+    }
+
+    /// Let the webview paint what the DOM holds now (two animation frames, at most 0.5 s):
+    /// without it a screenshot can show a frame from before the last change.
+    pub async fn settle(&self) {
+        let script = "const done = arguments[arguments.length - 1];\
+                      const t = setTimeout(() => done(false), 500);\
+                      requestAnimationFrame(() => requestAnimationFrame(() => { clearTimeout(t); done(true); }));";
+        let _ = self.client.execute_async(script, vec![]).await;
+    }
+
     /// Save a PNG of the app window into the artifacts folder.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.settle().await;
         let png = self.client.screenshot().await.expect("screenshot");
         assert!(png.starts_with(b"\x89PNG"), "screenshot is not a PNG");
         let path = artifacts_dir().join(format!("{name}.png"));

@@ -1,6 +1,8 @@
 //! End-to-end tests of the real desktop app (see harness.rs for how it is driven).
 //! Run under a display: `make test` wraps them in xvfb-run and dbus-run-session.
 
+mod certs;
 mod harness;
 mod sessions;
 mod shell;
+mod signin;
