@@ -37,6 +37,8 @@ pub fn init_with_filter(app: &str, log_dir: Option<&Path>, default_filter: &str)
     let mut guard = None;
     let mut dir_used = None;
     let file_layer = log_dir.and_then(|dir| {
+        // The appender prunes old files at start and complains when the folder is missing.
+        let _ = std::fs::create_dir_all(dir);
         let appender = tracing_appender::rolling::Builder::new()
             .rotation(tracing_appender::rolling::Rotation::DAILY)
             .filename_prefix(app)
@@ -78,8 +80,8 @@ mod tests {
     #[test]
     fn writes_a_log_file_in_the_given_folder() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let logs = dir.path().join("logs");
-        std::fs::create_dir_all(&logs).expect("mkdir");
+        // The folder does not exist yet: init creates it.
+        let logs = dir.path().join("state/logs");
         let guard = init("skyport-test", Some(&logs));
         tracing::info!("hello from the logging test");
         drop(guard);
