@@ -98,6 +98,7 @@ pub fn run() {
             app.manage(state);
             app.manage(certs::CertMonitor::default());
             app.manage(windows::Relays::default());
+            windows::create_main_window(app.handle())?;
             sessions::spawn_poller(app.handle().clone());
             commands::auth::spawn_refresher(app.handle().clone());
             tray::setup(app.handle());

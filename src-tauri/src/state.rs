@@ -292,9 +292,25 @@ impl AppState {
         let where_ = self.secrets.describe();
         match conn.credential {
             CredentialUsed::EnvToken | CredentialUsed::SavedToken | CredentialUsed::OidcToken => {
+                // Say who, when Skyport knows (OIDC identity, or the password sign-in's user).
+                let who = self.profile().ok().and_then(|p| match conn.credential {
+                    CredentialUsed::OidcToken => {
+                        skyport_core::auth::oidc::load_record(&self.paths, &p.name).and_then(|r| {
+                            r.identity
+                                .username
+                                .or(r.identity.email)
+                                .or(Some(r.identity.subject))
+                        })
+                    }
+                    CredentialUsed::SavedToken => p.profile.username.clone(),
+                    _ => None,
+                });
                 CredentialStatus {
                     state: CredentialState::SignedIn,
-                    headline: format!("Signed in with {}", conn.credential.describe()),
+                    headline: match who {
+                        Some(user) => format!("Signed in as {user}"),
+                        None => format!("Signed in with {}", conn.credential.describe()),
+                    },
                     advice: match conn.credential {
                         CredentialUsed::SavedToken => Some(format!("Kept in {where_}.")),
                         _ => None,
@@ -302,10 +318,20 @@ impl AppState {
                     expires_at: None,
                 }
             }
-            CredentialUsed::Certificate { not_after, .. } => {
+            CredentialUsed::Certificate {
+                not_after,
+                ref path,
+                ..
+            } => {
                 let now = Utc::now();
                 let left = skyport_core::cert::format_countdown(not_after, now);
-                let expiring = not_after - now < chrono::Duration::days(3);
+                // The same rule as the certificate card and the tray (cert_state).
+                let expiring = skyport_core::cert::CertBundle::load(std::path::Path::new(path))
+                    .map(|b| {
+                        skyport_core::cert::cert_state(Ok(b.info()), now)
+                            == skyport_core::cert::CertState::Expiring
+                    })
+                    .unwrap_or(false);
                 CredentialStatus {
                     state: if expiring {
                         CredentialState::Expiring

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::cert::{format_countdown, CertInfo};
+use crate::cert::{cert_state, format_countdown, CertInfo, CertState};
 use crate::skaha::{Session, SessionStatus};
 
 /// Which tray icon to show.
@@ -40,9 +40,6 @@ pub struct TrayModel {
     pub sessions: Vec<(String, String)>,
 }
 
-/// Less than this left counts as "expiring" for the icon.
-pub const EXPIRING_WITHIN: chrono::Duration = chrono::Duration::days(3);
-
 pub fn model(
     cert: &CertSummary,
     sign_in_needed: bool,
@@ -55,12 +52,12 @@ pub fn model(
         CertSummary::Invalid(_) => (TrayIcon::Error, "Certificate: unreadable".to_string(), true),
         CertSummary::Present(info) => {
             let left = format_countdown(info.not_after, now);
-            let icon = if info.not_after <= now {
-                TrayIcon::Expired
-            } else if info.not_after - now <= EXPIRING_WITHIN {
-                TrayIcon::Expiring
-            } else {
-                TrayIcon::Fine
+            // The same rule as the status bar and the Credentials view.
+            let icon = match cert_state(Ok(info), now) {
+                CertState::Fine => TrayIcon::Fine,
+                CertState::Expiring => TrayIcon::Expiring,
+                CertState::Expired => TrayIcon::Expired,
+                CertState::Missing | CertState::Invalid => TrayIcon::Error,
             };
             (icon, format!("Certificate: {left}"), true)
         }
@@ -115,7 +112,7 @@ mod tests {
         CertInfo {
             subject: "CN=alice".into(),
             issuer: "CN=ca".into(),
-            not_before: now - chrono::Duration::days(1),
+            not_before: now - chrono::Duration::days(9),
             not_after: now + chrono::Duration::days(days_left) + chrono::Duration::hours(4),
             serial: "1".into(),
             path: None,
