@@ -769,6 +769,22 @@ export class FakePlatform implements Platform {
     });
   }
 
+  openSessionWindow(id: string): Promise<void> {
+    return this.call("openSessionWindow", [id], () => {
+      const s = this.find(id);
+      if (s.status !== "Running") {
+        throw new AppError("validation", `The session is ${String(s.status)}; it can be opened once it is Running.`);
+      }
+    });
+  }
+
+  windowsToReopen(): Promise<Session[]> {
+    return this.call("windowsToReopen", [], () => this.snapshot.sessions.filter((s) => this.reopen.includes(s.id)));
+  }
+
+  /** Test helper: session windows remembered from the last run. */
+  reopen: string[] = [];
+
   private quota() {
     const used = this.snapshot.sessions.filter(
       (s) => s.kind !== "headless" && s.kind !== "desktop-app" && (s.status === "Running" || s.status === "Pending"),

@@ -88,6 +88,10 @@ export const tauriPlatform: Platform = {
   openSessionInBrowser: async (id) => {
     unwrap(await commands.openSessionInBrowser(id));
   },
+  openSessionWindow: async (id) => {
+    unwrap(await commands.openSessionWindow(id));
+  },
+  windowsToReopen: () => commands.windowsToReopen(),
 
   launchOptions: async () => unwrap(await commands.launchOptions()),
   launchSession: async (form) => unwrap(await commands.launchSession(form)),

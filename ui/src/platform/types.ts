@@ -155,6 +155,10 @@ export interface Platform {
   deleteSessions(ids: string[]): Promise<BulkOutcome[]>;
   prunePreview(rule: PruneRule): Promise<Session[]>;
   openSessionInBrowser(id: string): Promise<void>;
+  /** Open a Running session in its own Skyport window (a second call focuses it). */
+  openSessionWindow(id: string): Promise<void>;
+  /** Running sessions whose windows were open when Skyport last quit. */
+  windowsToReopen(): Promise<Session[]>;
 
   launchOptions(): Promise<LaunchOptions>;
   /** One outcome per replica; `field` names the form field a rejection is about. */

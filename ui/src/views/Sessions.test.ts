@@ -319,4 +319,29 @@ describe("Session details", () => {
     await fireEvent.click(within(d).getByTestId("details-open"));
     await waitFor(() => expect(p.argsOf("openSessionInBrowser")).toEqual([["k3x9q2ab"]]));
   });
+
+  it("opens a Running session in its own window, and not a Pending one", async () => {
+    const p = FakePlatform.signedIn();
+    let d = await openDetails(p, "desktop1");
+    expect((within(d).getByTestId("details-open-window") as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.keyDown(d, { key: "Escape" });
+    await waitFor(() => expect(screen.queryByTestId("session-details")).toBeNull());
+    await fireEvent.click(rows().find((r) => r.dataset.name === "notebook1")!);
+    d = await screen.findByTestId("session-details");
+    await fireEvent.click(within(d).getByTestId("details-open-window"));
+    await waitFor(() => expect(p.argsOf("openSessionWindow")).toEqual([["k3x9q2ab"]]));
+    expect(p.calls).not.toContain("openSessionInBrowser");
+  });
+
+  it("offers to reopen the session windows of the last run, once", async () => {
+    const p = FakePlatform.signedIn();
+    p.reopen = ["k3x9q2ab"];
+    await openDetails(p, "notebook1");
+    await fireEvent.keyDown(screen.getByTestId("session-details"), { key: "Escape" });
+    const offer = await screen.findByTestId("reopen-offer", {}, { timeout: 3000 });
+    expect(offer.textContent).toContain("notebook1");
+    await fireEvent.click(within(offer).getByTestId("reopen-windows"));
+    await waitFor(() => expect(p.argsOf("openSessionWindow")).toEqual([["k3x9q2ab"]]));
+    await waitFor(() => expect(screen.queryByTestId("reopen-offer")).toBeNull());
+  });
 });
