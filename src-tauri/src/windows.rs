@@ -269,6 +269,50 @@ pub fn open_session_window<R: Runtime>(
     Ok(())
 }
 
+/// The app's own pages: the only place IPC is allowed.
+fn is_app_page(url: &Url) -> bool {
+    matches!(url.scheme(), "tauri" | "asset") || url.host_str() == Some("tauri.localhost")
+}
+
+/// Create the main window from its configuration, so that no link can take it to a remote
+/// page: links to the web (including `target="_blank"` ones such as the device-code page)
+/// open in the system browser.
+pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let nav_app = app.clone();
+    let new_app = app.clone();
+    let open_external = |app: &AppHandle<R>, url: &Url| {
+        if matches!(url.scheme(), "http" | "https") {
+            if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
+                tracing::warn!("could not open the browser: {e}");
+            }
+        }
+    };
+    WebviewWindowBuilder::from_config(app, &config)?
+        .on_navigation(move |url| {
+            if is_app_page(url) {
+                return true;
+            }
+            open_external(&nav_app, url);
+            false
+        })
+        .on_new_window(move |url, _| {
+            open_external(&new_app, &url);
+            NewWindowResponse::Deny
+        })
+        .build()?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,48 +362,4 @@ mod tests {
             "{l}"
         );
     }
-}
-
-/// The app's own pages: the only place IPC is allowed.
-fn is_app_page(url: &Url) -> bool {
-    matches!(url.scheme(), "tauri" | "asset") || url.host_str() == Some("tauri.localhost")
-}
-
-/// Create the main window from its configuration, so that no link can take it to a remote
-/// page: links to the web (including `target="_blank"` ones such as the device-code page)
-/// open in the system browser.
-pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let Some(config) = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .find(|w| w.label == "main")
-        .cloned()
-    else {
-        return Ok(());
-    };
-    let nav_app = app.clone();
-    let new_app = app.clone();
-    let open_external = |app: &AppHandle<R>, url: &Url| {
-        if matches!(url.scheme(), "http" | "https") {
-            if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
-                tracing::warn!("could not open the browser: {e}");
-            }
-        }
-    };
-    WebviewWindowBuilder::from_config(app, &config)?
-        .on_navigation(move |url| {
-            if is_app_page(url) {
-                return true;
-            }
-            open_external(&nav_app, url);
-            false
-        })
-        .on_new_window(move |url, _| {
-            open_external(&new_app, &url);
-            NewWindowResponse::Deny
-        })
-        .build()?;
-    Ok(())
 }
