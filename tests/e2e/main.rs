@@ -6,3 +6,4 @@ mod harness;
 mod sessions;
 mod shell;
 mod signin;
+mod windows;
