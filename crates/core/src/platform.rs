@@ -83,6 +83,33 @@ impl ServiceUrl {
     }
 }
 
+/// Where a CADC-style companion service (login, credential service) lives for a platform:
+/// CANFAR's own (`canfar_url`) for `*.canfar.net`, whose Skaha runs on another host than its
+/// `ac` and `cred` services; otherwise `path` on the Skaha service's own host.
+pub fn companion_url(service: &ServiceUrl, canfar_url: &str, path: &str) -> Url {
+    let host = service.service.host_str().unwrap_or_default();
+    if host == "canfar.net" || host.ends_with(".canfar.net") {
+        if let Ok(u) = Url::parse(canfar_url) {
+            return u;
+        }
+    }
+    let mut u = service.service.clone();
+    u.set_path(path);
+    u.set_query(None);
+    u
+}
+
+/// Parse an http(s) URL typed by a person or found in a profile; `what` names it in the
+/// message ("the login URL") and `example` shows a good one.
+pub fn parse_http_url(input: &str, what: &str, example: &str) -> Result<Url, String> {
+    let u = Url::parse(input.trim())
+        .map_err(|e| format!("{what} {input:?} is not a URL ({e}); give e.g. {example}"))?;
+    if !matches!(u.scheme(), "http" | "https") {
+        return Err(format!("{what} {input:?} must start with https://"));
+    }
+    Ok(u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

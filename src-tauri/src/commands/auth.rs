@@ -19,8 +19,9 @@ use tauri_specta::Event;
 use crate::events::{CredentialStatusChanged, SignInProgress};
 use crate::state::{payload, AppState};
 
-/// Keyring entry of a remembered CADC password (for unattended certificate renewal).
-pub const PASSWORD_ENTRY: &str = "password";
+/// Keyring entry of a remembered CADC password (for unattended certificate renewal); the
+/// same entry the renewal code reads.
+pub use skyport_core::cert::renew::PASSWORD_ENTRY;
 
 /// How the user can sign in to the current platform, and how they are signed in now.
 #[derive(Debug, Clone, Serialize, specta::Type)]

@@ -79,31 +79,13 @@ impl Coded for PasswordLoginError {
 /// The login URL to use when a profile names none: CANFAR's for `*.canfar.net`, else
 /// `/ac/login` on the Skaha service's own host.
 pub fn default_login_url(service: &ServiceUrl) -> Url {
-    let host = service.service.host_str().unwrap_or_default();
-    if host == "canfar.net" || host.ends_with(".canfar.net") {
-        if let Ok(u) = Url::parse(CANFAR_LOGIN_URL) {
-            return u;
-        }
-    }
-    let mut u = service.service.clone();
-    u.set_path("/ac/login");
-    u.set_query(None);
-    u
+    crate::platform::companion_url(service, CANFAR_LOGIN_URL, "/ac/login")
 }
 
 /// Parse a login URL given by a person or a profile.
 pub fn parse_login_url(input: &str) -> Result<Url, PasswordLoginError> {
-    let u = Url::parse(input.trim()).map_err(|e| {
-        PasswordLoginError::Invalid(format!(
-            "the login URL {input:?} is not a URL ({e}); give e.g. {CANFAR_LOGIN_URL}"
-        ))
-    })?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(PasswordLoginError::Invalid(format!(
-            "the login URL {input:?} must start with https://"
-        )));
-    }
-    Ok(u)
+    crate::platform::parse_http_url(input, "the login URL", CANFAR_LOGIN_URL)
+        .map_err(PasswordLoginError::Invalid)
 }
 
 /// Short, single-line text of an error body.

@@ -137,31 +137,13 @@ impl Coded for ObtainError {
 /// The credential service to use when a profile names none: CANFAR's for
 /// `*.canfar.net`, else `/cred/generate` on the Skaha service's own host.
 pub fn default_cred_url(service: &ServiceUrl) -> Url {
-    let host = service.service.host_str().unwrap_or_default();
-    if host == "canfar.net" || host.ends_with(".canfar.net") {
-        if let Ok(u) = Url::parse(CANFAR_CRED_URL) {
-            return u;
-        }
-    }
-    let mut u = service.service.clone();
-    u.set_path("/cred/generate");
-    u.set_query(None);
-    u
+    crate::platform::companion_url(service, CANFAR_CRED_URL, "/cred/generate")
 }
 
 /// Parse a credential-service URL given by a person or a profile.
 pub fn parse_cred_url(input: &str) -> Result<Url, ObtainError> {
-    let u = Url::parse(input.trim()).map_err(|e| {
-        ObtainError::Invalid(format!(
-            "the credential service URL {input:?} is not a URL ({e}); give e.g. {CANFAR_CRED_URL}"
-        ))
-    })?;
-    if !matches!(u.scheme(), "http" | "https") {
-        return Err(ObtainError::Invalid(format!(
-            "the credential service URL {input:?} must start with https://"
-        )));
-    }
-    Ok(u)
+    crate::platform::parse_http_url(input, "the credential service URL", CANFAR_CRED_URL)
+        .map_err(ObtainError::Invalid)
 }
 
 /// Check a requested lifetime in days.
