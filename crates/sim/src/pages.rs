@@ -1,6 +1,10 @@
 //! Session pages, served by one listener by path like the real ingress
 //! (`/session/<type>/<id>/...`). Only Running sessions answer; each page opens a websocket to
 //! `/session/<type>/<id>/ws`, which echoes frames, so windows and relays are tested for real.
+//! Pages also carry what session windows must handle like a browser: a file to download
+//! (`files/<name>`, Jupyter's `?download=1` convention), a script-made (blob) download, text to
+//! copy and a text box to paste into. Access keys (Alt+D, Alt+B, Alt+S) reach them from the
+//! keyboard alone, for tests that type through the X server instead of WebDriver.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -113,6 +117,7 @@ fn render(t: &Target) -> String {
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2rem; background: #0f1424; color: #e6e9f2; }}
 code {{ background: #1c2340; padding: 0 .3em; border-radius: 3px; }}
+a {{ color: #8fb4ff; }}
 .card {{ max-width: 40rem; padding: 1.5rem; border-radius: 8px; background: #161d36; }}
 </style>
 </head>
@@ -123,7 +128,33 @@ code {{ background: #1c2340; padding: 0 .3em; border-radius: 3px; }}
 <p>Session <code id="session-id">{id}</code>, type <span id="session-type">{kind}</span></p>
 <p>Connection: <span id="ws-status">connecting…</span></p>
 </div>
+<div class="card">
+<h2>Files</h2>
+<p><a id="download-link" accesskey="d" href="/session/{seg}/{id}/files/summary.csv?download=1">summary.csv</a>
+ · <button id="download-blob" accesskey="b" type="button">Save the scratch pad as notes.txt</button></p>
+<h2>Scratch pad</h2>
+<p id="copy-source">target M42 ra 83.8221 dec -5.3911</p>
+<p><textarea id="scratch" accesskey="s" aria-label="Scratch pad" rows="3" cols="50"></textarea></p>
+<p><button id="copy-id" type="button">Copy session id</button> <span id="copy-status"></span></p>
+</div>
 <script>
+(function () {{
+  document.getElementById("download-blob").onclick = function () {{
+    var text = document.getElementById("scratch").value || "(empty scratch pad)";
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text + "\n"], {{ type: "text/plain" }}));
+    a.download = "notes.txt";
+    document.body.appendChild(a);
+    a.click();
+    setTimeout(function () {{ URL.revokeObjectURL(a.href); a.remove(); }}, 60000);
+  }};
+  document.getElementById("copy-id").onclick = function () {{
+    var out = document.getElementById("copy-status");
+    navigator.clipboard.writeText("{id}").then(
+      function () {{ out.textContent = "copied"; }},
+      function (e) {{ out.textContent = "copy failed: " + e; }});
+  }};
+}})();
 (function () {{
   var status = document.getElementById("ws-status");
   var scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -157,11 +188,47 @@ async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
     if let Err(r) = check_auth(&app, &headers).await {
         return r;
     }
+    if let (Some("files"), Some(name)) = (segs.next(), segs.next()) {
+        let download = req
+            .uri()
+            .query()
+            .is_some_and(|q| q.split('&').any(|p| p == "download=1"));
+        return file(&target, name, download);
+    }
     let mut r = render(&target).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    r
+}
+
+/// A file in the session's home, made up: a small CSV table named after the session. With
+/// `?download=1` it is sent as an attachment, as Jupyter's file handler does.
+fn file(t: &Target, name: &str, download: bool) -> Response {
+    if name.is_empty() || name.contains(['"', '\\']) || name.chars().any(char::is_control) {
+        return not_found();
+    }
+    let mut body = String::from("row,session,ra,dec\n");
+    for i in 0..100 {
+        body.push_str(&format!(
+            "{i},{},{:.4},{:.4}\n",
+            t.id,
+            83.8221 + f64::from(i) * 0.001,
+            -5.3911
+        ));
+    }
+    let mut r = body.into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if download {
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
     r
 }
 

@@ -186,3 +186,50 @@ async fn session_auth_required_demands_credentials() {
     ws.send(Message::text("hi")).await.unwrap();
     assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("hi"));
 }
+
+#[tokio::test]
+async fn session_pages_offer_a_file_to_download() {
+    let sim = start_with(fast_config()).await;
+    let id = sim.create_kind("notebook", "files").await;
+    let v = sim.session(&id).await;
+    let page = url::Url::parse(v["connectURL"].as_str().unwrap()).unwrap();
+    let html = sim.client.get(page.clone()).send().await.unwrap();
+    let html = html.text().await.unwrap();
+    let link = format!("/session/notebook/{id}/files/summary.csv?download=1");
+    assert!(html.contains(&link), "{html}");
+    assert!(html.contains("id=\"scratch\"") && html.contains("id=\"copy-source\""));
+
+    let r = sim
+        .client
+        .get(page.join(&link).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"summary.csv\""
+    );
+    let body = r.text().await.unwrap();
+    assert!(body.starts_with("row,session,ra,dec\n0,"), "{body}");
+    assert_eq!(body.lines().count(), 101);
+
+    // Without ?download=1 the file is shown, not offered (Jupyter's convention).
+    let shown = page
+        .join(&format!("/session/notebook/{id}/files/summary.csv"))
+        .unwrap();
+    let r = sim.client.get(shown).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("content-disposition").is_none());
+    // Files of sessions that are not Running are not there.
+    let r = sim
+        .client
+        .get(
+            page.join("/session/notebook/nosuchid/files/summary.csv")
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
