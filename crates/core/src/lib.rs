@@ -9,6 +9,7 @@ pub mod auth;
 pub mod cert;
 pub mod config;
 pub mod connect;
+pub mod downloads;
 pub mod error;
 pub mod fsutil;
 pub mod http;

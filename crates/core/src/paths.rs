@@ -21,6 +21,8 @@ pub struct Paths {
     pub cache_dir: PathBuf,
     /// The user's `~/.ssl`, shared with `cadc-get-cert` and the `canfar` client.
     pub ssl_dir: PathBuf,
+    /// Where files downloaded from session pages are saved (the user's Downloads folder).
+    pub downloads_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +44,8 @@ impl Paths {
         }
     }
 
-    /// Everything below one root: `config/`, `data/`, `state/`, `cache/` and `.ssl/`.
+    /// Everything below one root: `config/`, `data/`, `state/`, `cache/`, `.ssl/` and
+    /// `Downloads/`.
     pub fn under(root: PathBuf) -> Result<Self, PathsError> {
         if !root.is_absolute() {
             return Err(PathsError::RelativeOverride(root));
@@ -53,6 +56,7 @@ impl Paths {
             state_dir: root.join("state"),
             cache_dir: root.join("cache"),
             ssl_dir: root.join(".ssl"),
+            downloads_dir: root.join("Downloads"),
         })
     }
 
@@ -72,6 +76,10 @@ impl Paths {
             state_dir,
             cache_dir: project.cache_dir().to_path_buf(),
             ssl_dir: base.home_dir().join(".ssl"),
+            // XDG_DOWNLOAD_DIR when the desktop names one, else ~/Downloads (created on use).
+            downloads_dir: directories::UserDirs::new()
+                .and_then(|u| u.download_dir().map(Path::to_path_buf))
+                .unwrap_or_else(|| base.home_dir().join("Downloads")),
         })
     }
 
@@ -105,6 +113,7 @@ mod tests {
             &p.state_dir,
             &p.cache_dir,
             &p.ssl_dir,
+            &p.downloads_dir,
         ] {
             assert!(dir.starts_with(&root), "{dir:?} escapes {root:?}");
         }
