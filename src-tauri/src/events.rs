@@ -32,3 +32,7 @@ pub struct CertStatusChanged(pub crate::certs::CertView);
 pub struct Navigate {
     pub view: String,
 }
+
+/// A download from a session changed (progress, arrived, saved, failed); sent to its prompt.
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct DownloadChanged(pub skyport_core::downloads::Offer);

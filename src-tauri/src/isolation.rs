@@ -72,5 +72,18 @@ mod tests {
             denied.is_err(),
             "a remote page in the main window reached a command: {denied:?}"
         );
+        // Download prompts (the app's own page) are served; a remote page in one is not.
+        let prompt =
+            WebviewWindowBuilder::new(&app, "download-1", WebviewUrl::App("index.html".into()))
+                .build()
+                .expect("prompt");
+        let prompt_url = prompt.url().expect("prompt url");
+        let ok = get_ipc_response(&prompt, request("plugin:event|listen", &prompt_url));
+        assert!(ok.is_ok(), "a download prompt must hear its events: {ok:?}");
+        let denied = get_ipc_response(&prompt, request("plugin:event|listen", &page));
+        assert!(
+            denied.is_err(),
+            "a remote page in a prompt window reached the app: {denied:?}"
+        );
     }
 }

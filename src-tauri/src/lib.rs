@@ -9,6 +9,7 @@
 pub mod bindings;
 pub mod certs;
 pub mod commands;
+pub mod downloads;
 pub mod events;
 mod isolation;
 pub mod sessions;
@@ -22,8 +23,8 @@ use tauri::Manager;
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
     use commands::{
-        app, auth, certs as cert_cmds, credentials, sessions as session_cmds,
-        settings as settings_cmds,
+        app, auth, certs as cert_cmds, credentials, downloads as download_cmds,
+        sessions as session_cmds, settings as settings_cmds,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -57,6 +58,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             session_cmds::windows_to_reopen,
             settings_cmds::get_settings,
             settings_cmds::save_settings,
+            download_cmds::download_offer,
+            download_cmds::decide_download,
         ])
         .events(tauri_specta::collect_events![
             events::CredentialStatusChanged,
@@ -65,6 +68,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             events::SignInProgress,
             events::CertStatusChanged,
             events::Navigate,
+            events::DownloadChanged,
         ])
         .typ::<skyport_core::error::ErrorCode>()
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
@@ -90,14 +94,19 @@ pub fn run() {
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 tray::on_close_requested(window, api);
+                if window.label().starts_with(downloads::PROMPT_PREFIX) {
+                    downloads::prompt_closed(window.app_handle(), window.label());
+                }
             }
         })
         .setup(move |app| {
             ipc.mount_events(app);
+            let state_paths = state.paths.clone();
             tracing::info!(platform = %state.platform_summary(), "Skyport started");
             app.manage(state);
             app.manage(certs::CertMonitor::default());
             app.manage(windows::Relays::default());
+            app.manage(downloads::DownloadBook::new(&state_paths));
             windows::create_main_window(app.handle())?;
             sessions::spawn_poller(app.handle().clone());
             commands::auth::spawn_refresher(app.handle().clone());

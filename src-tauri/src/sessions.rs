@@ -151,15 +151,40 @@ fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, enabled: bool)
     }
 }
 
+/// With "reopen session windows" on, open the windows of the last run once the first list
+/// has arrived (only sessions still Running; the others are forgotten).
+async fn reopen_windows<R: Runtime>(app: &AppHandle<R>, snap: &SessionsSnapshot) {
+    let settings = crate::settings::Settings::load(&app.state::<AppState>().paths);
+    if !settings.reopen_windows {
+        return;
+    }
+    for id in crate::windows::load_memory(app).open {
+        let running = snap
+            .sessions
+            .iter()
+            .any(|s| s.id.0 == id && s.status == skyport_core::skaha::SessionStatus::Running);
+        if running {
+            if let Err(e) = crate::commands::sessions::open_window(app, &id).await {
+                tracing::warn!("could not reopen a session window: {}", e.message);
+            }
+        }
+    }
+}
+
 /// The background poller; runs for the life of the app.
 pub fn spawn_poller<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let policy = PollPolicy::default();
         let mut tracker = SessionTracker::load(&notices_file(&app.state::<AppState>().paths));
         let mut errors: u32 = 0;
+        let mut reopened = false;
         loop {
             let (snap, failed) = refresh(&app, &mut tracker).await;
             errors = if failed { errors.saturating_add(1) } else { 0 };
+            if !failed && !reopened && snap.as_of.is_some() {
+                reopened = true;
+                reopen_windows(&app, &snap).await;
+            }
             let configured = app.state::<AppState>().client().is_ok();
             // Nothing to poll until a platform and credential exist; wait for a poke.
             let wait = if configured {

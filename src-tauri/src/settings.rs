@@ -18,6 +18,8 @@ pub struct Settings {
     pub auto_renew_cert: bool,
     /// Renew this many days before expiry instead of at 2/3 of the lifetime.
     pub cert_renew_days_before: Option<u32>,
+    /// Reopen the session windows that were open when Skyport quit, without asking.
+    pub reopen_windows: bool,
 }
 
 impl Default for Settings {
@@ -28,6 +30,7 @@ impl Default for Settings {
             keep_in_tray: true,
             auto_renew_cert: true,
             cert_renew_days_before: None,
+            reopen_windows: false,
         }
     }
 }

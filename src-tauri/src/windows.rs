@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use skyport_core::error::{ErrorCode, ErrorPayload};
 use skyport_core::skaha::{Session, SessionStatus};
-use tauri::webview::{DownloadEvent, NewWindowResponse};
+use tauri::webview::NewWindowResponse;
 use tauri::Url;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 use tauri_plugin_opener::OpenerExt;
@@ -75,36 +75,6 @@ fn same_origin(a: &Url, b: &Url) -> bool {
         && a.port_or_known_default() == b.port_or_known_default()
 }
 
-/// A file name that does not overwrite anything in `dir`.
-fn free_name(dir: &std::path::Path, wanted: &str) -> PathBuf {
-    let clean: String = wanted
-        .chars()
-        .map(|c| {
-            if c == '/' || c == '\\' || c.is_control() {
-                '_'
-            } else {
-                c
-            }
-        })
-        .collect();
-    let clean = if clean.trim().is_empty() || clean == "." || clean == ".." {
-        "download".to_string()
-    } else {
-        clean
-    };
-    let (stem, ext) = match clean.rsplit_once('.') {
-        Some((s, e)) if !s.is_empty() => (s.to_string(), format!(".{e}")),
-        _ => (clean.clone(), String::new()),
-    };
-    let mut candidate = dir.join(&clean);
-    let mut n = 1;
-    while candidate.exists() {
-        candidate = dir.join(format!("{stem} ({n}){ext}"));
-        n += 1;
-    }
-    candidate
-}
-
 /// Relays that serve session windows, by window label; dropped (stopped) with the window.
 #[derive(Default)]
 pub struct Relays(std::sync::Mutex<BTreeMap<String, skyport_core::relay::RelayHandle>>);
@@ -144,10 +114,7 @@ pub fn open_session_window<R: Runtime>(
     let nav_app = app.clone();
     let nav_origin = origin.clone();
     let new_app = app.clone();
-    let new_origin = origin.clone();
-    let downloads = app.path().download_dir().ok();
-    let dl_app = app.clone();
-    let mut builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(page))
+    let builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(page))
         .title(format!("{name} — {kind} · Skyport"))
         .inner_size(
             geometry.map_or(1280.0, |g| g.width),
@@ -167,53 +134,13 @@ pub fn open_session_window<R: Runtime>(
             let _ = nav_app.opener().open_url(url.as_str(), None::<&str>);
             false
         })
+        // Pop-ups open in the browser, same-origin ones too (e.g. a notebook opened in a new
+        // tab): the session id in the URL is the only protection, so the browser is fine.
         .on_new_window(move |url, _features| {
-            if !same_origin(&url, &new_origin) {
-                let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
-            } else {
-                // Same-origin pop-ups (e.g. a notebook opened in a new tab) open in the browser
-                // too: the session id in the URL is the only protection, so the browser is fine.
-                let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
-            }
+            let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
             NewWindowResponse::Deny
-        })
-        .on_download(move |_webview, event| match event {
-            DownloadEvent::Requested { url, destination } => {
-                let Some(dir) = downloads.clone() else {
-                    return false;
-                };
-                let wanted = destination
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .or_else(|| {
-                        url.path_segments()
-                            .and_then(|mut s| s.next_back().map(str::to_string))
-                    })
-                    .unwrap_or_else(|| "download".into());
-                *destination = free_name(&dir, &wanted);
-                true
-            }
-            DownloadEvent::Finished { path, success, .. } => {
-                use tauri_plugin_notification::NotificationExt;
-                let text = match (success, path) {
-                    (true, Some(p)) => format!(
-                        "Saved {} in your Downloads folder.",
-                        p.file_name()
-                            .map(|n| n.to_string_lossy().into_owned())
-                            .unwrap_or_default()
-                    ),
-                    _ => "A download from a session did not finish.".to_string(),
-                };
-                let _ = dl_app
-                    .notification()
-                    .builder()
-                    .title("Download")
-                    .body(text)
-                    .show();
-                true
-            }
-            _ => true,
         });
+    let mut builder = crate::downloads::attach(app, builder, crate::downloads::Carrier::Session);
     if let (Some(x), Some(y)) = (geometry.and_then(|g| g.x), geometry.and_then(|g| g.y)) {
         builder = builder.position(x, y);
     }
@@ -274,30 +201,15 @@ fn is_app_page(url: &Url) -> bool {
     matches!(url.scheme(), "tauri" | "asset") || url.host_str() == Some("tauri.localhost")
 }
 
-/// Create the main window from its configuration, so that no link can take it to a remote
-/// page: links to the web (including `target="_blank"` ones such as the device-code page)
-/// open in the system browser.
-pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    let Some(config) = app
-        .config()
-        .app
-        .windows
-        .iter()
-        .find(|w| w.label == "main")
-        .cloned()
-    else {
-        return Ok(());
-    };
+/// Keep a window of the app's own pages on them: links to the web (including
+/// `target="_blank"` ones such as the device-code page) open in the system browser.
+pub fn app_pages_only<'a, R: Runtime, M: Manager<R>>(
+    app: &AppHandle<R>,
+    builder: WebviewWindowBuilder<'a, R, M>,
+) -> WebviewWindowBuilder<'a, R, M> {
     let nav_app = app.clone();
     let new_app = app.clone();
-    let open_external = |app: &AppHandle<R>, url: &Url| {
-        if matches!(url.scheme(), "http" | "https") {
-            if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
-                tracing::warn!("could not open the browser: {e}");
-            }
-        }
-    };
-    WebviewWindowBuilder::from_config(app, &config)?
+    builder
         .on_navigation(move |url| {
             if is_app_page(url) {
                 return true;
@@ -309,7 +221,30 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
             open_external(&new_app, &url);
             NewWindowResponse::Deny
         })
-        .build()?;
+}
+
+fn open_external<R: Runtime>(app: &AppHandle<R>, url: &Url) {
+    if matches!(url.scheme(), "http" | "https") {
+        if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
+            tracing::warn!("could not open the browser: {e}");
+        }
+    }
+}
+
+/// Create the main window from its configuration, kept on the app's own pages.
+pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == "main")
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let builder = app_pages_only(app, WebviewWindowBuilder::from_config(app, &config)?);
+    crate::downloads::attach(app, builder, crate::downloads::Carrier::Main).build()?;
     Ok(())
 }
 
@@ -318,7 +253,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn origins_and_download_names() {
+    fn origins() {
         let a = Url::parse("https://ws-uv.canfar.net/session/notebook/abc/lab").expect("url");
         assert!(same_origin(
             &a,
@@ -336,21 +271,6 @@ mod tests {
             &a,
             &Url::parse("https://ws-uv.canfar.net:8443/").expect("url")
         ));
-        let dir = tempfile::tempdir().expect("tmp");
-        assert_eq!(
-            free_name(dir.path(), "data.fits"),
-            dir.path().join("data.fits")
-        );
-        std::fs::write(dir.path().join("data.fits"), b"x").expect("write");
-        assert_eq!(
-            free_name(dir.path(), "data.fits"),
-            dir.path().join("data (1).fits")
-        );
-        assert_eq!(
-            free_name(dir.path(), "../etc/passwd"),
-            dir.path().join(".._etc_passwd")
-        );
-        assert_eq!(free_name(dir.path(), ".."), dir.path().join("download"));
     }
 
     #[test]

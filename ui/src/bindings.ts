@@ -65,12 +65,17 @@ export const commands = {
 	windowsToReopen: () => __TAURI_INVOKE<Session[]>("windows_to_reopen"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
+	/**  The download a prompt window asks about. */
+	downloadOffer: (id: number) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("download_offer", { id })),
+	/**  Save the download in the Downloads folder (now, or when it arrives), or not. */
+	decideDownload: (id: number, save: boolean) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("decide_download", { id, save })),
 };
 
 /** Events */
 export const events = {
 	certStatusChanged: makeEvent<CertStatusChanged, CertStatusChanged>("cert-status-changed"),
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
+	downloadChanged: makeEvent<DownloadChanged, DownloadChanged>("download-changed"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
@@ -85,6 +90,8 @@ export type AppInfo = {
 	dataDir: string,
 	logDir: string,
 	certFile: string,
+	/**  Where downloads from session windows are saved. */
+	downloadsDir: string,
 };
 
 /**  How the user can sign in to the current platform, and how they are signed in now. */
@@ -197,6 +204,9 @@ export type CredentialStatus = {
 /**  The credential state changed (sign-in, sign-out, expiry, renewal). */
 export type CredentialStatusChanged = CredentialStatus;
 
+/**  What the user answered. */
+export type Decision = "undecided" | "save" | "discard";
+
 /**  Wire form of the device prompt. */
 export type DevicePromptView = {
 	userCode: string,
@@ -204,6 +214,9 @@ export type DevicePromptView = {
 	verificationUriComplete: string | null,
 	expiresInSecs: number,
 };
+
+/**  A download from a session changed (progress, arrived, saved, failed); sent to its prompt. */
+export type DownloadChanged = Offer;
 
 export type EnvVar = {
 	name: string,
@@ -307,6 +320,39 @@ export type LaunchOutcome = {
 export type Navigate = {
 	view: string,
 };
+
+/**  One download as the prompt shows it. */
+export type Offer = {
+	id: number,
+	/**  The name the page suggested, made safe for a file name. */
+	fileName: string,
+	/**  Who sends it: the session ("analysis — notebook") when known, else the page's origin. */
+	source: string,
+	/**  Bytes received so far (`f64` so the UI reads a plain number). */
+	bytes: number | null,
+	/**  The folder it is saved into. */
+	folder: string,
+	decision: Decision,
+} & OfferState;
+
+/**  What the prompt shows about a download. */
+export type OfferState = 
+/**  Still arriving. */
+{ state: "downloading" } | 
+/**  Complete, waiting for the user. */
+{ state: "ready" } | 
+/**
+ *  Saved in the Downloads folder as `savedAs` (the name may differ when the first was
+ *  taken).
+ */
+{ state: "saved"; savedAs: string } | 
+/**  The user said no; the file is gone. */
+{ state: "discarded" } | 
+/**
+ *  The transfer or the delivery failed; `message` says what to do next. `canRetry`: the
+ *  file is kept and Save may be pressed again (the Downloads folder was the problem).
+ */
+{ state: "failed"; message: string; canRetry: boolean };
 
 /**  Platform load and the user's quota use. */
 export type PlatformLoad = {
@@ -462,6 +508,8 @@ export type Settings = {
 	autoRenewCert?: boolean,
 	/**  Renew this many days before expiry instead of at 2/3 of the lifetime. */
 	certRenewDaysBefore?: number | null,
+	/**  Reopen the session windows that were open when Skyport quit, without asking. */
+	reopenWindows?: boolean,
 };
 
 export type SignInMode = 

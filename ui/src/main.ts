@@ -1,7 +1,14 @@
 import { mount } from "svelte";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import "./styles.css";
 import App from "./App.svelte";
+import DownloadPrompt from "./components/DownloadPrompt.svelte";
+import { downloadPromptId } from "./lib/route";
 import { tauriPlatform } from "./platform/tauri";
 
 const target = document.getElementById("app");
-if (target) mount(App, { target, props: { platform: tauriPlatform } });
+if (target) {
+  const id = downloadPromptId(getCurrentWindow().label);
+  if (id !== null) mount(DownloadPrompt, { target, props: { platform: tauriPlatform, id } });
+  else mount(App, { target, props: { platform: tauriPlatform } });
+}

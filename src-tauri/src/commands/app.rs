@@ -16,6 +16,8 @@ pub struct AppInfo {
     pub data_dir: String,
     pub log_dir: String,
     pub cert_file: String,
+    /// Where downloads from session windows are saved.
+    pub downloads_dir: String,
 }
 
 /// The platform the app is pointed at.
@@ -38,6 +40,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         data_dir: p.data_dir.display().to_string(),
         log_dir: p.log_dir().display().to_string(),
         cert_file: p.cert_file().display().to_string(),
+        downloads_dir: p.downloads_dir.display().to_string(),
     }
 }
 

@@ -4,5 +4,6 @@ pub mod app;
 pub mod auth;
 pub mod certs;
 pub mod credentials;
+pub mod downloads;
 pub mod sessions;
 pub mod settings;

@@ -456,6 +456,10 @@ pub async fn open_session_window(app: AppHandle, session_id: String) -> Result<(
 #[tauri::command]
 #[specta::specta]
 pub fn windows_to_reopen(app: AppHandle, state: State<'_, AppState>) -> Vec<Session> {
+    if crate::settings::Settings::load(&state.paths).reopen_windows {
+        // Reopened without asking (see sessions::reopen_windows): nothing to offer.
+        return Vec::new();
+    }
     let remembered = crate::windows::load_memory(&app).open;
     state
         .sessions

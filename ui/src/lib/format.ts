@@ -138,3 +138,17 @@ export function host(url: string | null | undefined): string {
     return url;
   }
 }
+
+/** A size as file managers show it (SI units): 950 → "950 bytes", 12_300 → "12.3 kB". */
+export function bytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "—";
+  if (n < 1000) return `${n} ${n === 1 ? "byte" : "bytes"}`;
+  const units = ["kB", "MB", "GB", "TB"];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${v < 100 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}

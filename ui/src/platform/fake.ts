@@ -12,6 +12,7 @@ import type {
   LaunchForm,
   LaunchOptions,
   LaunchOutcome,
+  Offer,
   Platform,
   PlatformLoad,
   PlatformStatus,
@@ -256,6 +257,7 @@ export const DEFAULT_SETTINGS: FullSettings = {
   keepInTray: true,
   autoRenewCert: true,
   certRenewDaysBefore: null,
+  reopenWindows: false,
 };
 
 export interface FakeOptions {
@@ -317,6 +319,9 @@ export class FakePlatform implements Platform {
   private progressListeners = new Set<(s: SignInStage) => void>();
   private certListeners = new Set<(c: CertView) => void>();
   private navigateListeners = new Set<(view: string) => void>();
+  private downloadListeners = new Set<(offer: Offer) => void>();
+  /** Downloads waiting in prompts, by id (the backend's book). */
+  downloads = new Map<number, Offer>();
 
   constructor(opts: FakeOptions = {}) {
     this.credential = opts.credential ?? {
@@ -482,6 +487,7 @@ export class FakePlatform implements Platform {
       dataDir: "/fake/data",
       logDir: "/fake/state/logs",
       certFile: "/fake/.ssl/cadcproxy.pem",
+      downloadsDir: "/fake/Downloads",
     }));
   }
 
@@ -875,5 +881,61 @@ export class FakePlatform implements Platform {
       this.settings = { ...settings };
       return { ...settings };
     });
+  }
+
+  // ---- downloads -------------------------------------------------------------------------
+
+  /** A page started downloading `fileName`; answers its id. */
+  addDownload(fileName: string, over: Partial<Offer> = {}): number {
+    const id = this.downloads.size + 1;
+    this.downloads.set(id, {
+      id,
+      fileName,
+      source: "nbwin — notebook",
+      bytes: 0,
+      folder: "/home/alice/Downloads",
+      decision: "undecided",
+      state: "downloading",
+      ...over,
+    } as Offer);
+    return id;
+  }
+
+  /** The transfer of download `id` ended with `bytes` (or failed); as the backend settles. */
+  finishDownload(id: number, bytes: number, ok = true): void {
+    const o = this.downloads.get(id);
+    if (!o) throw new Error(`no download ${id}`);
+    let next: Offer;
+    if (!ok) next = { ...o, bytes, state: "failed", canRetry: false, message: `The session stopped sending ${o.fileName} before it was complete. Try the download again from the session page.` } as Offer;
+    else if (o.decision === "save") next = { ...o, bytes, state: "saved", savedAs: o.fileName } as Offer;
+    else next = { ...o, bytes, state: "ready" } as Offer;
+    this.downloads.set(id, next);
+    for (const l of this.downloadListeners) l(next);
+  }
+
+  downloadOffer(id: number): Promise<Offer> {
+    return this.call("downloadOffer", [id], () => {
+      const o = this.downloads.get(id);
+      if (!o) throw new AppError("not_found", "That download is no longer known; start it again from the session page.");
+      return { ...o };
+    });
+  }
+
+  decideDownload(id: number, save: boolean): Promise<Offer> {
+    return this.call("decideDownload", [id, save], () => {
+      const o = this.downloads.get(id);
+      if (!o) throw new AppError("not_found", "That download is no longer known; start it again from the session page.");
+      let next: Offer;
+      if (!save) next = { ...o, decision: "discard", state: "discarded" } as Offer;
+      else if (o.state === "ready") next = { ...o, decision: "save", state: "saved", savedAs: o.fileName } as Offer;
+      else next = { ...o, decision: "save" } as Offer;
+      this.downloads.set(id, next);
+      return { ...next };
+    });
+  }
+
+  async onDownloadChanged(listener: (offer: Offer) => void): Promise<Unlisten> {
+    this.downloadListeners.add(listener);
+    return () => this.downloadListeners.delete(listener);
   }
 }

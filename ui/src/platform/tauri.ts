@@ -19,6 +19,7 @@ function full(s: Settings): FullSettings {
     keepInTray: s.keepInTray ?? true,
     autoRenewCert: s.autoRenewCert ?? true,
     certRenewDaysBefore: s.certRenewDaysBefore ?? null,
+    reopenWindows: s.reopenWindows ?? false,
   };
 }
 
@@ -101,4 +102,8 @@ export const tauriPlatform: Platform = {
 
   getSettings: async () => full(await commands.getSettings()),
   saveSettings: async (s) => full(unwrap(await commands.saveSettings(s))),
+
+  downloadOffer: async (id) => unwrap(await commands.downloadOffer(id)),
+  decideDownload: async (id, save) => unwrap(await commands.decideDownload(id, save)),
+  onDownloadChanged: (listener) => events.downloadChanged.listen((e) => listener(e.payload)),
 };

@@ -36,6 +36,8 @@ import type {
   SignInStage,
   DevicePromptView,
   Identity,
+  Offer,
+  OfferState,
 } from "../bindings";
 
 export type {
@@ -74,6 +76,8 @@ export type {
   SignInStage,
   DevicePromptView,
   Identity,
+  Offer,
+  OfferState,
 };
 
 /** Settings with every field present (what `get_settings` answers). */
@@ -169,4 +173,10 @@ export interface Platform {
 
   getSettings(): Promise<FullSettings>;
   saveSettings(settings: FullSettings): Promise<FullSettings>;
+
+  /** The download a prompt window asks about (session pages' downloads). */
+  downloadOffer(id: number): Promise<Offer>;
+  /** Save it in the Downloads folder (now, or when it has arrived), or not. */
+  decideDownload(id: number, save: boolean): Promise<Offer>;
+  onDownloadChanged(listener: (offer: Offer) => void): Promise<Unlisten>;
 }

@@ -343,5 +343,17 @@ describe("Session details", () => {
     await fireEvent.click(within(offer).getByTestId("reopen-windows"));
     await waitFor(() => expect(p.argsOf("openSessionWindow")).toEqual([["k3x9q2ab"]]));
     await waitFor(() => expect(screen.queryByTestId("reopen-offer")).toBeNull());
+    expect(p.settings.reopenWindows).toBe(false);
+  });
+
+  it("'Always reopen' reopens now and switches the setting on", async () => {
+    const p = FakePlatform.signedIn();
+    p.reopen = ["k3x9q2ab"];
+    render(App, { props: { platform: p } });
+    const offer = await screen.findByTestId("reopen-offer", {}, { timeout: 3000 });
+    await fireEvent.click(within(offer).getByTestId("reopen-always"));
+    await waitFor(() => expect(p.argsOf("openSessionWindow")).toEqual([["k3x9q2ab"]]));
+    expect(p.settings.reopenWindows).toBe(true);
+    await waitFor(() => expect(screen.queryByTestId("reopen-offer")).toBeNull());
   });
 });

@@ -53,6 +53,20 @@ describe("Settings", () => {
     expect(p.argsOf("saveSettings")[0][0]).toEqual({ ...DEFAULT_SETTINGS, keepInTray: false, autoRenewCert: false, certRenewDaysBefore: 3 });
   });
 
+  it("switches reopening session windows at start, and shows the Downloads folder", async () => {
+    const p = FakePlatform.signedIn();
+    await openSettings(p);
+    const reopen = screen.getByRole("switch", { name: "Reopen session windows at start" }) as HTMLInputElement;
+    expect(reopen.checked).toBe(false);
+    expect(document.getElementById("reopen-help")?.textContent).toContain("offers to reopen them");
+    await fireEvent.click(reopen);
+    expect(document.getElementById("reopen-help")?.textContent).toContain("open again by themselves");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(screen.getByTestId("settings-status").textContent).toBe("Settings saved."));
+    expect(p.settings.reopenWindows).toBe(true);
+    await waitFor(() => expect(screen.getByTestId("downloads-dir").textContent).toBe("/fake/Downloads"));
+  });
+
   it("refuses a lead time out of range before asking the backend", async () => {
     const p = FakePlatform.signedIn();
     await openSettings(p);

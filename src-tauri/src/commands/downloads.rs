@@ -1,0 +1,19 @@
+//! Download prompt commands: what a prompt shows, and the user's answer.
+
+use skyport_core::downloads::Offer;
+use skyport_core::error::ErrorPayload;
+use tauri::AppHandle;
+
+/// The download a prompt window asks about.
+#[tauri::command]
+#[specta::specta]
+pub fn download_offer(app: AppHandle, id: u32) -> Result<Offer, ErrorPayload> {
+    crate::downloads::offer(&app, id)
+}
+
+/// Save the download in the Downloads folder (now, or when it arrives), or not.
+#[tauri::command]
+#[specta::specta]
+pub fn decide_download(app: AppHandle, id: u32, save: bool) -> Result<Offer, ErrorPayload> {
+    crate::downloads::decide(&app, id, save)
+}

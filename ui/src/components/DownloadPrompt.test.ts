@@ -1,0 +1,101 @@
+import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { describe, expect, it } from "vitest";
+import DownloadPrompt from "./DownloadPrompt.svelte";
+import { bytes } from "../lib/format";
+import { downloadPromptId } from "../lib/route";
+import { FakePlatform } from "../platform/fake";
+
+const status = () => screen.getByTestId("download-status").textContent;
+
+describe("DownloadPrompt", () => {
+  it("asks before saving, shows progress in words, and saves once the file has arrived", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { bytes: 4_200 });
+    render(DownloadPrompt, { props: { platform: p, id } });
+    await waitFor(() => expect(status()).toBe("Downloading… 4.2 kB so far."));
+    expect(screen.getByRole("heading").textContent).toBe("Save “summary.csv”?");
+    expect(screen.getByTestId("download-source").textContent).toBe("nbwin — notebook");
+    expect(screen.getByText(/no file there is replaced/).textContent).toContain("/home/alice/Downloads");
+    // The safe default is focused: Enter saves, and nothing is saved before that.
+    expect(document.activeElement).toBe(screen.getByTestId("download-save"));
+    expect(p.calls).not.toContain("decideDownload");
+
+    p.finishDownload(id, 12_345);
+    await waitFor(() => expect(status()).toBe("Downloaded 12.3 kB. Not saved yet."));
+    await fireEvent.click(screen.getByTestId("download-save"));
+    await waitFor(() => expect(status()).toBe("Saved as summary.csv."));
+    expect(p.argsOf("decideDownload")).toEqual([[id, true]]);
+  });
+
+  it("Save while the file still arrives waits for it, and can still be cancelled", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("cube.fits", { bytes: 2_000_000 });
+    render(DownloadPrompt, { props: { platform: p, id } });
+    await waitFor(() => screen.getByTestId("download-save"));
+    await fireEvent.click(screen.getByTestId("download-save"));
+    await waitFor(() => expect(status()).toBe("Will be saved when the download finishes — 2.0 MB so far."));
+    expect(screen.queryByTestId("download-save")).toBeNull();
+    expect(screen.getByTestId("download-discard").textContent).toBe("Cancel download");
+    p.finishDownload(id, 3_500_000);
+    await waitFor(() => expect(status()).toBe("Saved as cube.fits."));
+  });
+
+  it("Escape means don't save", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("notes.txt", { state: "ready", bytes: 12 });
+    render(DownloadPrompt, { props: { platform: p, id } });
+    await waitFor(() => expect(status()).toBe("Downloaded 12 bytes. Not saved yet."));
+    await fireEvent.keyDown(window, { key: "Escape" });
+    await waitFor(() => expect(status()).toBe("Not saved; the file was deleted."));
+    expect(p.argsOf("decideDownload")).toEqual([[id, false]]);
+  });
+
+  it("a broken transfer says what to do next and only offers Close", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("cube.fits");
+    render(DownloadPrompt, { props: { platform: p, id } });
+    await waitFor(() => screen.getByTestId("download-save"));
+    p.finishDownload(id, 100, false);
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("Try the download again from the session page"));
+    expect(screen.queryByTestId("download-save")).toBeNull();
+    expect(screen.getByTestId("download-close")).toBeTruthy();
+  });
+
+  it("a Downloads folder that refused the file offers Save again", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", {
+      state: "failed",
+      canRetry: true,
+      message: "Could not save summary.csv in /home/alice/Downloads: Permission denied. Check that the folder exists, is writable and has free space, then press Save again.",
+      bytes: 10,
+    } as never);
+    render(DownloadPrompt, { props: { platform: p, id } });
+    await waitFor(() => expect(screen.getByTestId("download-save").textContent?.trim()).toBe("Save again"));
+    expect(screen.getByTestId("download-error").textContent).toContain("press Save again");
+  });
+
+  it("an unknown download says so", async () => {
+    const p = FakePlatform.signedIn();
+    render(DownloadPrompt, { props: { platform: p, id: 99 } });
+    await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("start it again from the session page"));
+  });
+});
+
+describe("prompt routing and sizes", () => {
+  it("only download-<n> windows show a prompt", () => {
+    expect(downloadPromptId("download-3")).toBe(3);
+    expect(downloadPromptId("main")).toBeNull();
+    expect(downloadPromptId("session-abc")).toBeNull();
+    expect(downloadPromptId("download-0")).toBeNull();
+    expect(downloadPromptId("download-3x")).toBeNull();
+  });
+
+  it("sizes read like a file manager's", () => {
+    expect(bytes(0)).toBe("0 bytes");
+    expect(bytes(1)).toBe("1 byte");
+    expect(bytes(999)).toBe("999 bytes");
+    expect(bytes(12_345)).toBe("12.3 kB");
+    expect(bytes(987_654)).toBe("988 kB");
+    expect(bytes(2_500_000_000)).toBe("2.5 GB");
+  });
+});
