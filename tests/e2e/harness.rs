@@ -258,3 +258,137 @@ fn stop_driver(mut driver: Child) {
     let _ = driver.kill();
     let _ = driver.wait();
 }
+
+/// The app started directly, without WebDriver, for what WebDriver changes: WebKit hands a
+/// download to an active automation session instead of asking the app where to put it. Driven
+/// like a person would, with real key presses through the X server ([`xdo`]). Stopped with
+/// SIGTERM on drop.
+pub struct PlainApp {
+    child: Child,
+    pub home: tempfile::TempDir,
+}
+
+impl PlainApp {
+    /// Start with `SKYPORT_HOME` = `<home>/skyport`; `prepare` may write files there first.
+    pub fn start(name: &str, env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> PlainApp {
+        let home = tempfile::tempdir().expect("temp home");
+        let skyport_home = home.path().join("skyport");
+        prepare(&skyport_home);
+        let log = std::fs::File::create(artifacts_dir().join(format!("{name}-app.log")))
+            .expect("app log file");
+        let log_err = log.try_clone().expect("clone log handle");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skyport-desktop"));
+        cmd.current_dir(home.path())
+            .env("SKYPORT_HOME", &skyport_home)
+            .env("XDG_DATA_HOME", home.path().join("xdg-data"))
+            .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
+            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
+            .env_remove("SKYPORT_URL")
+            .env_remove("SKYPORT_TOKEN")
+            .env_remove("TAURI_WEBVIEW_AUTOMATION")
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log))
+            .stderr(Stdio::from(log_err));
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        PlainApp {
+            child: cmd.spawn().expect("start skyport-desktop"),
+            home,
+        }
+    }
+
+    pub fn skyport_home(&self) -> PathBuf {
+        self.home.path().join("skyport")
+    }
+}
+
+impl Drop for PlainApp {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `None` (with a printed reason) when real X input cannot be sent here and we are not in CI.
+pub fn xdotool_or_skip() -> Option<()> {
+    let in_ci = std::env::var_os("CI").is_some();
+    let missing = |what: &str| {
+        if in_ci {
+            panic!("end-to-end tests need {what} in CI; run them through `make test`");
+        }
+        eprintln!("SKIPPED end-to-end test: {what} is missing (run `make test` to get it)");
+        None
+    };
+    if std::env::var_os("DISPLAY").is_none() {
+        return missing("an X display (xvfb-run)");
+    }
+    if which("xdotool").is_none() {
+        return missing("xdotool (apt install xdotool)");
+    }
+    Some(())
+}
+
+/// Run xdotool; answers its output.
+pub fn xdo(args: &[&str]) -> String {
+    let out = Command::new("xdotool")
+        .args(args)
+        .output()
+        .expect("run xdotool");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The id of the first visible X window whose title matches `name`, waiting up to 20 s.
+pub async fn x_window(name: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = xdo(&["search", "--onlyvisible", "--name", name]);
+        if let Some(id) = found.lines().next() {
+            return id.to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no window titled {name:?} appeared"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Whether a visible window titled `name` exists now.
+pub fn x_window_exists(name: &str) -> bool {
+    !xdo(&["search", "--onlyvisible", "--name", name]).is_empty()
+}
+
+/// Give `window` the keyboard and press `keys` (xdotool names, e.g. "alt+d", "Return").
+pub fn press(window: &str, keys: &[&str]) {
+    xdo(&["windowfocus", "--sync", window]);
+    let mut args = vec!["key", "--delay", "60"];
+    args.extend_from_slice(keys);
+    xdo(&args);
+}
+
+/// Type text into the focused element of `window`.
+pub fn type_text(window: &str, text: &str) {
+    xdo(&["windowfocus", "--sync", window]);
+    xdo(&["type", "--delay", "20", text]);
+}
+
+/// Save a PNG of the whole X screen into the artifacts folder.
+pub fn screen_shot(name: &str) -> PathBuf {
+    let path = artifacts_dir().join(format!("{name}.png"));
+    let _ = Command::new("import")
+        .args(["-window", "root"])
+        .arg(&path)
+        .status();
+    path
+}

@@ -1,15 +1,22 @@
 //! Session windows in the real app: a Running notebook opens in its own window, its page
-//! loads and its websocket echoes; script in the page cannot reach the app's IPC.
+//! loads and its websocket echoes; script in the page cannot reach the app's IPC; downloads
+//! are saved only after the prompt says so; copy and paste cross the window's edge.
 
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+use fantoccini::key::Key;
+use fantoccini::wd::WindowHandle;
 use fantoccini::Locator;
 use skyport_core::platform::ServiceUrl;
 use skyport_core::secret::SecretString;
 use skyport_core::skaha::{Auth, CreateRequest, SessionKind, SessionStatus, SkahaClient};
 use skyport_sim::SimConfig;
 
-use crate::harness::{driver_or_skip, App, GUI};
+use crate::harness::{
+    driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists, xdotool_or_skip, App,
+    PlainApp, GUI,
+};
 
 const TOKEN: &str = "e2e-window-token";
 
@@ -46,6 +53,19 @@ async fn running_notebook(sim: &skyport_sim::SimHandle, name: &str) -> (String, 
     (id.0, page)
 }
 
+/// Wait for a window that is none of `known`, and answer its handle.
+async fn new_window(app: &App, known: &[WindowHandle], what: &str) -> WindowHandle {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let handles = app.client.windows().await.expect("window handles");
+        if let Some(h) = handles.into_iter().find(|h| !known.contains(h)) {
+            return h;
+        }
+        assert!(Instant::now() < deadline, "no {what} appeared");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// Open the session `name` from its details and switch WebDriver to its window; returns
 /// the text of the page's websocket status once it has an answer.
 async fn open_and_read(app: &App, name: &str) -> String {
@@ -53,15 +73,7 @@ async fn open_and_read(app: &App, name: &str) -> String {
     app.click(&format!("[data-testid=session-row][data-name={name}]"))
         .await;
     app.click("[data-testid=details-open-window]").await;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let session_window = loop {
-        let handles = app.client.windows().await.expect("window handles");
-        if let Some(h) = handles.into_iter().find(|h| *h != main) {
-            break h;
-        }
-        assert!(Instant::now() < deadline, "no session window appeared");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let session_window = new_window(app, &[main], "session window").await;
     app.client
         .switch_to_window(session_window)
         .await
@@ -187,5 +199,282 @@ async fn pages_that_ask_for_credentials_are_served_through_the_relay() {
         "the credential never reaches the page"
     );
     app.screenshot("windows-relay").await;
+    app.stop().await;
+}
+
+/// Wait until `path` exists (a download landing), or fail after 15 s.
+async fn wait_for_file(path: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return text;
+        }
+        if Instant::now() > deadline {
+            let listing = std::process::Command::new("find")
+                .arg(path.parent().and_then(|p| p.parent()).unwrap_or(path))
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            panic!("{} never appeared; there is:\n{listing}", path.display());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Wait until the prompt window has gone.
+async fn prompt_closes() {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while x_window_exists(PROMPT) {
+        assert!(
+            Instant::now() < deadline,
+            "the download prompt did not close"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+const PROMPT: &str = "Save a download";
+
+/// Files in `dir` (sorted), none if it does not exist.
+fn files_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+// WebKit hands downloads to an active WebDriver session itself (the app is never asked where
+// to save), so this test runs the app without WebDriver and types like a person: real key
+// presses through the X server. The session window reopens by itself (the "reopen session
+// windows" setting), the page's access keys start the downloads, Enter/Escape answer the prompt.
+#[tokio::test]
+async fn downloads_are_saved_only_after_the_prompt_says_so() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    let sim = skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let (id, _) = running_notebook(&sim, "nbdl").await;
+    let url = sim.skaha_url().to_string();
+    let app = PlainApp::start(
+        "windows-downloads",
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        |home| {
+            std::fs::create_dir_all(home.join("config")).expect("config dir");
+            std::fs::create_dir_all(home.join("state")).expect("state dir");
+            std::fs::write(
+                home.join("config/settings.json"),
+                r#"{"reopenWindows": true}"#,
+            )
+            .expect("settings");
+            std::fs::write(
+                home.join("state/session-windows.json"),
+                serde_json::json!({
+                    "geometry": {"notebook": {"width": 900.0, "height": 620.0, "x": 0.0, "y": 0.0}},
+                    "open": [id],
+                })
+                .to_string(),
+            )
+            .expect("window memory");
+        },
+    );
+    let downloads = app.skyport_home().join("Downloads");
+    let staging = app.skyport_home().join("cache/downloads");
+
+    // The window of the last run reopens by itself; give its page a moment to load.
+    let session = x_window("nbdl — notebook").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
+    press(&session, &["alt+d"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    screen_shot("windows-download-prompt");
+    assert!(
+        files_in(&downloads).is_empty(),
+        "saved before the user answered: {:?}",
+        files_in(&downloads)
+    );
+    press(&prompt, &["Return"]);
+    let csv = wait_for_file(&downloads.join("summary.csv")).await;
+    assert!(csv.starts_with("row,session,ra,dec\n"), "{csv}");
+    assert!(csv.contains(&id), "the session's own file");
+    assert_eq!(csv.lines().count(), 101, "the whole file");
+    prompt_closes().await;
+
+    // The same file, refused with Escape: nothing lands, nothing is kept.
+    press(&session, &["alt+d"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    press(&prompt, &["Escape"]);
+    prompt_closes().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(files_in(&downloads), ["summary.csv"]);
+    assert!(
+        files_in(&staging).is_empty(),
+        "refused files are deleted: {:?}",
+        files_in(&staging)
+    );
+
+    // A file the page makes itself (a blob, Alt+B), saved; then the link again, which never
+    // replaces the first download.
+    press(&session, &["alt+s"]);
+    type_text(&session, "seeing 0.8 arcsec");
+    press(&session, &["alt+b"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    press(&prompt, &["Return"]);
+    let notes = wait_for_file(&downloads.join("notes.txt")).await;
+    assert_eq!(notes, "seeing 0.8 arcsec\n");
+    prompt_closes().await;
+    press(&session, &["alt+d"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    press(&prompt, &["Return"]);
+    wait_for_file(&downloads.join("summary (1).csv")).await;
+    prompt_closes().await;
+    assert_eq!(
+        files_in(&downloads),
+        ["notes.txt", "summary (1).csv", "summary.csv"]
+    );
+    drop(app);
+}
+
+/// The X clipboard, read with xclip.
+fn clipboard() -> String {
+    let out = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-o"])
+        .output()
+        .expect("run xclip (apt install xclip; make test installs it)");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Put `text` on the X clipboard as another application would.
+fn set_clipboard(text: &str) {
+    use std::io::Write;
+    let mut child = std::process::Command::new("xclip")
+        .args(["-selection", "clipboard", "-i"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("run xclip");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write to xclip");
+    // xclip forks to serve the selection and the parent exits.
+    let _ = child.wait();
+}
+
+/// Ctrl+<key>, typed as a user would.
+async fn ctrl(app: &App, key: char) {
+    let keys = KeyActions::new("keyboard".into())
+        .then(KeyAction::Down {
+            value: Key::Control.into(),
+        })
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key })
+        .then(KeyAction::Up {
+            value: Key::Control.into(),
+        });
+    app.client
+        .perform_actions(keys)
+        .await
+        .expect("type a shortcut");
+}
+
+async fn wait_clipboard(want: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let got = clipboard();
+        if got == want {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the clipboard holds {got:?}, not {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn copy_and_paste_cross_the_session_window() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let (id, _) = running_notebook(&sim, "nbclip").await;
+    let url = sim.skaha_url().to_string();
+    let app = App::start(
+        "windows-clipboard",
+        &driver,
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+    )
+    .await;
+    open_and_read(&app, "nbclip").await;
+
+    // Out: select text in the page, Ctrl+C, and another application can paste it.
+    set_clipboard("nothing yet");
+    app.client
+        .execute(
+            "const r = document.createRange();
+             r.selectNodeContents(document.getElementById('copy-source'));
+             const s = window.getSelection(); s.removeAllRanges(); s.addRange(r);",
+            vec![],
+        )
+        .await
+        .expect("select text");
+    ctrl(&app, 'c').await;
+    wait_clipboard("target M42 ra 83.8221 dec -5.3911").await;
+
+    // In: text copied elsewhere, Ctrl+V into the page.
+    set_clipboard("ra 10.6847 dec 41.2690");
+    app.click("#scratch").await;
+    ctrl(&app, 'v').await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let v = app
+            .client
+            .find(Locator::Css("#scratch"))
+            .await
+            .expect("scratch")
+            .prop("value")
+            .await
+            .expect("value")
+            .unwrap_or_default();
+        if v == "ra 10.6847 dec 41.2690" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "pasted {v:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    // A page's own Copy button (the clipboard API, as JupyterLab's "Copy path" uses).
+    app.click("#copy-id").await;
+    app.wait_text("#copy-status", "copied").await;
+    wait_clipboard(&id).await;
+    app.screenshot("windows-clipboard").await;
     app.stop().await;
 }
