@@ -34,8 +34,8 @@ impl TokenSlot {
         EntryKey::new(
             profile,
             match self {
-                Self::Token => "token",
-                Self::Access => "oidc-access-token",
+                Self::Token => crate::keyring::entries::TOKEN,
+                Self::Access => crate::keyring::entries::OIDC_ACCESS_TOKEN,
             },
         )
     }

@@ -19,6 +19,32 @@ pub const SERVICE: &str = "skyport";
 pub const CHUNK: usize = 1000;
 const CHUNK_HEADER: &str = "skyport-chunked:";
 
+/// The names of a profile's keyring entries, in one place: the app, the CLI and certificate
+/// renewal all read and write these, so a sign-in in one is a sign-in in the others.
+pub mod entries {
+    /// A bearer token the user pasted, or one from CADC password sign-in.
+    pub const TOKEN: &str = "token";
+    /// The OIDC access token.
+    pub const OIDC_ACCESS_TOKEN: &str = "oidc-access-token";
+    /// The OIDC refresh token.
+    pub const OIDC_REFRESH_TOKEN: &str = "oidc-refresh-token";
+    /// The client secret of a dynamically registered OIDC client (the app's, not the user's).
+    pub const OIDC_CLIENT_SECRET: &str = "oidc-client-secret";
+    /// A remembered CADC password (for certificate renewal).
+    pub const PASSWORD: &str = "password";
+    /// The username for a platform given only by `SKYPORT_URL` (a profile in config.toml keeps
+    /// it in `username`).
+    pub const USERNAME: &str = "username";
+    /// What signing out removes: everything of the user's (the registered client stays).
+    pub const SIGN_OUT: [&str; 5] = [
+        TOKEN,
+        OIDC_ACCESS_TOKEN,
+        OIDC_REFRESH_TOKEN,
+        PASSWORD,
+        USERNAME,
+    ];
+}
+
 /// Which secret: a profile (platform) and a name within it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct EntryKey {

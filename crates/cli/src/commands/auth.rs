@@ -13,7 +13,7 @@ use skyport_core::platform::TOKEN_ENV;
 use skyport_core::secret::SecretString;
 use skyport_core::skaha::{Auth, ListQuery, SkahaClient, SkahaError};
 
-use super::signin::{self, SignInMode, REFRESH_TOKEN_ENTRY};
+use super::signin::{self, SignInMode};
 use crate::cli::LoginArgs;
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
@@ -24,14 +24,8 @@ use crate::prompt;
 /// SKYPORT_URL) the username: core's names, shared with the app and `cert renew`.
 pub use skyport_core::cert::renew::{PASSWORD_ENTRY, USERNAME_ENTRY};
 
-/// Every entry `logout` removes.
-pub const LOGOUT_ENTRIES: [&str; 5] = [
-    "token",
-    "oidc-access-token",
-    REFRESH_TOKEN_ENTRY,
-    PASSWORD_ENTRY,
-    USERNAME_ENTRY,
-];
+/// Every entry `logout` removes: the same as the app's sign-out.
+pub const LOGOUT_ENTRIES: [&str; 5] = skyport_core::keyring::entries::SIGN_OUT;
 
 pub async fn login(ctx: &Ctx, a: &LoginArgs) -> CliResult {
     let profile = ctx.profile()?;

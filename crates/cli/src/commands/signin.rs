@@ -12,9 +12,6 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::note;
 
-/// Keyring entry name of the OIDC refresh token (beside `oidc-access-token`).
-pub const REFRESH_TOKEN_ENTRY: &str = "oidc-refresh-token";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SignInMode {
     /// Authorization code + PKCE with a loopback redirect, in the system browser.

@@ -38,12 +38,8 @@ use crate::netrc::Netrc;
 use crate::paths::Paths;
 use crate::secret::SecretString;
 
-/// Keyring entry (within the profile's namespace) of a remembered password; the app and
-/// the CLI store it under this name.
-pub const PASSWORD_ENTRY: &str = "password";
-/// Keyring entry of the username for a platform given only by `SKYPORT_URL` (a profile
-/// in config.toml keeps it in `username`).
-pub const USERNAME_ENTRY: &str = "username";
+/// Keyring entries of a remembered password and a username (see [`crate::keyring::entries`]).
+pub use crate::keyring::entries::{PASSWORD as PASSWORD_ENTRY, USERNAME as USERNAME_ENTRY};
 /// Refresh the OIDC access token first when it runs out within this many seconds.
 pub const OIDC_LEEWAY_SECS: i64 = 120;
 

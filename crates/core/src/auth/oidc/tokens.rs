@@ -56,11 +56,11 @@ pub struct SignInRecord {
 }
 
 pub(crate) fn refresh_key(profile: &str) -> EntryKey {
-    EntryKey::new(profile, "oidc-refresh-token")
+    EntryKey::new(profile, crate::keyring::entries::OIDC_REFRESH_TOKEN)
 }
 
 pub fn client_secret_key(profile: &str) -> EntryKey {
-    EntryKey::new(profile, "oidc-client-secret")
+    EntryKey::new(profile, crate::keyring::entries::OIDC_CLIENT_SECRET)
 }
 
 fn record_path(paths: &Paths, profile: &str) -> PathBuf {
