@@ -89,6 +89,13 @@ async fn browser_sign_in_lists_sessions_then_sign_out() {
     app.click("[data-testid=sign-out-confirm]").await;
     app.wait_text("[data-testid=credential-status]", "Not signed in")
         .await;
+    // The real provider revokes the refresh token; its JWT access tokens cannot be revoked
+    // (RFC 7009 unsupported_token_type), and the message says exactly that.
+    let said = app
+        .wait_text("[data-testid=sign-in-status]", "Signed out.")
+        .await;
+    assert!(said.contains("revoked your refresh token"), "{said}");
+    assert!(said.contains("cannot revoke the access token"), "{said}");
     app.stop().await;
 }
 

@@ -108,6 +108,8 @@ export type AuthInfo = {
 	storage: string,
 	/**  Whether a password is remembered for unattended certificate renewal. */
 	passwordRemembered: boolean,
+	/**  Only in sign-out's answer: which tokens the provider revoked, and why not the others. */
+	signOut: SignOutReport | null,
 };
 
 /**  The result for one session of a bulk action. */
@@ -534,6 +536,14 @@ export type SignInRecord = {
 
 /**  Progress of a running sign-in, for the words shown while it runs. */
 export type SignInStage = { stage: "openingBrowser" } | { stage: "waitingForBrowser"; url: string } | { stage: "deviceCode"; prompt: DevicePromptView } | { stage: "done" } | { stage: "failed"; error: ErrorPayload };
+
+/**  What sign-out did. */
+export type SignOutReport = {
+	/**  Tokens the provider confirmed revoked. */
+	revoked: string[],
+	/**  Why revocation was skipped or failed, if it was. */
+	revocationNote: string | null,
+};
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -39,6 +39,8 @@ pub struct AuthInfo {
     pub storage: String,
     /// Whether a password is remembered for unattended certificate renewal.
     pub password_remembered: bool,
+    /// Only in sign-out's answer: which tokens the provider revoked, and why not the others.
+    pub sign_out: Option<oidc::SignOutReport>,
 }
 
 /// Progress of a running sign-in, for the words shown while it runs.
@@ -101,6 +103,7 @@ pub fn auth_info(state: State<'_, AppState>) -> AuthInfo {
         credential: state.credential_status(),
         storage: state.secrets.describe(),
         profile: name,
+        sign_out: None,
     }
 }
 
@@ -235,14 +238,20 @@ pub async fn sign_out(
     if let Some(note) = &report.revocation_note {
         tracing::info!("sign-out: {note}");
     }
-    for name in ["token", PASSWORD_ENTRY] {
+    // Everything of the user's, the same entries `skyport logout` removes.
+    for name in skyport_core::keyring::entries::SIGN_OUT {
         state
             .secrets
             .delete(&EntryKey::new(profile.name.as_str(), name))
             .map_err(payload)?;
     }
+    // A refusal seen by a poll that raced the sign-out belongs to the deleted credential.
+    state.clear_rejected();
     announce(&app, &state);
-    Ok(auth_info(state))
+    Ok(AuthInfo {
+        sign_out: Some(report),
+        ..auth_info(state)
+    })
 }
 
 /// Keep the OIDC access token fresh in the background; when the provider refuses the

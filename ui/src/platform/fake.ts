@@ -22,6 +22,7 @@ import type {
   SessionNotice,
   SessionsSnapshot,
   SignInMode,
+  SignOutReport,
   SignInRecord,
   SignInStage,
   Unlisten,
@@ -354,6 +355,7 @@ export class FakePlatform implements Platform {
       credential: this.credential,
       storage: "the Secret Service keyring (e.g. GNOME Keyring)",
       passwordRemembered: false,
+      signOut: null,
       ...opts.auth,
     };
     this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
@@ -595,6 +597,9 @@ export class FakePlatform implements Platform {
     });
   }
 
+  /** What the provider does at the next sign-out (default: revokes both tokens). */
+  signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
+
   signOut(): Promise<AuthInfo> {
     return this.call("signOut", [], () => {
       this.auth = { ...this.auth, signIn: null, passwordRemembered: false };
@@ -604,7 +609,7 @@ export class FakePlatform implements Platform {
         advice: "Open Credentials to sign in or paste a token.",
         expiresAt: null,
       });
-      return this.authSnapshot();
+      return { ...this.authSnapshot(), signOut: this.signOutReport };
     });
   }
 

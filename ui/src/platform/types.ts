@@ -38,6 +38,7 @@ import type {
   Identity,
   Offer,
   OfferState,
+  SignOutReport,
 } from "../bindings";
 
 export type {
@@ -78,6 +79,7 @@ export type {
   Identity,
   Offer,
   OfferState,
+  SignOutReport,
 };
 
 /** Settings with every field present (what `get_settings` answers). */

@@ -303,6 +303,37 @@ describe("Signed in", () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("sign-in-browser")));
   });
 
+  it("says so when the provider could not be asked to revoke the tokens", async () => {
+    const p = await openCredentials({
+      credential: { state: "signed_in", headline: "Signed in with your sign-in", advice: null, expiresAt: null },
+      auth: { signIn: demoSignIn() },
+    });
+    p.signOutReport = { revoked: [], revocationNote: "the provider offers no revocation; the tokens were deleted here" };
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    const dialog = await screen.findByTestId("sign-out-dialog");
+    await fireEvent.click(within(dialog).getByTestId("sign-out-confirm"));
+    await waitFor(() =>
+      expect(status()).toBe(
+        "Signed out. Skyport deleted your tokens from the Secret Service keyring (e.g. GNOME Keyring), but login.example.org was not told (the provider offers no revocation; the tokens were deleted here); they stay valid until they expire.",
+      ),
+    );
+  });
+
+  it("says which tokens were revoked when the access token could not be", async () => {
+    const p = await openCredentials({
+      credential: { state: "signed_in", headline: "Signed in with your sign-in", advice: null, expiresAt: null },
+      auth: { signIn: demoSignIn() },
+    });
+    p.signOutReport = { revoked: ["refresh token"], revocationNote: "the provider cannot revoke the access token; it stops working when it expires" };
+    await fireEvent.click(screen.getByTestId("sign-out"));
+    await fireEvent.click(within(await screen.findByTestId("sign-out-dialog")).getByTestId("sign-out-confirm"));
+    await waitFor(() =>
+      expect(status()).toBe(
+        "Signed out. login.example.org revoked your refresh token and Skyport deleted your tokens from the Secret Service keyring (e.g. GNOME Keyring); the provider cannot revoke the access token; it stops working when it expires.",
+      ),
+    );
+  });
+
   it("keeps the dialog open with the backend's message when sign-out fails", async () => {
     const p = await openCredentials({
       credential: { state: "signed_in", headline: "Signed in with your sign-in", advice: null, expiresAt: null },
