@@ -154,18 +154,46 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
 /// Whether a tray host was found at start (managed state).
 pub struct TrayHost(pub bool);
 
+/// Whether closing the main window leaves Skyport in the tray.
+fn stays_in_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let host = app.try_state::<TrayHost>().is_some_and(|h| h.0);
+    host && crate::settings::Settings::load(&app.state::<AppState>().paths).keep_in_tray
+}
+
+/// Session windows open now, other than `except`.
+fn session_windows<R: Runtime>(app: &AppHandle<R>, except: Option<&str>) -> usize {
+    app.webview_windows()
+        .keys()
+        .filter(|l| l.starts_with("session-") && Some(l.as_str()) != except)
+        .count()
+}
+
 /// Closing the main window: hide it to the tray when the setting says so and a tray host
-/// exists; otherwise let it close (which quits).
+/// exists. Otherwise Skyport lives as long as one of its windows: while session windows are
+/// open the main window only hides (it also carries the download handler, see downloads.rs),
+/// and closing the last window quits.
 pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
     if window.label() != "main" {
         return;
     }
     let app = window.app_handle();
-    let host = app.try_state::<TrayHost>().is_some_and(|h| h.0);
-    let keep = crate::settings::Settings::load(&app.state::<AppState>().paths).keep_in_tray;
-    if host && keep {
+    if stays_in_tray(app) || session_windows(app, None) > 0 {
         api.prevent_close();
         let _ = window.hide();
+    }
+}
+
+/// A session window has gone: when it was the last window of a Skyport that is not kept in
+/// the tray and whose main window was closed (hidden), quit.
+pub fn session_window_gone<R: Runtime>(app: &AppHandle<R>, label: &str) {
+    if stays_in_tray(app) || session_windows(app, Some(label)) > 0 {
+        return;
+    }
+    let main_hidden = app
+        .get_webview_window("main")
+        .is_some_and(|w| !w.is_visible().unwrap_or(true));
+    if main_hidden {
+        app.exit(0);
     }
 }
 

@@ -185,11 +185,13 @@ pub fn open_session_window<R: Runtime>(
             update_memory(&app2, |m| m.open.retain(|s| s != &id));
         }
         tauri::WindowEvent::Destroyed => {
+            let label = format!("session-{id}");
             if let Some(relays) = app2.try_state::<Relays>() {
                 if let Ok(mut map) = relays.0.lock() {
-                    map.remove(&format!("session-{id}"));
+                    map.remove(&label);
                 }
             }
+            crate::tray::session_window_gone(&app2, &label);
         }
         _ => {}
     });
