@@ -266,7 +266,7 @@ fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
     let mut builder =
         WebviewWindowBuilder::new(app, prompt_label(id), WebviewUrl::App("index.html".into()))
             .title("Save a download? · Skyport")
-            .inner_size(460.0, 250.0)
+            .inner_size(460.0, 220.0)
             .resizable(false)
             .minimizable(false)
             .maximizable(false)
