@@ -15,7 +15,7 @@ use crate::certs::CertMonitor;
 use crate::events::Navigate;
 use crate::state::AppState;
 use skyport_core::status::CredentialState;
-use skyport_core::tray::{model, TrayIcon as IconKind};
+use skyport_core::tray::{model, TrayIcon as IconKind, TrayModel};
 
 const TRAY_ID: &str = "skyport";
 
@@ -48,18 +48,25 @@ pub fn tray_host_present() -> bool {
         .unwrap_or(false)
 }
 
-fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
+/// What the tray shows now.
+fn current<R: Runtime>(app: &AppHandle<R>) -> TrayModel {
     let state = app.state::<AppState>();
-    let cert = app.state::<CertMonitor>().summary();
-    let cred = state.credential_status();
-    let sign_in_needed = state.resolved().is_ok()
+    let platform_set = state.resolved().is_ok();
+    let sign_in_needed = platform_set
         && matches!(
-            cred.state,
+            state.credential_status().state,
             CredentialState::SignedOut | CredentialState::Expired
         );
-    let sessions = state.sessions.snapshot().sessions;
-    let m = model(&cert, sign_in_needed, &sessions, chrono::Utc::now());
+    model(
+        &app.state::<CertMonitor>().summary(),
+        platform_set,
+        sign_in_needed,
+        &state.sessions.snapshot().sessions,
+        chrono::Utc::now(),
+    )
+}
 
+fn build_menu<R: Runtime>(app: &AppHandle<R>, m: &TrayModel) -> tauri::Result<Menu<R>> {
     let menu = Menu::new(app)?;
     menu.append(&MenuItem::with_id(
         app,
@@ -71,7 +78,7 @@ fn build_menu<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Menu<R>> {
     menu.append(&MenuItem::with_id(
         app,
         "cert-renew",
-        "Renew certificate now",
+        &m.renew_label,
         m.can_renew,
         None::<&str>,
     )?)?;
@@ -201,10 +208,11 @@ pub fn session_window_gone<R: Runtime>(app: &AppHandle<R>, label: &str) {
 pub fn setup<R: Runtime>(app: &AppHandle<R>) {
     let host = tray_host_present();
     if !host {
-        tracing::warn!("no system tray host on this desktop: the tray icon will not show, and closing the window quits Skyport");
+        tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
     }
     app.manage(TrayHost(host));
-    let menu = match build_menu(app) {
+    let m = current(app);
+    let menu = match build_menu(app, &m) {
         Ok(m) => m,
         Err(e) => {
             tracing::warn!("tray menu could not be built: {e}");
@@ -212,11 +220,11 @@ pub fn setup<R: Runtime>(app: &AppHandle<R>) {
         }
     };
     let mut builder = TrayIconBuilder::with_id(TRAY_ID)
-        .tooltip("Skyport")
+        .tooltip(&m.tooltip)
         .menu(&menu)
         .show_menu_on_left_click(true)
         .on_menu_event(|app, event| on_menu(app, event.id().as_ref()));
-    if let Some(i) = icon(IconKind::Fine) {
+    if let Some(i) = icon(m.icon) {
         builder = builder.icon(i);
     }
     if let Err(e) = builder.build(app) {
@@ -237,20 +245,8 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let Some(tray): Option<TrayIcon<R>> = app.tray_by_id(TRAY_ID) else {
         return;
     };
-    let state = app.state::<AppState>();
-    let cred = state.credential_status();
-    let sign_in_needed = state.resolved().is_ok()
-        && matches!(
-            cred.state,
-            CredentialState::SignedOut | CredentialState::Expired
-        );
-    let m = model(
-        &app.state::<CertMonitor>().summary(),
-        sign_in_needed,
-        &state.sessions.snapshot().sessions,
-        chrono::Utc::now(),
-    );
-    if let Ok(menu) = build_menu(app) {
+    let m = current(app);
+    if let Ok(menu) = build_menu(app, &m) {
         let _ = tray.set_menu(Some(menu));
     }
     let _ = tray.set_icon(icon(m.icon));

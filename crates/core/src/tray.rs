@@ -34,6 +34,9 @@ pub struct TrayModel {
     pub tooltip: String,
     /// First menu line, e.g. "Certificate: 6 d 4 h left".
     pub cert_line: String,
+    /// "Renew certificate now", or "Get a certificate now" when there is none.
+    pub renew_label: String,
+    /// Renewal needs a platform to ask.
     pub can_renew: bool,
     pub show_sign_in: bool,
     /// Running interactive sessions: (id, label).
@@ -42,6 +45,7 @@ pub struct TrayModel {
 
 pub fn model(
     cert: &CertSummary,
+    platform_set: bool,
     sign_in_needed: bool,
     sessions: &[Session],
     now: DateTime<Utc>,
@@ -94,11 +98,18 @@ pub fn model(
     if !running.is_empty() {
         tooltip.push_str(&format!(" — {} running", running.len()));
     }
+    let renew_label = if matches!(cert, CertSummary::Missing) {
+        "Get a certificate now"
+    } else {
+        "Renew certificate now"
+    }
+    .to_string();
     TrayModel {
         icon,
         tooltip,
         cert_line,
-        can_renew,
+        renew_label,
+        can_renew: can_renew && platform_set,
         show_sign_in: sign_in_needed,
         sessions: running,
     }
@@ -130,13 +141,15 @@ mod tests {
     #[test]
     fn countdown_icon_and_sessions() {
         let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
-        let m = model(&CertSummary::Present(info(6, now)), false, &[], now);
+        let m = model(&CertSummary::Present(info(6, now)), true, false, &[], now);
         assert_eq!(m.cert_line, "Certificate: 6 d 4 h left");
+        assert_eq!(m.renew_label, "Renew certificate now");
+        assert!(m.can_renew);
         assert_eq!(m.icon, TrayIcon::Fine);
         assert!(!m.show_sign_in);
-        let m = model(&CertSummary::Present(info(1, now)), false, &[], now);
+        let m = model(&CertSummary::Present(info(1, now)), true, false, &[], now);
         assert_eq!(m.icon, TrayIcon::Expiring);
-        let m = model(&CertSummary::Present(info(-2, now)), false, &[], now);
+        let m = model(&CertSummary::Present(info(-2, now)), true, false, &[], now);
         assert_eq!(m.icon, TrayIcon::Expired);
         assert!(m.cert_line.contains("expired"), "{}", m.cert_line);
         let sessions = [
@@ -144,8 +157,10 @@ mod tests {
             session("a", "Pending", "desktop"),
             session("c", "Running", "headless"),
         ];
-        let m = model(&CertSummary::Missing, true, &sessions, now);
+        let m = model(&CertSummary::Missing, true, true, &sessions, now);
         assert_eq!(m.icon, TrayIcon::Error);
+        assert_eq!(m.renew_label, "Get a certificate now");
+        assert!(m.can_renew);
         assert!(m.show_sign_in);
         assert_eq!(
             m.sessions,
@@ -156,5 +171,20 @@ mod tests {
             "{}",
             m.tooltip
         );
+    }
+
+    #[test]
+    fn without_a_platform_there_is_nothing_to_renew_from() {
+        let now: DateTime<Utc> = "2026-01-01T00:00:00Z".parse().expect("time");
+        let m = model(&CertSummary::Missing, false, false, &[], now);
+        assert_eq!(m.cert_line, "Certificate: none");
+        assert!(!m.can_renew);
+        assert_eq!(
+            m.icon,
+            TrayIcon::Fine,
+            "no certificate is not an error by itself"
+        );
+        let m = model(&CertSummary::Present(info(6, now)), false, false, &[], now);
+        assert!(!m.can_renew);
     }
 }
