@@ -31,6 +31,16 @@ for _ in $(seq 100); do [ -s target/demo-sim.json ] && break; sleep 0.1; done
 SKAHA_URL=$(python3 -c 'import json; print(json.loads(open("target/demo-sim.json").readline())["skaha_url"])')
 BASE=${SKAHA_URL%/skaha*}
 
+# Two interactive sessions of alice's to open in their own windows (Running a few seconds
+# after start), beside the seeded headless ones.
+for spec in notebook:m31-survey:astroml:latest carta:ngc1300-cube:carta:5.0; do
+  IFS=: read -r kind name image tag <<<"$spec"
+  curl -fsS -H "Authorization: Bearer demo-token" -X POST "$SKAHA_URL/v1/session" \
+    --data-urlencode "name=$name" --data-urlencode "type=$kind" \
+    --data-urlencode "image=images.canfar.net/skaha/$image:$tag" >/dev/null ||
+    echo "demo: could not start the $kind session (see target/demo-sim.log)" >&2
+done
+
 # A profile for the demo platform, shared by the app and `target/debug/skyport --profile demo`.
 cat > "$DEMO_HOME/config/config.toml" <<TOML
 # Written by scripts/demo.sh for the local demo platform.
