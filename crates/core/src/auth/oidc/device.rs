@@ -23,8 +23,6 @@ pub struct DevicePrompt {
     pub expires_in_secs: u64,
 }
 
-/// Run the device flow. `show` displays the code; `sleep` waits between polls (injected
-/// so tests can observe `slow_down` handling); `cancel` resolves on Cancel.
 /// What a device sign-in needs.
 pub struct DeviceSignIn<'a> {
     pub provider: &'a Provider,
@@ -33,6 +31,8 @@ pub struct DeviceSignIn<'a> {
     pub scopes: &'a [String],
 }
 
+/// Run the device flow. `show` displays the code; `sleep` waits between polls (injected so
+/// tests need not wait); `cancel` resolves on Cancel.
 pub async fn device_sign_in<S, SF>(
     http: &reqwest::Client,
     req: DeviceSignIn<'_>,
