@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential pkg-config file curl xdg-utils libssl-dev libdbus-1-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-  xvfb xauth xclip xdotool dbus dbus-x11 at-spi2-core webkit2gtk-driver
+  xvfb xauth xclip xdotool trayer x11-utils dbus dbus-x11 at-spi2-core webkit2gtk-driver
   gnome-keyring libsecret-tools imagemagick python3-venv
 )
 TAURI_DRIVER_VERSION=2.1.0

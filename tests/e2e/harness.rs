@@ -301,6 +301,20 @@ impl PlainApp {
     pub fn skyport_home(&self) -> PathBuf {
         self.home.path().join("skyport")
     }
+
+    /// The exit status once the app has quit, waiting up to `within`.
+    pub async fn exited(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
 }
 
 impl Drop for PlainApp {

@@ -6,4 +6,5 @@ mod harness;
 mod sessions;
 mod shell;
 mod signin;
+mod tray;
 mod windows;

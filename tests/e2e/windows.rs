@@ -18,10 +18,10 @@ use crate::harness::{
     PlainApp, GUI,
 };
 
-const TOKEN: &str = "e2e-window-token";
+pub(crate) const TOKEN: &str = "e2e-window-token";
 
 /// A Running notebook named `name`, made through the core client; returns its id and page.
-async fn running_notebook(sim: &skyport_sim::SimHandle, name: &str) -> (String, String) {
+pub(crate) async fn running_notebook(sim: &skyport_sim::SimHandle, name: &str) -> (String, String) {
     let http = skyport_core::http::build_client(Default::default()).expect("http");
     let client = SkahaClient::new(
         http,

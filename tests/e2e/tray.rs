@@ -1,0 +1,167 @@
+//! The tray in a real tray host. Under Xvfb there is no StatusNotifier host, so the test runs
+//! `trayer`, an old-style (XEmbed) tray, which libayatana-appindicator falls back to. The app
+//! runs without WebDriver (a tray menu is not a web page) and is driven with real clicks and
+//! key presses through the X server.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use skyport_sim::SimConfig;
+
+use crate::harness::{screen_shot, x_window, xdo, xdotool_or_skip, PlainApp, GUI};
+use crate::windows::{running_notebook, TOKEN};
+
+/// trayer in the top-right corner; stopped on drop.
+struct Tray(Child);
+
+impl Drop for Tray {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_tray() -> Option<Tray> {
+    let child = Command::new("trayer")
+        .args([
+            "--edge",
+            "top",
+            "--align",
+            "right",
+            "--widthtype",
+            "pixel",
+            "--width",
+            "120",
+            "--height",
+            "32",
+            "--transparent",
+            "false",
+            "--tint",
+            "0x333333",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match child {
+        Ok(c) => Some(Tray(c)),
+        Err(_) if std::env::var_os("CI").is_some() => {
+            panic!("the tray test needs trayer in CI; run it through `make test`")
+        }
+        Err(_) => {
+            eprintln!("SKIPPED tray test: trayer is missing (apt install trayer)");
+            None
+        }
+    }
+}
+
+/// The centre of Skyport's tray icon on screen, once it is docked (up to 20 s).
+async fn tray_icon() -> (i32, i32) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = xdo(&["search", "--class", "tray-icon tray app skyport"]);
+        if let Some(id) = found.lines().next() {
+            let info = Command::new("xwininfo")
+                .args(["-id", id])
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            let field = |name: &str| -> Option<i32> {
+                info.lines()
+                    .find(|l| l.trim_start().starts_with(name))
+                    .and_then(|l| l.rsplit(':').next())
+                    .and_then(|v| v.trim().parse().ok())
+            };
+            if let (Some(x), Some(y), Some(w), Some(h)) = (
+                field("Absolute upper-left X"),
+                field("Absolute upper-left Y"),
+                field("Width"),
+                field("Height"),
+            ) {
+                if w > 1 && h > 1 {
+                    return (x + w / 2, y + h / 2);
+                }
+            }
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no tray icon was docked"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Open the tray menu with a click and walk it with the keyboard.
+async fn menu(at: (i32, i32), keys: &[&str]) {
+    xdo(&[
+        "mousemove",
+        &at.0.to_string(),
+        &at.1.to_string(),
+        "click",
+        "1",
+    ]);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut args = vec!["key", "--delay", "150"];
+    args.extend_from_slice(keys);
+    xdo(&args);
+}
+
+#[tokio::test]
+async fn the_tray_opens_running_sessions_and_quits() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    let Some(_tray) = start_tray() else {
+        return;
+    };
+    let sim = skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    running_notebook(&sim, "nbtray").await;
+    let url = sim.skaha_url().to_string();
+    let mut app = PlainApp::start(
+        "tray",
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        // The session window opens below the tray (no window manager here keeps docks on top).
+        |home| {
+            std::fs::create_dir_all(home.join("state")).expect("state dir");
+            std::fs::write(
+                home.join("state/session-windows.json"),
+                r#"{"geometry": {"notebook": {"width": 800.0, "height": 600.0, "x": 0.0, "y": 60.0}}, "open": []}"#,
+            )
+            .expect("window memory");
+        },
+    );
+    let icon = tray_icon().await;
+    // Let the first session list arrive, so the menu lists the notebook.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    // Menu: "Certificate: none" (inactive), "Get a certificate now", "Running sessions ▸",
+    // "Open Skyport", "Quit Skyport". Down twice reaches the sessions, Right opens them.
+    xdo(&[
+        "mousemove",
+        &icon.0.to_string(),
+        &icon.1.to_string(),
+        "click",
+        "1",
+    ]);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    xdo(&["key", "--delay", "150", "Down", "Down", "Right"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    screen_shot("tray-menu");
+    xdo(&["key", "Return"]);
+    x_window("nbtray — notebook").await;
+    screen_shot("tray-opened-session");
+
+    // "Quit Skyport" is the last item: the app ends, cleanly.
+    menu(icon, &["Up", "Return"]).await;
+    let status = app.exited(Duration::from_secs(10)).await;
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "Quit from the tray did not end the app: {status:?}"
+    );
+}
