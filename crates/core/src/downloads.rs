@@ -8,7 +8,11 @@
 //! `summary (1).csv`, and the final name appears only once the whole file is there.
 //!
 //! [`Downloads`] is the book of these files; the desktop shell feeds it the webview's download
-//! events and the user's answers, and shows [`Offer`]s.
+//! events and the user's answers, shows [`Offer`]s, and runs the file work a [`Step`] asks for
+//! off the UI thread (a copy across file systems can take a while for a large cube).
+//!
+//! Each run stages under its own folder (`<staging>/<pid>`), so a second Skyport never
+//! deletes what the first is receiving; folders of runs that have ended are cleared at start.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -41,6 +45,8 @@ pub enum OfferState {
     Downloading,
     /// Complete, waiting for the user.
     Ready,
+    /// Being moved into the Downloads folder.
+    Saving,
     /// Saved in the Downloads folder as `savedAs` (the name may differ when the first was
     /// taken).
     #[serde(rename_all = "camelCase")]
@@ -79,6 +85,32 @@ pub enum Settled {
     Failed(String),
 }
 
+/// What an event leads to: the download ended, or its file is to be delivered now.
+#[derive(Debug)]
+pub enum Step {
+    Ended(Settled),
+    Deliver(Delivery),
+}
+
+/// Moving one staged file into the Downloads folder: plain file work, run without the book
+/// (see [`Downloads::delivered`] for the answer).
+#[derive(Debug)]
+pub struct Delivery {
+    pub id: u32,
+    staged: PathBuf,
+    dir: PathBuf,
+    name: String,
+}
+
+impl Delivery {
+    pub fn run(&self) -> io::Result<PathBuf> {
+        deliver(&self.staged, &self.dir, &self.name)
+    }
+}
+
+/// At most this many downloads wait for an answer at once; a page starting more is refused.
+pub const MAX_OPEN: usize = 5;
+
 #[derive(Debug)]
 struct Item {
     url: String,
@@ -89,6 +121,7 @@ struct Item {
     decision: Decision,
     settled: Option<Settled>,
     delivery_error: Option<String>,
+    delivering: bool,
 }
 
 /// The downloads of this run.
@@ -106,15 +139,30 @@ pub enum DownloadError {
     Unknown,
     #[error("Could not prepare the download ({0}); check that Skyport's cache folder is writable and has free space.")]
     Staging(io::Error),
+    #[error("A session page started more downloads than Skyport asks about at once ({MAX_OPEN}); answer those first, then start it again.")]
+    TooMany,
 }
 
 impl Downloads {
-    /// `staging`: a private folder of Skyport's own (emptied here: files from an earlier run
-    /// that was never answered are not kept). `target`: the user's Downloads folder.
+    /// `staging`: a private folder of Skyport's own; this run stages in `<staging>/<pid>`, and
+    /// folders of runs that have ended (never answered, or cut short) are deleted here.
+    /// `target`: the user's Downloads folder.
     pub fn new(staging: PathBuf, target: PathBuf) -> Self {
-        let _ = std::fs::remove_dir_all(&staging);
+        let me = std::process::id();
+        if let Ok(entries) = std::fs::read_dir(&staging) {
+            for e in entries.filter_map(Result::ok) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let stale = match name.parse::<u32>() {
+                    Ok(pid) => pid == me || !run_alive(pid, &e.path()),
+                    Err(_) => true,
+                };
+                if stale {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
         Self {
-            staging,
+            staging: staging.join(me.to_string()),
             target,
             next: 1,
             items: BTreeMap::new(),
@@ -133,6 +181,18 @@ impl Downloads {
         &self.target
     }
 
+    /// The URL a download came from (to reopen its prompt).
+    pub fn url(&self, id: u32) -> Option<&str> {
+        self.items.get(&id).map(|it| it.url.as_str())
+    }
+
+    /// Whether a "Save" is still to be carried out (the app must not quit under it).
+    pub fn saves_pending(&self) -> bool {
+        self.items
+            .values()
+            .any(|it| it.settled.is_none() && (it.decision == Decision::Save || it.delivering))
+    }
+
     /// A page started a download of `url`, suggesting `suggested` as its name. Answers the id
     /// and the private path the transfer must be written to.
     pub fn begin(
@@ -141,6 +201,15 @@ impl Downloads {
         suggested: &str,
         source: String,
     ) -> Result<(u32, PathBuf), DownloadError> {
+        if self
+            .items
+            .values()
+            .filter(|it| it.settled.is_none())
+            .count()
+            >= MAX_OPEN
+        {
+            return Err(DownloadError::TooMany);
+        }
         let id = self.next;
         self.next += 1;
         let dir = self.staging.join(format!("{id}-{:08x}", fastrand::u32(..)));
@@ -158,30 +227,35 @@ impl Downloads {
                 decision: Decision::Undecided,
                 settled: None,
                 delivery_error: None,
+                delivering: false,
             },
         );
         Ok((id, staged))
     }
 
     /// The webview says a transfer ended. WebKit names the file on success and only the URL
-    /// on failure, so the item is found by path first, else by the oldest running one of that
-    /// URL. Answers its id and, when this ends it, how.
+    /// on failure: the item is found by its path, or (no path) as the oldest running transfer
+    /// of that URL, a refused one included, so its end is not taken for a newer one's.
+    /// Answers its id and what follows.
     pub fn transfer_ended(
         &mut self,
         url: &str,
         path: Option<&Path>,
         ok: bool,
-    ) -> Option<(u32, Option<Settled>)> {
-        let id = self
-            .items
-            .iter()
-            .find(|(_, it)| it.transfer == Transfer::Running && path == Some(it.staged.as_path()))
-            .or_else(|| {
-                self.items
-                    .iter()
-                    .find(|(_, it)| it.transfer == Transfer::Running && it.url == url)
-            })
-            .map(|(id, _)| *id)?;
+    ) -> Option<(u32, Option<Step>)> {
+        let running = |it: &&Item| it.transfer == Transfer::Running;
+        let id = match path {
+            Some(p) => self
+                .items
+                .iter()
+                .find(|(_, it)| running(it) && it.staged == p)
+                .map(|(id, _)| *id)?,
+            None => self
+                .items
+                .iter()
+                .find(|(_, it)| running(it) && it.url == url)
+                .map(|(id, _)| *id)?,
+        };
         if let Some(item) = self.items.get_mut(&id) {
             item.transfer = if ok && item.staged.is_file() {
                 Transfer::Done
@@ -192,11 +266,11 @@ impl Downloads {
         Some((id, self.settle(id)))
     }
 
-    /// The user's answer. Answers how the download ended when this ends it (a "Save" of a
-    /// file still arriving ends when it arrives).
-    pub fn decide(&mut self, id: u32, save: bool) -> Result<Option<Settled>, DownloadError> {
+    /// The user's answer. Answers what follows (a "Save" of a file still arriving waits for
+    /// it).
+    pub fn decide(&mut self, id: u32, save: bool) -> Result<Option<Step>, DownloadError> {
         let item = self.items.get_mut(&id).ok_or(DownloadError::Unknown)?;
-        if item.settled.is_some() {
+        if item.settled.is_some() || item.delivering {
             return Ok(None);
         }
         item.decision = if save {
@@ -205,6 +279,32 @@ impl Downloads {
             Decision::Discard
         };
         Ok(self.settle(id))
+    }
+
+    /// How a [`Delivery`] went. A failure keeps the file and asks again.
+    pub fn delivered(&mut self, id: u32, result: io::Result<PathBuf>) -> Option<Settled> {
+        let target = self.target.clone();
+        let item = self.items.get_mut(&id)?;
+        item.delivering = false;
+        match result {
+            Ok(path) => {
+                if let Some(dir) = item.staged.parent() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                item.settled = Some(Settled::Saved(path.clone()));
+                Some(Settled::Saved(path))
+            }
+            Err(e) => {
+                item.decision = Decision::Undecided;
+                item.delivery_error = Some(format!(
+                    "Could not save {} in {}: {e}. Check that the folder exists, is writable \
+                     and has free space, then press Save again.",
+                    item.file_name,
+                    target.display()
+                ));
+                None
+            }
+        }
     }
 
     /// What the prompt shows now.
@@ -227,6 +327,7 @@ impl Downloads {
                 message: m.clone(),
                 can_retry: false,
             },
+            _ if it.delivering => OfferState::Saving,
             (None, _, Some(e)) => OfferState::Failed {
                 message: e.clone(),
                 can_retry: true,
@@ -245,64 +346,65 @@ impl Downloads {
         })
     }
 
-    /// Ids of downloads that have not ended.
-    pub fn open_ids(&self) -> Vec<u32> {
-        self.items
-            .iter()
-            .filter(|(_, it)| it.settled.is_none())
-            .map(|(id, _)| *id)
-            .collect()
-    }
-
-    /// Forget an ended download (its prompt is gone).
+    /// Forget an ended download whose prompt is gone. One refused while WebKit still writes
+    /// stays until its transfer ends, so that end is matched to it and not to a newer one.
     pub fn forget(&mut self, id: u32) {
-        if self.items.get(&id).is_some_and(|it| it.settled.is_some()) {
+        if self
+            .items
+            .get(&id)
+            .is_some_and(|it| it.settled.is_some() && it.transfer != Transfer::Running)
+        {
             self.items.remove(&id);
         }
     }
 
     /// Act once both the transfer and the user are done.
-    fn settle(&mut self, id: u32) -> Option<Settled> {
+    fn settle(&mut self, id: u32) -> Option<Step> {
         let target = self.target.clone();
         let item = self.items.get_mut(&id)?;
-        if item.settled.is_some() {
+        if item.settled.is_some() || item.delivering {
             return None;
         }
-        item.delivery_error = None;
         let outcome = match (item.transfer, item.decision) {
             // "Don't save" ends it at once; WebKit may still be writing to the (then unlinked)
             // file, which the system frees when it lets go.
             (_, Decision::Discard) => Settled::Discarded,
-            (Transfer::Running, _) | (Transfer::Done, Decision::Undecided) => return None,
             (Transfer::Failed, _) => Settled::Failed(format!(
                 "The session stopped sending {} before it was complete. Try the download again \
                  from the session page.",
                 item.file_name
             )),
+            (Transfer::Running, _) | (Transfer::Done, Decision::Undecided) => return None,
             (Transfer::Done, Decision::Save) => {
-                match deliver(&item.staged, &target, &item.file_name) {
-                    Ok(path) => Settled::Saved(path),
-                    Err(e) => {
-                        // Keep the file and the question: the user can fix the folder and
-                        // press Save again.
-                        item.decision = Decision::Undecided;
-                        item.delivery_error = Some(format!(
-                            "Could not save {} in {}: {e}. Check that the folder exists, is \
-                             writable and has free space, then press Save again.",
-                            item.file_name,
-                            target.display()
-                        ));
-                        return None;
-                    }
-                }
+                item.delivering = true;
+                item.delivery_error = None;
+                return Some(Step::Deliver(Delivery {
+                    id,
+                    staged: item.staged.clone(),
+                    dir: target,
+                    name: item.file_name.clone(),
+                }));
             }
         };
         if let Some(dir) = item.staged.parent() {
             let _ = std::fs::remove_dir_all(dir);
         }
         item.settled = Some(outcome.clone());
-        Some(outcome)
+        Some(Step::Ended(outcome))
     }
+}
+
+/// Whether the run that staged in a folder may still be going: its process exists (Linux), or
+/// (elsewhere) the folder changed within a week.
+fn run_alive(pid: u32, dir: &Path) -> bool {
+    if cfg!(target_os = "linux") {
+        return Path::new("/proc").join(pid.to_string()).exists();
+    }
+    std::fs::metadata(dir)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_some_and(|age| age < std::time::Duration::from_secs(7 * 24 * 3600))
 }
 
 fn create_private_dir(dir: &Path) -> io::Result<()> {
@@ -316,13 +418,20 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     b.create(dir)
 }
 
-/// A file name from what a page suggests: no folders, no control characters, not hidden,
-/// not empty, at most 200 bytes.
+/// A file name from what a page suggests: no folders, no control or invisible formatting
+/// characters (a right-to-left override can fake an extension), none that Windows refuses,
+/// not hidden, not empty, at most 200 bytes.
 pub fn safe_name(suggested: &str) -> String {
     let base = suggested.rsplit(['/', '\\']).next().unwrap_or_default();
     let mut clean: String = base
         .chars()
-        .map(|c| if c.is_control() { '_' } else { c })
+        .map(|c| {
+            if c.is_control() || is_format_char(c) || "<>:\"|?*".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
         .collect();
     clean = clean.trim().trim_start_matches('.').to_string();
     if clean.is_empty() {
@@ -335,7 +444,28 @@ pub fn safe_name(suggested: &str) -> String {
         }
         clean.truncate(cut);
     }
+    if cfg!(windows) {
+        let stem = clean
+            .split('.')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_uppercase();
+        let reserved = ["CON", "PRN", "AUX", "NUL"].contains(&stem.as_str())
+            || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+                && stem.len() == 4
+                && stem.ends_with(|c: char| c.is_ascii_digit()));
+        if reserved {
+            clean.insert(0, '_');
+        }
+    }
     clean
+}
+
+/// Unicode format characters (category Cf) that change how a name reads without showing.
+fn is_format_char(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
 
 /// `name`, or `stem (n).ext` for the first n that is free.
@@ -350,51 +480,56 @@ fn candidate(name: &str, n: u32) -> String {
 }
 
 /// Move `staged` into `dir` under `name` or the first free variant, never replacing a file.
-/// A hard link claims the final name atomically (it fails if the name is taken); across file
-/// systems the file is copied to a hidden temporary beside it first, so the final name only
-/// ever shows a complete file.
+/// A hard link claims the final name atomically (it fails if the name is taken). Across file
+/// systems the file is first copied to a hidden temporary beside the destination and linked
+/// from there, so the final name only ever shows a complete file. Where the destination has
+/// no hard links at all (FAT, some network shares) the final name is created exclusively and
+/// filled in. Each step that fails hands over to the next; the last error is reported.
 fn deliver(staged: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let mut source = staged.to_path_buf();
-    let mut temp: Option<PathBuf> = None;
-    let result = (|| {
-        for n in 0..10_000 {
-            let dest = dir.join(candidate(name, n));
-            match std::fs::hard_link(&source, &dest) {
-                Ok(()) => {
-                    #[cfg(unix)]
-                    if let Ok(d) = std::fs::File::open(dir) {
-                        let _ = d.sync_all();
-                    }
-                    return Ok(dest);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                Err(e) if temp.is_none() && e.kind() != io::ErrorKind::PermissionDenied => {
-                    // Another file system (EXDEV), or links not supported: copy next to the
-                    // destination and link from there.
-                    let t = dir.join(format!(".{name}.skyport-{:08x}", fastrand::u32(..)));
-                    copy_synced(staged, &t)?;
-                    source = t.clone();
-                    temp = Some(t);
-                    let again = std::fs::hard_link(&source, &dest);
-                    match again {
-                        Ok(()) => return Ok(dest),
-                        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-                        Err(e) => return Err(e),
-                    }
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(io::Error::new(
-            io::ErrorKind::AlreadyExists,
-            "too many files of that name",
-        ))
-    })();
-    if let Some(t) = temp {
-        let _ = std::fs::remove_file(t);
+    if let Ok(p) = claim_by_link(staged, dir, name) {
+        return Ok(p);
     }
+    let temp = dir.join(format!(".{name}.skyport-partial-{:08x}", fastrand::u32(..)));
+    copy_synced(staged, &temp)?;
+    let result = claim_by_link(&temp, dir, name).or_else(|_| claim_by_copy(&temp, dir, name));
+    let _ = std::fs::remove_file(&temp);
     result
+}
+
+/// The first free `name` variant in `dir`, made to exist by `make` (which must fail with
+/// `AlreadyExists` when the name is taken).
+fn claim(
+    dir: &Path,
+    name: &str,
+    mut make: impl FnMut(&Path) -> io::Result<()>,
+) -> io::Result<PathBuf> {
+    for n in 0..10_000 {
+        let dest = dir.join(candidate(name, n));
+        match make(&dest) {
+            Ok(()) => {
+                #[cfg(unix)]
+                if let Ok(d) = std::fs::File::open(dir) {
+                    let _ = d.sync_all();
+                }
+                return Ok(dest);
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "too many files of that name",
+    ))
+}
+
+fn claim_by_link(src: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
+    claim(dir, name, |dest| std::fs::hard_link(src, dest))
+}
+
+fn claim_by_copy(src: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
+    claim(dir, name, |dest| copy_synced(src, dest))
 }
 
 fn copy_synced(from: &Path, to: &Path) -> io::Result<()> {
@@ -428,6 +563,23 @@ mod tests {
         (id, staged)
     }
 
+    /// Carry out a step as the shell does (delivery off the book, then its answer).
+    fn run(d: &mut Downloads, step: Option<Step>) -> Option<Settled> {
+        match step {
+            None => None,
+            Some(Step::Ended(s)) => Some(s),
+            Some(Step::Deliver(job)) => {
+                assert_eq!(
+                    d.offer(job.id).expect("offer").state,
+                    OfferState::Saving,
+                    "saving shows while the file moves"
+                );
+                let result = job.run();
+                d.delivered(job.id, result)
+            }
+        }
+    }
+
     fn saved(s: Option<Settled>) -> PathBuf {
         match s {
             Some(Settled::Saved(p)) => p,
@@ -441,29 +593,35 @@ mod tests {
         let (id, staged) = arrive(&mut d, "http://h/f/summary.csv", "summary.csv", b"a,b\n");
         assert!(staged.starts_with(tmp.path().join("staging")));
         assert_eq!(d.offer(id).expect("offer").state, OfferState::Downloading);
-        assert_eq!(
-            d.transfer_ended("http://h/f/summary.csv", Some(&staged), true),
-            Some((id, None)),
-            "complete, but the user has not answered"
-        );
+        let (got, step) = d
+            .transfer_ended("http://h/f/summary.csv", Some(&staged), true)
+            .expect("known");
+        assert_eq!(got, id);
+        assert!(step.is_none(), "complete, but the user has not answered");
         let offer = d.offer(id).expect("offer");
         assert_eq!(offer.state, OfferState::Ready);
         assert_eq!(offer.bytes, 4.0);
         assert!(!tmp.path().join("Downloads/summary.csv").exists());
 
-        let path = saved(d.decide(id, true).expect("decide"));
+        let step = d.decide(id, true).expect("decide");
+        assert!(d.saves_pending(), "a save is under way");
+        assert!(
+            d.decide(id, true).expect("twice").is_none(),
+            "Save twice delivers once"
+        );
+        let path = saved(run(&mut d, step));
         assert_eq!(path, tmp.path().join("Downloads/summary.csv"));
         assert_eq!(std::fs::read(&path).expect("read"), b"a,b\n");
         assert!(!staged.exists(), "the staged copy is gone");
+        assert!(!d.saves_pending());
         assert_eq!(
             d.offer(id).expect("offer").state,
             OfferState::Saved {
                 saved_as: "summary.csv".into()
             }
         );
-        assert_eq!(
-            d.decide(id, false).expect("late answer"),
-            None,
+        assert!(
+            d.decide(id, false).expect("late answer").is_none(),
             "ended stays ended"
         );
         assert!(path.exists());
@@ -475,43 +633,74 @@ mod tests {
     fn save_before_the_transfer_ends_saves_when_it_ends() {
         let (tmp, mut d) = book();
         let (id, staged) = arrive(&mut d, "blob:http://h/uuid", "notes.txt", b"notes");
-        assert_eq!(d.decide(id, true).expect("decide"), None, "still arriving");
+        assert!(
+            d.decide(id, true).expect("decide").is_none(),
+            "still arriving"
+        );
         assert_eq!(d.offer(id).expect("offer").decision, Decision::Save);
-        let (_, settled) = d
+        let (_, step) = d
             .transfer_ended("blob:http://h/uuid", Some(&staged), true)
             .expect("known");
-        assert_eq!(saved(settled), tmp.path().join("Downloads/notes.txt"));
+        assert_eq!(
+            saved(run(&mut d, step)),
+            tmp.path().join("Downloads/notes.txt")
+        );
     }
 
     #[test]
-    fn dont_save_deletes_the_file_whenever_it_arrives() {
+    fn dont_save_deletes_the_file_and_its_end_is_not_taken_for_a_retry() {
         let (tmp, mut d) = book();
         let (id, staged) = arrive(&mut d, "http://h/big.fits", "big.fits", b"x");
-        assert_eq!(
+        assert!(matches!(
             d.decide(id, false).expect("decide"),
-            Some(Settled::Discarded)
-        );
+            Some(Step::Ended(Settled::Discarded))
+        ));
         assert!(!staged.exists());
-        // The webview reports the end later: nothing more happens.
+        // Forgotten when the prompt closes, but kept until WebKit reports the end...
+        d.forget(id);
+        assert!(d.offer(id).is_some());
+        // ...while the user starts the same download again.
+        let (retry, retry_staged) = arrive(&mut d, "http://h/big.fits", "big.fits", b"y");
+        // The refused transfer fails (its folder is gone): WebKit names no file.
+        let (got, step) = d
+            .transfer_ended("http://h/big.fits", None, false)
+            .expect("known");
         assert_eq!(
-            d.transfer_ended("http://h/big.fits", None, true),
-            Some((id, None))
+            got, id,
+            "the old transfer's end belongs to the old download"
         );
+        assert!(step.is_none());
+        d.forget(id);
+        assert!(d.offer(id).is_none());
+        assert_eq!(
+            d.offer(retry).expect("retry").state,
+            OfferState::Downloading
+        );
+        let (_, step) = d
+            .transfer_ended("http://h/big.fits", Some(&retry_staged), true)
+            .expect("retry ends");
+        assert!(step.is_none());
         assert!(!tmp.path().join("Downloads").join("big.fits").exists());
-        assert_eq!(d.offer(id).expect("offer").state, OfferState::Discarded);
+        // A path nobody staged is nobody's.
+        assert!(d
+            .transfer_ended(
+                "http://h/big.fits",
+                Some(Path::new("/elsewhere/big.fits")),
+                true
+            )
+            .is_none());
     }
 
     #[test]
     fn a_failed_transfer_is_reported_and_nothing_is_saved() {
         let (tmp, mut d) = book();
         let (id, _) = arrive(&mut d, "http://h/cube.fits", "cube.fits", b"partial");
-        d.decide(id, true).expect("decide");
-        // WebKit names no file when a transfer fails: found by URL.
-        let (got, settled) = d
+        assert!(d.decide(id, true).expect("decide").is_none());
+        let (got, step) = d
             .transfer_ended("http://h/cube.fits", None, false)
             .expect("known");
         assert_eq!(got, id);
-        match settled {
+        match run(&mut d, step) {
             Some(Settled::Failed(m)) => assert!(m.contains("Try the download again"), "{m}"),
             other => panic!("{other:?}"),
         }
@@ -534,7 +723,8 @@ mod tests {
         std::fs::write(downloads.join("summary (1).csv"), b"precious too").expect("write");
         let (id, staged) = arrive(&mut d, "http://h/s", "summary.csv", b"new");
         d.transfer_ended("http://h/s", Some(&staged), true);
-        let path = saved(d.decide(id, true).expect("decide"));
+        let step = d.decide(id, true).expect("decide");
+        let path = saved(run(&mut d, step));
         assert_eq!(path, downloads.join("summary (2).csv"));
         assert_eq!(
             std::fs::read(downloads.join("summary.csv")).expect("r"),
@@ -556,7 +746,8 @@ mod tests {
         std::fs::write(&downloads, b"not a folder").expect("write");
         let (id, staged) = arrive(&mut d, "http://h/s", "s.csv", b"data");
         d.transfer_ended("http://h/s", Some(&staged), true);
-        assert_eq!(d.decide(id, true).expect("decide"), None);
+        let step = d.decide(id, true).expect("decide");
+        assert_eq!(run(&mut d, step), None);
         let offer = d.offer(id).expect("offer");
         match &offer.state {
             OfferState::Failed { message, can_retry } => {
@@ -568,8 +759,27 @@ mod tests {
         assert_eq!(offer.decision, Decision::Undecided);
         assert!(staged.exists(), "the file is kept");
         std::fs::remove_file(&downloads).expect("rm");
-        let path = saved(d.decide(id, true).expect("retry"));
-        assert_eq!(std::fs::read(path).expect("read"), b"data");
+        let step = d.decide(id, true).expect("retry");
+        assert_eq!(
+            std::fs::read(saved(run(&mut d, step))).expect("read"),
+            b"data"
+        );
+    }
+
+    #[test]
+    fn a_page_cannot_open_prompts_without_end() {
+        let (_tmp, mut d) = book();
+        for i in 0..MAX_OPEN {
+            arrive(&mut d, &format!("http://h/{i}"), "f.bin", b"x");
+        }
+        let e = d
+            .begin("http://h/more", "f.bin", "x".into())
+            .expect_err("too many");
+        assert!(matches!(e, DownloadError::TooMany));
+        assert!(e.to_string().contains("answer those first"), "{e}");
+        // Answering one makes room.
+        assert!(d.decide(1, false).expect("decide").is_some());
+        assert!(d.begin("http://h/more", "f.bin", "x".into()).is_ok());
     }
 
     #[cfg(target_os = "linux")]
@@ -597,7 +807,21 @@ mod tests {
         assert_eq!(std::fs::read(&second).expect("read"), b"0123456789");
         let names: Vec<_> = std::fs::read_dir(&dir).expect("ls").collect();
         assert_eq!(names.len(), 2, "no hidden temporaries left");
-        assert!(copy_synced(&staged, &first).is_err(), "never overwrites");
+    }
+
+    #[test]
+    fn without_hard_links_the_name_is_claimed_by_an_exclusive_copy() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let src = tmp.path().join("src.bin");
+        std::fs::write(&src, b"payload").expect("write");
+        let dir = tmp.path().join("out");
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::write(dir.join("a.bin"), b"precious").expect("write");
+        let p = claim_by_copy(&src, &dir, "a.bin").expect("copy");
+        assert_eq!(p, dir.join("a (1).bin"));
+        assert_eq!(std::fs::read(&p).expect("read"), b"payload");
+        assert_eq!(std::fs::read(dir.join("a.bin")).expect("read"), b"precious");
+        assert!(copy_synced(&src, &p).is_err(), "never overwrites");
     }
 
     #[test]
@@ -607,6 +831,8 @@ mod tests {
         assert_eq!(safe_name("C:\\temp\\x.fits"), "x.fits");
         assert_eq!(safe_name(".bashrc"), "bashrc");
         assert_eq!(safe_name("a\u{7}b"), "a_b");
+        assert_eq!(safe_name("report\u{202E}fdp.exe"), "report_fdp.exe");
+        assert_eq!(safe_name("a:b?.txt"), "a_b_.txt");
         assert_eq!(safe_name(""), "download");
         assert_eq!(safe_name(".."), "download");
         assert_eq!(safe_name(&"é".repeat(150)).len(), 200);
@@ -615,13 +841,24 @@ mod tests {
     }
 
     #[test]
-    fn staging_left_by_an_earlier_run_is_cleared() {
+    fn only_staging_of_ended_runs_is_cleared() {
         let tmp = tempfile::tempdir().expect("tmp");
         let staging = tmp.path().join("staging");
-        std::fs::create_dir_all(staging.join("1-abc")).expect("mkdir");
-        std::fs::write(staging.join("1-abc/old.csv"), b"x").expect("write");
-        let _ = Downloads::new(staging.clone(), tmp.path().join("Downloads"));
+        // A run that ended (no such process), an old layout, and a live run (pid 1).
+        for dir in ["4000000000", "1-abc", "1"] {
+            std::fs::create_dir_all(staging.join(dir)).expect("mkdir");
+            std::fs::write(staging.join(dir).join("f.csv"), b"x").expect("write");
+        }
+        let d = Downloads::new(staging.clone(), tmp.path().join("Downloads"));
+        assert!(!staging.join("4000000000").exists());
         assert!(!staging.join("1-abc").exists());
+        if cfg!(target_os = "linux") {
+            assert!(
+                staging.join("1/f.csv").exists(),
+                "another running Skyport's files are left alone"
+            );
+        }
+        assert!(d.staging.ends_with(std::process::id().to_string()));
     }
 
     #[test]
@@ -629,6 +866,6 @@ mod tests {
         let (_tmp, mut d) = book();
         let e = d.decide(42, true).expect_err("unknown");
         assert!(e.to_string().contains("start it again"), "{e}");
-        assert_eq!(d.transfer_ended("http://nowhere", None, true), None);
+        assert!(d.transfer_ended("http://nowhere", None, true).is_none());
     }
 }
