@@ -131,6 +131,7 @@ a {{ color: #8fb4ff; }}
 <div class="card">
 <h2>Files</h2>
 <p><a id="download-link" accesskey="d" href="/session/{seg}/{id}/files/summary.csv?download=1">summary.csv</a>
+ · <a id="download-slow" accesskey="l" href="/session/{seg}/{id}/files/cube.csv?download=1&amp;slow=1">cube.csv (slow)</a>
  · <button id="download-blob" accesskey="b" type="button">Save the scratch pad as notes.txt</button></p>
 <h2>Scratch pad</h2>
 <p id="copy-source">target M42 ra 83.8221 dec -5.3911</p>
@@ -189,11 +190,12 @@ async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
         return r;
     }
     if let (Some("files"), Some(name)) = (segs.next(), segs.next()) {
-        let download = req
-            .uri()
-            .query()
-            .is_some_and(|q| q.split('&').any(|p| p == "download=1"));
-        return file(&target, name, download);
+        let has = |flag: &str| {
+            req.uri()
+                .query()
+                .is_some_and(|q| q.split('&').any(|p| p == flag))
+        };
+        return file(&target, name, has("download=1"), has("slow=1"));
     }
     let mut r = render(&target).into_response();
     r.headers_mut().insert(
@@ -204,8 +206,10 @@ async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 /// A file in the session's home, made up: a small CSV table named after the session. With
-/// `?download=1` it is sent as an attachment, as Jupyter's file handler does.
-fn file(t: &Target, name: &str, download: bool) -> Response {
+/// `?download=1` it is sent as an attachment, as Jupyter's file handler does; with `slow=1`
+/// it trickles in over about three seconds (a large file on a slow link, for progress and for
+/// answering before it has arrived).
+fn file(t: &Target, name: &str, download: bool, slow: bool) -> Response {
     if name.is_empty() || name.contains(['"', '\\']) || name.chars().any(char::is_control) {
         return not_found();
     }
@@ -218,7 +222,21 @@ fn file(t: &Target, name: &str, download: bool) -> Response {
             -5.3911
         ));
     }
-    let mut r = body.into_response();
+    let mut r = if slow {
+        let chunks: Vec<bytes::Bytes> = body
+            .as_bytes()
+            .chunks(body.len().div_ceil(12).max(1))
+            .map(bytes::Bytes::copy_from_slice)
+            .collect();
+        let stream = futures_util::stream::unfold(chunks.into_iter(), |mut rest| async move {
+            let chunk = rest.next()?;
+            tokio::time::sleep(Duration::from_millis(250)).await;
+            Some((Ok::<_, std::io::Error>(chunk), rest))
+        });
+        axum::body::Body::from_stream(stream).into_response()
+    } else {
+        body.into_response()
+    };
     let h = r.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -214,6 +214,24 @@ async fn session_pages_offer_a_file_to_download() {
     assert!(body.starts_with("row,session,ra,dec\n0,"), "{body}");
     assert_eq!(body.lines().count(), 101);
 
+    // slow=1: the same file, trickling in.
+    let slow = page
+        .join(&format!(
+            "/session/notebook/{id}/files/cube.csv?download=1&slow=1"
+        ))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let r = sim.client.get(slow).send().await.unwrap();
+    assert_eq!(
+        r.headers()["content-disposition"],
+        "attachment; filename=\"cube.csv\""
+    );
+    assert_eq!(r.text().await.unwrap().lines().count(), 101);
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(2),
+        "it trickles"
+    );
+
     // Without ?download=1 the file is shown, not offered (Jupyter's convention).
     let shown = page
         .join(&format!("/session/notebook/{id}/files/summary.csv"))
