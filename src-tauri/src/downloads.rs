@@ -15,7 +15,7 @@
 
 use std::sync::Mutex;
 
-use skyport_core::downloads::{Decision, Downloads, Offer, OfferState, Settled};
+use skyport_core::downloads::{Decision, Downloads, Offer, OfferState, Settled, Step};
 use skyport_core::error::{ErrorCode, ErrorPayload};
 use skyport_core::paths::Paths;
 use tauri::webview::DownloadEvent;
@@ -30,6 +30,8 @@ pub const PROMPT_PREFIX: &str = "download-";
 /// The downloads of this run.
 pub struct DownloadBook {
     book: Mutex<Downloads>,
+    /// When a page was last told it started too many downloads (told once per burst).
+    last_refusal: Mutex<Option<std::time::Instant>>,
 }
 
 impl DownloadBook {
@@ -39,7 +41,13 @@ impl DownloadBook {
                 paths.cache_dir.join("downloads"),
                 paths.downloads_dir.clone(),
             )),
+            last_refusal: Mutex::new(None),
         }
+    }
+
+    /// Whether a "Save" is still to be carried out.
+    pub fn saves_pending(&self) -> bool {
+        self.with(|b| b.saves_pending())
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Downloads) -> T) -> T {
@@ -108,13 +116,26 @@ fn requested<R: Runtime>(
             *destination = staged;
             let app = app.clone();
             let url = url.clone();
-            // Not from inside WebKit's signal handler: windows are made on the event loop.
+            // Not from inside WebKit's signal handler: from a task, Tauri hands the window to
+            // the event loop.
             tauri::async_runtime::spawn(async move { open_prompt(&app, id, &url) });
             true
         }
         Err(e) => {
-            tracing::warn!("a download could not start: {e}");
-            notify(app, &e.to_string());
+            tracing::warn!("a download was refused: {e}");
+            let now = std::time::Instant::now();
+            let tell = book
+                .last_refusal
+                .lock()
+                .map(|mut last| {
+                    let tell = last.is_none_or(|t| now.duration_since(t).as_secs() >= 30);
+                    *last = Some(now);
+                    tell
+                })
+                .unwrap_or(true);
+            if tell {
+                notify(app, &e.to_string());
+            }
             false
         }
     }
@@ -125,8 +146,8 @@ fn finished<R: Runtime>(app: &AppHandle<R>, url: &Url, path: Option<&std::path::
         return;
     };
     tracing::info!(ok, "a download from a session page ended");
-    if let Some((id, settled)) = book.with(|b| b.transfer_ended(url.as_str(), path, ok)) {
-        after_change(app, id, settled);
+    if let Some((id, step)) = book.with(|b| b.transfer_ended(url.as_str(), path, ok)) {
+        carry_out(app, id, step);
     }
 }
 
@@ -153,17 +174,67 @@ fn unnumbered(proposed: &std::path::Path) -> String {
     }
 }
 
-/// Tell the prompt; when the download has ended, say so once and close the prompt (a failure
-/// stays on screen until the user closes it).
-fn after_change<R: Runtime>(app: &AppHandle<R>, id: u32, settled: Option<Settled>) {
-    let Some(book) = app.try_state::<DownloadBook>() else {
-        return;
-    };
-    if let Some(offer) = book.with(|b| b.offer(id)) {
+/// Tell the prompt what changed, and do what the step asks: the file work of a delivery runs
+/// on a blocking thread (never on the UI thread, never holding the book).
+fn carry_out<R: Runtime>(app: &AppHandle<R>, id: u32, step: Option<Step>) {
+    tell_prompt(app, id);
+    match step {
+        None => {}
+        Some(Step::Ended(settled)) => after_end(app, id, settled),
+        Some(Step::Deliver(job)) => {
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let result = tauri::async_runtime::spawn_blocking(move || {
+                    let r = job.run();
+                    (job, r)
+                })
+                .await;
+                let Ok((job, result)) = result else {
+                    return;
+                };
+                let Some(book) = app.try_state::<DownloadBook>() else {
+                    return;
+                };
+                match book.with(|b| b.delivered(job.id, result)) {
+                    Some(settled) => {
+                        tell_prompt(&app, job.id);
+                        after_end(&app, job.id, settled);
+                    }
+                    None => {
+                        // Not saved; the file is kept and the question asked again, in the
+                        // prompt (reopened if the user had closed it).
+                        tell_prompt(&app, job.id);
+                        if app.get_webview_window(&prompt_label(job.id)).is_none() {
+                            if let Some(url) = book
+                                .with(|b| b.url(job.id).map(str::to_string))
+                                .and_then(|u| Url::parse(&u).ok())
+                            {
+                                open_prompt(&app, job.id, &url);
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn tell_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
+    if let Some(offer) = app
+        .try_state::<DownloadBook>()
+        .and_then(|b| b.with(|b| b.offer(id)))
+    {
         let _ = DownloadChanged(offer).emit_to(app, prompt_label(id));
     }
+}
+
+/// A download has ended: say so once (a failure shows in its prompt, or as a notification
+/// when the prompt was closed), close the prompt, and quit if this was all that kept a
+/// closed Skyport running.
+fn after_end<R: Runtime>(app: &AppHandle<R>, id: u32, settled: Settled) {
+    let prompt_open = app.get_webview_window(&prompt_label(id)).is_some();
     match settled {
-        Some(Settled::Saved(path)) => {
+        Settled::Saved(path) => {
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
@@ -172,9 +243,14 @@ fn after_change<R: Runtime>(app: &AppHandle<R>, id: u32, settled: Option<Settled
             notify(app, &format!("Saved {name} in your Downloads folder."));
             close_prompt(app, id);
         }
-        Some(Settled::Discarded) => close_prompt(app, id),
-        Some(Settled::Failed(_)) | None => {}
+        Settled::Discarded => close_prompt(app, id),
+        Settled::Failed(message) if !prompt_open => {
+            notify(app, &message);
+            close_prompt(app, id);
+        }
+        Settled::Failed(_) => {}
     }
+    crate::tray::maybe_quit(app, None);
 }
 
 fn notify<R: Runtime>(app: &AppHandle<R>, text: &str) {
@@ -291,13 +367,13 @@ fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
 /// Without a prompt nobody can say yes: the file is not kept, and the user is told.
 fn fallback_without_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
     if let Some(book) = app.try_state::<DownloadBook>() {
-        let settled = book.with(|b| b.decide(id, false)).ok().flatten();
+        let step = book.with(|b| b.decide(id, false)).ok().flatten();
         notify(
             app,
             "Skyport could not ask where to save a download, so it was not kept. Try again, or \
              open the session in your browser.",
         );
-        after_change(app, id, settled);
+        carry_out(app, id, step);
     }
 }
 
@@ -320,6 +396,7 @@ pub fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
             b.forget(id);
         });
     }
+    crate::tray::maybe_quit(app, Some(label));
 }
 
 /// What a prompt shows (command).
@@ -329,12 +406,26 @@ pub fn offer<R: Runtime>(app: &AppHandle<R>, id: u32) -> Result<Offer, ErrorPayl
         .ok_or_else(unknown)
 }
 
-/// The user's answer (command).
-pub fn decide<R: Runtime>(app: &AppHandle<R>, id: u32, save: bool) -> Result<Offer, ErrorPayload> {
+/// The user's answer (command). `window`: the prompt that asks; for a download no longer
+/// known it is closed, so the user is never left with a prompt that cannot be answered.
+pub fn decide<R: Runtime>(
+    app: &AppHandle<R>,
+    window: &str,
+    id: u32,
+    save: bool,
+) -> Result<Offer, ErrorPayload> {
     let book = app.try_state::<DownloadBook>().ok_or_else(unknown)?;
-    let settled = book
-        .with(|b| b.decide(id, save))
-        .map_err(|e| ErrorPayload::new(ErrorCode::NotFound, e.to_string()))?;
+    let step = match book.with(|b| b.decide(id, save)) {
+        Ok(step) => step,
+        Err(e) => {
+            if window.starts_with(PROMPT_PREFIX) {
+                if let Some(w) = app.get_webview_window(window) {
+                    let _ = w.destroy();
+                }
+            }
+            return Err(ErrorPayload::new(ErrorCode::NotFound, e.to_string()));
+        }
+    };
     let offer = book.with(|b| b.offer(id)).ok_or_else(unknown)?;
     let failed_for_good = matches!(
         offer.state,
@@ -343,7 +434,7 @@ pub fn decide<R: Runtime>(app: &AppHandle<R>, id: u32, save: bool) -> Result<Off
             ..
         }
     );
-    after_change(app, id, settled);
+    carry_out(app, id, step);
     if failed_for_good {
         // "Close" on a failed transfer.
         close_prompt(app, id);

@@ -91,13 +91,20 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => {
                 tray::on_close_requested(window, api);
                 if window.label().starts_with(downloads::PROMPT_PREFIX) {
                     downloads::prompt_closed(window.app_handle(), window.label());
                 }
             }
+            // The main window in use again: it was not "closed" after all.
+            tauri::WindowEvent::Focused(true) if window.label() == "main" => {
+                if let Some(flag) = window.app_handle().try_state::<tray::MainClosed>() {
+                    flag.0.store(false, std::sync::atomic::Ordering::SeqCst);
+                }
+            }
+            _ => {}
         })
         .setup(move |app| {
             ipc.mount_events(app);
@@ -106,6 +113,7 @@ pub fn run() {
             app.manage(state);
             app.manage(certs::CertMonitor::default());
             app.manage(windows::Relays::default());
+            app.manage(tray::MainClosed::default());
             app.manage(downloads::DownloadBook::new(&state_paths));
             windows::create_main_window(app.handle())?;
             sessions::spawn_poller(app.handle().clone());

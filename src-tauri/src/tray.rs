@@ -167,41 +167,61 @@ fn stays_in_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
     host && crate::settings::Settings::load(&app.state::<AppState>().paths).keep_in_tray
 }
 
-/// Session windows open now, other than `except`.
-fn session_windows<R: Runtime>(app: &AppHandle<R>, except: Option<&str>) -> usize {
+/// Set when the user closed the main window of a Skyport without a tray while other windows
+/// stayed open; cleared when the main window is used again.
+#[derive(Default)]
+pub struct MainClosed(pub std::sync::atomic::AtomicBool);
+
+/// Session windows and download prompts open now, other than `except`.
+fn other_windows<R: Runtime>(app: &AppHandle<R>, except: Option<&str>) -> usize {
     app.webview_windows()
         .keys()
-        .filter(|l| l.starts_with("session-") && Some(l.as_str()) != except)
+        .filter(|l| {
+            (l.starts_with("session-") || l.starts_with(crate::downloads::PROMPT_PREFIX))
+                && Some(l.as_str()) != except
+        })
         .count()
 }
 
 /// Closing the main window: hide it to the tray when the setting says so and a tray host
-/// exists. Otherwise Skyport lives as long as one of its windows: while session windows are
-/// open the main window only hides (it also carries the download handler, see downloads.rs),
-/// and closing the last window quits.
+/// exists. Otherwise Skyport lives as long as one of its windows: while session windows (or
+/// download prompts) are open the main window is only minimized, so it can be brought back
+/// from the taskbar (on Linux it also carries the download handler, see downloads.rs), and
+/// closing the last window quits.
 pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
     if window.label() != "main" {
         return;
     }
     let app = window.app_handle();
-    if stays_in_tray(app) || session_windows(app, None) > 0 {
+    if stays_in_tray(app) {
         api.prevent_close();
         let _ = window.hide();
+    } else if other_windows(app, None) > 0 {
+        api.prevent_close();
+        let _ = window.minimize();
+        if let Some(flag) = app.try_state::<MainClosed>() {
+            flag.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
     }
 }
 
-/// A session window has gone: when it was the last window of a Skyport that is not kept in
-/// the tray and whose main window was closed (hidden), quit.
-pub fn session_window_gone<R: Runtime>(app: &AppHandle<R>, label: &str) {
-    if stays_in_tray(app) || session_windows(app, Some(label)) > 0 {
+/// A window other than the main one has gone (`gone`), or a download ended: when the user had
+/// closed the main window of a Skyport without a tray and nothing else is left — no session
+/// window, no prompt, no "Save" still to carry out — quit.
+pub fn maybe_quit<R: Runtime>(app: &AppHandle<R>, gone: Option<&str>) {
+    let closed = app
+        .try_state::<MainClosed>()
+        .is_some_and(|f| f.0.load(std::sync::atomic::Ordering::SeqCst));
+    if !closed || stays_in_tray(app) || other_windows(app, gone) > 0 {
         return;
     }
-    let main_hidden = app
-        .get_webview_window("main")
-        .is_some_and(|w| !w.is_visible().unwrap_or(true));
-    if main_hidden {
-        app.exit(0);
+    if app
+        .try_state::<crate::downloads::DownloadBook>()
+        .is_some_and(|b| b.saves_pending())
+    {
+        return;
     }
+    app.exit(0);
 }
 
 /// Create the tray icon. Errors are logged: the app works without a tray.

@@ -191,7 +191,7 @@ pub fn open_session_window<R: Runtime>(
                     map.remove(&label);
                 }
             }
-            crate::tray::session_window_gone(&app2, &label);
+            crate::tray::maybe_quit(&app2, Some(&label));
         }
         _ => {}
     });

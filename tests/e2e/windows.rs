@@ -235,6 +235,29 @@ async fn prompt_closes() {
 
 const PROMPT: &str = "Save a download";
 
+/// Wait for the prompt, and past the moment its buttons wait before a key can answer them.
+async fn prompt_ready() -> String {
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(1300)).await;
+    prompt
+}
+
+/// Files anywhere below `dir` (staging keeps one folder per run and per download).
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.filter_map(|e| e.ok()) {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
 /// Files in `dir` (sorted), none if it does not exist.
 fn files_in(dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
@@ -298,8 +321,7 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
 
     // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
     press(&session, &["alt+d"]);
-    let prompt = x_window(PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    let prompt = prompt_ready().await;
     screen_shot("windows-download-prompt");
     assert!(
         files_in(&downloads).is_empty(),
@@ -315,16 +337,15 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
 
     // The same file, refused with Escape: nothing lands, nothing is kept.
     press(&session, &["alt+d"]);
-    let prompt = x_window(PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let prompt = prompt_ready().await;
     press(&prompt, &["Escape"]);
     prompt_closes().await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(files_in(&downloads), ["summary.csv"]);
     assert!(
-        files_in(&staging).is_empty(),
+        files_under(&staging).is_empty(),
         "refused files are deleted: {:?}",
-        files_in(&staging)
+        files_under(&staging)
     );
 
     // A file the page makes itself (a blob, Alt+B), saved; then the link again, which never
@@ -332,21 +353,38 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     press(&session, &["alt+s"]);
     type_text(&session, "seeing 0.8 arcsec");
     press(&session, &["alt+b"]);
-    let prompt = x_window(PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let prompt = prompt_ready().await;
     press(&prompt, &["Return"]);
     let notes = wait_for_file(&downloads.join("notes.txt")).await;
     assert_eq!(notes, "seeing 0.8 arcsec\n");
     prompt_closes().await;
     press(&session, &["alt+d"]);
-    let prompt = x_window(PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    let prompt = prompt_ready().await;
     press(&prompt, &["Return"]);
     wait_for_file(&downloads.join("summary (1).csv")).await;
     prompt_closes().await;
+
+    // A slow file (Alt+L, about 3 s): Save while it still arrives; it lands only once whole.
+    press(&session, &["alt+l"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    press(&prompt, &["Return"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !downloads.join("cube.csv").exists(),
+        "saved before it had arrived"
+    );
+    let cube = wait_for_file(&downloads.join("cube.csv")).await;
+    assert_eq!(cube.lines().count(), 101, "the whole file");
+    prompt_closes().await;
     assert_eq!(
         files_in(&downloads),
-        ["notes.txt", "summary (1).csv", "summary.csv"]
+        ["cube.csv", "notes.txt", "summary (1).csv", "summary.csv"]
+    );
+    assert!(
+        files_under(&staging).is_empty(),
+        "nothing left in staging: {:?}",
+        files_under(&staging)
     );
     drop(app);
 }

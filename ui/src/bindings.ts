@@ -67,7 +67,10 @@ export const commands = {
 	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("download_offer", { id })),
-	/**  Save the download in the Downloads folder (now, or when it arrives), or not. */
+	/**
+	 *  Save the download in the Downloads folder (now, or when it arrives), or not. Async, so it
+	 *  runs off the UI thread.
+	 */
 	decideDownload: (id: number, save: boolean) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("decide_download", { id, save })),
 };
 
@@ -343,6 +346,8 @@ export type OfferState =
 { state: "downloading" } | 
 /**  Complete, waiting for the user. */
 { state: "ready" } | 
+/**  Being moved into the Downloads folder. */
+{ state: "saving" } | 
 /**
  *  Saved in the Downloads folder as `savedAs` (the name may differ when the first was
  *  taken).

@@ -238,16 +238,23 @@ pub async fn sign_out(
     if let Some(note) = &report.revocation_note {
         tracing::info!("sign-out: {note}");
     }
-    // Everything of the user's, the same entries `skyport logout` removes.
+    // Everything of the user's, the same entries `skyport logout` removes; one that cannot be
+    // deleted does not keep the others (the first error is reported after).
+    let mut first_error = None;
     for name in skyport_core::keyring::entries::SIGN_OUT {
-        state
+        if let Err(e) = state
             .secrets
             .delete(&EntryKey::new(profile.name.as_str(), name))
-            .map_err(payload)?;
+        {
+            first_error.get_or_insert(e);
+        }
     }
     // A refusal seen by a poll that raced the sign-out belongs to the deleted credential.
     state.clear_rejected();
     announce(&app, &state);
+    if let Some(e) = first_error {
+        return Err(payload(e));
+    }
     Ok(AuthInfo {
         sign_out: Some(report),
         ..auth_info(state)

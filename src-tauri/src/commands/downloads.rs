@@ -7,13 +7,19 @@ use tauri::AppHandle;
 /// The download a prompt window asks about.
 #[tauri::command]
 #[specta::specta]
-pub fn download_offer(app: AppHandle, id: u32) -> Result<Offer, ErrorPayload> {
+pub async fn download_offer(app: AppHandle, id: u32) -> Result<Offer, ErrorPayload> {
     crate::downloads::offer(&app, id)
 }
 
-/// Save the download in the Downloads folder (now, or when it arrives), or not.
+/// Save the download in the Downloads folder (now, or when it arrives), or not. Async, so it
+/// runs off the UI thread.
 #[tauri::command]
 #[specta::specta]
-pub fn decide_download(app: AppHandle, id: u32, save: bool) -> Result<Offer, ErrorPayload> {
-    crate::downloads::decide(&app, id, save)
+pub async fn decide_download(
+    app: AppHandle,
+    window: tauri::Window,
+    id: u32,
+    save: bool,
+) -> Result<Offer, ErrorPayload> {
+    crate::downloads::decide(&app, window.label(), id, save)
 }

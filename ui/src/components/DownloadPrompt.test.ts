@@ -6,45 +6,62 @@ import { downloadPromptId } from "../lib/route";
 import { FakePlatform } from "../platform/fake";
 
 const status = () => screen.getByTestId("download-status").textContent;
+const size = () => screen.getByTestId("download-size").textContent;
 
 describe("DownloadPrompt", () => {
   it("asks before saving, shows progress in words, and saves once the file has arrived", async () => {
     const p = FakePlatform.signedIn();
     const id = p.addDownload("summary.csv", { bytes: 4_200 });
-    render(DownloadPrompt, { props: { platform: p, id } });
-    await waitFor(() => expect(status()).toBe("Downloading… 4.2 kB so far."));
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
+    await waitFor(() => expect(status()).toBe("Downloading…"));
+    expect(size()).toBe("4.2 kB so far");
     expect(screen.getByRole("heading").textContent).toBe("Save “summary.csv”?");
     expect(screen.getByTestId("download-source").textContent).toBe("nbwin — notebook");
     expect(screen.getByText(/no file there is replaced/).textContent).toContain("/home/alice/Downloads");
-    // The safe default is focused: Enter saves, and nothing is saved before that.
-    expect(document.activeElement).toBe(screen.getByTestId("download-save"));
+    // Save is focused: Enter saves, and nothing is saved before that.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("download-save")));
     expect(p.calls).not.toContain("decideDownload");
 
     p.finishDownload(id, 12_345);
-    await waitFor(() => expect(status()).toBe("Downloaded 12.3 kB. Not saved yet."));
+    await waitFor(() => expect(status()).toBe("Downloaded. Not saved yet."));
+    expect(size()).toBe("12.3 kB");
     await fireEvent.click(screen.getByTestId("download-save"));
     await waitFor(() => expect(status()).toBe("Saved as summary.csv."));
     expect(p.argsOf("decideDownload")).toEqual([[id, true]]);
   });
 
+  it("waits a moment before a key can answer (a keystroke meant for the session)", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { state: "ready", bytes: 10 } as never);
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 300 } });
+    await waitFor(() => expect(status()).toBe("Downloaded. Not saved yet."));
+    expect((screen.getByTestId("download-save") as HTMLButtonElement).disabled).toBe(true);
+    await waitFor(() => expect((screen.getByTestId("download-save") as HTMLButtonElement).disabled).toBe(false));
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("download-save")));
+  });
+
   it("Save while the file still arrives waits for it, and can still be cancelled", async () => {
     const p = FakePlatform.signedIn();
     const id = p.addDownload("cube.fits", { bytes: 2_000_000 });
-    render(DownloadPrompt, { props: { platform: p, id } });
-    await waitFor(() => screen.getByTestId("download-save"));
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
+    await waitFor(() => expect((screen.getByTestId("download-save") as HTMLButtonElement).disabled).toBe(false));
     await fireEvent.click(screen.getByTestId("download-save"));
-    await waitFor(() => expect(status()).toBe("Will be saved when the download finishes — 2.0 MB so far."));
+    await waitFor(() => expect(status()).toBe("Will be saved when the download finishes."));
+    expect(size()).toBe("2.0 MB so far");
     expect(screen.queryByTestId("download-save")).toBeNull();
     expect(screen.getByTestId("download-discard").textContent).toBe("Cancel download");
+    // The keyboard is not stranded: focus moved to the button that is left.
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("download-discard")));
     p.finishDownload(id, 3_500_000);
     await waitFor(() => expect(status()).toBe("Saved as cube.fits."));
   });
 
   it("Escape means don't save", async () => {
     const p = FakePlatform.signedIn();
-    const id = p.addDownload("notes.txt", { state: "ready", bytes: 12 });
-    render(DownloadPrompt, { props: { platform: p, id } });
-    await waitFor(() => expect(status()).toBe("Downloaded 12 bytes. Not saved yet."));
+    const id = p.addDownload("notes.txt", { state: "ready", bytes: 12 } as never);
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
+    await waitFor(() => expect(status()).toBe("Downloaded. Not saved yet."));
+    expect(size()).toBe("12 bytes");
     await fireEvent.keyDown(window, { key: "Escape" });
     await waitFor(() => expect(status()).toBe("Not saved; the file was deleted."));
     expect(p.argsOf("decideDownload")).toEqual([[id, false]]);
@@ -53,12 +70,12 @@ describe("DownloadPrompt", () => {
   it("a broken transfer says what to do next and only offers Close", async () => {
     const p = FakePlatform.signedIn();
     const id = p.addDownload("cube.fits");
-    render(DownloadPrompt, { props: { platform: p, id } });
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
     await waitFor(() => screen.getByTestId("download-save"));
     p.finishDownload(id, 100, false);
     await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("Try the download again from the session page"));
     expect(screen.queryByTestId("download-save")).toBeNull();
-    expect(screen.getByTestId("download-close")).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("download-close")));
   });
 
   it("a Downloads folder that refused the file offers Save again", async () => {
@@ -69,15 +86,36 @@ describe("DownloadPrompt", () => {
       message: "Could not save summary.csv in /home/alice/Downloads: Permission denied. Check that the folder exists, is writable and has free space, then press Save again.",
       bytes: 10,
     } as never);
-    render(DownloadPrompt, { props: { platform: p, id } });
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
     await waitFor(() => expect(screen.getByTestId("download-save").textContent?.trim()).toBe("Save again"));
     expect(screen.getByTestId("download-error").textContent).toContain("press Save again");
   });
 
-  it("an unknown download says so", async () => {
+  it("an unknown download says so and can be closed", async () => {
     const p = FakePlatform.signedIn();
-    render(DownloadPrompt, { props: { platform: p, id: 99 } });
+    render(DownloadPrompt, { props: { platform: p, id: 99, armDelayMs: 0 } });
     await waitFor(() => expect(screen.getByRole("alert").textContent).toContain("start it again from the session page"));
+    await fireEvent.click(screen.getByTestId("download-close"));
+    expect(p.argsOf("decideDownload")).toEqual([[99, false]]);
+  });
+
+  it("a slow poll does not undo newer news or an answer", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { bytes: 10 });
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
+    await waitFor(() => expect(status()).toBe("Downloading…"));
+    // The next progress poll answers late, with what was true when it was asked.
+    const stale = { ...p.downloads.get(id)! };
+    let release: () => void = () => {};
+    p.override("downloadOffer", () => new Promise((r) => (release = () => r(stale))));
+    await new Promise((r) => setTimeout(r, 600));
+    p.finishDownload(id, 10);
+    await waitFor(() => expect(status()).toBe("Downloaded. Not saved yet."));
+    await fireEvent.click(screen.getByTestId("download-save"));
+    await waitFor(() => expect(status()).toBe("Saved as summary.csv."));
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(status()).toBe("Saved as summary.csv.");
   });
 });
 
