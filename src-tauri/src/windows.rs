@@ -33,8 +33,10 @@ pub struct Geometry {
     pub y: Option<f64>,
 }
 
-/// What is remembered between runs.
+/// What is remembered between runs (a field missing from the file is taken as empty, not
+/// a reason to forget the rest).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct WindowMemory {
     pub geometry: BTreeMap<String, Geometry>,
     /// Session windows open when the app last quit: offered again at start.
@@ -273,6 +275,13 @@ mod tests {
             &a,
             &Url::parse("https://ws-uv.canfar.net:8443/").expect("url")
         ));
+    }
+
+    #[test]
+    fn memory_with_a_missing_field_keeps_the_rest() {
+        let m: WindowMemory = serde_json::from_str(r#"{"open": ["abc"]}"#).expect("parse");
+        assert_eq!(m.open, ["abc"]);
+        assert!(m.geometry.is_empty());
     }
 
     #[test]

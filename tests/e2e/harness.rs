@@ -406,3 +406,15 @@ pub fn screen_shot(name: &str) -> PathBuf {
         .status();
     path
 }
+
+/// Ask an X window to close as a window manager's close button would (tests/e2e/x11_close.py:
+/// Xvfb has no window manager, and xdotool cannot send WM_DELETE_WINDOW).
+pub fn close_window(window: &str) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/x11_close.py");
+    let status = Command::new("python3")
+        .arg(script)
+        .arg(window)
+        .status()
+        .expect("run python3");
+    assert!(status.success(), "could not ask window {window} to close");
+}

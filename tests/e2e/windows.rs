@@ -14,8 +14,8 @@ use skyport_core::skaha::{Auth, CreateRequest, SessionKind, SessionStatus, Skaha
 use skyport_sim::SimConfig;
 
 use crate::harness::{
-    driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists, xdotool_or_skip, App,
-    PlainApp, GUI,
+    close_window, driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists,
+    xdotool_or_skip, App, PlainApp, GUI,
 };
 
 pub(crate) const TOKEN: &str = "e2e-window-token";
@@ -515,4 +515,59 @@ async fn copy_and_paste_cross_the_session_window() {
     wait_clipboard(&id).await;
     app.screenshot("windows-clipboard").await;
     app.stop().await;
+}
+
+// Without a tray, Skyport lives as long as one of its windows: closing the main window while a
+// session window is open keeps the app (and the main window, for later); closing the last
+// window quits, cleanly. Windows are closed as a window manager's close button does.
+#[tokio::test]
+async fn without_a_tray_the_last_window_closed_quits() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    let sim = skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let (id, _) = running_notebook(&sim, "nblast").await;
+    let url = sim.skaha_url().to_string();
+    let mut app = PlainApp::start(
+        "windows-last-closed",
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        |home| {
+            std::fs::create_dir_all(home.join("config")).expect("config dir");
+            std::fs::create_dir_all(home.join("state")).expect("state dir");
+            std::fs::write(
+                home.join("config/settings.json"),
+                r#"{"reopenWindows": true}"#,
+            )
+            .expect("settings");
+            std::fs::write(
+                home.join("state/session-windows.json"),
+                serde_json::json!({"open": [id]}).to_string(),
+            )
+            .expect("window memory");
+        },
+    );
+    let session = x_window("nblast — notebook").await;
+    let main = x_window("^Skyport$").await;
+    close_window(&main);
+    assert!(
+        app.exited(Duration::from_secs(2)).await.is_none(),
+        "closing the main window quit Skyport under an open session window"
+    );
+    assert!(
+        x_window_exists("^Skyport$"),
+        "the main window was destroyed, not kept for later"
+    );
+    close_window(&session);
+    let status = app.exited(Duration::from_secs(10)).await;
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "closing the last window did not quit: {status:?}"
+    );
 }
