@@ -381,6 +381,30 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
         files_in(&downloads),
         ["cube.csv", "notes.txt", "summary (1).csv", "summary.csv"]
     );
+
+    // Closing a prompt unanswered is "don't save"; closed after Save, the file still lands.
+    press(&session, &["alt+d"]);
+    close_window(&prompt_ready().await);
+    prompt_closes().await;
+    press(&session, &["alt+l"]);
+    let prompt = x_window(PROMPT).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    press(&prompt, &["Return"]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    close_window(&prompt);
+    let cube = wait_for_file(&downloads.join("cube (1).csv")).await;
+    assert_eq!(cube.lines().count(), 101);
+    assert_eq!(
+        files_in(&downloads),
+        [
+            "cube (1).csv",
+            "cube.csv",
+            "notes.txt",
+            "summary (1).csv",
+            "summary.csv"
+        ],
+        "the prompt closed unanswered saved nothing"
+    );
     assert!(
         files_under(&staging).is_empty(),
         "nothing left in staging: {:?}",
