@@ -29,6 +29,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
             app::app_info,
+            app::main_window_used,
             app::credential_status,
             app::platform_status,
             auth::auth_info,
@@ -91,20 +92,13 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
-        .on_window_event(|window, event| match event {
-            tauri::WindowEvent::CloseRequested { api, .. } => {
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
                 tray::on_close_requested(window, api);
                 if window.label().starts_with(downloads::PROMPT_PREFIX) {
                     downloads::prompt_closed(window.app_handle(), window.label());
                 }
             }
-            // The main window in use again: it was not "closed" after all.
-            tauri::WindowEvent::Focused(true) if window.label() == "main" => {
-                if let Some(flag) = window.app_handle().try_state::<tray::MainClosed>() {
-                    flag.0.store(false, std::sync::atomic::Ordering::SeqCst);
-                }
-            }
-            _ => {}
         })
         .setup(move |app| {
             ipc.mount_events(app);

@@ -168,7 +168,8 @@ fn stays_in_tray<R: Runtime>(app: &AppHandle<R>) -> bool {
 }
 
 /// Set when the user closed the main window of a Skyport without a tray while other windows
-/// stayed open; cleared when the main window is used again.
+/// stayed open; cleared when the user clicks or types in the main window again (focus alone
+/// says nothing: it also arrives when a window above closes).
 #[derive(Default)]
 pub struct MainClosed(pub std::sync::atomic::AtomicBool);
 

@@ -14,7 +14,7 @@ use skyport_core::skaha::{Auth, CreateRequest, SessionKind, SessionStatus, Skaha
 use skyport_sim::SimConfig;
 
 use crate::harness::{
-    close_window, driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists,
+    close_window, driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists, xdo,
     xdotool_or_skip, App, PlainApp, GUI,
 };
 
@@ -541,26 +541,16 @@ async fn copy_and_paste_cross_the_session_window() {
     app.stop().await;
 }
 
-// Without a tray, Skyport lives as long as one of its windows: closing the main window while a
-// session window is open keeps the app (and the main window, for later); closing the last
-// window quits, cleanly. Windows are closed as a window manager's close button does.
-#[tokio::test]
-async fn without_a_tray_the_last_window_closed_quits() {
-    if xdotool_or_skip().is_none() {
-        return;
-    }
-    let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
-    let (id, _) = running_notebook(&sim, "nblast").await;
+/// Start Skyport without a tray, reopening the window of session `id`; answers the app and
+/// the X ids of its session and main windows.
+async fn app_with_window(
+    sim: &skyport_sim::SimHandle,
+    id: &str,
+    name: &str,
+) -> (PlainApp, String, String) {
     let url = sim.skaha_url().to_string();
-    let mut app = PlainApp::start(
-        "windows-last-closed",
+    let app = PlainApp::start(
+        &format!("windows-last-closed-{name}"),
         &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
         |home| {
             std::fs::create_dir_all(home.join("config")).expect("config dir");
@@ -572,13 +562,43 @@ async fn without_a_tray_the_last_window_closed_quits() {
             .expect("settings");
             std::fs::write(
                 home.join("state/session-windows.json"),
-                serde_json::json!({"open": [id]}).to_string(),
+                // A small session window in the corner, leaving the main window to click.
+                serde_json::json!({
+                    "open": [id],
+                    "geometry": {"notebook": {"width": 480.0, "height": 320.0, "x": 0.0, "y": 0.0}},
+                })
+                .to_string(),
             )
             .expect("window memory");
         },
     );
-    let session = x_window("nblast — notebook").await;
+    let session = x_window(&format!("{name} — notebook")).await;
     let main = x_window("^Skyport$").await;
+    (app, session, main)
+}
+
+// Without a tray, Skyport lives as long as one of its windows: closing the main window while a
+// session window is open keeps the app (and the main window, for later); closing the last
+// window quits, cleanly — unless the main window was used again meanwhile. Windows are closed
+// as a window manager's close button does.
+#[tokio::test]
+async fn without_a_tray_the_last_window_closed_quits() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    let sim = skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        max_interactive_sessions: 5,
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let (first, _) = running_notebook(&sim, "nblast").await;
+    let (second, _) = running_notebook(&sim, "nbback").await;
+
+    let (mut app, session, main) = app_with_window(&sim, &first, "nblast").await;
     close_window(&main);
     assert!(
         app.exited(Duration::from_secs(2)).await.is_none(),
@@ -593,5 +613,24 @@ async fn without_a_tray_the_last_window_closed_quits() {
     assert!(
         status.is_some_and(|s| s.success()),
         "closing the last window did not quit: {status:?}"
+    );
+    drop(app);
+
+    // The main window closed, then clicked again: it is in use, so the session window may go.
+    let (mut app, session, main) = app_with_window(&sim, &second, "nbback").await;
+    close_window(&main);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    xdo(&["mousemove", "900", "600", "click", "1"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    close_window(&session);
+    assert!(
+        app.exited(Duration::from_secs(2)).await.is_none(),
+        "Skyport quit while its main window was in use"
+    );
+    close_window(&main);
+    let status = app.exited(Duration::from_secs(10)).await;
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "closing the main window, the last one, did not quit: {status:?}"
     );
 }

@@ -6,6 +6,15 @@ import { AppError } from "./platform/types";
 import { viewForShortcut } from "./views";
 
 describe("App shell", () => {
+  it("tells the backend the main window is in use when clicked or typed in, at most every 5 s", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await fireEvent.pointerDown(window);
+    await fireEvent.keyDown(window, { key: "a" });
+    await fireEvent.pointerDown(window);
+    expect(p.calls.filter((c) => c === "mainWindowUsed")).toHaveLength(1);
+  });
+
   it("shows the five views in the navigation and starts on Sessions", async () => {
     render(App, { props: { platform: new FakePlatform() } });
     const nav = screen.getByRole("navigation", { name: "Main" });

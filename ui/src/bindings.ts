@@ -9,6 +9,11 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 /** Commands */
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
+	/**
+	 *  The user clicked or typed in the main window: it is in use again after having been closed
+	 *  (see tray::MainClosed), so closing the last session window must not quit.
+	 */
+	mainWindowUsed: () => __TAURI_INVOKE<void>("main_window_used"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
 	platformStatus: () => typedError<PlatformStatus, ErrorPayload>(__TAURI_INVOKE("platform_status")),
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),

@@ -30,6 +30,17 @@ pub struct PlatformStatus {
     pub source: String,
 }
 
+/// The user clicked or typed in the main window: it is in use again after having been closed
+/// (see tray::MainClosed), so closing the last session window must not quit.
+#[tauri::command]
+#[specta::specta]
+pub fn main_window_used(app: tauri::AppHandle) {
+    use tauri::Manager;
+    if let Some(flag) = app.try_state::<crate::tray::MainClosed>() {
+        flag.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 #[tauri::command]
 #[specta::specta]
 pub fn app_info(state: State<'_, AppState>) -> AppInfo {

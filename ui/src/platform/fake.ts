@@ -482,6 +482,10 @@ export class FakePlatform implements Platform {
 
   // ---- Platform --------------------------------------------------------------------------
 
+  mainWindowUsed(): Promise<void> {
+    return this.call("mainWindowUsed", [], () => undefined);
+  }
+
   appInfo(): Promise<AppInfo> {
     return this.call("appInfo", [], () => ({
       version: "0.0.0-test",

@@ -53,6 +53,9 @@ async function copyText(text: string): Promise<void> {
 
 export const tauriPlatform: Platform = {
   appInfo: () => commands.appInfo(),
+  mainWindowUsed: async () => {
+    await commands.mainWindowUsed();
+  },
   credentialStatus: () => commands.credentialStatus(),
   platformStatus: async () => unwrap(await commands.platformStatus()),
   onCredentialStatus: (listener) => events.credentialStatusChanged.listen((e) => listener(e.payload)),

@@ -106,6 +106,8 @@ export type Unlisten = () => void;
 
 export interface Platform {
   appInfo(): Promise<AppInfo>;
+  /** The user clicked or typed in the main window (it is in use, even after being closed). */
+  mainWindowUsed(): Promise<void>;
   credentialStatus(): Promise<CredentialStatus>;
   /** Rejects with an AppError (code "config") when the configured URL is unusable. */
   platformStatus(): Promise<PlatformStatus>;
