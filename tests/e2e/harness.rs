@@ -239,7 +239,46 @@ impl App {
         } = self;
         let _ = client.close().await;
         stop_driver(driver);
+        // tauri-driver does not always wait for the app: make sure no window of this test is
+        // left for the next one.
+        stop_processes_with_env(&format!(
+            "XDG_DATA_HOME={}",
+            home.path().join("xdg-data").display()
+        ));
         drop(home);
+    }
+}
+
+/// SIGTERM (then SIGKILL) every process whose environment holds `entry` exactly.
+fn stop_processes_with_env(entry: &str) {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let me = std::process::id().to_string();
+    let pids: Vec<String> = procs
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|p| p.chars().all(|c| c.is_ascii_digit()) && *p != me)
+        .filter(|p| {
+            std::fs::read(format!("/proc/{p}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == entry.as_bytes()))
+        })
+        .collect();
+    for signal in ["-TERM", "-KILL"] {
+        let alive: Vec<&String> = pids
+            .iter()
+            .filter(|p| Path::new(&format!("/proc/{p}")).exists())
+            .collect();
+        if alive.is_empty() {
+            return;
+        }
+        for p in alive {
+            let _ = Command::new("kill")
+                .args([signal, p.as_str()])
+                .stderr(Stdio::null())
+                .status();
+        }
+        std::thread::sleep(Duration::from_millis(500));
     }
 }
 
@@ -302,6 +341,10 @@ impl PlainApp {
         self.home.path().join("skyport")
     }
 
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The exit status once the app has quit, waiting up to `within`.
     pub async fn exited(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
         let deadline = Instant::now() + within;
@@ -362,13 +405,13 @@ pub fn xdo(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The id of the first visible X window whose title matches `name`, waiting up to 20 s.
-pub async fn x_window(name: &str) -> String {
+/// The id of the first visible X window of process `pid` whose title matches `name`, waiting
+/// up to 20 s. (By process: a window left by an earlier test must never be taken for ours.)
+pub async fn x_window(pid: u32, name: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let found = xdo(&["search", "--onlyvisible", "--name", name]);
-        if let Some(id) = found.lines().next() {
-            return id.to_string();
+        if let Some(id) = x_windows(pid, name).into_iter().next() {
+            return id;
         }
         assert!(
             Instant::now() < deadline,
@@ -378,9 +421,24 @@ pub async fn x_window(name: &str) -> String {
     }
 }
 
-/// Whether a visible window titled `name` exists now.
-pub fn x_window_exists(name: &str) -> bool {
-    !xdo(&["search", "--onlyvisible", "--name", name]).is_empty()
+fn x_windows(pid: u32, name: &str) -> Vec<String> {
+    xdo(&[
+        "search",
+        "--all",
+        "--onlyvisible",
+        "--pid",
+        &pid.to_string(),
+        "--name",
+        name,
+    ])
+    .lines()
+    .map(str::to_string)
+    .collect()
+}
+
+/// Whether process `pid` shows a window titled `name` now.
+pub fn x_window_exists(pid: u32, name: &str) -> bool {
+    !x_windows(pid, name).is_empty()
 }
 
 /// Give `window` the keyboard and press `keys` (xdotool names, e.g. "alt+d", "Return").

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use skyport_sim::SimConfig;
 
-use crate::harness::{screen_shot, x_window, xdo, xdotool_or_skip, PlainApp, GUI};
+use crate::harness::{screen_shot, x_window_exists, xdo, xdotool_or_skip, PlainApp, GUI};
 use crate::windows::{running_notebook, TOKEN};
 
 /// trayer in the top-right corner; stopped on drop.
@@ -54,11 +54,18 @@ fn start_tray() -> Option<Tray> {
     }
 }
 
-/// The centre of Skyport's tray icon on screen, once it is docked (up to 20 s).
-async fn tray_icon() -> (i32, i32) {
+/// The centre of the tray icon of process `pid` on screen, once it is docked (up to 20 s).
+async fn tray_icon(pid: u32) -> (i32, i32) {
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let found = xdo(&["search", "--class", "tray-icon tray app skyport"]);
+        let found = xdo(&[
+            "search",
+            "--all",
+            "--pid",
+            &pid.to_string(),
+            "--class",
+            "tray-icon tray app skyport",
+        ]);
         if let Some(id) = found.lines().next() {
             let info = Command::new("xwininfo")
                 .args(["-id", id])
@@ -136,25 +143,37 @@ async fn the_tray_opens_running_sessions_and_quits() {
             .expect("window memory");
         },
     );
-    let icon = tray_icon().await;
-    // Let the first session list arrive, so the menu lists the notebook.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let icon = tray_icon(app.pid()).await;
 
     // Menu: "Certificate: none" (inactive), "Get a certificate now", "Running sessions ▸",
-    // "Open Skyport", "Quit Skyport". Down twice reaches the sessions, Right opens them.
-    xdo(&[
-        "mousemove",
-        &icon.0.to_string(),
-        &icon.1.to_string(),
-        "click",
-        "1",
-    ]);
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    xdo(&["key", "--delay", "150", "Down", "Down", "Right"]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    screen_shot("tray-menu");
-    xdo(&["key", "Return"]);
-    x_window("nbtray — notebook").await;
+    // "Open Skyport", "Quit Skyport". Down twice reaches the sessions, Right opens them. The
+    // submenu is live only once the first session list has arrived: until then, try again.
+    let mut opened = false;
+    for _ in 0..5 {
+        xdo(&[
+            "mousemove",
+            &icon.0.to_string(),
+            &icon.1.to_string(),
+            "click",
+            "1",
+        ]);
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        xdo(&["key", "--delay", "150", "Down", "Down", "Right"]);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        screen_shot("tray-menu");
+        xdo(&["key", "Return"]);
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        if x_window_exists(app.pid(), "nbtray — notebook") {
+            opened = true;
+            break;
+        }
+        xdo(&["key", "Escape", "Escape"]);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    assert!(
+        opened,
+        "the tray's Running sessions did not open the session window"
+    );
     screen_shot("tray-opened-session");
 
     // "Quit Skyport" is the last item: the app ends, cleanly.

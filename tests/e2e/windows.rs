@@ -221,10 +221,10 @@ async fn wait_for_file(path: &std::path::Path) -> String {
     }
 }
 
-/// Wait until the prompt window has gone.
-async fn prompt_closes() {
+/// Wait until the prompt window of process `pid` has gone.
+async fn prompt_closes(pid: u32) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while x_window_exists(PROMPT) {
+    while x_window_exists(pid, PROMPT) {
         assert!(
             Instant::now() < deadline,
             "the download prompt did not close"
@@ -236,8 +236,8 @@ async fn prompt_closes() {
 const PROMPT: &str = "Save a download";
 
 /// Wait for the prompt, and past the moment its buttons wait before a key can answer them.
-async fn prompt_ready() -> String {
-    let prompt = x_window(PROMPT).await;
+async fn prompt_ready(pid: u32) -> String {
+    let prompt = x_window(pid, PROMPT).await;
     tokio::time::sleep(Duration::from_millis(1300)).await;
     prompt
 }
@@ -316,12 +316,13 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     let staging = app.skyport_home().join("cache/downloads");
 
     // The window of the last run reopens by itself; give its page a moment to load.
-    let session = x_window("nbdl — notebook").await;
+    let pid = app.pid();
+    let session = x_window(pid, "nbdl — notebook").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready().await;
+    let prompt = prompt_ready(pid).await;
     screen_shot("windows-download-prompt");
     assert!(
         files_in(&downloads).is_empty(),
@@ -333,13 +334,13 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     assert!(csv.starts_with("row,session,ra,dec\n"), "{csv}");
     assert!(csv.contains(&id), "the session's own file");
     assert_eq!(csv.lines().count(), 101, "the whole file");
-    prompt_closes().await;
+    prompt_closes(pid).await;
 
     // The same file, refused with Escape: nothing lands, nothing is kept.
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready().await;
+    let prompt = prompt_ready(pid).await;
     press(&prompt, &["Escape"]);
-    prompt_closes().await;
+    prompt_closes(pid).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(files_in(&downloads), ["summary.csv"]);
     assert!(
@@ -353,20 +354,20 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     press(&session, &["alt+s"]);
     type_text(&session, "seeing 0.8 arcsec");
     press(&session, &["alt+b"]);
-    let prompt = prompt_ready().await;
+    let prompt = prompt_ready(pid).await;
     press(&prompt, &["Return"]);
     let notes = wait_for_file(&downloads.join("notes.txt")).await;
     assert_eq!(notes, "seeing 0.8 arcsec\n");
-    prompt_closes().await;
+    prompt_closes(pid).await;
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready().await;
+    let prompt = prompt_ready(pid).await;
     press(&prompt, &["Return"]);
     wait_for_file(&downloads.join("summary (1).csv")).await;
-    prompt_closes().await;
+    prompt_closes(pid).await;
 
     // A slow file (Alt+L, about 3 s): Save while it still arrives; it lands only once whole.
     press(&session, &["alt+l"]);
-    let prompt = x_window(PROMPT).await;
+    let prompt = x_window(pid, PROMPT).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     press(&prompt, &["Return"]);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -376,7 +377,7 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     );
     let cube = wait_for_file(&downloads.join("cube.csv")).await;
     assert_eq!(cube.lines().count(), 101, "the whole file");
-    prompt_closes().await;
+    prompt_closes(pid).await;
     assert_eq!(
         files_in(&downloads),
         ["cube.csv", "notes.txt", "summary (1).csv", "summary.csv"]
@@ -384,10 +385,10 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
 
     // Closing a prompt unanswered is "don't save"; closed after Save, the file still lands.
     press(&session, &["alt+d"]);
-    close_window(&prompt_ready().await);
-    prompt_closes().await;
+    close_window(&prompt_ready(pid).await);
+    prompt_closes(pid).await;
     press(&session, &["alt+l"]);
-    let prompt = x_window(PROMPT).await;
+    let prompt = x_window(pid, PROMPT).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     press(&prompt, &["Return"]);
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -497,8 +498,10 @@ async fn copy_and_paste_cross_the_session_window() {
     .await;
     open_and_read(&app, "nbclip").await;
 
-    // Out: select text in the page, Ctrl+C, and another application can paste it.
-    set_clipboard("nothing yet");
+    // Out: select text in the page, Ctrl+C, and another application can paste it. (The text is
+    // unique to this page, so no clipboard content from before can pass for it.) The click
+    // puts the keyboard in the page first, as a user's would.
+    app.click("#copy-source").await;
     app.client
         .execute(
             "const r = document.createRange();
@@ -572,8 +575,8 @@ async fn app_with_window(
             .expect("window memory");
         },
     );
-    let session = x_window(&format!("{name} — notebook")).await;
-    let main = x_window("^Skyport$").await;
+    let session = x_window(app.pid(), &format!("{name} — notebook")).await;
+    let main = x_window(app.pid(), "^Skyport$").await;
     (app, session, main)
 }
 
@@ -605,7 +608,7 @@ async fn without_a_tray_the_last_window_closed_quits() {
         "closing the main window quit Skyport under an open session window"
     );
     assert!(
-        x_window_exists("^Skyport$"),
+        x_window_exists(app.pid(), "^Skyport$"),
         "the main window was destroyed, not kept for later"
     );
     close_window(&session);
