@@ -321,8 +321,15 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
+    let asked = Instant::now();
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready(pid).await;
+    let prompt = x_window(pid, PROMPT).await;
+    // A figure for the report, not a timed assertion.
+    eprintln!(
+        "download prompt on screen {} ms after the key press",
+        asked.elapsed().as_millis()
+    );
+    tokio::time::sleep(Duration::from_millis(1300)).await;
     screen_shot("windows-download-prompt");
     assert!(
         files_in(&downloads).is_empty(),
