@@ -99,29 +99,21 @@ impl App {
             .unwrap_or_else(|| home.path().join("skyport"));
         let port = free_port();
         let native_port = free_port();
-        let log = std::fs::File::create(artifacts_dir().join(format!("{name}-driver.log")))
-            .expect("driver log file");
-        let log_err = log.try_clone().expect("clone log handle");
-        let mut cmd = Command::new(driver);
-        cmd.args([
+        let driver = isolated(
+            driver,
+            home.path(),
+            &skyport_home,
+            &format!("{name}-driver"),
+            env,
+        )
+        .args([
             "--port",
             &port.to_string(),
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("SKYPORT_HOME", &skyport_home)
-        .env("XDG_DATA_HOME", home.path().join("xdg-data"))
-        .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
-        .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
-        .env_remove("SKYPORT_URL")
-        .env_remove("SKYPORT_TOKEN")
-        .stdin(Stdio::null())
-        .stdout(Stdio::from(log))
-        .stderr(Stdio::from(log_err));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let driver = cmd.spawn().expect("start tauri-driver");
+        .spawn()
+        .expect("start tauri-driver");
 
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
@@ -238,7 +230,8 @@ impl App {
             ..
         } = self;
         let _ = client.close().await;
-        stop_driver(driver);
+        let mut driver = driver;
+        terminate(&mut driver);
         // tauri-driver does not always wait for the app: make sure no window of this test is
         // left for the next one.
         stop_processes_with_env(&format!(
@@ -282,20 +275,49 @@ fn stop_processes_with_env(entry: &str) {
     }
 }
 
-fn stop_driver(mut driver: Child) {
-    // SIGTERM lets tauri-driver stop WebKitWebDriver and the app; SIGKILL would orphan them.
+/// SIGTERM, up to 5 s to exit, then SIGKILL. (For tauri-driver, SIGTERM lets it stop
+/// WebKitWebDriver and the app; SIGKILL alone would orphan them.)
+fn terminate(child: &mut Child) {
     let _ = Command::new("kill")
-        .args(["-TERM", &driver.id().to_string()])
+        .args(["-TERM", &child.id().to_string()])
         .status();
     let deadline = Instant::now() + Duration::from_secs(5);
     while Instant::now() < deadline {
-        if let Ok(Some(_)) = driver.try_wait() {
+        if let Ok(Some(_)) = child.try_wait() {
             return;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = driver.kill();
-    let _ = driver.wait();
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// A command that keeps every file it touches under `home` (`SKYPORT_HOME` = `skyport_home`,
+/// XDG folders beside it), ignores the caller's platform settings, logs to the artifacts
+/// folder as `<log>.log`, and gets `env` on top.
+fn isolated(
+    program: &Path,
+    home: &Path,
+    skyport_home: &Path,
+    log: &str,
+    env: &[(&str, &str)],
+) -> Command {
+    let out = std::fs::File::create(artifacts_dir().join(format!("{log}.log"))).expect("log file");
+    let err = out.try_clone().expect("clone log handle");
+    let mut cmd = Command::new(program);
+    cmd.env("SKYPORT_HOME", skyport_home)
+        .env("XDG_DATA_HOME", home.join("xdg-data"))
+        .env("XDG_CONFIG_HOME", home.join("xdg-config"))
+        .env("XDG_CACHE_HOME", home.join("xdg-cache"))
+        .env_remove("SKYPORT_URL")
+        .env_remove("SKYPORT_TOKEN")
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
 }
 
 /// The app started directly, without WebDriver, for what WebDriver changes: WebKit hands a
@@ -313,28 +335,18 @@ impl PlainApp {
         let home = tempfile::tempdir().expect("temp home");
         let skyport_home = home.path().join("skyport");
         prepare(&skyport_home);
-        let log = std::fs::File::create(artifacts_dir().join(format!("{name}-app.log")))
-            .expect("app log file");
-        let log_err = log.try_clone().expect("clone log handle");
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_skyport-desktop"));
-        cmd.current_dir(home.path())
-            .env("SKYPORT_HOME", &skyport_home)
-            .env("XDG_DATA_HOME", home.path().join("xdg-data"))
-            .env("XDG_CONFIG_HOME", home.path().join("xdg-config"))
-            .env("XDG_CACHE_HOME", home.path().join("xdg-cache"))
-            .env_remove("SKYPORT_URL")
-            .env_remove("SKYPORT_TOKEN")
-            .env_remove("TAURI_WEBVIEW_AUTOMATION")
-            .stdin(Stdio::null())
-            .stdout(Stdio::from(log))
-            .stderr(Stdio::from(log_err));
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        PlainApp {
-            child: cmd.spawn().expect("start skyport-desktop"),
-            home,
-        }
+        let child = isolated(
+            Path::new(env!("CARGO_BIN_EXE_skyport-desktop")),
+            home.path(),
+            &skyport_home,
+            &format!("{name}-app"),
+            env,
+        )
+        .current_dir(home.path())
+        .env_remove("TAURI_WEBVIEW_AUTOMATION")
+        .spawn()
+        .expect("start skyport-desktop");
+        PlainApp { child, home }
     }
 
     pub fn skyport_home(&self) -> PathBuf {
@@ -362,18 +374,7 @@ impl PlainApp {
 
 impl Drop for PlainApp {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        terminate(&mut self.child);
     }
 }
 

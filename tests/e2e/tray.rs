@@ -9,7 +9,7 @@ use std::time::Duration;
 use skyport_sim::SimConfig;
 
 use crate::harness::{screen_shot, x_window_exists, xdo, xdotool_or_skip, PlainApp, GUI};
-use crate::windows::{running_notebook, TOKEN};
+use crate::windows::{running_notebook, start_sim, TOKEN};
 
 /// trayer in the top-right corner; stopped on drop.
 struct Tray(Child);
@@ -121,13 +121,7 @@ async fn the_tray_opens_running_sessions_and_quits() {
     let Some(_tray) = start_tray() else {
         return;
     };
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = start_sim(SimConfig::default()).await;
     running_notebook(&sim, "nbtray").await;
     let url = sim.skaha_url().to_string();
     let mut app = PlainApp::start(

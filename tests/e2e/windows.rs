@@ -20,6 +20,55 @@ use crate::harness::{
 
 pub(crate) const TOKEN: &str = "e2e-window-token";
 
+/// A sim that knows the test token, with launched sessions Running about a second later;
+/// `cfg` adds what a test needs.
+pub(crate) async fn start_sim(cfg: SimConfig) -> skyport_sim::SimHandle {
+    skyport_sim::start(SimConfig {
+        tokens: vec![(TOKEN.into(), "alice".into())],
+        pending_delay: Duration::from_secs(1),
+        ..cfg
+    })
+    .await
+    .expect("sim")
+}
+
+/// Skyport without WebDriver (see harness::PlainApp), set to reopen the window of session
+/// `id` at start, placed at the top left and sized `size`; answers the app and the X id of
+/// the session window, titled after `name`.
+async fn reopening_app(
+    sim: &skyport_sim::SimHandle,
+    log: &str,
+    id: &str,
+    name: &str,
+    size: (f64, f64),
+) -> (PlainApp, String) {
+    let url = sim.skaha_url().to_string();
+    let app = PlainApp::start(
+        log,
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        |home| {
+            std::fs::create_dir_all(home.join("config")).expect("config dir");
+            std::fs::create_dir_all(home.join("state")).expect("state dir");
+            std::fs::write(
+                home.join("config/settings.json"),
+                r#"{"reopenWindows": true}"#,
+            )
+            .expect("settings");
+            std::fs::write(
+                home.join("state/session-windows.json"),
+                serde_json::json!({
+                    "open": [id],
+                    "geometry": {"notebook": {"width": size.0, "height": size.1, "x": 0.0, "y": 0.0}},
+                })
+                .to_string(),
+            )
+            .expect("window memory");
+        },
+    );
+    let session = x_window(app.pid(), &format!("{name} — notebook")).await;
+    (app, session)
+}
+
 /// A Running notebook named `name`, made through the core client; returns its id and page.
 pub(crate) async fn running_notebook(sim: &skyport_sim::SimHandle, name: &str) -> (String, String) {
     let http = skyport_core::http::build_client(Default::default()).expect("http");
@@ -97,13 +146,7 @@ async fn a_notebook_opens_in_its_own_isolated_window() {
         return;
     };
     let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = start_sim(SimConfig::default()).await;
     let (id, _) = running_notebook(&sim, "nbwin").await;
     let url = sim.skaha_url().to_string();
     let app = App::start(
@@ -154,14 +197,11 @@ async fn pages_that_ask_for_credentials_are_served_through_the_relay() {
         return;
     };
     let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
+    let sim = start_sim(SimConfig {
         session_auth_required: true,
         ..Default::default()
     })
-    .await
-    .expect("sim");
+    .await;
     let (id, page) = running_notebook(&sim, "nbauth").await;
     // Without the relay the page is refused.
     let direct = reqwest::get(&page).await.expect("direct request");
@@ -281,43 +321,14 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
         return;
     }
     let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = start_sim(SimConfig::default()).await;
     let (id, _) = running_notebook(&sim, "nbdl").await;
-    let url = sim.skaha_url().to_string();
-    let app = PlainApp::start(
-        "windows-downloads",
-        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
-        |home| {
-            std::fs::create_dir_all(home.join("config")).expect("config dir");
-            std::fs::create_dir_all(home.join("state")).expect("state dir");
-            std::fs::write(
-                home.join("config/settings.json"),
-                r#"{"reopenWindows": true}"#,
-            )
-            .expect("settings");
-            std::fs::write(
-                home.join("state/session-windows.json"),
-                serde_json::json!({
-                    "geometry": {"notebook": {"width": 900.0, "height": 620.0, "x": 0.0, "y": 0.0}},
-                    "open": [id],
-                })
-                .to_string(),
-            )
-            .expect("window memory");
-        },
-    );
+    // The window of the last run reopens by itself; give its page a moment to load.
+    let (app, session) =
+        reopening_app(&sim, "windows-downloads", &id, "nbdl", (900.0, 620.0)).await;
+    let pid = app.pid();
     let downloads = app.skyport_home().join("Downloads");
     let staging = app.skyport_home().join("cache/downloads");
-
-    // The window of the last run reopens by itself; give its page a moment to load.
-    let pid = app.pid();
-    let session = x_window(pid, "nbdl — notebook").await;
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
@@ -488,13 +499,7 @@ async fn copy_and_paste_cross_the_session_window() {
         return;
     };
     let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await
-    .expect("sim");
+    let sim = start_sim(SimConfig::default()).await;
     let (id, _) = running_notebook(&sim, "nbclip").await;
     let url = sim.skaha_url().to_string();
     let app = App::start(
@@ -551,38 +556,16 @@ async fn copy_and_paste_cross_the_session_window() {
     app.stop().await;
 }
 
-/// Start Skyport without a tray, reopening the window of session `id`; answers the app and
-/// the X ids of its session and main windows.
+/// Start Skyport without a tray, reopening the window of session `id` small in the corner
+/// (leaving the main window to click); answers the app and the X ids of its session and main
+/// windows.
 async fn app_with_window(
     sim: &skyport_sim::SimHandle,
     id: &str,
     name: &str,
 ) -> (PlainApp, String, String) {
-    let url = sim.skaha_url().to_string();
-    let app = PlainApp::start(
-        &format!("windows-last-closed-{name}"),
-        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
-        |home| {
-            std::fs::create_dir_all(home.join("config")).expect("config dir");
-            std::fs::create_dir_all(home.join("state")).expect("state dir");
-            std::fs::write(
-                home.join("config/settings.json"),
-                r#"{"reopenWindows": true}"#,
-            )
-            .expect("settings");
-            std::fs::write(
-                home.join("state/session-windows.json"),
-                // A small session window in the corner, leaving the main window to click.
-                serde_json::json!({
-                    "open": [id],
-                    "geometry": {"notebook": {"width": 480.0, "height": 320.0, "x": 0.0, "y": 0.0}},
-                })
-                .to_string(),
-            )
-            .expect("window memory");
-        },
-    );
-    let session = x_window(app.pid(), &format!("{name} — notebook")).await;
+    let log = format!("windows-last-closed-{name}");
+    let (app, session) = reopening_app(sim, &log, id, name, (480.0, 320.0)).await;
     let main = x_window(app.pid(), "^Skyport$").await;
     (app, session, main)
 }
@@ -597,14 +580,11 @@ async fn without_a_tray_the_last_window_closed_quits() {
         return;
     }
     let _gui = GUI.lock().await;
-    let sim = skyport_sim::start(SimConfig {
-        tokens: vec![(TOKEN.into(), "alice".into())],
-        pending_delay: Duration::from_secs(1),
+    let sim = start_sim(SimConfig {
         max_interactive_sessions: 5,
         ..Default::default()
     })
-    .await
-    .expect("sim");
+    .await;
     let (first, _) = running_notebook(&sim, "nblast").await;
     let (second, _) = running_notebook(&sim, "nbback").await;
 
