@@ -277,15 +277,19 @@ fn close_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
     }
 }
 
-/// The origin a download comes from, for people: `https://ws-uv.canfar.net`, or the page
-/// itself for `data:` URLs.
-fn origin_text(url: &Url) -> String {
-    let inner = if url.scheme() == "blob" {
+/// The URL a download is served from: a `blob:` URL's inner one, any other URL itself.
+fn served_from(url: &Url) -> Option<Url> {
+    if url.scheme() == "blob" {
         Url::parse(url.path()).ok()
     } else {
         Some(url.clone())
-    };
-    match inner.map(|u| u.origin()) {
+    }
+}
+
+/// The origin a download comes from, for people: `https://ws-uv.canfar.net`, or the page
+/// itself for `data:` URLs.
+fn origin_text(url: &Url) -> String {
+    match served_from(url).map(|u| u.origin()) {
         Some(o) if o.is_tuple() => o.ascii_serialization(),
         _ => "the session page".into(),
     }
@@ -297,11 +301,7 @@ fn session_window_for<R: Runtime>(
     app: &AppHandle<R>,
     url: &Url,
 ) -> Option<tauri::WebviewWindow<R>> {
-    let target = if url.scheme() == "blob" {
-        Url::parse(url.path()).ok()?
-    } else {
-        url.clone()
-    };
+    let target = served_from(url)?;
     let windows: Vec<_> = app
         .webview_windows()
         .into_iter()

@@ -124,6 +124,16 @@ struct Item {
     delivering: bool,
 }
 
+impl Item {
+    /// The download has ended: its staging folder goes (a saved file lives on in Downloads).
+    fn end(&mut self, outcome: Settled) {
+        if let Some(dir) = self.staged.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        self.settled = Some(outcome);
+    }
+}
+
 /// The downloads of this run.
 #[derive(Debug)]
 pub struct Downloads {
@@ -288,10 +298,7 @@ impl Downloads {
         item.delivering = false;
         match result {
             Ok(path) => {
-                if let Some(dir) = item.staged.parent() {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
-                item.settled = Some(Settled::Saved(path.clone()));
+                item.end(Settled::Saved(path.clone()));
                 Some(Settled::Saved(path))
             }
             Err(e) => {
@@ -386,10 +393,7 @@ impl Downloads {
                 }));
             }
         };
-        if let Some(dir) = item.staged.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        item.settled = Some(outcome.clone());
+        item.end(outcome.clone());
         Some(Step::Ended(outcome))
     }
 }
