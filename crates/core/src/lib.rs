@@ -20,6 +20,7 @@ pub mod paths;
 pub mod platform;
 pub mod relay;
 pub mod secret;
+pub mod secure;
 pub mod sessions;
 pub mod skaha;
 pub mod status;

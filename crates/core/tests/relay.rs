@@ -7,8 +7,8 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use skyport_core::platform::ServiceUrl;
 use skyport_core::relay::{
-    self, credential_for, probe, probe_client, Available, Probe, RelayCredential, RelayError,
-    RelayHandle, RelayOptions,
+    self, credential_for, probe, probe_client, Available, PathScope, Probe, RelayCredential,
+    RelayError, RelayHandle, RelayOptions,
 };
 use skyport_core::secret::{Secret, SecretString};
 use skyport_core::skaha::{Auth, CreateRequest, SessionKind, SessionStatus, SkahaClient};
@@ -71,6 +71,23 @@ async fn running_notebook(sim: &SimHandle) -> Session {
     panic!("session {id} never ran");
 }
 
+/// A relay for a session page, scoped to that session's paths.
+async fn start_relay(
+    page: &Url,
+    id: &str,
+    cred: RelayCredential,
+    opts: RelayOptions,
+) -> RelayHandle {
+    let scope = PathScope::for_session(page, id).expect("session scope");
+    relay::start(page.clone(), scope, cred, opts)
+        .await
+        .expect("start relay")
+}
+
+/// The session path the recording servers below play (`/session/notebook/rec1/...`).
+const REC_ID: &str = "rec1";
+const REC: &str = "/session/notebook/rec1";
+
 /// What a browser does: keeps cookies, follows redirects.
 fn browser() -> reqwest::Client {
     reqwest::Client::builder()
@@ -109,7 +126,7 @@ fn secret_prefix(relay: &RelayHandle) -> String {
 }
 
 fn ws_url(relay: &RelayHandle, path: &str) -> String {
-    format!("ws://127.0.0.1:{}{path}", relay.port())
+    format!("ws://{}{path}", relay.addr())
 }
 
 async fn ws_echo(url: &str, cookie: Option<&str>, text: &str) -> Result<String, String> {
@@ -168,13 +185,9 @@ async fn auth_required_page_is_refused_without_the_relay_and_served_through_it()
     };
     let cred = credential_for(&challenges, &available).expect("a token answers Bearer");
     assert!(matches!(cred, RelayCredential::Bearer(_)));
-    let relay = relay::start(s.url.clone(), cred, RelayOptions::default())
-        .await
-        .expect("start relay");
-    assert_eq!(
-        relay.origin().as_str(),
-        format!("http://127.0.0.1:{}/", relay.port())
-    );
+    let relay = start_relay(&s.url, &s.id, cred, RelayOptions::default()).await;
+    assert_eq!(relay.origin().as_str(), format!("http://{}/", relay.addr()));
+    assert!(relay.addr().ip().is_loopback());
     let entry = relay
         .entry_url_for(&s.url)
         .expect("session is on the relay's origin");
@@ -196,6 +209,14 @@ async fn auth_required_page_is_refused_without_the_relay_and_served_through_it()
         .await
         .expect("again");
     assert_eq!(again.status(), 200);
+    // The platform's API on the same origin is not the session's: refused, even to the
+    // window's own cookie.
+    let api = b
+        .get(relay.origin().join("/skaha/v1/session").expect("url"))
+        .send()
+        .await
+        .expect("api via relay");
+    assert_eq!(api.status(), 403);
 
     // (3) The page's websocket echoes through the relay, with the cookie or the prefix.
     let cookie = relay_cookie(&relay).await;
@@ -217,23 +238,23 @@ async fn auth_required_page_is_refused_without_the_relay_and_served_through_it()
     assert!(e.contains("401"), "{e}");
 
     // Dropping the handle closes the listener.
-    let port = relay.port();
+    let addr = relay.addr();
     drop(relay);
     tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(TcpStream::connect(("127.0.0.1", port)).await.is_err());
+    assert!(TcpStream::connect(addr).await.is_err());
 }
 
 #[tokio::test]
 async fn requests_without_the_window_secret_get_403() {
     let sim = sim().await;
     let s = running_notebook(&sim).await;
-    let relay = relay::start(
-        s.url.clone(),
+    let relay = start_relay(
+        &s.url,
+        &s.id,
         RelayCredential::Bearer(secret(TOKEN)),
         Default::default(),
     )
-    .await
-    .expect("start relay");
+    .await;
     let page = relay
         .origin()
         .join(&format!("{}?{}", s.url.path(), s.url.query().unwrap_or("")))
@@ -284,17 +305,11 @@ async fn requests_without_the_window_secret_get_403() {
         .expect_err("no cookie");
     assert!(e.contains("403"), "{e}");
     // Malformed requests get 400 before anything else happens.
-    assert_eq!(
-        raw_status(relay.port(), "NOT HTTP AT ALL\r\n\r\n").await,
-        400
-    );
-    let star = format!(
-        "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n",
-        relay.port()
-    );
-    assert_eq!(raw_status(relay.port(), &star).await, 400);
+    assert_eq!(raw_status(&relay, "NOT HTTP AT ALL\r\n\r\n").await, 400);
+    let star = format!("OPTIONS * HTTP/1.1\r\nHost: {}\r\n\r\n", relay.addr());
+    assert_eq!(raw_status(&relay, &star).await, 400);
     let no_host = format!("GET / HTTP/1.0\r\nCookie: {cookie}\r\n\r\n");
-    assert_eq!(raw_status(relay.port(), &no_host).await, 400);
+    assert_eq!(raw_status(&relay, &no_host).await, 400);
     // With the cookie (and the relay's own Origin, as a page would send it): served.
     let r = c
         .get(page)
@@ -314,9 +329,7 @@ async fn cookie_credential_works_too() {
         name: "CADC_SSO".into(),
         value: secret(TOKEN),
     };
-    let relay = relay::start(s.url.clone(), cred, RelayOptions::default())
-        .await
-        .expect("start relay");
+    let relay = start_relay(&s.url, &s.id, cred, RelayOptions::default()).await;
     let page = browser()
         .get(relay.entry_url_for(&s.url).expect("entry"))
         .send()
@@ -366,9 +379,9 @@ async fn client_certificate_over_https_with_a_test_ca() {
         matches!(cred, RelayCredential::ClientCert(_)),
         "certificates come first"
     );
-    let relay = relay::start(sim.https_url(), cred, opts)
-        .await
-        .expect("start relay");
+    // The sim serves session pages over plain HTTP only; its HTTPS /ac/ service stands in
+    // for a session's paths here (scope `/ac/`).
+    let relay = start_relay(&whoami, "ac", cred, opts).await;
     // whoami answers 303 to an absolute URL on the same origin: the relay rewrites it to
     // itself, so the browser comes back through the relay (and the certificate).
     let c = no_redirects();
@@ -386,10 +399,7 @@ async fn client_certificate_over_https_with_a_test_ca() {
         .to_string();
     assert_eq!(
         loc,
-        format!(
-            "http://127.0.0.1:{}/ac/users/alice?idType=HTTP",
-            relay.port()
-        )
+        format!("http://{}/ac/users/alice?idType=HTTP", relay.addr())
     );
     let user = browser()
         .get(relay.entry_url("/ac/whoami"))
@@ -463,6 +473,11 @@ impl Recorder {
     fn origin(&self) -> Url {
         Url::parse(&format!("http://127.0.0.1:{}/", self.port)).expect("url")
     }
+
+    /// The recorded session's page (`/session/notebook/rec1/`).
+    fn session(&self) -> Url {
+        self.origin().join(&format!("{REC}/")).expect("url")
+    }
 }
 
 fn http_response(status: &str, extra: &str, body: &str) -> String {
@@ -477,10 +492,8 @@ fn request_path(head: &str) -> &str {
 }
 
 /// Sends raw bytes to the relay and returns the status code.
-async fn raw_status(port: u16, request: &str) -> u16 {
-    let mut s = TcpStream::connect(("127.0.0.1", port))
-        .await
-        .expect("connect");
+async fn raw_status(relay: &RelayHandle, request: &str) -> u16 {
+    let mut s = TcpStream::connect(relay.addr()).await.expect("connect");
     s.write_all(request.as_bytes()).await.expect("write");
     let mut buf = vec![0u8; 1024];
     let n = s.read(&mut buf).await.expect("read");
@@ -500,7 +513,7 @@ async fn credential_never_reaches_another_origin() {
     let away = format!("http://localhost:{}", other.port);
     let away_for_target = away.clone();
     let target = Recorder::start(move |head| {
-        let path = request_path(head);
+        let path = request_path(head).strip_prefix(REC).unwrap_or("/outside");
         let me = head
             .lines()
             .find_map(|l| {
@@ -517,7 +530,7 @@ async fn credential_never_reaches_another_origin() {
             ),
             "/redirect-home" => http_response(
                 "302 Found",
-                &format!("Location: http://{me}/landing?x=1\r\n"),
+                &format!("Location: http://{me}{REC}/landing?x=1\r\n"),
                 "",
             ),
             "/page" => http_response(
@@ -529,19 +542,23 @@ async fn credential_never_reaches_another_origin() {
         }
     })
     .await;
-    let relay = relay::start(
-        target.origin(),
+    let relay = start_relay(
+        &target.session(),
+        REC_ID,
         RelayCredential::Bearer(secret(CRED)),
         RelayOptions::default(),
     )
-    .await
-    .expect("start relay");
+    .await;
     let cookie = relay_cookie(&relay).await;
-    let via = |p: &str| relay.origin().join(p).expect("url");
+    let via = |p: &str| relay.origin().join(&format!("{REC}{p}")).expect("url");
 
     // A link on the page points elsewhere; the shell opens it outside the relay.
     let b = browser();
-    let page = b.get(relay.entry_url("/page")).send().await.expect("page");
+    let page = b
+        .get(relay.entry_url(&format!("{REC}/page")))
+        .send()
+        .await
+        .expect("page");
     let html = page.text().await.expect("html");
     assert!(
         html.contains(&format!("{away}/link")),
@@ -577,11 +594,11 @@ async fn credential_never_reaches_another_origin() {
         .expect("redirect");
     assert_eq!(
         r.headers()["location"],
-        format!("http://127.0.0.1:{}/landing?x=1", relay.port()).as_str()
+        format!("http://{}{REC}/landing?x=1", relay.addr()).as_str()
     );
 
     // Absolute-form targets and forged Host headers cannot aim the relay elsewhere.
-    let host = format!("127.0.0.1:{}", relay.port());
+    let host = relay.addr().to_string();
     for req in [
         format!(
             "GET {away}/abs HTTP/1.1\r\nHost: localhost:{}\r\nCookie: {cookie}\r\n\r\n",
@@ -597,7 +614,7 @@ async fn credential_never_reaches_another_origin() {
             other.port, other.port
         ),
     ] {
-        let status = raw_status(relay.port(), &req).await;
+        let status = raw_status(&relay, &req).await;
         assert!(
             status == 403 || status == 405 || status == 400,
             "{status} for {req}"
@@ -637,7 +654,7 @@ async fn credential_never_reaches_another_origin() {
     }));
     let echo = target_heads
         .iter()
-        .find(|h| request_path(h) == "/echo")
+        .find(|h| request_path(h) == format!("{REC}/echo"))
         .expect("echo reached the target");
     let lower = echo.to_ascii_lowercase();
     assert_eq!(lower.matches("authorization:").count(), 1, "{echo}");
@@ -661,8 +678,8 @@ async fn credential_never_reaches_another_origin() {
 
 #[tokio::test]
 async fn upstream_session_cookies_and_request_bodies_pass_through() {
-    let target = Recorder::start(|head| match request_path(head) {
-        "/login" => http_response(
+    let target = Recorder::start(|head| match request_path(head).strip_prefix(REC) {
+        Some("/login") => http_response(
             "200 OK",
             "Set-Cookie: sid=abc; Domain=127.0.0.1; Path=/; HttpOnly; Secure; SameSite=None\r\nSet-Cookie: _xsrf=t1; Path=/\r\n",
             "logged in",
@@ -670,16 +687,16 @@ async fn upstream_session_cookies_and_request_bodies_pass_through() {
         _ => http_response("200 OK", "", "ok"),
     })
     .await;
-    let relay = relay::start(
-        target.origin(),
+    let relay = start_relay(
+        &target.session(),
+        REC_ID,
         RelayCredential::Bearer(secret("t")),
         Default::default(),
     )
-    .await
-    .expect("start relay");
+    .await;
     let b = browser();
     assert_eq!(
-        b.get(relay.entry_url("/login"))
+        b.get(relay.entry_url(&format!("{REC}/login")))
             .send()
             .await
             .expect("login")
@@ -687,7 +704,7 @@ async fn upstream_session_cookies_and_request_bodies_pass_through() {
         200
     );
     let r = b
-        .get(relay.origin().join("/next").expect("url"))
+        .get(relay.origin().join(&format!("{REC}/next")).expect("url"))
         .send()
         .await
         .expect("next");
@@ -695,7 +712,7 @@ async fn upstream_session_cookies_and_request_bodies_pass_through() {
     let heads = target.heads();
     let next = heads
         .iter()
-        .find(|h| request_path(h) == "/next")
+        .find(|h| request_path(h) == format!("{REC}/next"))
         .expect("next");
     let cookie_line = next
         .lines()
@@ -707,7 +724,12 @@ async fn upstream_session_cookies_and_request_bodies_pass_through() {
 
     // Request bodies stream through unchanged.
     let r = b
-        .post(relay.origin().join("/api/contents").expect("url"))
+        .post(
+            relay
+                .origin()
+                .join(&format!("{REC}/api/contents"))
+                .expect("url"),
+        )
         .header("content-type", "application/json")
         .body("{\"type\":\"notebook\"}")
         .send()
@@ -717,7 +739,7 @@ async fn upstream_session_cookies_and_request_bodies_pass_through() {
     let heads = target.heads();
     let post = heads
         .iter()
-        .find(|h| h.starts_with("POST /api/contents "))
+        .find(|h| h.starts_with(&format!("POST {REC}/api/contents ")))
         .expect("post reached the target");
     assert!(post.ends_with("\r\n\r\n{\"type\":\"notebook\"}"), "{post}");
     assert!(
@@ -734,13 +756,14 @@ async fn upstream_down_gives_502_with_a_clear_page() {
         l.local_addr().expect("addr").port()
     };
     let target = Url::parse(&format!("http://127.0.0.1:{dead}/")).expect("url");
-    let relay = relay::start(
-        target.clone(),
+    let page = target.join("session/notebook/abc/lab").expect("url");
+    let relay = start_relay(
+        &page,
+        "abc",
         RelayCredential::Bearer(secret("t")),
         Default::default(),
     )
-    .await
-    .expect("start relay");
+    .await;
     let r = browser()
         .get(relay.entry_url("/session/notebook/abc/lab?token=abc"))
         .send()
@@ -823,4 +846,184 @@ async fn probe_outcomes() {
     ));
     // Only the first hop of /away was asked; the other origin never saw the probe.
     assert!(!target.heads().iter().any(|h| request_path(h) == "/idp"));
+}
+
+// Security review #12, item 1: on Skaha the session's origin also serves the API and every
+// other session. A page in the window must not reach them with the user's credential.
+#[tokio::test]
+async fn the_credential_goes_only_to_the_sessions_own_paths() {
+    const CRED: &str = "tok-ONLY-THE-SESSION";
+    let target = Recorder::start(|_| http_response("200 OK", "", "upstream")).await;
+    let relay = start_relay(
+        &target.session(),
+        REC_ID,
+        RelayCredential::Bearer(secret(CRED)),
+        RelayOptions::default(),
+    )
+    .await;
+    let cookie = relay_cookie(&relay).await;
+    let c = no_redirects();
+    let via = |p: &str| relay.origin().join(p).expect("url");
+    // The page's own paths pass, with the credential.
+    let own = c
+        .get(via(&format!("{REC}/api/kernels")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("own path");
+    assert_eq!(own.status(), 200);
+    // The API (list, launch), another session and the platform's other services do not.
+    for (method, path) in [
+        ("GET", "/skaha/v1/session"),
+        ("POST", "/skaha/v1/session"),
+        ("GET", "/skaha/v0/session"),
+        ("DELETE", &format!("/skaha/v1/session/{REC_ID}") as &str),
+        ("GET", "/session/notebook/other99/lab"),
+        ("GET", "/session/notebook/rec1x/lab"),
+        ("GET", "/ac/whoami"),
+        ("GET", "/"),
+    ] {
+        let r = c
+            .request(method.parse().expect("method"), via(path))
+            .header("cookie", &cookie)
+            .header("origin", relay.origin().as_str().trim_end_matches('/'))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(r.status(), 403, "{method} {path}");
+        let body = r.text().await.expect("body");
+        assert!(body.contains("own session's pages"), "{body}");
+        // The secret prefix is no way around it.
+        let prefixed = format!("{}{path}", secret_prefix(&relay));
+        let r = c
+            .request(method.parse().expect("method"), via(&prefixed))
+            .send()
+            .await
+            .expect("prefixed");
+        assert_eq!(r.status(), 403, "prefixed {method} {path}");
+    }
+    // Walking out of the session's paths, plainly or encoded, sent as raw bytes (a client
+    // library would normalise the dots away before the relay saw them).
+    for path in [
+        format!("{REC}/../../skaha/v1/session"),
+        format!("{REC}/..%2f..%2fskaha/v1/session"),
+        format!("{REC}/%2E%2E/%2E%2E/skaha/v1/session"),
+        format!("{REC}/..%5c..%5cskaha"),
+    ] {
+        let req = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n",
+            relay.addr()
+        );
+        assert_eq!(raw_status(&relay, &req).await, 403, "{path}");
+    }
+    // A websocket outside the session is refused the same way.
+    let e = ws_echo(&ws_url(&relay, "/skaha/v1/session"), Some(&cookie), "x")
+        .await
+        .expect_err("ws outside");
+    assert!(e.contains("403"), "{e}");
+
+    // Nothing but the session's own request reached the platform.
+    let heads = target.heads();
+    let paths: Vec<&str> = heads.iter().map(|h| request_path(h)).collect();
+    assert_eq!(paths, [format!("{REC}/api/kernels")], "{heads:?}");
+}
+
+// Item 2: relays are isolated from each other. Each has a host of its own (browsers keep
+// cookies per host, whatever the port), and `Origin: null` cannot make changes.
+#[tokio::test]
+async fn two_relays_share_no_cookies_and_refuse_changes_from_null_origins() {
+    let a_target = Recorder::start(|head| match request_path(head).strip_prefix(REC) {
+        Some("/set") => http_response(
+            "200 OK",
+            "Set-Cookie: theme=from-platform-a; Path=/\r\n",
+            "set",
+        ),
+        _ => http_response("200 OK", "", "a"),
+    })
+    .await;
+    let b_target = Recorder::start(|_| http_response("200 OK", "", "b")).await;
+    let a = start_relay(
+        &a_target.session(),
+        REC_ID,
+        RelayCredential::Bearer(secret("tok-a")),
+        RelayOptions::default(),
+    )
+    .await;
+    let b = start_relay(
+        &b_target.session(),
+        REC_ID,
+        RelayCredential::Bearer(secret("tok-b")),
+        RelayOptions::default(),
+    )
+    .await;
+    assert_ne!(
+        a.addr().ip(),
+        b.addr().ip(),
+        "each relay is a host of its own"
+    );
+
+    // One browser (one cookie jar) with both windows open, as the app has.
+    let browser = browser();
+    let r = browser
+        .get(a.entry_url(&format!("{REC}/set")))
+        .send()
+        .await
+        .expect("a");
+    assert_eq!(r.status(), 200);
+    let r = browser
+        .get(b.entry_url(&format!("{REC}/page")))
+        .send()
+        .await
+        .expect("b");
+    assert_eq!(r.status(), 200);
+    let r = browser
+        .get(b.origin().join(&format!("{REC}/again")).expect("url"))
+        .send()
+        .await
+        .expect("b again");
+    assert_eq!(r.status(), 200);
+    // Platform A's script-visible cookie stays with A; B's platform never sees it.
+    for h in b_target.heads() {
+        assert!(!h.contains("from-platform-a"), "{h}");
+    }
+    let r = browser
+        .get(a.origin().join(&format!("{REC}/back")).expect("url"))
+        .send()
+        .await
+        .expect("a again");
+    assert_eq!(r.status(), 200);
+    assert!(
+        a_target.heads().iter().any(
+            |h| request_path(h) == format!("{REC}/back") && h.contains("theme=from-platform-a")
+        ),
+        "A still gets its own cookie"
+    );
+
+    // A page with an opaque origin (a sandboxed frame, a cross-origin redirect) may load
+    // but not post with B's credential.
+    let cookie = relay_cookie(&b).await;
+    let before = b_target.heads().len();
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let r = no_redirects()
+            .request(
+                method.parse().expect("method"),
+                b.origin().join(&format!("{REC}/api/x")).expect("url"),
+            )
+            .header("cookie", &cookie)
+            .header("origin", "null")
+            .body("{}")
+            .send()
+            .await
+            .expect("null-origin change");
+        assert_eq!(r.status(), 403, "{method}");
+    }
+    assert_eq!(b_target.heads().len(), before, "nothing reached platform B");
+    let r = no_redirects()
+        .get(b.origin().join(&format!("{REC}/api/x")).expect("url"))
+        .header("cookie", &cookie)
+        .header("origin", "null")
+        .send()
+        .await
+        .expect("null-origin read");
+    assert_eq!(r.status(), 200, "reading stays possible");
 }

@@ -431,7 +431,9 @@ pub async fn open_window<R: tauri::Runtime>(
                     "The session page asks for credentials Skyport does not hold. Sign in (or get a certificate), then open it again.",
                 )
             })?;
-            let relay = skyport_core::relay::start(page.clone(), credential, opts)
+            let scope =
+                skyport_core::relay::PathScope::for_session(&page, &s.id.0).map_err(payload)?;
+            let relay = skyport_core::relay::start(page.clone(), scope, credential, opts)
                 .await
                 .map_err(payload)?;
             let entry = relay.entry_url_for(&page).ok_or_else(|| {

@@ -19,6 +19,7 @@
 mod entry;
 mod probe;
 mod rewrite;
+mod scope;
 mod server;
 
 use std::net::Ipv4Addr;
@@ -37,6 +38,7 @@ use crate::http::{HttpSetupError, USER_AGENT};
 use crate::secret::{Secret, SecretString};
 
 pub use probe::{probe, probe_client, Probe};
+pub use scope::PathScope;
 
 /// How the relay reaches the session's origin.
 #[derive(Debug, Default, Clone)]
@@ -143,6 +145,10 @@ pub enum RelayError {
     BadChallenge(#[from] ChallengeError),
     #[error("the session URL {0} cannot be relayed: only http and https URLs with a host can")]
     BadTarget(String),
+    #[error("the session page at {0} is at the root of its site, so Skyport cannot tell which pages belong to the session and will not send credentials there; open the session in your browser instead")]
+    NoSessionPath(String),
+    #[error("Skyport sends credentials only over HTTPS, but the session is at {origin}; ask the platform's operators for an https address")]
+    Insecure { origin: String },
     #[error("a client certificate can only be presented over HTTPS, but the session is at {origin}; use a token instead")]
     CertNeedsHttps { origin: String },
     #[error("the {0} cannot be sent in an HTTP header (it contains characters that are not allowed); sign in again to get a new one")]
@@ -165,8 +171,8 @@ impl Coded for RelayError {
             Self::Upstream { .. } | Self::RedirectLoop { .. } | Self::BadChallenge(_) => {
                 ErrorCode::PlatformError
             }
-            Self::BadTarget(_) => ErrorCode::Validation,
-            Self::CertNeedsHttps { .. } => ErrorCode::Config,
+            Self::BadTarget(_) | Self::NoSessionPath(_) => ErrorCode::Validation,
+            Self::CertNeedsHttps { .. } | Self::Insecure { .. } => ErrorCode::Config,
             Self::BadCredential(_) => ErrorCode::SignInNeeded,
             Self::Setup(e) => e.code(),
             Self::Bind(_) => ErrorCode::Io,
@@ -243,7 +249,7 @@ pub(crate) fn upstream_client(
 
 /// A running relay. Dropping it closes the listener and every connection through it.
 pub struct RelayHandle {
-    port: u16,
+    addr: std::net::SocketAddr,
     shared: Arc<server::Shared>,
     accept: tokio::task::JoinHandle<()>,
     // Dropping the sender tells open connections and websockets to stop.
@@ -253,7 +259,7 @@ pub struct RelayHandle {
 impl std::fmt::Debug for RelayHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RelayHandle")
-            .field("port", &self.port)
+            .field("addr", &self.addr)
             .field("target", &self.shared.target_origin)
             .finish_non_exhaustive()
     }
@@ -262,10 +268,16 @@ impl std::fmt::Debug for RelayHandle {
 impl RelayHandle {
     /// The loopback port.
     pub fn port(&self) -> u16 {
-        self.port
+        self.addr.port()
     }
 
-    /// The relay's origin, `http://127.0.0.1:PORT/`: navigations elsewhere leave the
+    /// The loopback address and port (each relay has an address of its own where the
+    /// system allows, see [`start`]).
+    pub fn addr(&self) -> std::net::SocketAddr {
+        self.addr
+    }
+
+    /// The relay's origin, `http://127.a.b.c:PORT/`: navigations elsewhere leave the
     /// relay and belong in the system browser.
     pub fn origin(&self) -> Url {
         Url::parse(&format!("{}/", self.shared.relay_origin))
@@ -277,7 +289,7 @@ impl RelayHandle {
         &self.shared.target
     }
 
-    /// The URL to open in the webview: `http://127.0.0.1:PORT/__skyport/<secret>?next=...`.
+    /// The URL to open in the webview: `http://127.a.b.c:PORT/__skyport/<secret>?next=...`.
     /// `path_and_query` is the session URL's path and query (anything that is not a path
     /// becomes `/`). Contains the window's secret: hand it to the webview, never log it.
     pub fn entry_url(&self, path_and_query: &str) -> Url {
@@ -310,18 +322,23 @@ impl Drop for RelayHandle {
     }
 }
 
-/// Starts a relay for one session window (see the module docs). Must run inside a Tokio
-/// runtime.
+/// Starts a relay for one session window (see the module docs). The credential goes to
+/// `session_url`'s origin, and there only to the paths in `scope` (everything else gets
+/// 403). Must run inside a Tokio runtime.
 pub async fn start(
-    target_origin: Url,
+    session_url: Url,
+    scope: PathScope,
     credential: RelayCredential,
     opts: RelayOptions,
 ) -> Result<RelayHandle, RelayError> {
-    let scheme = target_origin.scheme();
-    if !matches!(scheme, "http" | "https") || target_origin.host_str().is_none() {
-        return Err(RelayError::BadTarget(rewrite::origin_of(&target_origin)));
+    let scheme = session_url.scheme();
+    if !matches!(scheme, "http" | "https") || session_url.host_str().is_none() {
+        return Err(RelayError::BadTarget(rewrite::origin_of(&session_url)));
     }
-    let origin = rewrite::origin_of(&target_origin);
+    let origin = rewrite::origin_of(&session_url);
+    if !crate::secure::may_carry_credentials(&session_url) {
+        return Err(RelayError::Insecure { origin });
+    }
     let target =
         Url::parse(&format!("{origin}/")).map_err(|_| RelayError::BadTarget(origin.clone()))?;
     let identity = match &credential {
@@ -335,30 +352,50 @@ pub async fn start(
     let ws_client = upstream_client(&opts, identity, true)?;
     let auth = server::CredentialHeaders::new(&credential)?;
     let gate = entry::Gate::generate()?;
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .await
-        .map_err(RelayError::Bind)?;
-    let port = listener.local_addr().map_err(RelayError::Bind)?.port();
+    let listener = bind_own_loopback().await?;
+    let addr = listener.local_addr().map_err(RelayError::Bind)?;
     let (stop, stopped) = watch::channel(());
     let shared = Arc::new(server::Shared {
         gate,
         target,
         target_origin: origin,
-        relay_origin: format!("http://127.0.0.1:{port}"),
-        hosts: [format!("127.0.0.1:{port}"), format!("localhost:{port}")],
+        scope,
+        relay_origin: format!("http://{addr}"),
+        host: addr.to_string(),
         auth,
         client,
         ws_client,
         timeout: opts.timeout.unwrap_or(probe::DEFAULT_TIMEOUT),
     });
     let accept = tokio::spawn(server::serve(listener, shared.clone(), stopped));
-    tracing::debug!(port, target = %shared.target_origin, "session relay started");
+    tracing::debug!(port = addr.port(), target = %shared.target_origin, "session relay started");
     Ok(RelayHandle {
-        port,
+        addr,
         shared,
         accept,
         _stop: stop,
     })
+}
+
+/// A listener on a loopback address of the relay's own (127.a.b.c, random): browsers keep
+/// cookies per host and ignore ports, so relays on one address would share a cookie jar
+/// (a script cookie set through one window's relay would go to another platform through
+/// the next). Where only 127.0.0.1 exists (macOS), the relay falls back to it and the
+/// per-relay cookie namespace still keeps HttpOnly cookies apart.
+async fn bind_own_loopback() -> Result<TcpListener, RelayError> {
+    for _ in 0..4 {
+        let mut r = [0u8; 3];
+        getrandom::fill(&mut r).map_err(|e| RelayError::Random(e.to_string()))?;
+        // 127.0.0.0/8 without .0 and .255 host parts, and never 127.0.0.1 itself.
+        let ip = Ipv4Addr::new(127, r[0], r[1], r[2].clamp(2, 254));
+        if let Ok(l) = TcpListener::bind((ip, 0)).await {
+            return Ok(l);
+        }
+    }
+    tracing::debug!("no loopback address of its own for the relay; using 127.0.0.1");
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(RelayError::Bind)
 }
 
 #[cfg(test)]
@@ -437,14 +474,18 @@ mod tests {
     #[tokio::test]
     async fn start_refuses_what_it_cannot_do_safely() {
         let cert = RelayCredential::ClientCert(Secret::new(b"pem".to_vec()));
-        let http = Url::parse("http://127.0.0.1:1/").expect("url");
+        let http = Url::parse("http://127.0.0.1:1/session/notebook/abc/").expect("url");
+        let scope = PathScope::for_session(&http, "abc").expect("scope");
+        let go = |url: &Url, c: RelayCredential| {
+            start(url.clone(), scope.clone(), c, RelayOptions::default())
+        };
         assert!(matches!(
-            start(http.clone(), cert, RelayOptions::default()).await,
+            go(&http, cert).await,
             Err(RelayError::CertNeedsHttps { .. })
         ));
         let bad = RelayCredential::Bearer(secret("a\nb"));
         assert!(matches!(
-            start(http.clone(), bad, RelayOptions::default()).await,
+            go(&http, bad).await,
             Err(RelayError::BadCredential(_))
         ));
         let bad = RelayCredential::Cookie {
@@ -452,18 +493,49 @@ mod tests {
             value: secret("x"),
         };
         assert!(matches!(
-            start(http, bad, RelayOptions::default()).await,
+            go(&http, bad).await,
             Err(RelayError::BadCredential(_))
         ));
         let file = Url::parse("file:///etc/passwd").expect("url");
         assert!(matches!(
-            start(
-                file,
-                RelayCredential::Bearer(secret("t")),
-                RelayOptions::default()
-            )
-            .await,
+            go(&file, RelayCredential::Bearer(secret("t"))).await,
             Err(RelayError::BadTarget(_))
         ));
+        // Plain HTTP to another machine never gets a credential.
+        let remote = Url::parse("http://ws.example.org/session/notebook/abc/").expect("url");
+        match go(&remote, RelayCredential::Bearer(secret("t"))).await {
+            Err(e @ RelayError::Insecure { .. }) => {
+                assert!(e.to_string().contains("only over HTTPS"), "{e}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // Linux (and Windows) route all of 127.0.0.0/8 to loopback; macOS has only 127.0.0.1.
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn each_relay_listens_on_a_loopback_address_of_its_own() {
+        let url = Url::parse("http://127.0.0.1:1/session/notebook/abc/").expect("url");
+        let scope = PathScope::for_session(&url, "abc").expect("scope");
+        let mut addrs = Vec::new();
+        let mut relays = Vec::new();
+        for _ in 0..3 {
+            let r = start(
+                url.clone(),
+                scope.clone(),
+                RelayCredential::Bearer(secret("t")),
+                RelayOptions::default(),
+            )
+            .await
+            .expect("relay");
+            assert!(r.addr().ip().is_loopback());
+            addrs.push(r.addr().ip());
+            relays.push(r);
+        }
+        // Browsers keep cookies per host, so distinct hosts are distinct cookie jars.
+        addrs.sort();
+        addrs.dedup();
+        assert_eq!(addrs.len(), 3, "{addrs:?}");
+        assert!(!addrs.contains(&std::net::IpAddr::V4(Ipv4Addr::LOCALHOST)));
     }
 }

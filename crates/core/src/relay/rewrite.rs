@@ -162,15 +162,21 @@ pub(crate) fn origin_of(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-/// Rewrites a `Location` from upstream. Targets on the session's origin go back through
-/// the relay (under the secret prefix when the request used it); targets elsewhere are
-/// made absolute and left pointing there, so the shell opens them outside the relay and
-/// the credential never follows.
-pub(crate) fn location(value: &str, request_url: &Url, relay_base: &str) -> String {
+/// Rewrites a `Location` from upstream. Targets on the session's own paths go back
+/// through the relay (under the secret prefix when the request used it); targets elsewhere,
+/// on another origin or outside the session on its origin, are made absolute and left
+/// pointing there, so the shell opens them outside the relay and the credential never
+/// follows.
+pub(crate) fn location(
+    value: &str,
+    request_url: &Url,
+    relay_base: &str,
+    scope: &super::PathScope,
+) -> String {
     let Ok(abs) = request_url.join(value.trim()) else {
         return value.to_string();
     };
-    if abs.origin() != request_url.origin() {
+    if abs.origin() != request_url.origin() || !scope.allows(abs.path()) {
         return abs.to_string();
     }
     let mut out = format!("{relay_base}{}", abs.path());
@@ -186,8 +192,9 @@ pub(crate) fn location(value: &str, request_url: &Url, relay_base: &str) -> Stri
 }
 
 /// The `Origin` to send upstream: the relay's own origin becomes the session's (servers
-/// such as Jupyter compare it with `Host` on websockets); `null` stays `null`. `None` for
-/// any other origin: a page elsewhere trying to use the relay is refused.
+/// such as Jupyter compare it with `Host` on websockets); `null` stays `null` (the server
+/// refuses unsafe methods from it first). `None` for any other origin: a page elsewhere
+/// trying to use the relay is refused.
 pub(crate) fn upstream_origin(
     value: &str,
     relay_origin: &str,
@@ -243,6 +250,8 @@ mod tests {
     #[test]
     fn location_on_the_target_comes_back_to_the_relay() {
         let req = url("https://ws-uv.canfar.net/session/notebook/x/lab?token=x");
+        let scope = super::super::PathScope::for_session(&req, "x").expect("scope");
+        let location = |v: &str, req: &Url, base: &str| location(v, req, base, &scope);
         assert_eq!(
             location(
                 "https://ws-uv.canfar.net/session/notebook/x/tree?a=1#f",
@@ -281,9 +290,17 @@ mod tests {
         // Under the secret prefix when the request came that way.
         let base = format!("{RELAY}/__skyport/s3cr3t");
         assert_eq!(
-            location("/session/y", &req, &base),
-            "http://127.0.0.1:4000/__skyport/s3cr3t/session/y"
+            location("/session/notebook/x/y", &req, &base),
+            "http://127.0.0.1:4000/__skyport/s3cr3t/session/notebook/x/y"
         );
+        // The same origin outside the session (the API, another session, the login page)
+        // is left pointing at the platform: the window opens it outside, without the relay.
+        for outside in ["/skaha/v1/session", "/session/notebook/y/lab", "/ac/login"] {
+            assert_eq!(
+                location(outside, &req, RELAY),
+                format!("https://ws-uv.canfar.net{outside}")
+            );
+        }
     }
 
     #[test]

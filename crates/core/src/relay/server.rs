@@ -96,10 +96,12 @@ pub(crate) struct Shared {
     pub(crate) target: Url,
     /// The same without the trailing slash.
     pub(crate) target_origin: String,
-    /// `http://127.0.0.1:PORT`.
+    /// The session's own paths: the only ones forwarded.
+    pub(crate) scope: super::PathScope,
+    /// `http://127.a.b.c:PORT`.
     pub(crate) relay_origin: String,
-    /// `Host` values that name this relay.
-    pub(crate) hosts: [String; 2],
+    /// The `Host` value that names this relay (`127.a.b.c:PORT`).
+    pub(crate) host: String,
     pub(crate) auth: CredentialHeaders,
     pub(crate) client: reqwest::Client,
     pub(crate) ws_client: reqwest::Client,
@@ -169,6 +171,10 @@ fn plain(status: StatusCode, text: impl Into<String>) -> Response<Body> {
 const DENIED: &str = "Skyport relay: access denied.\n\nThis address belongs to one Skyport \
     session window and only answers that window. Open the session from Skyport.\n";
 
+const OUTSIDE_SCOPE: &str = "Skyport relay: refused.\n\nThis session window may only load its \
+    own session's pages; Skyport does not send your credentials anywhere else on the \
+    platform. Use Skyport itself to list, launch or manage sessions.\n";
+
 fn gateway_error(status: StatusCode, e: &RelayError) -> Response<Body> {
     plain(
         status,
@@ -212,6 +218,11 @@ fn entry_response(shared: &Shared, next: &str) -> Response<Body> {
     r
 }
 
+/// Methods that change nothing (RFC 9110 §9.2.1).
+fn is_safe_method(m: &Method) -> bool {
+    matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
 fn is_websocket(req: &Request<Incoming>) -> bool {
     req.method() == Method::GET
         && header_strs(req.headers(), &header::UPGRADE)
@@ -245,7 +256,7 @@ async fn handle(
             "Skyport relay: missing Host header.\n",
         );
     };
-    let ours = |h: &str| shared.hosts.iter().any(|x| x.eq_ignore_ascii_case(h));
+    let ours = |h: &str| h.eq_ignore_ascii_case(&shared.host);
     let absolute_elsewhere = req.uri().authority().is_some_and(|a| !ours(a.as_str()))
         || req.uri().scheme_str().is_some_and(|s| s != "http");
     if !ours(host) || absolute_elsewhere {
@@ -274,12 +285,29 @@ async fn handle(
         Access::Prefixed { rest } => (rest, true),
         Access::Cookie => (pq, false),
     };
-    let origin =
-        match req.headers().get(header::ORIGIN) {
-            None => None,
-            Some(v) => match v.to_str().ok().and_then(|v| {
-                rewrite::upstream_origin(v, &shared.relay_origin, &shared.target_origin)
-            }) {
+    // Only the session's own paths: on Skaha the same origin serves the API and every
+    // other session, none of which a session page may reach with the user's credential.
+    let raw_path = forward_pq
+        .split_once('?')
+        .map_or(forward_pq.as_str(), |(p, _)| p);
+    if !shared.scope.allows(raw_path) {
+        tracing::debug!("relay refused a request outside the session's own paths");
+        return plain(StatusCode::FORBIDDEN, OUTSIDE_SCOPE);
+    }
+    let origin = match req.headers().get(header::ORIGIN) {
+        None => None,
+        Some(v) => {
+            let v = v.to_str().unwrap_or("");
+            // `Origin: null` comes from opaque origins: sandboxed frames and pages reached
+            // through a cross-origin redirect. Such a page may read nothing, but a POST
+            // from it through this window's relay would act with this window's credential.
+            if v.trim() == "null" && !is_safe_method(req.method()) {
+                return plain(
+                    StatusCode::FORBIDDEN,
+                    "Skyport relay: a change sent from a page with no origin was refused.\n",
+                );
+            }
+            match rewrite::upstream_origin(v, &shared.relay_origin, &shared.target_origin) {
                 Some(o) => Some(o),
                 None => {
                     return plain(
@@ -287,11 +315,12 @@ async fn handle(
                         "Skyport relay: cross-origin request refused.\n",
                     )
                 }
-            },
-        };
+            }
+        }
+    };
     // The request target is only ever a path on the fixed origin.
     let url = match Url::parse(&format!("{}{forward_pq}", shared.target_origin)) {
-        Ok(u) if u.origin() == shared.target.origin() => u,
+        Ok(u) if u.origin() == shared.target.origin() && shared.scope.allows(u.path()) => u,
         _ => {
             return plain(
                 StatusCode::BAD_REQUEST,
@@ -416,7 +445,7 @@ fn response_headers(shared: &Shared, from: &HeaderMap, url: &Url, relay_base: &s
             value
                 .to_str()
                 .ok()
-                .map(|v| rewrite::location(v, url, relay_base))
+                .map(|v| rewrite::location(v, url, relay_base, &shared.scope))
         } else if name == header::SET_COOKIE {
             value
                 .to_str()
