@@ -32,6 +32,9 @@ pub struct DownloadBook {
     book: Mutex<Downloads>,
     /// When a page was last told it started too many downloads (told once per burst).
     last_refusal: Mutex<Option<std::time::Instant>>,
+    /// Prompts whose buttons are armed: shown, focused for the arming delay, no key held
+    /// over from the session. Save is refused for any other (a second line behind the UI).
+    armed: Mutex<std::collections::BTreeSet<u32>>,
 }
 
 impl DownloadBook {
@@ -42,7 +45,25 @@ impl DownloadBook {
                 paths.downloads_dir.clone(),
             )),
             last_refusal: Mutex::new(None),
+            armed: Mutex::new(Default::default()),
         }
+    }
+
+    /// The prompt of download `id` says whether its buttons are armed.
+    pub fn set_armed(&self, id: u32, armed: bool) {
+        let mut set = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        if armed {
+            set.insert(id);
+        } else {
+            set.remove(&id);
+        }
+    }
+
+    fn is_armed(&self, id: u32) -> bool {
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&id)
     }
 
     /// Whether a "Save" is still to be carried out.
@@ -387,6 +408,7 @@ pub fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
         return;
     };
     if let Some(book) = app.try_state::<DownloadBook>() {
+        book.set_armed(id, false);
         book.with(|b| {
             if b.offer(id)
                 .is_some_and(|o| o.decision == Decision::Undecided)
@@ -415,6 +437,12 @@ pub fn decide<R: Runtime>(
     save: bool,
 ) -> Result<Offer, ErrorPayload> {
     let book = app.try_state::<DownloadBook>().ok_or_else(unknown)?;
+    if save && !book.is_armed(id) {
+        return Err(ErrorPayload::new(
+            ErrorCode::Validation,
+            "Save is not ready yet: look at the question, then press Save again.",
+        ));
+    }
     let step = match book.with(|b| b.decide(id, save)) {
         Ok(step) => step,
         Err(e) => {
@@ -427,6 +455,12 @@ pub fn decide<R: Runtime>(
         }
     };
     let offer = book.with(|b| b.offer(id)).ok_or_else(unknown)?;
+    // A state line per answer: what the user decided and where the download stands.
+    tracing::info!(
+        "download {id}: {} ({})",
+        if save { "save" } else { "don't save" },
+        state_word(&offer.state)
+    );
     let failed_for_good = matches!(
         offer.state,
         OfferState::Failed {
@@ -440,6 +474,39 @@ pub fn decide<R: Runtime>(
         close_prompt(app, id);
     }
     Ok(offer)
+}
+
+fn state_word(s: &OfferState) -> &'static str {
+    match s {
+        OfferState::Downloading => "downloading",
+        OfferState::Ready => "downloaded",
+        OfferState::Saving => "saving",
+        OfferState::Saved { .. } => "saved",
+        OfferState::Discarded => "discarded",
+        OfferState::Failed { .. } => "failed",
+    }
+}
+
+/// The prompt of download `id` (window `window`) says whether its buttons are armed. Only a
+/// download's own prompt may arm it.
+pub fn prompt_ready<R: Runtime>(
+    app: &AppHandle<R>,
+    window: &str,
+    id: u32,
+    ready: bool,
+) -> Result<(), ErrorPayload> {
+    if window != prompt_label(id) {
+        return Err(ErrorPayload::new(
+            ErrorCode::PermissionDenied,
+            "Only a download's own prompt can answer for it.",
+        ));
+    }
+    let book = app.try_state::<DownloadBook>().ok_or_else(unknown)?;
+    book.set_armed(id, ready);
+    if ready {
+        tracing::info!("download prompt {id} ready for an answer");
+    }
+    Ok(())
 }
 
 fn unknown() -> ErrorPayload {

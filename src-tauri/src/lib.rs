@@ -11,6 +11,7 @@ pub mod certs;
 pub mod commands;
 pub mod downloads;
 pub mod events;
+pub mod external;
 mod isolation;
 pub mod sessions;
 pub mod settings;
@@ -61,6 +62,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             settings_cmds::save_settings,
             download_cmds::download_offer,
             download_cmds::decide_download,
+            download_cmds::download_prompt_ready,
         ])
         .events(tauri_specta::collect_events![
             events::CredentialStatusChanged,
@@ -78,6 +80,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
 
 /// Build and run the app.
 pub fn run() {
+    // Before any thread starts: no child of the app may inherit the token.
+    let env_token = skyport_core::connect::take_env_token();
     let paths = match skyport_core::paths::Paths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -86,7 +90,7 @@ pub fn run() {
         }
     };
     let log_guard = skyport_core::logging::init("skyport-desktop", Some(&paths.log_dir()));
-    let state = state::AppState::load(paths);
+    let state = state::AppState::load(paths, env_token);
     let ipc = ipc();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

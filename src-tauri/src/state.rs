@@ -86,17 +86,22 @@ fn resolve(paths: &Paths) -> PlatformSetting {
 }
 
 impl AppState {
-    /// Read the configuration and environment once at start.
-    pub fn load(paths: Paths) -> Self {
-        Self::with_store(paths, Arc::new(OsKeyring))
+    /// Read the configuration once at start; `env_token` is `SKYPORT_TOKEN`, already taken
+    /// out of the environment ([`skyport_core::connect::take_env_token`]).
+    pub fn load(paths: Paths, env_token: Option<SecretString>) -> Self {
+        Self::with_store(paths, Arc::new(OsKeyring), env_token)
     }
 
-    pub fn with_store(paths: Paths, secrets: Arc<dyn SecretStore>) -> Self {
+    pub fn with_store(
+        paths: Paths,
+        secrets: Arc<dyn SecretStore>,
+        env_token: Option<SecretString>,
+    ) -> Self {
         Self {
             platform: RwLock::new(resolve(&paths)),
             paths,
             secrets,
-            env_token: skyport_core::connect::env_token(),
+            env_token,
             rejected: RwLock::new(None),
             sessions: SessionsHub::default(),
             sign_in_cancel: CancelSlot::default(),
@@ -160,6 +165,11 @@ impl AppState {
 
     /// What the auth relay may present to a session page that asks for credentials: the
     /// bearer token in use and the certificate. (Never the CADC password.)
+    /// `SKYPORT_TOKEN` as it was at start.
+    pub fn env_token(&self) -> Option<SecretString> {
+        self.env_token.clone()
+    }
+
     pub fn relay_credentials(&self) -> skyport_core::relay::Available {
         let mut available = skyport_core::relay::Available::default();
         let Ok(profile) = self.profile() else {

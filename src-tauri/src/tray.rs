@@ -203,6 +203,7 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
         if let Some(flag) = app.try_state::<MainClosed>() {
             flag.0.store(true, std::sync::atomic::Ordering::SeqCst);
         }
+        tracing::info!("main window closed; Skyport stays while other windows are open");
     }
 }
 

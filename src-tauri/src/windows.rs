@@ -15,7 +15,6 @@ use skyport_core::skaha::{Session, SessionStatus};
 use tauri::webview::NewWindowResponse;
 use tauri::Url;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
-use tauri_plugin_opener::OpenerExt;
 
 use crate::state::AppState;
 
@@ -116,6 +115,9 @@ pub fn open_session_window<R: Runtime>(
     let nav_app = app.clone();
     let nav_origin = origin.clone();
     let new_app = app.clone();
+    let (nav_label, new_label) = (label.clone(), label.clone());
+    let from = format!("{name} ({kind})");
+    let nav_from = from.clone();
     let builder = WebviewWindowBuilder::new(app, &label, WebviewUrl::External(page))
         .title(format!("{name} — {kind} · Skyport"))
         .inner_size(
@@ -133,15 +135,22 @@ pub fn open_session_window<R: Runtime>(
                 return true;
             }
             tracing::info!("session page navigates to another origin; opening it in the browser");
-            let _ = nav_app.opener().open_url(url.as_str(), None::<&str>);
+            crate::external::open_from_page(&nav_app, url, &nav_label, &nav_from);
             false
         })
         // Pop-ups open in the browser, same-origin ones too (e.g. a notebook opened in a new
         // tab): the session id in the URL is the only protection, so the browser is fine.
         .on_new_window(move |url, _features| {
-            let _ = new_app.opener().open_url(url.as_str(), None::<&str>);
+            crate::external::open_from_page(&new_app, &url, &new_label, &from);
             NewWindowResponse::Deny
         });
+    // A state line for people reading the log (and for the end-to-end tests, which wait for
+    // it): no URL, it may carry the session id.
+    let builder = builder.on_page_load(|_, payload| {
+        if matches!(payload.event(), tauri::webview::PageLoadEvent::Finished) {
+            tracing::info!("a session window finished loading its page");
+        }
+    });
     let mut builder = crate::downloads::attach(app, builder, crate::downloads::Carrier::Session);
     if let (Some(x), Some(y)) = (geometry.and_then(|g| g.x), geometry.and_then(|g| g.y)) {
         builder = builder.position(x, y);
@@ -218,21 +227,13 @@ pub fn app_pages_only<'a, R: Runtime, M: Manager<R>>(
             if is_app_page(url) {
                 return true;
             }
-            open_external(&nav_app, url);
+            crate::external::open_from_page(&nav_app, url, "main", "Skyport");
             false
         })
         .on_new_window(move |url, _| {
-            open_external(&new_app, &url);
+            crate::external::open_from_page(&new_app, &url, "main", "Skyport");
             NewWindowResponse::Deny
         })
-}
-
-fn open_external<R: Runtime>(app: &AppHandle<R>, url: &Url) {
-    if matches!(url.scheme(), "http" | "https") {
-        if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
-            tracing::warn!("could not open the browser: {e}");
-        }
-    }
 }
 
 /// Create the main window from its configuration, kept on the app's own pages.

@@ -327,6 +327,8 @@ fn isolated(
 pub struct PlainApp {
     child: Child,
     pub home: tempfile::TempDir,
+    /// What the app writes to stdout and stderr (its log lines among them).
+    log: PathBuf,
 }
 
 impl PlainApp {
@@ -346,7 +348,29 @@ impl PlainApp {
         .env_remove("TAURI_WEBVIEW_AUTOMATION")
         .spawn()
         .expect("start skyport-desktop");
-        PlainApp { child, home }
+        let log = artifacts_dir().join(format!("{name}-app.log"));
+        PlainApp { child, home, log }
+    }
+
+    /// How many of the app's log lines so far contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        std::fs::read_to_string(&self.log)
+            .map(|t| t.lines().filter(|l| l.contains(needle)).count())
+            .unwrap_or(0)
+    }
+
+    /// Wait until `needle` has been logged at least `count` times: the app's own word that
+    /// it reached a state (a page loaded, a prompt ready for an answer). Fails after 20 s.
+    pub async fn wait_log(&self, needle: &str, count: usize) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.log_count(needle) < count {
+            assert!(
+                Instant::now() < deadline,
+                "the app never logged {needle:?} {count} times; see {}",
+                self.log.display()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     pub fn skyport_home(&self) -> PathBuf {
@@ -448,6 +472,20 @@ pub fn press(window: &str, keys: &[&str]) {
     let mut args = vec!["key", "--delay", "60"];
     args.extend_from_slice(keys);
     xdo(&args);
+}
+
+/// Give `window` the keyboard, as a person clicking on it would.
+pub fn focus(window: &str) {
+    xdo(&["windowfocus", "--sync", window]);
+}
+
+/// Wait until `check` holds, polling, or fail after 15 s saying `what`.
+pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !check() {
+        assert!(Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Type text into the focused element of `window`.

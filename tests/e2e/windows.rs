@@ -14,8 +14,8 @@ use skyport_core::skaha::{Auth, CreateRequest, SessionKind, SessionStatus, Skaha
 use skyport_sim::SimConfig;
 
 use crate::harness::{
-    close_window, driver_or_skip, press, screen_shot, type_text, x_window, x_window_exists, xdo,
-    xdotool_or_skip, App, PlainApp, GUI,
+    close_window, driver_or_skip, focus, press, screen_shot, type_text, wait_until, x_window,
+    x_window_exists, xdo, xdotool_or_skip, App, PlainApp, GUI,
 };
 
 pub(crate) const TOKEN: &str = "e2e-window-token";
@@ -278,11 +278,19 @@ async fn prompt_closes(pid: u32) {
 }
 
 const PROMPT: &str = "Save a download";
+/// What the app logs when a prompt's buttons are armed, when a session page has loaded, and
+/// when a Save is kept for a file still arriving.
+const READY: &str = "ready for an answer";
+const LOADED: &str = "a session window finished loading its page";
+const SAVE_WHEN_ARRIVED: &str = ": save (downloading)";
 
-/// Wait for the prompt, and past the moment its buttons wait before a key can answer them.
-async fn prompt_ready(pid: u32) -> String {
-    let prompt = x_window(pid, PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+/// The prompt a key press opened: wait for its window, give it the keyboard as a person
+/// looking at it would, and wait until it says its buttons are armed. `armed` is the count
+/// of armed prompts before the key press.
+async fn prompt_ready(app: &PlainApp, armed: usize) -> String {
+    let prompt = x_window(app.pid(), PROMPT).await;
+    focus(&prompt);
+    app.wait_log(READY, armed + 1).await;
     prompt
 }
 
@@ -333,10 +341,11 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     let pid = app.pid();
     let downloads = app.skyport_home().join("Downloads");
     let staging = app.skyport_home().join("cache/downloads");
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    app.wait_log(LOADED, 1).await;
 
     // A file link (Alt+D): asked first, saved on Enter (the focused "Save").
     let asked = Instant::now();
+    let armed = app.log_count(READY);
     press(&session, &["alt+d"]);
     let prompt = x_window(pid, PROMPT).await;
     // A figure for the report, not a timed assertion.
@@ -344,7 +353,11 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
         "download prompt on screen {} ms after the key press",
         asked.elapsed().as_millis()
     );
-    tokio::time::sleep(Duration::from_millis(1300)).await;
+    let prompt = {
+        focus(&prompt);
+        app.wait_log(READY, armed + 1).await;
+        prompt
+    };
     screen_shot("windows-download-prompt");
     assert!(
         files_in(&downloads).is_empty(),
@@ -359,40 +372,42 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     prompt_closes(pid).await;
 
     // The same file, refused with Escape: nothing lands, nothing is kept.
+    let armed = app.log_count(READY);
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready(pid).await;
+    let prompt = prompt_ready(&app, armed).await;
     press(&prompt, &["Escape"]);
     prompt_closes(pid).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    wait_until("refused files are deleted", || {
+        files_under(&staging).is_empty()
+    })
+    .await;
     assert_eq!(files_in(&downloads), ["summary.csv"]);
-    assert!(
-        files_under(&staging).is_empty(),
-        "refused files are deleted: {:?}",
-        files_under(&staging)
-    );
 
     // A file the page makes itself (a blob, Alt+B), saved; then the link again, which never
     // replaces the first download.
     press(&session, &["alt+s"]);
     type_text(&session, "seeing 0.8 arcsec");
+    let armed = app.log_count(READY);
     press(&session, &["alt+b"]);
-    let prompt = prompt_ready(pid).await;
+    let prompt = prompt_ready(&app, armed).await;
     press(&prompt, &["Return"]);
     let notes = wait_for_file(&downloads.join("notes.txt")).await;
     assert_eq!(notes, "seeing 0.8 arcsec\n");
     prompt_closes(pid).await;
+    let armed = app.log_count(READY);
     press(&session, &["alt+d"]);
-    let prompt = prompt_ready(pid).await;
+    let prompt = prompt_ready(&app, armed).await;
     press(&prompt, &["Return"]);
     wait_for_file(&downloads.join("summary (1).csv")).await;
     prompt_closes(pid).await;
 
     // A slow file (Alt+L, about 3 s): Save while it still arrives; it lands only once whole.
+    let armed = app.log_count(READY);
+    let kept = app.log_count(SAVE_WHEN_ARRIVED);
     press(&session, &["alt+l"]);
-    let prompt = x_window(pid, PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let prompt = prompt_ready(&app, armed).await;
     press(&prompt, &["Return"]);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.wait_log(SAVE_WHEN_ARRIVED, kept + 1).await;
     assert!(
         !downloads.join("cube.csv").exists(),
         "saved before it had arrived"
@@ -406,14 +421,16 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     );
 
     // Closing a prompt unanswered is "don't save"; closed after Save, the file still lands.
+    let armed = app.log_count(READY);
     press(&session, &["alt+d"]);
-    close_window(&prompt_ready(pid).await);
+    close_window(&prompt_ready(&app, armed).await);
     prompt_closes(pid).await;
+    let armed = app.log_count(READY);
+    let kept = app.log_count(SAVE_WHEN_ARRIVED);
     press(&session, &["alt+l"]);
-    let prompt = x_window(pid, PROMPT).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let prompt = prompt_ready(&app, armed).await;
     press(&prompt, &["Return"]);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.wait_log(SAVE_WHEN_ARRIVED, kept + 1).await;
     close_window(&prompt);
     let cube = wait_for_file(&downloads.join("cube (1).csv")).await;
     assert_eq!(cube.lines().count(), 101);
@@ -428,11 +445,10 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
         ],
         "the prompt closed unanswered saved nothing"
     );
-    assert!(
-        files_under(&staging).is_empty(),
-        "nothing left in staging: {:?}",
-        files_under(&staging)
-    );
+    wait_until("nothing is left in staging", || {
+        files_under(&staging).is_empty()
+    })
+    .await;
     drop(app);
 }
 
@@ -613,9 +629,9 @@ async fn without_a_tray_the_last_window_closed_quits() {
     // The main window closed, then clicked again: it is in use, so the session window may go.
     let (mut app, session, main) = app_with_window(&sim, &second, "nbback").await;
     close_window(&main);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_log("main window closed", 1).await;
     xdo(&["mousemove", "900", "600", "click", "1"]);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wait_log("main window in use again", 1).await;
     close_window(&session);
     assert!(
         app.exited(Duration::from_secs(2)).await.is_none(),

@@ -77,6 +77,11 @@ export const commands = {
 	 *  runs off the UI thread.
 	 */
 	decideDownload: (id: number, save: boolean) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("decide_download", { id, save })),
+	/**
+	 *  The prompt's buttons are armed (`ready`), or no longer (it lost focus). Save is refused
+	 *  until its own prompt says so.
+	 */
+	downloadPromptReady: (id: number, ready: boolean) => typedError<null, ErrorPayload>(__TAURI_INVOKE("download_prompt_ready", { id, ready })),
 };
 
 /** Events */

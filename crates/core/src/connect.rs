@@ -199,6 +199,16 @@ pub fn connect(
     }
 }
 
+/// `SKYPORT_TOKEN` read once and removed from this process's environment, so that no
+/// child (the browser, xdg-open, WebKit's own processes, notification helpers) inherits
+/// it. For the desktop app, which starts children it does not spawn itself; call it first
+/// thing in `main`, before any thread starts.
+pub fn take_env_token() -> Option<SecretString> {
+    let token = env_token();
+    std::env::remove_var(TOKEN_ENV);
+    token
+}
+
 /// `SKYPORT_TOKEN` from the environment, trimmed; empty counts as unset.
 pub fn env_token() -> Option<SecretString> {
     std::env::var(TOKEN_ENV)

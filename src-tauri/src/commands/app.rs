@@ -37,7 +37,9 @@ pub struct PlatformStatus {
 pub fn main_window_used(app: tauri::AppHandle) {
     use tauri::Manager;
     if let Some(flag) = app.try_state::<crate::tray::MainClosed>() {
-        flag.0.store(false, std::sync::atomic::Ordering::SeqCst);
+        if flag.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
+            tracing::info!("main window in use again");
+        }
     }
 }
 

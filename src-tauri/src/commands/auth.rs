@@ -13,7 +13,6 @@ use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::secret::SecretString;
 use skyport_core::status::CredentialStatus;
 use tauri::{AppHandle, State};
-use tauri_plugin_opener::OpenerExt;
 use tauri_specta::Event;
 
 use crate::events::{CredentialStatusChanged, SignInProgress};
@@ -136,10 +135,9 @@ pub async fn sign_in(
             .emit(&progress_app);
             match signin::open_with_env_browser(url) {
                 Some(r) => r,
-                None => opener_app
-                    .opener()
-                    .open_url(url, None::<&str>)
-                    .map_err(|e| e.to_string()),
+                None => tauri::Url::parse(url)
+                    .map_err(|e| e.to_string())
+                    .and_then(|u| crate::external::open(&opener_app, &u).map_err(|e| e.message)),
             }
         },
         show: move |p: &DevicePrompt| {

@@ -26,7 +26,7 @@ async fn renew<R: Runtime>(
     let state = app.state::<AppState>();
     let profile = state.resolved()?;
     let opts = RenewOptions {
-        env_token: skyport_core::connect::env_token(),
+        env_token: state.env_token(),
         ..opts
     };
     let renewed = renew_certificate(&state.paths, state.secrets.as_ref(), &profile, &opts)

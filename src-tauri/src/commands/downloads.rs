@@ -23,3 +23,16 @@ pub async fn decide_download(
 ) -> Result<Offer, ErrorPayload> {
     crate::downloads::decide(&app, window.label(), id, save)
 }
+
+/// The prompt's buttons are armed (`ready`), or no longer (it lost focus). Save is refused
+/// until its own prompt says so.
+#[tauri::command]
+#[specta::specta]
+pub fn download_prompt_ready(
+    app: AppHandle,
+    window: tauri::Window,
+    id: u32,
+    ready: bool,
+) -> Result<(), ErrorPayload> {
+    crate::downloads::prompt_ready(&app, window.label(), id, ready)
+}

@@ -10,7 +10,6 @@ use skyport_core::skaha::{
     SessionEvent, SessionId, SessionKind,
 };
 use tauri::{AppHandle, State};
-use tauri_plugin_opener::OpenerExt;
 
 use crate::sessions::SessionsSnapshot;
 use crate::state::{payload, AppState};
@@ -378,12 +377,8 @@ pub async fn open_session_in_browser(
             ))
         }
     };
-    app.opener().open_url(url, None::<&str>).map_err(|e| {
-        ErrorPayload::new(
-            ErrorCode::Io,
-            format!("Could not start the web browser: {e}. Is a default browser set?"),
-        )
-    })
+    let url = skyport_core::links::connect_url(&url).map_err(payload)?;
+    crate::external::open(&app, &url)
 }
 
 /// Open a Running session in its own Skyport window (a second call focuses it).
@@ -404,12 +399,7 @@ pub async fn open_window<R: tauri::Runtime>(
             "This session has no page to open (headless sessions run without one).",
         )
     })?;
-    let page = tauri::Url::parse(url).map_err(|e| {
-        ErrorPayload::new(
-            ErrorCode::PlatformError,
-            format!("The platform gave an unusable page address ({e})."),
-        )
-    })?;
+    let page = skyport_core::links::connect_url(url).map_err(payload)?;
     if let Some(w) = app.get_webview_window(&crate::windows::label(&s.id.0)) {
         let _ = w.set_focus();
         return Ok(());

@@ -1,4 +1,4 @@
-import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { createEvent, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import DownloadPrompt from "./DownloadPrompt.svelte";
 import { bytes } from "../lib/format";
@@ -40,6 +40,51 @@ describe("DownloadPrompt", () => {
     await waitFor(() => expect(document.activeElement).toBe(screen.getByTestId("download-save")));
   });
 
+  it("arms only while the prompt itself has focus, and tells the backend", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { state: "ready", bytes: 10 } as never);
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 30 } });
+    const save = () => screen.getByTestId("download-save") as HTMLButtonElement;
+    await waitFor(() => expect(save().disabled).toBe(false));
+    expect(p.argsOf("downloadPromptReady")).toEqual([[id, true]]);
+    // Focus moves back to the session: disarmed at once, and the backend hears it.
+    await fireEvent.blur(window);
+    expect(save().disabled).toBe(true);
+    expect(p.argsOf("downloadPromptReady")).toEqual([[id, true], [id, false]]);
+    // Back on the prompt: the buttons wait the whole delay again.
+    await fireEvent.focus(window);
+    expect(save().disabled).toBe(true);
+    await waitFor(() => expect(save().disabled).toBe(false));
+    expect(p.argsOf("downloadPromptReady")).toEqual([[id, true], [id, false], [id, true]]);
+  });
+
+  it("a key that went down before the prompt was ready never answers it", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { state: "ready", bytes: 10 } as never);
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
+    const save = () => screen.getByTestId("download-save") as HTMLButtonElement;
+    await waitFor(() => expect(save().disabled).toBe(false));
+    await waitFor(() => expect(document.activeElement).toBe(save()));
+    // Enter held down in the notebook: only its auto-repeat reaches the prompt. Its default
+    // (pressing the focused Save) is cancelled before the button sees it.
+    const held = createEvent.keyDown(save(), { key: "Enter", code: "Enter", repeat: true });
+    fireEvent(save(), held);
+    expect(held.defaultPrevented).toBe(true);
+    // Space released after a press the prompt never saw: no click on keyup either.
+    const up = createEvent.keyUp(save(), { key: " ", code: "Space" });
+    fireEvent(save(), up);
+    expect(up.defaultPrevented).toBe(true);
+    // A held Escape does not throw the file away.
+    await fireEvent.keyDown(window, { key: "Escape", code: "Escape", repeat: true });
+    expect(p.argsOf("decideDownload")).toEqual([]);
+    // A fresh press, made while the prompt is ready, does answer.
+    const fresh = createEvent.keyDown(save(), { key: "Enter", code: "Enter" });
+    fireEvent(save(), fresh);
+    expect(fresh.defaultPrevented).toBe(false);
+    await fireEvent.keyDown(window, { key: "Escape", code: "Escape" });
+    await waitFor(() => expect(p.argsOf("decideDownload")).toEqual([[id, false]]));
+  });
+
   it("Save while the file still arrives waits for it, and can still be cancelled", async () => {
     const p = FakePlatform.signedIn();
     const id = p.addDownload("cube.fits", { bytes: 2_000_000 });
@@ -62,6 +107,7 @@ describe("DownloadPrompt", () => {
     render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 0 } });
     await waitFor(() => expect(status()).toBe("Downloaded. Not saved yet."));
     expect(size()).toBe("12 bytes");
+    await waitFor(() => expect((screen.getByTestId("download-save") as HTMLButtonElement).disabled).toBe(false));
     await fireEvent.keyDown(window, { key: "Escape" });
     await waitFor(() => expect(status()).toBe("Not saved; the file was deleted."));
     expect(p.argsOf("decideDownload")).toEqual([[id, false]]);

@@ -930,6 +930,10 @@ export class FakePlatform implements Platform {
     });
   }
 
+  downloadPromptReady(id: number, ready: boolean): Promise<void> {
+    return this.call("downloadPromptReady", [id, ready], () => undefined);
+  }
+
   decideDownload(id: number, save: boolean): Promise<Offer> {
     return this.call("decideDownload", [id, save], () => {
       const o = this.downloads.get(id);

@@ -182,5 +182,7 @@ export interface Platform {
   downloadOffer(id: number): Promise<Offer>;
   /** Save it in the Downloads folder (now, or when it has arrived), or not. */
   decideDownload(id: number, save: boolean): Promise<Offer>;
+  /** The prompt's buttons are armed (or no longer): Save is refused until they are. */
+  downloadPromptReady(id: number, ready: boolean): Promise<void>;
   onDownloadChanged(listener: (offer: Offer) => void): Promise<Unlisten>;
 }

@@ -1,0 +1,91 @@
+//! The one way out of Skyport to other programs: web pages to the system browser.
+//!
+//! Every link the app hands to the system opener passes [`skyport_core::links`] first:
+//! links from session pages (untrusted), from the app's own pages, and connect URLs. A
+//! session page that tries anything else (`ssh:`, `smb:`, `vscode:`, `apt:` …) gets
+//! nothing, and the user gets one notice, not one per attempt.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use skyport_core::error::{ErrorCode, ErrorPayload};
+use skyport_core::links::{check_web_link, LinkRefused};
+use tauri::{AppHandle, Runtime, Url};
+use tauri_plugin_opener::OpenerExt;
+
+/// A page that keeps trying gets one notice in this long.
+const NOTICE_EVERY: Duration = Duration::from_secs(30);
+
+/// Open a web page in the system browser; anything else is refused.
+pub fn open<R: Runtime>(app: &AppHandle<R>, url: &Url) -> Result<(), ErrorPayload> {
+    check_web_link(url).map_err(crate::state::payload)?;
+    app.opener()
+        .open_url(url.as_str(), None::<&str>)
+        .map_err(|e| {
+            ErrorPayload::new(
+                ErrorCode::Io,
+                format!("Could not start the web browser: {e}. Is a default browser set?"),
+            )
+        })
+}
+
+/// For a link a page followed (nobody to hand an error back to): a refused one is logged
+/// by its kind only and told to the user once per window in [`NOTICE_EVERY`].
+pub fn open_from_page<R: Runtime>(app: &AppHandle<R>, url: &Url, window: &str, from: &str) {
+    match check_web_link(url) {
+        Ok(()) => {
+            if let Err(e) = open(app, url) {
+                tracing::warn!("{}", e.message);
+            }
+        }
+        Err(refused) => {
+            tracing::warn!(window, "a page's link was not opened: {refused}");
+            if first_notice(window, Instant::now()) {
+                notify_refused(app, from, &refused);
+            }
+        }
+    }
+}
+
+fn first_notice(window: &str, now: Instant) -> bool {
+    static LAST: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    match last.get(window) {
+        Some(at) if now.duration_since(*at) < NOTICE_EVERY => false,
+        _ => {
+            last.insert(window.to_string(), now);
+            true
+        }
+    }
+}
+
+fn notify_refused<R: Runtime>(app: &AppHandle<R>, from: &str, refused: &LinkRefused) {
+    use tauri_plugin_notification::NotificationExt;
+    let what = match refused {
+        LinkRefused::Scheme { scheme } => format!("a “{scheme}:” link"),
+        LinkRefused::Malformed => "a link that is not a web page".to_string(),
+    };
+    let _ = app
+        .notification()
+        .builder()
+        .title("Link not opened")
+        .body(format!(
+            "{from} tried to open {what}. Skyport opens only web pages (http and https)."
+        ))
+        .show();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_notice_per_window_in_a_while() {
+        let t0 = Instant::now();
+        assert!(first_notice("session-a1", t0));
+        assert!(!first_notice("session-a1", t0 + Duration::from_secs(1)));
+        assert!(first_notice("session-b2", t0 + Duration::from_secs(1)));
+        assert!(first_notice("session-a1", t0 + NOTICE_EVERY));
+    }
+}
