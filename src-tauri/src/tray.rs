@@ -270,6 +270,13 @@ pub fn refresh<R: Runtime>(app: &AppHandle<R>) {
     let m = current(app);
     if let Ok(menu) = build_menu(app, &m) {
         let _ = tray.set_menu(Some(menu));
+        // A state line when the running sessions change (the end-to-end tests wait for it).
+        static LISTED: std::sync::atomic::AtomicUsize =
+            std::sync::atomic::AtomicUsize::new(usize::MAX);
+        let n = m.sessions.len();
+        if LISTED.swap(n, std::sync::atomic::Ordering::SeqCst) != n {
+            tracing::info!("tray menu lists {n} running session(s)");
+        }
     }
     let _ = tray.set_icon(icon(m.icon));
     let _ = tray.set_tooltip(Some(&m.tooltip));

@@ -85,9 +85,9 @@ async fn wait_gone(app: &App, what: &str, css: &str, timeout: Duration) {
     }
 }
 
-/// A screenshot once the last change has been painted (WebKit's snapshot can lag a frame).
+/// A screenshot once the last change has been painted (`App::screenshot` waits for two
+/// animation frames first).
 async fn shot(app: &App, name: &str) {
-    tokio::time::sleep(Duration::from_millis(400)).await;
     app.screenshot(name).await;
 }
 

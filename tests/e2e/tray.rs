@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use skyport_sim::SimConfig;
 
-use crate::harness::{screen_shot, x_window_exists, xdo, xdotool_or_skip, PlainApp, GUI};
+use crate::harness::{screen_shot, wait_until, x_window, xdo, xdotool_or_skip, PlainApp, GUI};
 use crate::windows::{running_notebook, start_sim, TOKEN};
 
 /// trayer in the top-right corner; stopped on drop.
@@ -97,8 +97,25 @@ async fn tray_icon(pid: u32) -> (i32, i32) {
     }
 }
 
+/// How many X windows are mapped now (a menu opening maps its own).
+fn visible_windows() -> usize {
+    xdo(&["search", "--onlyvisible", "--class", ".*"])
+        .lines()
+        .count()
+}
+
+/// Press `keys` (xdotool names) once a menu has opened, that is once more windows are mapped
+/// than `before`.
+async fn in_menu(before: usize, keys: &[&str]) {
+    wait_until("the tray menu did not open", || visible_windows() > before).await;
+    let mut args = vec!["key", "--delay", "150"];
+    args.extend_from_slice(keys);
+    xdo(&args);
+}
+
 /// Open the tray menu with a click and walk it with the keyboard.
 async fn menu(at: (i32, i32), keys: &[&str]) {
+    let before = visible_windows();
     xdo(&[
         "mousemove",
         &at.0.to_string(),
@@ -106,10 +123,7 @@ async fn menu(at: (i32, i32), keys: &[&str]) {
         "click",
         "1",
     ]);
-    tokio::time::sleep(Duration::from_millis(700)).await;
-    let mut args = vec!["key", "--delay", "150"];
-    args.extend_from_slice(keys);
-    xdo(&args);
+    in_menu(before, keys).await;
 }
 
 #[tokio::test]
@@ -140,34 +154,19 @@ async fn the_tray_opens_running_sessions_and_quits() {
     let icon = tray_icon(app.pid()).await;
 
     // Menu: "Certificate: none" (inactive), "Get a certificate now", "Running sessions ▸",
-    // "Open Skyport", "Quit Skyport". Down twice reaches the sessions, Right opens them. The
-    // submenu is live only once the first session list has arrived: until then, try again.
-    let mut opened = false;
-    for _ in 0..5 {
-        xdo(&[
-            "mousemove",
-            &icon.0.to_string(),
-            &icon.1.to_string(),
-            "click",
-            "1",
-        ]);
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        xdo(&["key", "--delay", "150", "Down", "Down", "Right"]);
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        screen_shot("tray-menu");
-        xdo(&["key", "Return"]);
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        if x_window_exists(app.pid(), "nbtray — notebook") {
-            opened = true;
-            break;
-        }
-        xdo(&["key", "Escape", "Escape"]);
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-    assert!(
-        opened,
-        "the tray's Running sessions did not open the session window"
-    );
+    // "Open Skyport", "Quit Skyport". Once the first session list has arrived (the app says
+    // so), Down twice reaches the sessions, Right opens them, Return opens the session.
+    app.wait_log("tray menu lists 1 running session", 1).await;
+    menu(icon, &["Down", "Down"]).await;
+    let with_menu = visible_windows();
+    xdo(&["key", "Right"]);
+    wait_until("the Running sessions submenu did not open", || {
+        visible_windows() > with_menu
+    })
+    .await;
+    screen_shot("tray-menu");
+    xdo(&["key", "Return"]);
+    x_window(app.pid(), "nbtray — notebook").await;
     screen_shot("tray-opened-session");
 
     // "Quit Skyport" is the last item: the app ends, cleanly.
