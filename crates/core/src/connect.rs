@@ -79,6 +79,8 @@ pub enum ConnectError {
     Cert(CertError),
     #[error("{0}")]
     Setup(String),
+    #[error(transparent)]
+    Insecure(#[from] crate::secure::InsecureUrl),
 }
 
 impl Coded for ConnectError {
@@ -88,7 +90,7 @@ impl Coded for ConnectError {
             Self::CertificateExpired { .. } => ErrorCode::CertificateExpired,
             Self::Keyring(e) => e.code(),
             Self::Cert(_) => ErrorCode::CertificateInvalid,
-            Self::Setup(_) => ErrorCode::Config,
+            Self::Setup(_) | Self::Insecure(_) => ErrorCode::Config,
         }
     }
 }
@@ -144,6 +146,8 @@ pub fn connect(
     store: &dyn SecretStore,
     opts: &ConnectOptions,
 ) -> Result<Connection, ConnectError> {
+    // Every way in below carries a credential: none over plain HTTP to another machine.
+    crate::secure::require_secure(&profile.service.api_base(), "the platform")?;
     let extra_roots = roots(profile)?;
     let base = || HttpOptions {
         timeout: opts.timeout,

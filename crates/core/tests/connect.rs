@@ -118,3 +118,46 @@ async fn expired_and_malformed_certificates_say_what_to_do() {
     assert_eq!(err.code(), ErrorCode::CertificateExpired, "{err}");
     assert!(err.to_string().contains("skyport cert renew"), "{err}");
 }
+
+// Security review #12, item 4: a platform reached over plain HTTP on another machine gets no
+// credential of any kind; loopback (the demo platform, these tests) is the one exception.
+#[test]
+fn plain_http_to_another_machine_gets_no_credential() {
+    let home = tempfile::tempdir().expect("home");
+    let paths = Paths::under(home.path().to_path_buf()).expect("paths");
+    let store = MemoryStore::default();
+    let opts = ConnectOptions {
+        env_token: Some(SecretString::new("tok-never-in-clear".into())),
+        ..Default::default()
+    };
+    let profile_for = |url: &str| {
+        let mut cfg = Config::default();
+        cfg.upsert(
+            "p",
+            Profile {
+                url: url.into(),
+                ..Default::default()
+            },
+        )
+        .expect("profile");
+        cfg.resolve(None, None).expect("resolve")
+    };
+    let err = connect(
+        &paths,
+        &profile_for("http://ws-uv.canfar.net/skaha"),
+        &store,
+        &opts,
+    )
+    .expect_err("plain http elsewhere");
+    assert!(matches!(err, ConnectError::Insecure(_)), "{err:?}");
+    assert_eq!(err.code(), ErrorCode::Config);
+    assert!(err.to_string().contains("only over HTTPS"), "{err}");
+    for ok in [
+        "https://ws-uv.canfar.net/skaha",
+        "http://127.0.0.1:8080/skaha",
+        "http://localhost:8080/skaha",
+    ] {
+        let c = connect(&paths, &profile_for(ok), &store, &opts).expect(ok);
+        assert!(matches!(c.credential, CredentialUsed::EnvToken));
+    }
+}
