@@ -71,3 +71,116 @@ pub fn build_client(opts: HttpOptions) -> Result<reqwest::Client, HttpSetupError
     }
     b.build().map_err(|e| HttpSetupError::Build(e.to_string()))
 }
+
+/// The largest Skaha API answer read (JSON, logs, events): a list of 2,000 sessions is
+/// about 1.5 MB, so this leaves room without letting a broken or hostile server fill memory.
+pub const API_BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// The largest certificate bundle read from a credential service (a real one is ~10 KB).
+pub const CERT_BODY_LIMIT: usize = 1024 * 1024;
+/// The largest answer read from a sign-in service or identity provider (tokens, discovery
+/// documents, keys).
+pub const TOKEN_BODY_LIMIT: usize = 1024 * 1024;
+/// The largest error page read; only its first line ends up in a message.
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// A byte count shown the way people read it (`16 MiB`, `64 KiB`, `300 bytes`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl std::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const KIB: usize = 1024;
+        const MIB: usize = 1024 * 1024;
+        match self.0 {
+            n if n >= MIB && n % MIB == 0 => write!(f, "{} MiB", n / MIB),
+            n if n >= KIB && n % KIB == 0 => write!(f, "{} KiB", n / KIB),
+            n => write!(f, "{n} bytes"),
+        }
+    }
+}
+
+/// Why a response body could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The body is larger than the cap for its use; reading stopped there.
+    #[error("the answer is larger than the {limit} Skyport reads for it, so it was not read")]
+    TooLarge { limit: ByteSize },
+    /// The connection failed while the body was arriving.
+    #[error(transparent)]
+    Transport(#[from] reqwest::Error),
+}
+
+impl Coded for BodyError {
+    fn code(&self) -> ErrorCode {
+        match self {
+            Self::TooLarge { .. } => ErrorCode::PlatformError,
+            Self::Transport(e) if e.is_timeout() => ErrorCode::Timeout,
+            Self::Transport(_) => ErrorCode::PlatformUnreachable,
+        }
+    }
+}
+
+/// Read a whole response body, but never more than `limit` bytes.
+///
+/// Every body core reads from the network goes through here. A `Content-Length` over the
+/// cap is refused before anything is read; otherwise chunks are counted as they arrive
+/// and reading stops at the first one that would cross the cap, so at most `limit` bytes
+/// plus one chunk are ever held. Dropping the response then closes the connection.
+pub async fn read_capped(mut resp: reqwest::Response, limit: usize) -> Result<Vec<u8>, BodyError> {
+    let too_large = || BodyError::TooLarge {
+        limit: ByteSize(limit),
+    };
+    let declared = resp.content_length();
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    // The declared length is at most `limit` here, so trusting it for capacity is safe.
+    let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+    while let Some(chunk) = resp.chunk().await? {
+        if chunk.len() > limit - body.len() {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The text of an error answer, for a message: at most [`ERROR_BODY_LIMIT`] bytes. A
+/// bigger page is not read and is described instead, so the status still decides the error.
+pub async fn read_error_text(resp: reqwest::Response) -> Result<String, reqwest::Error> {
+    match read_capped(resp, ERROR_BODY_LIMIT).await {
+        Ok(body) => Ok(text_lossy(body)),
+        Err(BodyError::TooLarge { limit }) => {
+            Ok(format!("an error page larger than {limit}, not read"))
+        }
+        Err(BodyError::Transport(e)) => Err(e),
+    }
+}
+
+/// Bytes as text, replacing invalid UTF-8 (as `reqwest::Response::text` does) without a
+/// second copy when the bytes are valid.
+pub fn text_lossy(body: Vec<u8>) -> String {
+    match String::from_utf8(body) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_people_write_them() {
+        assert_eq!(ByteSize(API_BODY_LIMIT).to_string(), "16 MiB");
+        assert_eq!(ByteSize(ERROR_BODY_LIMIT).to_string(), "64 KiB");
+        assert_eq!(ByteSize(1500).to_string(), "1500 bytes");
+        assert_eq!(ByteSize(0).to_string(), "0 bytes");
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_refused() {
+        assert_eq!(text_lossy(b"ok".to_vec()), "ok");
+        assert_eq!(text_lossy(vec![b'a', 0xff, b'b']), "a\u{fffd}b");
+    }
+}

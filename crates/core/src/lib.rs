@@ -19,6 +19,7 @@ pub mod logging;
 pub mod netrc;
 pub mod paths;
 pub mod platform;
+pub mod redact;
 pub mod relay;
 pub mod secret;
 pub mod secure;

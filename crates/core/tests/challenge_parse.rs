@@ -4,8 +4,8 @@
 
 use skyport_core::auth::challenge::{
     choose_challenge, login_routes, parse_challenges, parse_challenges_lenient, Challenge,
-    ChallengeError, CredentialKind, HeldCredentials, Scheme, STANDARD_ID_CDP_PROXY,
-    STANDARD_ID_OPENID, STANDARD_ID_TLS_WITH_PASSWORD,
+    ChallengeError, CredentialKind, HeldCredentials, Scheme, MAX_CHALLENGES, MAX_HEADER_BYTES,
+    STANDARD_ID_CDP_PROXY, STANDARD_ID_OPENID, STANDARD_ID_TLS_WITH_PASSWORD,
 };
 
 /// CADC's services (cadc-rest `setAuthenticateHeaders`) as one header.
@@ -141,7 +141,10 @@ fn garbage_only_is_an_error_with_a_useful_message() {
     let e = parse_challenges(["\"just a string\""]).unwrap_err();
     let ChallengeError::Malformed {
         reason, position, ..
-    } = &e;
+    } = &e
+    else {
+        panic!("expected a malformed-header error, got {e:?}");
+    };
     assert!(reason.contains("scheme"), "{reason}");
     assert_eq!(*position, 0);
     let msg = e.to_string();
@@ -245,4 +248,67 @@ fn relay_choice_for_cookie_and_basic_services() {
     let n = parse_challenges(["Negotiate abc==", "Digest realm=\"x\", nonce=\"y\""]).unwrap();
     assert_eq!(choose_challenge(&n, &all_held()), None);
     assert!(login_routes(&n).is_empty());
+}
+
+#[test]
+fn oversized_headers_are_refused_whole_with_a_clear_error() {
+    // 1 MiB of a pathological shape, and a cap crossed only by the headers together.
+    let huge = "@,".repeat(1 << 19);
+    let half = format!("Basic realm=\"{}\"", "x".repeat(MAX_HEADER_BYTES / 2));
+    for values in [vec![huge.as_str()], vec![half.as_str(), half.as_str()]] {
+        let len: usize = values.iter().map(|v| v.len()).sum();
+        let p = parse_challenges_lenient(values.iter().copied());
+        assert!(p.challenges.is_empty());
+        assert_eq!(
+            p.skipped,
+            [ChallengeError::TooLong {
+                len,
+                max: MAX_HEADER_BYTES
+            }]
+        );
+        let msg = parse_challenges(values).unwrap_err().to_string();
+        assert!(
+            msg.contains("WWW-Authenticate") && msg.contains("check the service URL"),
+            "{msg}"
+        );
+    }
+    // Right at the cap is still parsed.
+    let fits = format!(
+        "Basic realm=\"{}\"",
+        "x".repeat(MAX_HEADER_BYTES - "Basic realm=\"\"".len())
+    );
+    assert_eq!(fits.len(), MAX_HEADER_BYTES);
+    assert_eq!(parse_challenges([fits.as_str()]).unwrap().len(), 1);
+}
+
+#[test]
+fn challenges_beyond_the_cap_are_not_parsed() {
+    // Malformed ones count too: they cost work as well.
+    let many = format!("@@, {}", "ivoa_x509, ".repeat(MAX_CHALLENGES));
+    let p = parse_challenges_lenient([many.as_str(), "Bearer"]);
+    assert_eq!(p.challenges.len(), MAX_CHALLENGES - 1);
+    assert!(p.challenges.iter().all(|c| c.scheme == Scheme::IvoaX509));
+    assert_eq!(p.skipped.len(), 2);
+    assert!(matches!(p.skipped[0], ChallengeError::Malformed { .. }));
+    assert_eq!(
+        p.skipped[1],
+        ChallengeError::TooMany {
+            max: MAX_CHALLENGES
+        }
+    );
+    assert!(p.skipped[1].to_string().contains("more than 64 challenges"));
+    // The strict form keeps the challenges read before the cap, like any skipped part.
+    assert_eq!(parse_challenges([many.as_str()]).unwrap(), p.challenges);
+    // Malformed ones only: nothing parsed, so the first problem is the error.
+    let junk = "@@, ".repeat(MAX_CHALLENGES + 1);
+    assert!(matches!(
+        parse_challenges([junk.as_str()]),
+        Err(ChallengeError::Malformed { .. })
+    ));
+    // Exactly the cap is fine.
+    let full = "ivoa_x509, ".repeat(MAX_CHALLENGES);
+    assert_eq!(
+        parse_challenges([full.as_str()]).unwrap().len(),
+        MAX_CHALLENGES
+    );
 }

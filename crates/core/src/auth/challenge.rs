@@ -27,6 +27,11 @@
 //! others are kept. [`parse_challenges`] reports an error only when nothing at all could
 //! be understood; [`parse_challenges_lenient`] also returns what was skipped, for logging.
 //!
+//! The headers come from whatever server a URL points at, so parsing is linear in their
+//! length (every byte is looked at a bounded number of times, whatever the input) and
+//! bounded: more than [`MAX_HEADER_BYTES`] of header text is refused, and parsing stops
+//! after [`MAX_CHALLENGES`] challenges, each with an error that says so.
+//!
 //! The module is shared by the Skaha client and by the loopback auth relay that serves
 //! embedded session windows, so it knows nothing about HTTP clients: callers pass the
 //! header values as strings.
@@ -44,6 +49,24 @@ pub const STANDARD_ID_CDP_PROXY: &str = "ivo://ivoa.net/std/CDP#proxy-1.0";
 
 /// Longest part of a header value quoted back in an error message.
 const EXCERPT_CHARS: usize = 80;
+
+/// Most header text (all `WWW-Authenticate` values together) that is parsed. Real
+/// services send a few hundred bytes.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Most challenges (well-formed or not) taken from the headers. Real services send a
+/// handful.
+pub const MAX_CHALLENGES: usize = 64;
+
+#[derive(Clone, Copy, Debug)]
+struct Limits {
+    bytes: usize,
+    challenges: usize,
+}
+
+const LIMITS: Limits = Limits {
+    bytes: MAX_HEADER_BYTES,
+    challenges: MAX_CHALLENGES,
+};
 
 /// An authentication scheme name. Matching is case-insensitive (RFC 9110 §11.1).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -188,6 +211,29 @@ pub enum ChallengeError {
         /// The start of the offending header value (control characters replaced).
         excerpt: String,
     },
+    /// The header text is longer than [`MAX_HEADER_BYTES`]; none of it was parsed.
+    #[error(
+        "the server's WWW-Authenticate headers are {len} bytes long, more than the {max} \
+         Skyport reads, so they were ignored. Skyport cannot tell how to sign in to this \
+         service: check the service URL in the profile, or report the header to the \
+         service's operators."
+    )]
+    TooLong {
+        /// Bytes of header text received.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More than [`MAX_CHALLENGES`] challenges; the ones after that were not parsed.
+    #[error(
+        "the server's WWW-Authenticate headers hold more than {max} challenges, far more \
+         than any real service sends; only the first {max} were read. Check the service URL \
+         in the profile, or report the header to the service's operators."
+    )]
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// The result of lenient parsing: what was understood and what was skipped.
@@ -201,10 +247,34 @@ pub struct ParsedChallenges {
 
 /// Parses `WWW-Authenticate` header values, keeping every challenge that parses and
 /// recording the malformed ones in [`ParsedChallenges::skipped`].
+///
+/// Header text longer than [`MAX_HEADER_BYTES`] in total gives no challenges and a
+/// [`ChallengeError::TooLong`]; after [`MAX_CHALLENGES`] challenges parsing stops with a
+/// [`ChallengeError::TooMany`] (the first ones are kept).
 pub fn parse_challenges_lenient<'a>(values: impl IntoIterator<Item = &'a str>) -> ParsedChallenges {
+    parse_with(values, LIMITS)
+}
+
+fn parse_with<'a>(values: impl IntoIterator<Item = &'a str>, limits: Limits) -> ParsedChallenges {
     let mut out = ParsedChallenges::default();
+    // Length first, so an oversized header costs nothing to refuse.
+    let values: Vec<&str> = values.into_iter().collect();
+    let len = values.iter().fold(0usize, |n, v| n.saturating_add(v.len()));
+    if len > limits.bytes {
+        out.skipped.push(ChallengeError::TooLong {
+            len,
+            max: limits.bytes,
+        });
+        return out;
+    }
+    let mut room = limits.challenges;
     for value in values {
-        Parser::new(value).parse_into(&mut out);
+        if !Parser::new(value).parse_into(&mut out, &mut room) {
+            out.skipped.push(ChallengeError::TooMany {
+                max: limits.challenges,
+            });
+            break;
+        }
     }
     out
 }
@@ -213,8 +283,9 @@ pub fn parse_challenges_lenient<'a>(values: impl IntoIterator<Item = &'a str>) -
 /// several challenges).
 ///
 /// Lenient: a malformed challenge is skipped. An error is returned only when header text
-/// was present and nothing in it parsed. Headers that are empty or blank give `Ok` with
-/// no challenges.
+/// was present and nothing in it parsed (which includes headers over
+/// [`MAX_HEADER_BYTES`]; past [`MAX_CHALLENGES`] the first ones are returned). Headers that
+/// are empty or blank give `Ok` with no challenges.
 pub fn parse_challenges<'a>(
     values: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<Challenge>, ChallengeError> {
@@ -267,10 +338,30 @@ fn is_ows(c: u8) -> bool {
     c == b' ' || c == b'\t'
 }
 
+/// Counts header bytes the parser looks at, so tests can prove the work is linear.
+#[inline(always)]
+fn charge(bytes: usize) {
+    #[cfg(test)]
+    work::charge(bytes);
+    #[cfg(not(test))]
+    let _ = bytes;
+}
+
+/// The number of characters in a byte range (UTF-8 continuation bytes are not counted),
+/// valid on any byte offsets.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
 struct Parser<'a> {
     text: &'a str,
     s: &'a [u8],
     pos: usize,
+    /// The excerpt quoted in errors, made once per header value.
+    excerpt: Option<String>,
+    /// A byte offset and its character offset: errors come in increasing positions, so
+    /// converting each one costs only the distance from the last.
+    chars_at: (usize, usize),
 }
 
 type Step<T> = Result<T, (&'static str, usize)>;
@@ -281,11 +372,18 @@ impl<'a> Parser<'a> {
             text,
             s: text.as_bytes(),
             pos: 0,
+            excerpt: None,
+            chars_at: (0, 0),
         }
     }
 
+    fn byte_at(&self, at: usize) -> Option<u8> {
+        charge(1);
+        self.s.get(at).copied()
+    }
+
     fn peek(&self) -> Option<u8> {
-        self.s.get(self.pos).copied()
+        self.byte_at(self.pos)
     }
 
     fn skip_ows(&mut self) {
@@ -313,30 +411,54 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn error(&self, reason: &'static str, position: usize) -> ChallengeError {
-        let excerpt: String = self
-            .text
-            .chars()
-            .take(EXCERPT_CHARS)
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let char_position = self
-            .text
-            .get(..position.min(self.text.len()))
-            .map_or(position, |p| p.chars().count());
+    fn error(&mut self, reason: &'static str, position: usize) -> ChallengeError {
+        let text = self.text;
+        let excerpt = self
+            .excerpt
+            .get_or_insert_with(|| {
+                let e: String = text
+                    .chars()
+                    .take(EXCERPT_CHARS)
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                charge(e.len());
+                e
+            })
+            .clone();
         ChallengeError::Malformed {
             reason,
-            position: char_position,
+            position: self.char_position(position),
             excerpt,
         }
     }
 
-    fn parse_into(&mut self, out: &mut ParsedChallenges) {
+    /// The character offset of a byte offset.
+    fn char_position(&mut self, byte: usize) -> usize {
+        let byte = byte.min(self.s.len());
+        let (at, chars) = self.chars_at;
+        let chars = if byte >= at {
+            charge(byte - at);
+            chars + count_chars(&self.s[at..byte])
+        } else {
+            charge(at - byte);
+            chars - count_chars(&self.s[byte..at])
+        };
+        self.chars_at = (byte, chars);
+        chars
+    }
+
+    /// Parses challenges into `out` while `room` (challenges still allowed) lasts; false
+    /// when it ran out with text left.
+    fn parse_into(&mut self, out: &mut ParsedChallenges, room: &mut usize) -> bool {
         loop {
             self.skip_separators();
             if self.peek().is_none() {
-                return;
+                return true;
             }
+            let Some(left) = room.checked_sub(1) else {
+                return false;
+            };
+            *room = left;
             let start = self.pos;
             match self.challenge() {
                 Ok(c) => out.challenges.push(c),
@@ -438,20 +560,20 @@ impl<'a> Parser<'a> {
     fn try_token68(&mut self) -> Option<String> {
         let start = self.pos;
         let mut p = start;
-        while self.s.get(p).copied().is_some_and(is_token68_char) {
+        while self.byte_at(p).is_some_and(is_token68_char) {
             p += 1;
         }
         if p == start {
             return None;
         }
-        while self.s.get(p) == Some(&b'=') {
+        while self.byte_at(p) == Some(b'=') {
             p += 1;
         }
         let end = p;
-        while self.s.get(p).copied().is_some_and(is_ows) {
+        while self.byte_at(p).is_some_and(is_ows) {
             p += 1;
         }
-        match self.s.get(p) {
+        match self.byte_at(p) {
             None | Some(b',') => {
                 // `name=value` where value is a token also looks like this when the value
                 // is empty (`realm=`); a token68 never has `=` followed by more text,
@@ -657,6 +779,40 @@ pub fn login_routes(challenges: &[Challenge]) -> Vec<LoginRoute<'_>> {
     routes
 }
 
+/// The parser's work meter, for the linearity tests.
+#[cfg(test)]
+mod work {
+    use std::cell::Cell;
+
+    thread_local! {
+        static SPENT: Cell<u64> = const { Cell::new(0) };
+        static BUDGET: Cell<u64> = const { Cell::new(u64::MAX) };
+    }
+
+    pub(super) fn charge(bytes: usize) {
+        let spent = SPENT.with(|s| {
+            let v = s.get().saturating_add(bytes as u64);
+            s.set(v);
+            v
+        });
+        // Failing at once beats running a quadratic parser to the end of a 1 MiB header.
+        let budget = BUDGET.with(Cell::get);
+        assert!(
+            spent <= budget,
+            "the parser looked at more than {budget} header bytes"
+        );
+    }
+
+    /// Runs `f` allowing it to look at `budget` header bytes; returns how many it did.
+    pub(super) fn measure(budget: u64, f: impl FnOnce()) -> u64 {
+        SPENT.with(|s| s.set(0));
+        BUDGET.with(|b| b.set(budget));
+        f();
+        BUDGET.with(|b| b.set(u64::MAX));
+        SPENT.with(Cell::get)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -847,6 +1003,91 @@ mod tests {
         assert_eq!(r[0].access_url, "https://ws-cadc.canfar.net/cred/generate");
         assert_eq!(r[1].kind, CredentialKind::Token);
         assert_eq!(r[1].standard_id, Some(STANDARD_ID_TLS_WITH_PASSWORD));
+    }
+
+    /// Pathological headers of 1 MiB (with the size limits lifted, so the parser itself is
+    /// measured): the bytes looked at stay within a small multiple of the length, and the
+    /// same shape at twice the size costs at most about twice as much.
+    #[test]
+    fn work_is_linear_in_the_header_length() {
+        const PER_BYTE: u64 = 8;
+        let unlimited = Limits {
+            bytes: usize::MAX,
+            challenges: usize::MAX,
+        };
+        /// A name, and a header of that shape about `n` bytes long.
+        type Shape = (&'static str, fn(usize) -> String);
+        let shapes: [Shape; 20] = [
+            ("commas", |n| ",".repeat(n)),
+            ("a scheme, then commas", |n| {
+                format!("Basic{}", ",".repeat(n))
+            }),
+            ("a parameter, then separators", |n| {
+                format!("Basic a=b{}", ", ".repeat(n / 2))
+            }),
+            ("an unterminated quote", |n| {
+                format!("Basic realm=\"{}", "x".repeat(n))
+            }),
+            ("repeated unterminated quotes", |n| {
+                "Basic realm=\"".repeat(n / 13)
+            }),
+            ("quotes", |n| "\"".repeat(n)),
+            ("quoted commas", |n| format!("x=\"{}", ",\"".repeat(n / 2))),
+            ("empty parameters", |n| {
+                format!("Basic {}", "a=,".repeat(n / 3))
+            }),
+            ("parameters", |n| format!("Basic {}", "a=b, ".repeat(n / 5))),
+            ("a= runs", |n| "a=".repeat(n / 2)),
+            ("a= after a scheme", |n| format!("B {}", "a=".repeat(n / 2))),
+            ("backslashes in a quote", |n| {
+                format!("Basic realm=\"{}", "\\".repeat(n))
+            }),
+            ("escaped quotes", |n| {
+                format!("Basic realm=\"{}", "\\\"".repeat(n / 2))
+            }),
+            ("backslashes", |n| "\\".repeat(n)),
+            ("malformed challenges", |n| "@,".repeat(n / 2)),
+            ("junk after parameters", |n| "B a=b c, ".repeat(n / 9)),
+            ("a long token68 with junk", |n| {
+                format!("Basic {} x", "a".repeat(n))
+            }),
+            ("many challenges", |n| "Bearer, ".repeat(n / 8)),
+            ("a long lookahead", |n| format!("B a=b,{}c", " ".repeat(n))),
+            ("non-ASCII errors", |n| "é,".repeat(n / 3)),
+        ];
+        const N: usize = 1 << 20;
+        for (name, make) in shapes {
+            let mut cost = [0u64; 2];
+            for (i, n) in [N, 2 * N].into_iter().enumerate() {
+                let header = make(n);
+                let budget = PER_BYTE * header.len() as u64 + 1024;
+                cost[i] = work::measure(budget, || {
+                    parse_with([header.as_str()], unlimited);
+                });
+            }
+            assert!(
+                cost[1] <= 2 * cost[0] + 1024,
+                "{name}: {} bytes looked at for {N}, {} for {}",
+                cost[0],
+                cost[1],
+                2 * N
+            );
+        }
+    }
+
+    #[test]
+    fn error_positions_are_characters_at_any_distance() {
+        let p = parse_challenges_lenient(["é @, ü x=\"y\" junk, ivoa_x509"]);
+        let positions: Vec<usize> = p
+            .skipped
+            .iter()
+            .map(|e| match e {
+                ChallengeError::Malformed { position, .. } => *position,
+                other => panic!("unexpected {other:?}"),
+            })
+            .collect();
+        assert_eq!(positions, [0, 5]);
+        assert_eq!(p.challenges, [Challenge::bare(Scheme::IvoaX509)]);
     }
 
     #[test]

@@ -10,6 +10,9 @@ use std::time::Duration;
 use url::Url;
 
 use crate::error::{Coded, ErrorCode};
+use crate::http::{
+    read_capped, read_error_text, text_lossy, BodyError, ByteSize, TOKEN_BODY_LIMIT,
+};
 use crate::platform::ServiceUrl;
 use crate::secret::SecretString;
 
@@ -51,6 +54,8 @@ pub enum PasswordLoginError {
     },
     #[error("the sign-in service at {url} answered without a token; is this really a CADC-style login URL?")]
     NoToken { url: String },
+    #[error("the sign-in service at {url} answered with more than {limit}, which is not a token, so it was not read; is this really a CADC-style login URL?")]
+    TooLarge { url: String, limit: ByteSize },
     #[error("{0}")]
     Invalid(String),
 }
@@ -71,7 +76,9 @@ impl Coded for PasswordLoginError {
             Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
             Self::Unreachable { .. } => ErrorCode::PlatformUnreachable,
             Self::Timeout { .. } => ErrorCode::Timeout,
-            Self::Server { .. } | Self::NoToken { .. } => ErrorCode::PlatformError,
+            Self::Server { .. } | Self::NoToken { .. } | Self::TooLarge { .. } => {
+                ErrorCode::PlatformError
+            }
         }
     }
 }
@@ -134,7 +141,19 @@ pub async fn login(
     let retry_after = header("retry-after")
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = resp.text().await.map_err(|e| transport(&url, &e))?;
+    let body = if status.is_success() {
+        match read_capped(resp, TOKEN_BODY_LIMIT).await {
+            Ok(body) => text_lossy(body),
+            Err(BodyError::TooLarge { limit }) => {
+                return Err(PasswordLoginError::TooLarge { url, limit })
+            }
+            Err(BodyError::Transport(e)) => return Err(transport(&url, &e)),
+        }
+    } else {
+        read_error_text(resp)
+            .await
+            .map_err(|e| transport(&url, &e))?
+    };
     match status.as_u16() {
         200..=299 => {}
         401 | 403 => return Err(PasswordLoginError::BadCredentials { url }),

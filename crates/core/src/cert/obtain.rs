@@ -19,6 +19,7 @@ use super::error::CertError;
 use super::write::{valid_at, write_bundle_atomic, WriteOutcome};
 use super::CertBundle;
 use crate::error::{Coded, ErrorCode};
+use crate::http::{read_capped, read_error_text, BodyError, ByteSize, CERT_BODY_LIMIT};
 use crate::netrc::Netrc;
 use crate::platform::ServiceUrl;
 use crate::secret::SecretString;
@@ -94,6 +95,8 @@ pub enum ObtainError {
         #[source]
         source: CertError,
     },
+    #[error("the credential service at {url} answered with more than {limit}, which is not a certificate, so it was not read. Check the profile's credential URL. Your current certificate is unchanged.")]
+    TooLarge { url: String, limit: ByteSize },
     #[error("{0}")]
     Save(#[source] CertError),
     #[error("{0}")]
@@ -127,7 +130,7 @@ impl Coded for ObtainError {
             Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
             Self::Unreachable { .. } => ErrorCode::PlatformUnreachable,
             Self::Timeout { .. } => ErrorCode::Timeout,
-            Self::Server { .. } => ErrorCode::PlatformError,
+            Self::Server { .. } | Self::TooLarge { .. } => ErrorCode::PlatformError,
             Self::BadAnswer { .. } => ErrorCode::CertificateInvalid,
             Self::Save(e) => cert_error_code(e),
         }
@@ -217,11 +220,17 @@ async fn get_once(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .map(Duration::from_secs);
-    let body = resp.bytes().await.map_err(|e| transport(&url, &e))?;
     if (200..300).contains(&status) {
-        return Ok(Zeroizing::new(body.to_vec()));
+        return match read_capped(resp, CERT_BODY_LIMIT).await {
+            Ok(body) => Ok(Zeroizing::new(body)),
+            Err(BodyError::TooLarge { limit }) => Err(ObtainError::TooLarge { url, limit }),
+            Err(BodyError::Transport(e)) => Err(transport(&url, &e)),
+        };
     }
-    let message = crate::skaha::error::clean_message(&String::from_utf8_lossy(&body), status);
+    let body = read_error_text(resp)
+        .await
+        .map_err(|e| transport(&url, &e))?;
+    let message = crate::skaha::error::clean_message(&body, status);
     Err(match status {
         401 => ObtainError::BadCredentials {
             url,

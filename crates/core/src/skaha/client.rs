@@ -14,6 +14,7 @@ use super::model::{
     json_kind, Context, Image, PlatformStats, Session, SessionEvent, SessionId, SessionKind,
     SessionStatus,
 };
+use crate::http::{read_capped, read_error_text, text_lossy, BodyError, API_BODY_LIMIT};
 use crate::platform::ServiceUrl;
 use crate::secret::SecretString;
 
@@ -240,10 +241,16 @@ impl SkahaClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let body = resp.text().await.map_err(|e| self.transport_error(&e))?;
         if status.is_success() {
-            return Ok(body);
+            return match read_capped(resp, API_BODY_LIMIT).await {
+                Ok(body) => Ok(text_lossy(body)),
+                Err(BodyError::TooLarge { limit }) => Err(SkahaError::TooLarge { limit }),
+                Err(BodyError::Transport(e)) => Err(self.transport_error(&e)),
+            };
         }
+        let body = read_error_text(resp)
+            .await
+            .map_err(|e| self.transport_error(&e))?;
         let message = clean_message(&body, status.as_u16());
         Err(match status {
             StatusCode::UNAUTHORIZED => SkahaError::SignInNeeded { message },

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::error::{Coded, ErrorCode};
+use crate::http::ByteSize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SkahaError {
@@ -33,6 +34,8 @@ pub enum SkahaError {
     Server { status: u16, message: String },
     #[error("the platform sent an answer Skyport cannot read ({detail}). Try again; if it persists, report it with the log file.")]
     Garbage { detail: String },
+    #[error("the platform sent an answer larger than the {limit} Skyport reads, so it was not read. Check the service URL of the profile; if it is right, report this to the platform's support.")]
+    TooLarge { limit: ByteSize },
     #[error("{0}")]
     Invalid(String),
 }
@@ -55,7 +58,9 @@ impl Coded for SkahaError {
             Self::QuotaReached { .. } => ErrorCode::QuotaReached,
             Self::Rejected { .. } | Self::Invalid(_) => ErrorCode::Validation,
             Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
-            Self::Server { .. } | Self::Garbage { .. } => ErrorCode::PlatformError,
+            Self::Server { .. } | Self::Garbage { .. } | Self::TooLarge { .. } => {
+                ErrorCode::PlatformError
+            }
         }
     }
 }

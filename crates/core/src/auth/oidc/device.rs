@@ -9,7 +9,7 @@ use openidconnect::Scope;
 use serde::Serialize;
 
 use super::error::{from_request, OidcError};
-use super::provider::Provider;
+use super::provider::{CappedHttp, Provider};
 use super::tokens::{tokens_from_response, TokenSet};
 
 /// What to show the user.
@@ -57,6 +57,7 @@ where
     let client = provider
         .client(client_id, client_secret)
         .set_device_authorization_url(url);
+    let http = &CappedHttp(http);
     let mut req = client.exchange_device_code();
     for s in scopes {
         req = req.add_scope(Scope::new(s.clone()));

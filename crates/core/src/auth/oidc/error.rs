@@ -1,6 +1,7 @@
 //! Sign-in errors, each with what to do next.
 
 use crate::error::{Coded, ErrorCode};
+use crate::http::{BodyError, ByteSize};
 use crate::keyring::KeyringError;
 
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +10,8 @@ pub enum OidcError {
     ProviderUnreachable { issuer: String, detail: String },
     #[error("the sign-in provider's settings are not usable ({detail}). Check the issuer URL of this profile.")]
     Discovery { detail: String },
+    #[error("the sign-in provider {issuer} sent an answer larger than the {limit} Skyport reads, so it was not read. Check the issuer URL of this profile; if it is right, report this to the provider's operators.")]
+    AnswerTooLarge { issuer: String, limit: ByteSize },
     #[error("the provider says its issuer is {found:?}, but this profile expects {expected:?}. Correct the issuer in the profile (mind a trailing slash).")]
     IssuerMismatch { expected: String, found: String },
     #[error("this profile has no OpenID Connect provider: add an OIDC issuer to it (`skyport profiles add NAME URL --oidc-issuer ISSUER`), or sign in with a password or a token")]
@@ -50,6 +53,7 @@ impl Coded for OidcError {
         match self {
             Self::ProviderUnreachable { .. }
             | Self::Discovery { .. }
+            | Self::AnswerTooLarge { .. }
             | Self::IssuerMismatch { .. }
             | Self::Unsupported { .. } => ErrorCode::ProviderUnreachable,
             Self::StateMismatch | Self::InvalidIdToken { .. } | Self::Denied { .. } => {
@@ -95,21 +99,32 @@ pub(crate) fn from_request<
                 OidcError::Denied { error, description }
             }
         }
-        openidconnect::RequestTokenError::Request(re) => {
-            let mut detail = re.to_string();
-            let mut src = re.source();
-            while let Some(s) = src {
-                detail = format!("{detail}: {s}");
-                src = s.source();
-            }
-            OidcError::ProviderUnreachable {
-                issuer: issuer.to_string(),
-                detail,
-            }
-        }
+        openidconnect::RequestTokenError::Request(re) => request_failed(issuer, &re),
         openidconnect::RequestTokenError::Parse(pe, _) => {
             OidcError::Other(format!("the provider's answer could not be read: {pe}"))
         }
         openidconnect::RequestTokenError::Other(o) => OidcError::Other(o),
+    }
+}
+
+/// A provider request that failed before an answer could be used: an answer over the size
+/// cap (see [`super::provider::CappedHttp`]) says so; anything else is a connection problem,
+/// described with its whole source chain (the last link names the cause).
+pub(crate) fn request_failed(issuer: &str, re: &(dyn std::error::Error + 'static)) -> OidcError {
+    if let Some(BodyError::TooLarge { limit }) = re.downcast_ref::<BodyError>() {
+        return OidcError::AnswerTooLarge {
+            issuer: issuer.to_string(),
+            limit: *limit,
+        };
+    }
+    let mut detail = re.to_string();
+    let mut src = re.source();
+    while let Some(s) = src {
+        detail = format!("{detail}: {s}");
+        src = s.source();
+    }
+    OidcError::ProviderUnreachable {
+        issuer: issuer.to_string(),
+        detail,
     }
 }

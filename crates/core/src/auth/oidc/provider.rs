@@ -11,7 +11,8 @@ use openidconnect::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::error::OidcError;
+use super::error::{request_failed, OidcError};
+use crate::http::{read_capped, BodyError, TOKEN_BODY_LIMIT};
 
 /// Endpoints the core metadata type leaves out.
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -57,6 +58,38 @@ pub fn http_client(timeout: std::time::Duration) -> Result<reqwest::Client, Oidc
         .map_err(|e| OidcError::Other(format!("could not set up HTTPS for sign-in: {e}")))
 }
 
+/// The shared client as `openidconnect` calls it, reading every answer (discovery, keys,
+/// tokens, registration) through [`read_capped`]: the crate's own `reqwest` adapter reads
+/// bodies without any limit. Pass `&CappedHttp(http)` wherever the crate wants a client.
+#[derive(Clone, Copy, Debug)]
+pub struct CappedHttp<'a>(pub &'a reqwest::Client);
+
+impl<'c> openidconnect::AsyncHttpClient<'c> for CappedHttp<'_> {
+    type Error = BodyError;
+    type Future = std::pin::Pin<
+        Box<
+            dyn std::future::Future<Output = Result<openidconnect::HttpResponse, BodyError>>
+                + Send
+                + 'c,
+        >,
+    >;
+
+    fn call(&'c self, request: openidconnect::HttpRequest) -> Self::Future {
+        Box::pin(async move {
+            let resp = self.0.execute(reqwest::Request::try_from(request)?).await?;
+            let (status, version, headers) =
+                (resp.status(), resp.version(), resp.headers().clone());
+            let body = read_capped(resp, TOKEN_BODY_LIMIT).await?;
+            // Assembled field by field: unlike `http::Response::builder` this cannot fail.
+            let mut out = openidconnect::HttpResponse::new(body);
+            *out.status_mut() = status;
+            *out.version_mut() = version;
+            *out.headers_mut() = headers;
+            Ok(out)
+        })
+    }
+}
+
 impl Provider {
     /// Fetch `<issuer>/.well-known/openid-configuration` and the JWKS; the issuer in the
     /// document must equal the configured one exactly.
@@ -64,7 +97,7 @@ impl Provider {
         let url = IssuerUrl::new(issuer.to_string()).map_err(|e| OidcError::Discovery {
             detail: format!("the issuer {issuer:?} is not a URL: {e}"),
         })?;
-        let metadata = Metadata::discover_async(url, http)
+        let metadata = Metadata::discover_async(url, &CappedHttp(http))
             .await
             .map_err(|e| discovery_error(issuer, e))?;
         Ok(Provider {
@@ -97,23 +130,9 @@ impl Provider {
     }
 }
 
-fn discovery_error<RE: std::error::Error + 'static>(
-    issuer: &str,
-    e: openidconnect::DiscoveryError<RE>,
-) -> OidcError {
+fn discovery_error(issuer: &str, e: openidconnect::DiscoveryError<BodyError>) -> OidcError {
     match e {
-        openidconnect::DiscoveryError::Request(re) => {
-            let mut detail = re.to_string();
-            let mut src = re.source();
-            while let Some(s) = src {
-                detail = format!("{detail}: {s}");
-                src = s.source();
-            }
-            OidcError::ProviderUnreachable {
-                issuer: issuer.to_string(),
-                detail,
-            }
-        }
+        openidconnect::DiscoveryError::Request(re) => request_failed(issuer, &re),
         openidconnect::DiscoveryError::Validation(msg) if msg.contains("issuer") => {
             // openidconnect words it "unexpected issuer URI `X` (expected `Y`)".
             let found = msg.split('`').nth(1).unwrap_or("?").to_string();

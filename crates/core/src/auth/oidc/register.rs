@@ -3,11 +3,11 @@
 use openidconnect::core::{
     CoreApplicationType, CoreClientAuthMethod, CoreClientRegistrationRequest, CoreGrantType,
 };
-use openidconnect::registration::EmptyAdditionalClientMetadata;
+use openidconnect::registration::{ClientRegistrationError, EmptyAdditionalClientMetadata};
 use openidconnect::{ClientName, RedirectUrl};
 
-use super::error::OidcError;
-use super::provider::Provider;
+use super::error::{request_failed, OidcError};
+use super::provider::{CappedHttp, Provider};
 use crate::secret::SecretString;
 
 /// A registered client.
@@ -49,11 +49,14 @@ pub async fn register_client(
         .set_client_name(Some(
             vec![(None, ClientName::new(name))].into_iter().collect(),
         ))
-        .register_async(&endpoint, http)
+        .register_async(&endpoint, &CappedHttp(http))
         .await
-        .map_err(|e| OidcError::Denied {
-            error: "registration refused".into(),
-            description: Some(e.to_string()),
+        .map_err(|e| match e {
+            ClientRegistrationError::Request(re) => request_failed(&provider.issuer, &re),
+            e => OidcError::Denied {
+                error: "registration refused".into(),
+                description: Some(e.to_string()),
+            },
         })?;
     Ok(Registered {
         client_id: resp.client_id().to_string(),
