@@ -29,6 +29,8 @@ pub struct PasswordLogin {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordLoginError {
+    #[error(transparent)]
+    Insecure(#[from] crate::secure::InsecureUrl),
     #[error("wrong username or password for {url}; check them and try again")]
     BadCredentials { url: String },
     #[error("the sign-in service at {url} rejected the request ({message})")]
@@ -72,7 +74,7 @@ impl Coded for PasswordLoginError {
         match self {
             Self::BadCredentials { .. } => ErrorCode::SignInNeeded,
             Self::Rejected { .. } | Self::Invalid(_) => ErrorCode::Validation,
-            Self::NoService { .. } => ErrorCode::Config,
+            Self::NoService { .. } | Self::Insecure(_) => ErrorCode::Config,
             Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
             Self::Unreachable { .. } => ErrorCode::PlatformUnreachable,
             Self::Timeout { .. } => ErrorCode::Timeout,
@@ -107,6 +109,7 @@ pub async fn login(
     username: &str,
     password: &SecretString,
 ) -> Result<PasswordLogin, PasswordLoginError> {
+    crate::secure::require_secure(login_url, "the sign-in service")?;
     let url = login_url.to_string();
     let username = username.trim();
     if username.is_empty() {

@@ -66,6 +66,8 @@ impl CredAuth {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ObtainError {
+    #[error(transparent)]
+    Insecure(#[from] crate::secure::InsecureUrl),
     #[error("the credential service at {url} did not accept {how} (wrong username or password, or an expired token); check them and try again")]
     BadCredentials { url: String, how: String },
     #[error("the credential service at {url} refused ({message}). Sign in with a password or token instead.")]
@@ -126,7 +128,7 @@ impl Coded for ObtainError {
             Self::BadCredentials { .. } => ErrorCode::SignInNeeded,
             Self::Forbidden { .. } => ErrorCode::PermissionDenied,
             Self::Rejected { .. } | Self::Invalid(_) => ErrorCode::Validation,
-            Self::NoService { .. } => ErrorCode::Config,
+            Self::NoService { .. } | Self::Insecure(_) => ErrorCode::Config,
             Self::Unavailable { .. } => ErrorCode::PlatformUnavailable,
             Self::Unreachable { .. } => ErrorCode::PlatformUnreachable,
             Self::Timeout { .. } => ErrorCode::Timeout,
@@ -202,6 +204,7 @@ async fn get_once(
     auth: &CredAuth,
     days: f64,
 ) -> Result<Zeroizing<Vec<u8>>, ObtainError> {
+    crate::secure::require_secure(cred_url, "the credential service")?;
     let url = cred_url.to_string();
     let mut rb = http
         .get(cred_url.clone())

@@ -10,6 +10,8 @@ pub enum OidcError {
     ProviderUnreachable { issuer: String, detail: String },
     #[error("the sign-in provider's settings are not usable ({detail}). Check the issuer URL of this profile.")]
     Discovery { detail: String },
+    #[error(transparent)]
+    Insecure(#[from] crate::secure::InsecureUrl),
     #[error("the sign-in provider {issuer} sent an answer larger than the {limit} Skyport reads, so it was not read. Check the issuer URL of this profile; if it is right, report this to the provider's operators.")]
     AnswerTooLarge { issuer: String, limit: ByteSize },
     #[error("the provider says its issuer is {found:?}, but this profile expects {expected:?}. Correct the issuer in the profile (mind a trailing slash).")]
@@ -51,6 +53,7 @@ pub enum OidcError {
 impl Coded for OidcError {
     fn code(&self) -> ErrorCode {
         match self {
+            Self::Insecure(_) => ErrorCode::Config,
             Self::ProviderUnreachable { .. }
             | Self::Discovery { .. }
             | Self::AnswerTooLarge { .. }

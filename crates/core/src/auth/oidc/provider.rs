@@ -97,13 +97,40 @@ impl Provider {
         let url = IssuerUrl::new(issuer.to_string()).map_err(|e| OidcError::Discovery {
             detail: format!("the issuer {issuer:?} is not a URL: {e}"),
         })?;
+        crate::secure::require_secure(url.url(), "the sign-in provider")?;
         let metadata = Metadata::discover_async(url, &CappedHttp(http))
             .await
             .map_err(|e| discovery_error(issuer, e))?;
-        Ok(Provider {
+        let provider = Provider {
             issuer: issuer.to_string(),
             metadata,
-        })
+        };
+        provider.require_secure_endpoints()?;
+        Ok(provider)
+    }
+
+    /// Every endpoint that receives a code, a token, a client secret or a refresh token
+    /// must be HTTPS (loopback excepted): a provider document could name plain HTTP ones.
+    fn require_secure_endpoints(&self) -> Result<(), OidcError> {
+        use crate::secure::require_secure;
+        let m = &self.metadata;
+        let extra = m.additional_metadata();
+        if let Some(u) = m.token_endpoint() {
+            require_secure(u.url(), "the sign-in provider's token endpoint")?;
+        }
+        if let Some(u) = m.userinfo_endpoint() {
+            require_secure(u.url(), "the sign-in provider's user information endpoint")?;
+        }
+        if let Some(u) = m.registration_endpoint() {
+            require_secure(u.url(), "the sign-in provider's registration endpoint")?;
+        }
+        if let Some(u) = &extra.device_authorization_endpoint {
+            require_secure(u.url(), "the sign-in provider's device endpoint")?;
+        }
+        if let Some(u) = &extra.revocation_endpoint {
+            require_secure(u.url(), "the sign-in provider's revocation endpoint")?;
+        }
+        Ok(())
     }
 
     /// A client for `client_id` (public unless a secret is given).
