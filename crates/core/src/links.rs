@@ -22,8 +22,9 @@ pub enum LinkRefused {
 }
 
 impl Coded for LinkRefused {
+    /// The link came from a platform or a page, not from the user: the platform's error.
     fn code(&self) -> ErrorCode {
-        ErrorCode::Validation
+        ErrorCode::PlatformError
     }
 }
 

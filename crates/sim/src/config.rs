@@ -127,6 +127,9 @@ pub struct SimConfig {
     pub run_headless: bool,
     /// Session pages require a valid Bearer token or `CADC_SSO` cookie.
     pub session_auth_required: bool,
+    /// Connect URLs on this origin instead of the session pages' listener: a broken or
+    /// hostile platform sending links such as `ssh://host` (default: the listener).
+    pub connect_origin: Option<String>,
     /// Maximum `daysValid` of the credential service.
     pub max_days_valid: f64,
     /// Plain-HTTP API listener (default 127.0.0.1:0).
@@ -180,6 +183,7 @@ impl Default for SimConfig {
             seed_spread: false,
             run_headless: false,
             session_auth_required: false,
+            connect_origin: None,
             max_days_valid: 30.0,
             listen: None,
             https_listen: None,

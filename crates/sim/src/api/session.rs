@@ -191,7 +191,15 @@ pub fn session_json(app: &App, s: &Session) -> SessionJson {
         name: s.name.clone(),
         start_time: s.start.map(iso),
         expiry_time: s.expiry().map(iso),
-        connect_url: connect_url(&app.urls.sessions, s.kind, &s.id, &s.user),
+        connect_url: connect_url(
+            app.cfg
+                .connect_origin
+                .as_deref()
+                .unwrap_or(&app.urls.sessions),
+            s.kind,
+            &s.id,
+            &s.user,
+        ),
         requested_ram: s.res.ram_gb.map(format_ram_gb),
         requested_cpu_cores: s.res.cores.map(|c| c.to_string()),
         requested_gpu_cores: s.res.gpus.to_string(),
