@@ -361,6 +361,28 @@ async fn open_waits_for_running_and_uses_skyport_browser() {
         .err_has("SKYPORT_BROWSER");
 }
 
+// Security review #12, item 3: a platform's connect URL that is not a web page (`ssh:`,
+// `smb:`, `vscode:` ...) is neither printed nor handed to a browser or desktop handler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_refuses_connect_urls_that_are_not_web_pages() {
+    for origin in ["ssh://attacker.example", "vscode://vscode.git"] {
+        let sim = sim_with(|c| {
+            c.pending_delay = Duration::ZERO;
+            c.connect_origin = Some(origin.into());
+        })
+        .await;
+        let mut home = Home::env(&sim, Some(TOKEN));
+        let (browser, opened) = browser_recorder(&home);
+        home.set("SKYPORT_BROWSER", &browser);
+        let id = ids(home.run(&["create", "notebook", IMAGE]).await.ok())[0].clone();
+        let r = home.run(&["open", &id, "--wait", "30"]).await;
+        let scheme = origin.split(':').next().unwrap_or_default();
+        r.code(1).err_has(&format!("\"{scheme}:\""));
+        assert!(!r.stdout.contains(origin), "printed: {}", r.stdout);
+        assert!(!opened.exists(), "handed to the browser command");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_follow_prints_only_new_output_until_the_job_ends() {
     let sim = sim_with(|c| {

@@ -6,7 +6,8 @@
 //! As in Python, when a host appears twice the later entry wins, and a file holding
 //! passwords must not be readable by other users (`chmod 600 ~/.netrc`).
 //!
-//! Passwords come back as [`SecretString`]; no error message ever quotes one.
+//! Passwords come back as [`SecretString`]. Error messages name a line and what was
+//! expected there, never a word of the file: any word may be a password or part of one.
 
 use std::path::{Path, PathBuf};
 
@@ -47,11 +48,13 @@ pub struct Netrc {
 
 #[derive(Debug, thiserror::Error)]
 pub enum NetrcError {
+    /// `detail` is static on purpose: a syntax error never carries text from the file, since
+    /// any word there may be a password, or part of one split by a space or a stray quote.
     #[error("{path} line {line}: {detail}. Fix the file (format: `machine HOST login USER password PASS`).")]
     Syntax {
         path: String,
         line: usize,
-        detail: String,
+        detail: &'static str,
     },
     #[error("{path} holds passwords but other users can read it (mode {mode:o}); run `chmod 600 {path}` and try again")]
     TooOpen { path: String, mode: u32 },
@@ -164,10 +167,20 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// What is missing when a field keyword ends the file (static: see [`NetrcError::Syntax`]).
+fn needs_value(key: &str) -> &'static str {
+    match key {
+        "password" => "`password` needs a value",
+        "account" => "`account` needs a value",
+        "user" => "`user` needs a value",
+        _ => "`login` needs a value",
+    }
+}
+
 impl Netrc {
     /// Parse netrc text. `origin` names the file in error messages.
     pub fn parse_named(text: &str, origin: &str) -> Result<Netrc, NetrcError> {
-        let syntax = |line: usize, detail: String| NetrcError::Syntax {
+        let syntax = |line: usize, detail: &'static str| NetrcError::Syntax {
             path: origin.to_string(),
             line,
             detail,
@@ -188,12 +201,12 @@ impl Netrc {
                 "default" => None,
                 "machine" => match lx.token() {
                     Some(host) if !host.text.is_empty() => Some(host.text.to_ascii_lowercase()),
-                    _ => return Err(syntax(tok.line, "`machine` needs a host name".into())),
+                    _ => return Err(syntax(tok.line, "`machine` needs a host name")),
                 },
-                other => {
+                _ => {
                     return Err(syntax(
                         tok.line,
-                        format!("expected `machine`, `default` or `macdef`, found {other:?}"),
+                        "expected `machine`, `default` or `macdef` to start an entry",
                     ))
                 }
             };
@@ -214,7 +227,7 @@ impl Netrc {
                     }
                     key @ ("login" | "user" | "account" | "password") => {
                         let Some(value) = lx.token() else {
-                            return Err(syntax(t.line, format!("`{key}` needs a value")));
+                            return Err(syntax(t.line, needs_value(key)));
                         };
                         match key {
                             "password" => entry.password = Some(SecretString::new(value.text)),
@@ -222,14 +235,11 @@ impl Netrc {
                             _ => entry.login = Some(value.text),
                         }
                     }
-                    other => {
-                        // Never quote what might be a password split by a stray space.
-                        let shown: String = other.chars().take(20).collect();
+                    _ => {
                         return Err(syntax(
                             t.line,
-                            format!(
-                                "unexpected {shown:?}; expected `login`, `password` or `account`"
-                            ),
+                            "unexpected word; expected `login`, `password` or `account` \
+                             (a password with spaces must be in double quotes)",
                         ));
                     }
                 }
@@ -391,6 +401,25 @@ mod tests {
     }
 
     #[test]
+    fn a_password_split_by_a_space_or_a_quote_is_not_quoted() {
+        for text in [
+            "machine h login a password open sesame\n",
+            "machine h login a password ab\"cd efgh\"\n",
+            "machine h password \"ok\" account x sesame\n",
+            "default password machine sesame\n",
+        ] {
+            let e = Netrc::parse(text).expect_err(text);
+            assert!(e.to_string().contains("line 1"), "{e}");
+            for shown in [e.to_string(), format!("{e:?}")] {
+                assert!(
+                    !shown.contains("sesame") && !shown.contains("efgh"),
+                    "{shown}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn debug_output_redacts_passwords() {
         let n = Netrc::parse("machine h login a password hunter2\n").expect("parse");
         let shown = format!("{n:?} {:?}", n.credentials("h"));
@@ -413,5 +442,160 @@ mod tests {
         assert!(Netrc::load(&dir.path().join("missing"))
             .expect("missing is fine")
             .is_none());
+    }
+
+    /// Generated netrc files: no error, shown or debug-printed, holds a word from a
+    /// password line. Every word the generator puts on a password line (host, login,
+    /// password, account, stray words, a password's continuation) is spelled with [`INK`]
+    /// letters, which no error message uses, so one of them in an error is a leak.
+    mod leaks {
+        use super::*;
+        use proptest::collection::vec;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        use proptest::strategy::ValueTree;
+
+        const INK: &[char] = &['Q', 'J', 'K', 'X', 'Z', 'V', 'W', 'Y'];
+        /// What else a password may hold that the lexer treats specially.
+        const PUNCT: &[char] = &['"', '\\', '#', '\'', '!', '$', '=', '@', ':'];
+        const KEYWORDS: &[&str] = &[
+            "machine", "default", "login", "user", "password", "account", "macdef",
+        ];
+
+        /// One word with at least one ink letter, anywhere (so also after a leading `#`
+        /// or `"`).
+        fn inked() -> impl Strategy<Value = String> {
+            let any = prop_oneof![3 => select(INK), 1 => select(PUNCT)];
+            (vec(any.clone(), 0..10), select(INK), vec(any, 0..10)).prop_map(|(a, ink, b)| {
+                a.into_iter().chain(std::iter::once(ink)).chain(b).collect()
+            })
+        }
+
+        /// A word that is not secret (hosts and logins on other lines, macro names).
+        fn plain() -> impl Strategy<Value = String> {
+            "[a-z][a-z0-9.-]{0,8}"
+        }
+
+        /// What follows `password`: well-formed or not.
+        fn password_value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                inked(),
+                inked()
+                    .prop_map(|w| format!("\"{}\"", w.replace('\\', "\\\\").replace('"', "\\\""))),
+                // Quoted with spaces; inner quotes end the quote early.
+                vec(inked(), 2..4).prop_map(|w| format!("\"{}\"", w.join(" "))),
+                // Unquoted with spaces: the rest are stray words.
+                vec(inked(), 2..4).prop_map(|w| w.join(" ")),
+                // A keyword-like password, then more of it.
+                (select(KEYWORDS), inked()).prop_map(|(k, w)| format!("{k} {w}")),
+                // An unterminated quote.
+                inked().prop_map(|w| format!("\"{w}")),
+                // Split over two lines.
+                (inked(), inked()).prop_map(|(a, b)| format!("{a}\n{b}")),
+                // Missing: the next line's first word (or the end of the file) follows.
+                Just(String::new()),
+            ]
+        }
+
+        /// A whole entry on one line holding a password, fields in any order.
+        fn password_entry() -> impl Strategy<Value = String> {
+            (
+                inked(),
+                inked(),
+                password_value(),
+                proptest::option::of(inked()),
+                proptest::option::of(inked()),
+                any::<bool>(),
+            )
+                .prop_flat_map(|(host, user, pw, account, stray, default)| {
+                    let mut fields = vec![format!("login {user}"), format!("password {pw}")];
+                    fields.extend(account.map(|a| format!("account {a}")));
+                    fields.extend(stray);
+                    let head = if default {
+                        "default".to_string()
+                    } else {
+                        format!("machine {host}")
+                    };
+                    (Just(head), Just(fields).prop_shuffle())
+                })
+                .prop_map(|(head, fields)| format!("{head} {}", fields.join(" ")))
+        }
+
+        fn line() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => password_entry(),
+                3 => (password_value(), proptest::option::of(inked()))
+                    .prop_map(|(pw, stray)| format!("  password {pw} {}", stray.unwrap_or_default())),
+                2 => inked().prop_map(|a| format!("  account {a}")),
+                2 => plain().prop_map(|h| format!("machine {h}")),
+                1 => Just("default".to_string()),
+                2 => (select(&["login", "user"][..]), plain()).prop_map(|(k, v)| format!("  {k} {v}")),
+                1 => (plain(), vec(inked(), 0..3), any::<bool>()).prop_map(|(name, body, end)| {
+                    let mut m = format!("macdef {name}\n{}", body.join("\n"));
+                    if end {
+                        m.push('\n');
+                    }
+                    m
+                }),
+                1 => plain().prop_map(|w| format!("# {w}")),
+                1 => plain(),
+                1 => select(KEYWORDS).prop_map(str::to_string),
+                1 => Just(String::new()),
+            ]
+        }
+
+        fn shows_ink(e: &NetrcError) -> Option<String> {
+            [e.to_string(), format!("{e:?}")]
+                .into_iter()
+                .find(|s| s.contains(INK))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 2048,
+                // The failing file is printed; no regression files in the source tree.
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            #[test]
+            fn no_error_holds_a_word_of_a_password_line(
+                lines in vec(line(), 1..8),
+                newline_at_end in any::<bool>(),
+            ) {
+                let mut text = lines.join("\n");
+                if newline_at_end {
+                    text.push('\n');
+                }
+                if let Err(e) = Netrc::parse_named(&text, "/home/u/.netrc") {
+                    prop_assert_eq!(shows_ink(&e), None, "file:\n{}", text);
+                }
+            }
+        }
+
+        /// The generator is only as good as the errors it provokes: it must reach each one.
+        #[test]
+        fn the_generator_reaches_every_syntax_error() {
+            let mut runner = proptest::test_runner::TestRunner::deterministic();
+            let files = vec(line(), 1..8).prop_map(|l| l.join("\n"));
+            let mut seen = std::collections::BTreeSet::new();
+            for _ in 0..2048 {
+                let text = files.new_tree(&mut runner).expect("a file").current();
+                if let Err(NetrcError::Syntax { detail, .. }) = Netrc::parse(&text) {
+                    seen.insert(detail);
+                }
+            }
+            for want in [
+                "`machine` needs a host name",
+                "`password` needs a value",
+                "expected `machine`, `default` or `macdef` to start an entry",
+            ] {
+                assert!(seen.contains(want), "never provoked {want:?}: {seen:?}");
+            }
+            assert!(
+                seen.iter().any(|d| d.starts_with("unexpected word")),
+                "{seen:?}"
+            );
+        }
     }
 }

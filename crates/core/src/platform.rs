@@ -12,6 +12,18 @@ pub const URL_ENV: &str = "SKYPORT_URL";
 /// Environment variable holding a bearer token for unattended use.
 pub const TOKEN_ENV: &str = "SKYPORT_TOKEN";
 
+/// Environment variables that hold secrets: never passed on to a program Skyport starts
+/// (a browser, `xdg-open`, `SKYPORT_BROWSER`), which has no use for them.
+pub const SECRET_ENV: &[&str] = &[TOKEN_ENV];
+
+/// Keep [`SECRET_ENV`] out of the environment `cmd` inherits.
+pub fn scrub_secret_env(cmd: &mut std::process::Command) -> &mut std::process::Command {
+    for name in SECRET_ENV {
+        cmd.env_remove(name);
+    }
+    cmd
+}
+
 /// A platform's Skaha service, normalised.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -279,17 +279,102 @@ async fn a_refused_refresh_means_sign_in_needed_and_clears_the_tokens() {
     );
 }
 
+/// The loopback redirect URL an authorization URL asks for.
+fn redirect_of(auth_url: &str) -> Result<url::Url, String> {
+    let auth = url::Url::parse(auth_url).map_err(|e| e.to_string())?;
+    let redirect = auth
+        .query_pairs()
+        .find(|(k, _)| k == "redirect_uri")
+        .map(|(_, v)| v.into_owned())
+        .ok_or("no redirect_uri")?;
+    url::Url::parse(&redirect).map_err(|e| e.to_string())
+}
+
+async fn sign_in_opening(
+    provider: &Provider,
+    client_id: &str,
+    open: impl FnOnce(&str) -> Result<(), String>,
+) -> Result<oidc::TokenSet, OidcError> {
+    let scopes = default_scopes();
+    let req = BrowserSignIn {
+        provider,
+        client_id,
+        client_secret: None,
+        scopes: &scopes,
+        timeout: Duration::from_secs(30),
+    };
+    oidc::browser_sign_in(&http(), req, open, std::future::pending()).await
+}
+
 #[tokio::test]
-async fn forged_state_is_rejected() {
+async fn a_stray_answer_is_turned_away_and_the_real_one_signs_in() {
     let Some(op) = start_oidc(60) else { return };
     let provider = Provider::discover(&http(), &op.issuer)
         .await
         .expect("discover");
-    let err = sign_in(&provider, &op.client_id, Finish::TamperState)
+    let (stray_status, status) = tokio::sync::oneshot::channel();
+    let tokens = sign_in_opening(&provider, &op.client_id, move |url: &str| {
+        let url = url.to_string();
+        let mut forged = redirect_of(&url)?;
+        forged
+            .query_pairs_mut()
+            .append_pair("code", "forged-code")
+            .append_pair("state", "forged-state");
+        tokio::spawn(async move {
+            // A forged (or stale) answer arrives first, then the real one.
+            let got = reqwest::get(forged).await.map(|r| r.status().as_u16());
+            let _ = stray_status.send(got.map_err(|e| e.to_string()));
+            if let Err(e) = complete_login(&url, "alice", Finish::Deliver).await {
+                eprintln!("scripted browser: {e}");
+            }
+        });
+        Ok(())
+    })
+    .await
+    .expect("the real answer signs in");
+    assert_eq!(tokens.identity.expect("identity").subject, "alice");
+    assert_eq!(status.await.expect("stray sent"), Ok(400));
+}
+
+#[tokio::test]
+async fn idle_connections_do_not_hold_up_the_real_answer() {
+    let Some(op) = start_oidc(60) else { return };
+    let provider = Provider::discover(&http(), &op.issuer)
         .await
-        .expect_err("forged state");
-    assert!(matches!(err, OidcError::StateMismatch), "{err:?}");
-    assert!(err.to_string().contains("Start the sign-in again"), "{err}");
+        .expect("discover");
+    let (held_tx, held) = tokio::sync::oneshot::channel();
+    sign_in_opening(&provider, &op.client_id, move |url: &str| {
+        let url = url.to_string();
+        let redirect = redirect_of(&url)?;
+        let addr = format!(
+            "127.0.0.1:{}",
+            redirect.port().ok_or("no port in the redirect")?
+        );
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt;
+            // Connections that send nothing, or half a request line, come first and stay.
+            let idle = tokio::net::TcpStream::connect(&addr).await.expect("idle");
+            let mut slow = tokio::net::TcpStream::connect(&addr).await.expect("slow");
+            slow.write_all(b"GET /callb").await.expect("half a line");
+            let _ = held_tx.send((idle, slow));
+            if let Err(e) = complete_login(&url, "alice", Finish::Deliver).await {
+                eprintln!("scripted browser: {e}");
+            }
+        });
+        Ok(())
+    })
+    .await
+    .expect("signed in");
+    let (idle, slow) = held.await.expect("connections held");
+    // They were served beside the redirect, not before it: neither has had its answer
+    // yet (a 400 once its head deadline passes).
+    for s in [&idle, &slow] {
+        let mut buf = [0u8; 64];
+        assert!(
+            !matches!(s.try_read(&mut buf), Ok(n) if n > 0),
+            "a held connection was answered before the sign-in ended"
+        );
+    }
 }
 
 #[tokio::test]

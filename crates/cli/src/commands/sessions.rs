@@ -595,7 +595,8 @@ pub fn open_url(url: &str) -> CliResult {
     {
         let mut words = cmd.split_whitespace();
         let program = words.next().unwrap_or_default();
-        let status = std::process::Command::new(program)
+        let mut command = std::process::Command::new(program);
+        let status = skyport_core::platform::scrub_secret_env(&mut command)
             .args(words)
             .arg(url)
             .stdin(std::process::Stdio::null())
@@ -612,7 +613,7 @@ pub fn open_url(url: &str) -> CliResult {
         }
         return Ok(());
     }
-    open::that_detached(url).map_err(|e| {
+    skyport_core::auth::signin::open_in_system_browser(url).map_err(|e| {
         CliError::failed(format!(
             "cannot start a web browser ({e}); open the URL above yourself, or set SKYPORT_BROWSER"
         ))
@@ -634,7 +635,12 @@ pub async fn open(ctx: &Ctx, a: &OpenArgs) -> CliResult {
             )));
         }
         match (&s.status, &s.connect_url) {
-            (SessionStatus::Running, Some(u)) => break u.clone(),
+            // Checked before it is printed or opened: only web pages leave Skyport.
+            (SessionStatus::Running, Some(u)) => {
+                break skyport_core::links::connect_url(u).map_err(|e| {
+                    CliError::new(skyport_core::error::Coded::code(&e), format!("{sid}: {e}"))
+                })?
+            }
             (SessionStatus::Pending, _) | (SessionStatus::Running, None) => {}
             (other, _) => {
                 return Err(CliError::failed(format!(
@@ -660,9 +666,9 @@ pub async fn open(ctx: &Ctx, a: &OpenArgs) -> CliResult {
         sleep_or_cancel(delay).await?;
         delay = (delay * 2).min(Duration::from_secs(3));
     };
-    line(&url)?;
+    line(url.as_str())?;
     if !a.no_browser {
-        open_url(&url)?;
+        open_url(url.as_str())?;
     }
     Ok(())
 }

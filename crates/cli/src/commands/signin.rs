@@ -36,7 +36,7 @@ pub async fn browser_sign_in(ctx: &Ctx, profile: &ResolvedProfile, mode: SignInM
             ));
             match signin::open_with_env_browser(url) {
                 Some(r) => r,
-                None => open::that_detached(url).map_err(|e| e.to_string()),
+                None => signin::open_in_system_browser(url),
             }
         },
         show: |p: &oidc::DevicePrompt| {

@@ -3,7 +3,8 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,7 @@ use super::oidc::{
 use crate::config::{default_scopes, ResolvedProfile};
 use crate::keyring::{SecretStore, SecretStoreExt};
 use crate::paths::Paths;
+use crate::platform::scrub_secret_env;
 
 /// Environment variable naming a command that opens sign-in URLs instead of the system
 /// browser (the URL is its last argument). Used by tests; handy for a chosen browser profile.
@@ -172,20 +174,91 @@ where
 }
 
 /// Open a URL with the command named by `SKYPORT_BROWSER`, if set. `None` when unset, so
-/// the caller uses the system browser.
+/// the caller uses the system browser ([`open_in_system_browser`]).
 pub fn open_with_env_browser(url: &str) -> Option<Result<(), String>> {
     let cmd = std::env::var(BROWSER_ENV)
         .ok()
         .filter(|c| !c.trim().is_empty())?;
     let mut parts = cmd.split_whitespace();
     let program = parts.next()?;
+    let mut command = Command::new(program);
+    scrub_secret_env(&mut command)
+        .args(parts)
+        .arg(url)
+        .stdin(Stdio::null());
     Some(
-        std::process::Command::new(program)
-            .args(parts)
-            .arg(url)
-            .stdin(std::process::Stdio::null())
+        command
             .spawn()
-            .map(|_| ())
+            .map(reap)
             .map_err(|e| format!("{BROWSER_ENV}={cmd:?} could not be started: {e}")),
     )
+}
+
+/// How long a launcher may take to fail (no browser configured, say) before it counts as
+/// having handed the URL over.
+const LAUNCH_CHECK: Duration = Duration::from_millis(250);
+
+/// Open a URL in the system browser with the platform's launchers, in the `open` crate's
+/// order (`xdg-open`, then `gio open`, … on Linux; `open` on macOS; the Windows shell), each
+/// started with [`SECRET_ENV`](crate::platform::SECRET_ENV) removed from its environment.
+/// May block for up to a quarter of a second while a launcher is checked.
+pub fn open_in_system_browser(url: &str) -> Result<(), String> {
+    let mut launchers = open::commands(url).into_iter().peekable();
+    let mut failure = "no program to open URLs with was found".to_string();
+    while let Some(mut cmd) = launchers.next() {
+        scrub_secret_env(&mut cmd)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            // Its own process group: a Ctrl-C in the terminal ends the CLI, not the browser.
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                failure = format!("{program}: {e}");
+                continue;
+            }
+        };
+        // One that fails at once makes way for the next. The last is trusted, as Windows
+        // Explorer's exit status says nothing about success.
+        if launchers.peek().is_some() {
+            if let Some(status) = exit_within(&mut child, LAUNCH_CHECK) {
+                if !status.success() {
+                    failure = format!("{program} failed ({status})");
+                    continue;
+                }
+            }
+        }
+        reap(child);
+        return Ok(());
+    }
+    Err(failure)
+}
+
+/// The child's exit status if it ends within `limit`.
+fn exit_within(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Wait for a launched program in the background, so it leaves no zombie behind.
+fn reap(mut child: Child) {
+    let _ = std::thread::Builder::new()
+        .name("browser-launcher".into())
+        .spawn(move || {
+            let _ = child.wait();
+        });
 }

@@ -23,8 +23,6 @@ pub enum OidcError {
         what: &'static str,
         advice: &'static str,
     },
-    #[error("the sign-in answer did not match this sign-in attempt (state mismatch); it may be a stale or forged link. Start the sign-in again.")]
-    StateMismatch,
     #[error("the provider refused the sign-in ({error}{}). Try again, or ask the platform's support.", description.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
     Denied {
         error: String,
@@ -59,9 +57,7 @@ impl Coded for OidcError {
             | Self::AnswerTooLarge { .. }
             | Self::IssuerMismatch { .. }
             | Self::Unsupported { .. } => ErrorCode::ProviderUnreachable,
-            Self::StateMismatch | Self::InvalidIdToken { .. } | Self::Denied { .. } => {
-                ErrorCode::PermissionDenied
-            }
+            Self::InvalidIdToken { .. } | Self::Denied { .. } => ErrorCode::PermissionDenied,
             Self::RefreshRefused { .. } | Self::NotSignedIn => ErrorCode::SignInNeeded,
             Self::Timeout => ErrorCode::Timeout,
             Self::Cancelled => ErrorCode::Cancelled,

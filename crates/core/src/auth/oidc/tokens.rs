@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use openidconnect::core::CoreTokenResponse;
@@ -17,6 +18,7 @@ use super::error::{from_request, OidcError};
 use super::provider::Provider;
 use crate::connect::TokenSlot;
 use crate::keyring::{EntryKey, SecretStore, SecretStoreExt};
+use crate::lockfile::LockFile;
 use crate::paths::Paths;
 use crate::secret::SecretString;
 
@@ -63,8 +65,9 @@ pub fn client_secret_key(profile: &str) -> EntryKey {
     EntryKey::new(profile, crate::keyring::entries::OIDC_CLIENT_SECRET)
 }
 
-fn record_path(paths: &Paths, profile: &str) -> PathBuf {
-    let safe: String = profile
+/// The profile name as a file name.
+fn file_stem(profile: &str) -> String {
+    profile
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -73,9 +76,27 @@ fn record_path(paths: &Paths, profile: &str) -> PathBuf {
                 '_'
             }
         })
-        .collect();
-    paths.state_dir.join("auth").join(format!("{safe}.json"))
+        .collect()
 }
+
+fn record_path(paths: &Paths, profile: &str) -> PathBuf {
+    paths
+        .state_dir
+        .join("auth")
+        .join(format!("{}.json", file_stem(profile)))
+}
+
+/// Held by whichever process (the app, a CLI run) is refreshing this profile's sign-in.
+fn refresh_lock_path(paths: &Paths, profile: &str) -> PathBuf {
+    paths
+        .state_dir
+        .join("locks")
+        .join(format!("oidc-{}.lock", file_stem(profile)))
+}
+
+/// How long a refresh waits for another process's refresh of the same sign-in (a discovery
+/// and a token request, each bounded by the HTTP client's timeout).
+const REFRESH_LOCK_PATIENCE: Duration = Duration::from_secs(90);
 
 pub fn load_record(paths: &Paths, profile: &str) -> Option<SignInRecord> {
     std::fs::read(record_path(paths, profile))
@@ -190,8 +211,8 @@ pub fn save_sign_in(
     Ok(record)
 }
 
-/// One refresh at a time per profile within this process (rotation makes a second,
-/// concurrent refresh with the same token fail).
+/// One refresh at a time per profile within this process, so only one task at a time waits
+/// for the profile's lock file.
 fn profile_lock(profile: &str) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: StdMutex<Vec<(String, Arc<tokio::sync::Mutex<()>>)>> = StdMutex::new(Vec::new());
     let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
@@ -206,6 +227,10 @@ fn profile_lock(profile: &str) -> Arc<tokio::sync::Mutex<()>> {
 /// Refresh the access token. A rotated refresh token is saved before it is used; when
 /// none comes back the old one is kept. When the provider refuses, the stored sign-in is
 /// removed and [`OidcError::RefreshRefused`] says to sign in again.
+///
+/// Other processes (the app, CLI runs) refresh the same sign-in, and a rotated refresh
+/// token is good for one use only: a lock file in the state folder makes them take turns,
+/// and one that finds the sign-in refreshed while it waited uses those tokens.
 pub async fn refresh(
     http: &reqwest::Client,
     paths: &Paths,
@@ -213,12 +238,56 @@ pub async fn refresh(
     profile: &str,
     now: DateTime<Utc>,
 ) -> Result<SignInRecord, OidcError> {
+    refresh_unless_done(http, paths, store, profile, now, |_| true).await
+}
+
+/// Refresh when the access token runs out within `leeway`; otherwise do nothing.
+pub async fn ensure_fresh(
+    http: &reqwest::Client,
+    paths: &Paths,
+    store: &dyn SecretStore,
+    profile: &str,
+    leeway: chrono::Duration,
+    now: DateTime<Utc>,
+) -> Result<Option<SignInRecord>, OidcError> {
+    let due = |r: &SignInRecord| {
+        r.has_refresh_token && r.access_expires_at.is_some_and(|exp| exp - now <= leeway)
+    };
+    match load_record(paths, profile) {
+        None => Ok(None),
+        Some(record) if !due(&record) => Ok(Some(record)),
+        Some(_) => refresh_unless_done(http, paths, store, profile, now, due)
+            .await
+            .map(Some),
+    }
+}
+
+/// [`refresh`], under the profile's locks. `still_due` is asked again once the locks are
+/// held, about the sign-in as it is then.
+async fn refresh_unless_done(
+    http: &reqwest::Client,
+    paths: &Paths,
+    store: &dyn SecretStore,
+    profile: &str,
+    now: DateTime<Utc>,
+    still_due: impl Fn(&SignInRecord) -> bool,
+) -> Result<SignInRecord, OidcError> {
+    // The refresh token as this caller found it: a different one after the wait means
+    // someone else refreshed (or signed in) meanwhile.
+    let seen = store.get(&refresh_key(profile))?;
     let lock = profile_lock(profile);
     let _guard = lock.lock().await;
+    let _file_lock = LockFile::acquire(&refresh_lock_path(paths, profile), REFRESH_LOCK_PATIENCE)
+        .await
+        .map_err(|e| OidcError::Other(e.to_string()))?;
     let record = load_record(paths, profile).ok_or(OidcError::NotSignedIn)?;
     let refresh_token = store
         .get(&refresh_key(profile))?
         .ok_or(OidcError::NotSignedIn)?;
+    if seen.as_ref().map(|s| s.expose()) != Some(refresh_token.expose()) || !still_due(&record) {
+        // Done by someone else while this caller waited: theirs are the current tokens.
+        return Ok(record);
+    }
     let provider = Provider::discover(http, &record.issuer).await?;
     let secret = store.get(&client_secret_key(profile))?;
     let client = provider.client(
@@ -229,12 +298,16 @@ pub async fn refresh(
     let request = client
         .exchange_refresh_token(&refresh_value)
         .map_err(|e| OidcError::Other(e.to_string()))?;
-    let resp = match request.request_async(http).await {
+    let resp = match request
+        .request_async(&super::provider::CappedHttp(http))
+        .await
+    {
         Ok(r) => r,
         Err(e) => {
             let err = from_request(&record.issuer, e, true);
             if matches!(err, OidcError::RefreshRefused { .. }) {
-                // Another process (the CLI, or the app) may have rotated the token meanwhile.
+                // A Skyport that takes no lock (an older version) may have rotated the
+                // token meanwhile: its tokens are good, never delete them.
                 let current = store.get(&refresh_key(profile))?;
                 if current.as_ref().map(|c| c.expose()) != Some(refresh_token.expose()) {
                     return load_record(paths, profile).ok_or(OidcError::NotSignedIn);
@@ -268,26 +341,6 @@ pub async fn refresh(
     };
     save_record(paths, profile, &updated)?;
     Ok(updated)
-}
-
-/// Refresh when the access token runs out within `leeway`; otherwise do nothing.
-pub async fn ensure_fresh(
-    http: &reqwest::Client,
-    paths: &Paths,
-    store: &dyn SecretStore,
-    profile: &str,
-    leeway: chrono::Duration,
-    now: DateTime<Utc>,
-) -> Result<Option<SignInRecord>, OidcError> {
-    let Some(record) = load_record(paths, profile) else {
-        return Ok(None);
-    };
-    match record.access_expires_at {
-        Some(exp) if exp - now <= leeway && record.has_refresh_token => {
-            refresh(http, paths, store, profile, now).await.map(Some)
-        }
-        _ => Ok(Some(record)),
-    }
 }
 
 /// Remove every stored secret and the record of a sign-in (no network).
@@ -421,7 +474,11 @@ async fn revoke_one(
         return Ok(());
     }
     let status = resp.status();
-    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let body: serde_json::Value = crate::http::read_capped(resp, crate::http::ERROR_BODY_LIMIT)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
     Err(OidcError::Denied {
         error: body
             .get("error")
