@@ -51,6 +51,8 @@ pub fn open_from_page<R: Runtime>(app: &AppHandle<R>, url: &Url, window: &str, f
 fn first_notice(window: &str, now: Instant) -> bool {
     static LAST: Mutex<BTreeMap<String, Instant>> = Mutex::new(BTreeMap::new());
     let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    // Only windows told within the interval matter: the map stays as small as that.
+    last.retain(|_, at| now.saturating_duration_since(*at) < NOTICE_EVERY);
     match last.get(window) {
         Some(at) if now.duration_since(*at) < NOTICE_EVERY => false,
         _ => {
