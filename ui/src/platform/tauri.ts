@@ -108,6 +108,8 @@ export const tauriPlatform: Platform = {
 
   downloadOffer: async (id) => unwrap(await commands.downloadOffer(id)),
   decideDownload: async (id, save) => unwrap(await commands.decideDownload(id, save)),
-  downloadPromptReady: async (id, ready) => unwrap(await commands.downloadPromptReady(id, ready)),
+  downloadPromptReady: async (id, ready) => {
+    unwrap(await commands.downloadPromptReady(id, ready));
+  },
   onDownloadChanged: (listener) => events.downloadChanged.listen((e) => listener(e.payload)),
 };
