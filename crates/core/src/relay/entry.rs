@@ -158,6 +158,14 @@ impl Gate {
                         .unwrap_or_else(|| "/".to_string());
                     Access::Entry { next }
                 }
+                // The secret never goes upstream: a path or query that repeats it (found by
+                // fuzzing: `/__skyport/<s>//__skyport/<s>/x`) is refused, not forwarded.
+                Some(rest)
+                    if rest.contains(self.secret.expose().as_str())
+                        || query.is_some_and(|q| q.contains(self.secret.expose().as_str())) =>
+                {
+                    Access::Denied
+                }
                 Some(rest) => Access::Prefixed {
                     rest: match query {
                         Some(q) => format!("{rest}?{q}"),
@@ -254,6 +262,15 @@ mod tests {
             }
         );
         assert_eq!(g.check("/__skyport/wrong/session", []), Access::Denied);
+        // The secret is never part of what is forwarded.
+        for repeat in [
+            "/__skyport/s3cr3t//__skyport/s3cr3t/x",
+            "/__skyport/s3cr3t/__skyport/s3cr3t/x",
+            "/__skyport/s3cr3t/a/s3cr3t",
+            "/__skyport/s3cr3t/a?next=s3cr3t",
+        ] {
+            assert_eq!(g.check(repeat, []), Access::Denied, "{repeat}");
+        }
         assert_eq!(g.check("/__skyport/wrong", []), Access::Denied);
         // The reserved prefix never falls back to the cookie.
         assert_eq!(
