@@ -10,22 +10,9 @@ use std::time::{Duration, Instant};
 
 use common::{ids, sim, Home, IMAGE, TOKEN};
 
-/// A script that writes its arguments and environment to `out` (whole, by a rename).
+/// A "browser" at `dir/bin/name` that records what it got in `out`.
 fn env_writer(dir: &Path, name: &str, out: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let bin = dir.join("bin");
-    std::fs::create_dir_all(&bin).expect("bin folder");
-    let script = bin.join(name);
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\n{{ printf 'args: %s\\n' \"$*\"; env; }} > '{out}.tmp' && mv '{out}.tmp' '{out}'\n",
-            out = out.display()
-        ),
-    )
-    .expect("write script");
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    script
+    skyport_core::testsupport::env_writer_script(&dir.join("bin").join(name), out)
 }
 
 /// What the browser recorded, once it has (a system launcher is not waited for).

@@ -15,20 +15,9 @@ const CHILD_ENV: &str = "SKYPORT_BROWSER_ENV_CHILD";
 const TOKEN: &str = "token-that-must-stay-home";
 const URL: &str = "https://example.test/session/abc";
 
-/// A script that writes its arguments and environment to `out` (whole, by a rename).
+/// A "browser" at `dir/name` that records what it got in `out`.
 fn env_writer(dir: &Path, name: &str, out: &Path) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let script = dir.join(name);
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\n{{ printf 'args: %s\\n' \"$*\"; env; }} > '{out}.tmp' && mv '{out}.tmp' '{out}'\n",
-            out = out.display()
-        ),
-    )
-    .expect("write script");
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    script
+    skyport_core::testsupport::env_writer_script(&dir.join(name), out)
 }
 
 /// Run `child_opens_the_url` with the token set, and return what the browser saw.

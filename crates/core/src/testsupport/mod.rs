@@ -246,3 +246,24 @@ async fn complete_device_login_inner(
     }
     Err("too many pages in the device login".into())
 }
+
+/// Write an executable shell script at `path` that records its arguments and the
+/// environment it got into `out` (whole, by a rename): a stand-in for a browser or
+/// launcher, to see what a child process would inherit.
+#[cfg(unix)]
+pub fn env_writer_script(path: &std::path::Path, out: &std::path::Path) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).expect("script folder");
+    }
+    std::fs::write(
+        path,
+        format!(
+            "#!/bin/sh\n{{ printf 'args: %s\\n' \"$*\"; env; }} > '{out}.tmp' && mv '{out}.tmp' '{out}'\n",
+            out = out.display()
+        ),
+    )
+    .expect("write script");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path.to_path_buf()
+}

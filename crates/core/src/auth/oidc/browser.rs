@@ -273,10 +273,19 @@ mod tests {
         (wait, port)
     }
 
+    const REDIRECT: &[u8] = b"GET /callback?code=the-code&state=right-state HTTP/1.1\r\n\r\n";
+
     async fn connect(port: u16) -> TcpStream {
         TcpStream::connect(("127.0.0.1", port))
             .await
             .expect("connect")
+    }
+
+    /// A connection that has sent `raw` and waits for its answer (a browser's redirect).
+    async fn sent(port: u16, raw: &[u8]) -> TcpStream {
+        let mut s = connect(port).await;
+        s.write_all(raw).await.expect("send");
+        s
     }
 
     /// Send raw bytes and return the status line of the answer.
@@ -322,13 +331,7 @@ mod tests {
         assert!(line.starts_with("HTTP/1.1 400"), "{line}");
         assert!(!wait.is_finished(), "a stray ended the wait");
 
-        let _browser = {
-            let mut s = connect(port).await;
-            s.write_all(b"GET /callback?code=the-code&state=right-state HTTP/1.1\r\n\r\n")
-                .await
-                .expect("send");
-            s
-        };
+        let _browser = sent(port, REDIRECT).await;
         let found = wait.await.expect("join");
         assert!(
             matches!(&found, Some(Callback::Code(c)) if c == "the-code"),
@@ -339,15 +342,11 @@ mod tests {
     #[tokio::test]
     async fn an_error_with_the_right_state_ends_the_wait() {
         let (wait, port) = waiting("right-state").await;
-        let _browser = {
-            let mut s = connect(port).await;
-            s.write_all(
-                b"GET /callback?error=access_denied&error_description=no%20thanks&state=right-state HTTP/1.1\r\n\r\n",
-            )
-            .await
-            .expect("send");
-            s
-        };
+        let _browser = sent(
+            port,
+            b"GET /callback?error=access_denied&error_description=no%20thanks&state=right-state HTTP/1.1\r\n\r\n",
+        )
+        .await;
         let found = wait.await.expect("join");
         assert!(
             matches!(
@@ -365,13 +364,7 @@ mod tests {
         let idle = connect(port).await;
         let mut slow = connect(port).await;
         slow.write_all(b"GET /callb").await.expect("half a line");
-        let _browser = {
-            let mut s = connect(port).await;
-            s.write_all(b"GET /callback?code=the-code&state=right-state HTTP/1.1\r\n\r\n")
-                .await
-                .expect("send");
-            s
-        };
+        let _browser = sent(port, REDIRECT).await;
         let found = wait.await.expect("join");
         assert!(matches!(&found, Some(Callback::Code(c)) if c == "the-code"));
         // Served beside them, not after them: neither has had its answer (a 400 when its
