@@ -40,7 +40,7 @@ pub fn open_from_page<R: Runtime>(app: &AppHandle<R>, url: &Url, window: &str, f
             }
         }
         Err(refused) => {
-            tracing::warn!(window, "a page's link was not opened: {refused}");
+            tracing::warn!(window, "{refused}");
             if first_notice(window, Instant::now()) {
                 notify_refused(app, from, &refused);
             }

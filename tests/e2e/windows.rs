@@ -69,6 +69,44 @@ async fn reopening_app(
     (app, session)
 }
 
+/// An `xdg-open` in `dir` that appends what it was asked to open, and the environment it
+/// got, to `log`; returns a PATH that finds it first.
+fn recording_opener(dir: &std::path::Path, log: &std::path::Path) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("xdg-open");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n{{ printf 'args: %s\\n' \"$*\"; env; echo ---; }} >> '{}'\n",
+            log.display()
+        ),
+    )
+    .expect("write xdg-open");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// What the recording opener got, once it has been run (up to 15 s).
+async fn wait_for_opener(log: &std::path::Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(log) {
+            if text.contains("---") {
+                return text;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing was handed to the system opener"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// A Running notebook named `name`, made through the core client; returns its id and page.
 pub(crate) async fn running_notebook(sim: &skyport_sim::SimHandle, name: &str) -> (String, String) {
     let http = skyport_core::http::build_client(Default::default()).expect("http");
@@ -149,15 +187,40 @@ async fn a_notebook_opens_in_its_own_isolated_window() {
     let sim = start_sim(SimConfig::default()).await;
     let (id, _) = running_notebook(&sim, "nbwin").await;
     let url = sim.skaha_url().to_string();
+    let opener = tempfile::tempdir().expect("opener folder");
+    let opener_log = opener.path().join("opened.log");
+    let path = recording_opener(opener.path(), &opener_log);
     let app = App::start(
         "windows",
         &driver,
-        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        &[
+            ("SKYPORT_URL", url.as_str()),
+            ("SKYPORT_TOKEN", TOKEN),
+            ("PATH", path.as_str()),
+        ],
     )
     .await;
     let main = app.client.window().await.expect("main window handle");
     let status = open_and_read(&app, "nbwin").await;
     assert_eq!(status, format!("echo: hello from {id}"));
+    // Links that leave the session: a desktop handler's (ssh:, vscode:) goes nowhere; a web
+    // page goes to the system opener (here a script on PATH that records what it got).
+    for link in ["#ssh-link", "#vscode-link", "#docs-link"] {
+        app.click(link).await;
+    }
+    let opened = wait_for_opener(&opener_log).await;
+    assert!(
+        opened.contains("args: https://docs.example.org/skyport-sim"),
+        "{opened}"
+    );
+    assert!(
+        !opened.contains("ssh:") && !opened.contains("vscode:"),
+        "{opened}"
+    );
+    assert!(
+        !opened.contains(TOKEN),
+        "the opener inherited SKYPORT_TOKEN: {opened}"
+    );
     let current = app.client.current_url().await.expect("url");
     assert!(
         current.path().contains(&format!("/session/notebook/{id}/")),

@@ -138,6 +138,12 @@ a {{ color: #8fb4ff; }}
 <p><textarea id="scratch" accesskey="s" aria-label="Scratch pad" rows="3" cols="50"></textarea></p>
 <p><button id="copy-id" type="button">Copy session id</button> <span id="copy-status"></span></p>
 </div>
+<div class="card">
+<h2>Elsewhere</h2>
+<p><a id="docs-link" href="https://docs.example.org/skyport-sim">Documentation</a>
+ · <a id="ssh-link" href="ssh://login.example.org">Log in with SSH</a>
+ · <a id="vscode-link" href="vscode://vscode.git/clone?url=https%3A%2F%2Fexample.org%2Fx">Open in VS Code</a></p>
+</div>
 <script>
 (function () {{
   document.getElementById("download-blob").onclick = function () {{
