@@ -43,6 +43,37 @@ impl Coded for HttpSetupError {
 
 pub const USER_AGENT: &str = concat!("skyport/", env!("CARGO_PKG_VERSION"));
 
+/// Redirects the shared client follows: at most five, and only where a credential may go.
+///
+/// reqwest drops `Authorization` and cookies when the host or port changes, but not on a
+/// scheme change, and a 307/308 re-sends the body (a login form's password) anywhere. So a
+/// hop to plain HTTP off this machine is refused ([`crate::secure`]), and so is a
+/// body-preserving hop to another origin.
+fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let keeps_body = matches!(attempt.status().as_u16(), 307 | 308);
+        let other_origin = attempt
+            .previous()
+            .last()
+            .is_some_and(|prev| prev.origin() != attempt.url().origin());
+        if attempt.previous().len() > 5 {
+            attempt.error("the service redirected more than five times")
+        } else if !crate::secure::may_carry_credentials(attempt.url()) {
+            let to = attempt.url().origin().ascii_serialization();
+            attempt.error(format!(
+                "the service redirected to {to}, plain HTTP; Skyport sends credentials only over HTTPS"
+            ))
+        } else if keeps_body && other_origin {
+            let to = attempt.url().origin().ascii_serialization();
+            attempt.error(format!(
+                "the service redirected a request with its content to another site ({to}); Skyport does not follow that"
+            ))
+        } else {
+            attempt.follow()
+        }
+    })
+}
+
 /// Build the shared HTTP client.
 pub fn build_client(opts: HttpOptions) -> Result<reqwest::Client, HttpSetupError> {
     let mut b = reqwest::Client::builder()
@@ -51,8 +82,7 @@ pub fn build_client(opts: HttpOptions) -> Result<reqwest::Client, HttpSetupError
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
         .https_only(false)
-        // Never follow more than a few redirects; reqwest drops credentials on a host change.
-        .redirect(reqwest::redirect::Policy::limited(5))
+        .redirect(redirect_policy())
         .use_rustls_tls();
     for pem in &opts.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem)

@@ -60,6 +60,40 @@ async fn the_cadc_services_get_passwords_and_tokens_only_over_https() {
     }
 }
 
+/// A login service on loopback (allowed) that redirects the form, password and all, with a
+/// 307 to plain HTTP elsewhere, or to another site: the client does not follow.
+#[tokio::test]
+async fn redirects_never_carry_a_credential_to_plain_http_or_a_body_to_another_site() {
+    let pw = SecretString::new("hunter2-never-in-clear".into());
+    for (to, says) in [
+        ("http://ws-cadc.example.invalid/ac/login", "plain HTTP"),
+        ("https://ws-cadc.example.invalid/ac/login", "another site"),
+    ] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let login = format!("http://{}/ac/login", listener.local_addr().expect("addr"));
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 4096];
+                let _ = s.read(&mut buf).await;
+                let resp = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+            }
+        });
+        let e = login_with(&login, &pw).await;
+        assert!(e.contains(says), "{to}: {e}");
+        assert!(!e.contains("hunter2"), "{e}");
+    }
+}
+
+async fn login_with(url_text: &str, pw: &SecretString) -> String {
+    match login(&http(), &url(url_text), "alice", pw).await {
+        Ok(_) => panic!("signed in through a refused redirect"),
+        Err(e) => e.to_string(),
+    }
+}
+
 #[tokio::test]
 async fn a_provider_over_plain_http_is_refused_before_discovery() {
     let e = Provider::discover(&http(), "http://iam.example.invalid/")

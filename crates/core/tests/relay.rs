@@ -909,6 +909,9 @@ async fn the_credential_goes_only_to_the_sessions_own_paths() {
         format!("{REC}/..%2f..%2fskaha/v1/session"),
         format!("{REC}/%2E%2E/%2E%2E/skaha/v1/session"),
         format!("{REC}/..%5c..%5cskaha"),
+        format!("{REC}/..;/..;/..;/skaha/v1/session"),
+        format!("{REC}/%252e%252e/%252e%252e/skaha/v1/session"),
+        format!("{REC}/%c0%ae%c0%ae/%c0%ae%c0%ae/skaha/v1/session"),
     ] {
         let req = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n",
@@ -916,20 +919,43 @@ async fn the_credential_goes_only_to_the_sessions_own_paths() {
         );
         assert_eq!(raw_status(&relay, &req).await, 403, "{path}");
     }
+    // Headers some servers route by cannot point an in-scope request elsewhere.
+    let r = c
+        .post(via(&format!("{REC}/api/kernels")))
+        .header("cookie", &cookie)
+        .header("x-original-url", "/skaha/v1/session")
+        .header("x-http-method-override", "DELETE")
+        .send()
+        .await
+        .expect("override headers");
+    assert_eq!(r.status(), 200);
     // A websocket outside the session is refused the same way.
     let e = ws_echo(&ws_url(&relay, "/skaha/v1/session"), Some(&cookie), "x")
         .await
         .expect_err("ws outside");
     assert!(e.contains("403"), "{e}");
 
-    // Nothing but the session's own request reached the platform.
+    // Nothing but the session's own requests reached the platform, without the overrides.
     let heads = target.heads();
     let paths: Vec<&str> = heads.iter().map(|h| request_path(h)).collect();
-    assert_eq!(paths, [format!("{REC}/api/kernels")], "{heads:?}");
+    assert_eq!(
+        paths,
+        [format!("{REC}/api/kernels"), format!("{REC}/api/kernels")],
+        "{heads:?}"
+    );
+    for h in &heads {
+        let lower = h.to_ascii_lowercase();
+        assert!(
+            !lower.contains("x-original-url") && !lower.contains("method-override"),
+            "{h}"
+        );
+    }
 }
 
 // Item 2: relays are isolated from each other. Each has a host of its own (browsers keep
-// cookies per host, whatever the port), and `Origin: null` cannot make changes.
+// cookies per host, whatever the port), and `Origin: null` cannot make changes. Linux routes
+// all of 127.0.0.0/8 to loopback; macOS has only 127.0.0.1 (see relay::bind_own_loopback).
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn two_relays_share_no_cookies_and_refuse_changes_from_null_origins() {
     let a_target = Recorder::start(|head| match request_path(head).strip_prefix(REC) {
@@ -1017,6 +1043,19 @@ async fn two_relays_share_no_cookies_and_refuse_changes_from_null_origins() {
             .expect("null-origin change");
         assert_eq!(r.status(), 403, "{method}");
     }
+    assert_eq!(b_target.heads().len(), before, "nothing reached platform B");
+    // Nor may such a page open a websocket (a kernel runs what it is sent).
+    let mut req = ws_url(&b, &format!("{REC}/api/kernels/1/channels"))
+        .into_client_request()
+        .expect("ws request");
+    req.headers_mut()
+        .insert("cookie", HeaderValue::from_str(&cookie).expect("cookie"));
+    req.headers_mut()
+        .insert("origin", HeaderValue::from_static("null"));
+    let e = tokio_tungstenite::connect_async(req)
+        .await
+        .expect_err("null-origin websocket");
+    assert!(e.to_string().contains("403"), "{e}");
     assert_eq!(b_target.heads().len(), before, "nothing reached platform B");
     let r = no_redirects()
         .get(b.origin().join(&format!("{REC}/api/x")).expect("url"))

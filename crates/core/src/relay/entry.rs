@@ -126,6 +126,16 @@ impl Gate {
         )
     }
 
+    /// Whether `text` carries the secret, as it is or percent-encoded (it must never be
+    /// forwarded upstream).
+    fn mentioned_in(&self, text: &str) -> bool {
+        let secret = self.secret.expose().as_str();
+        text.contains(secret)
+            || percent_encoding::percent_decode_str(text)
+                .decode_utf8_lossy()
+                .contains(secret)
+    }
+
     fn is_secret(&self, candidate: &str) -> bool {
         ct_eq(candidate.as_bytes(), self.secret.expose().as_bytes())
     }
@@ -161,8 +171,7 @@ impl Gate {
                 // The secret never goes upstream: a path or query that repeats it (found by
                 // fuzzing: `/__skyport/<s>//__skyport/<s>/x`) is refused, not forwarded.
                 Some(rest)
-                    if rest.contains(self.secret.expose().as_str())
-                        || query.is_some_and(|q| q.contains(self.secret.expose().as_str())) =>
+                    if self.mentioned_in(rest) || query.is_some_and(|q| self.mentioned_in(q)) =>
                 {
                     Access::Denied
                 }
@@ -176,7 +185,7 @@ impl Gate {
         }
         let ok = cookie_pairs(cookies)
             .any(|(name, value)| name == self.cookie_name && self.is_secret(value));
-        if ok {
+        if ok && !self.mentioned_in(path_and_query) {
             Access::Cookie
         } else {
             Access::Denied
@@ -268,8 +277,17 @@ mod tests {
             "/__skyport/s3cr3t/__skyport/s3cr3t/x",
             "/__skyport/s3cr3t/a/s3cr3t",
             "/__skyport/s3cr3t/a?next=s3cr3t",
+            "/__skyport/s3cr3t/a/%73%33%63%72%33%74",
         ] {
             assert_eq!(g.check(repeat, []), Access::Denied, "{repeat}");
+        }
+        // With the cookie, too: the secret is never part of a forwarded path.
+        for repeat in ["/page/s3cr3t", "/page?x=%73%33cr3t"] {
+            assert_eq!(
+                g.check(repeat, ["__spabc123=s3cr3t"]),
+                Access::Denied,
+                "{repeat}"
+            );
         }
         assert_eq!(g.check("/__skyport/wrong", []), Access::Denied);
         // The reserved prefix never falls back to the cookie.

@@ -31,6 +31,18 @@ const REQUEST_OWNED: [&str; 6] = [
     "expect",
 ];
 
+/// Request headers some servers and proxies route or dispatch by: a page could otherwise
+/// reach another path (`X-Original-URL: /skaha/v1/session`) or method than the one the
+/// relay checked.
+const ROUTING_OVERRIDES: [&str; 6] = [
+    "x-original-url",
+    "x-rewrite-url",
+    "x-http-method-override",
+    "x-http-method",
+    "x-method-override",
+    "x-real-ip",
+];
+
 /// Response headers that must not reach the webview: challenges would make it prompt for a
 /// password the relay would then drop; HSTS and Alt-Svc would point it away from plain
 /// loopback HTTP.
@@ -51,6 +63,7 @@ pub(crate) fn forward_request_header<'a>(
     let n = name.to_ascii_lowercase();
     !(HOP_BY_HOP.contains(&n.as_str())
         || REQUEST_OWNED.contains(&n.as_str())
+        || ROUTING_OVERRIDES.contains(&n.as_str())
         || n.starts_with("x-forwarded-")
         || n == "forwarded"
         || listed_in_connection(connection, &n))
@@ -358,6 +371,12 @@ mod tests {
             "Proxy-Authorization",
             "X-Forwarded-For",
             "Origin",
+            "X-Original-URL",
+            "X-Rewrite-URL",
+            "X-HTTP-Method-Override",
+            "X-HTTP-Method",
+            "X-Method-Override",
+            "X-Real-IP",
         ] {
             assert!(!forward_request_header(h, []), "{h}");
         }

@@ -17,9 +17,10 @@ pub struct PathScope {
     prefixes: Vec<String>,
 }
 
-/// Percent-encoded dot, slash and backslash: an upstream server that decodes them could
-/// walk out of the scope (`/session/notebook/<id>/..%2f..%2fskaha/v1/session`).
-const ENCODED_ESCAPES: [&str; 3] = ["%2e", "%2f", "%5c"];
+/// Percent-encoded dot, slash, backslash, percent and NUL: an upstream server that decodes
+/// them (once, or twice behind a proxy: `%252e`) could walk out of the scope
+/// (`/session/notebook/<id>/..%2f..%2fskaha/v1/session`).
+const ENCODED_ESCAPES: [&str; 5] = ["%2e", "%2f", "%5c", "%25", "%00"];
 
 impl PathScope {
     /// The scope of a session from its connect URL and id.
@@ -50,7 +51,9 @@ impl PathScope {
             None => {
                 let path = connect_url.path();
                 let folder = &path[..path.rfind('/').map_or(0, |i| i + 1)];
-                if folder.len() <= 1 {
+                // The root, `/session/` or `/session/<kind>/` would take in every session.
+                let depth = folder.split('/').filter(|p| !p.is_empty()).count();
+                if folder.len() <= 1 || (folder.starts_with("/session/") && depth <= 2) {
                     return Err(RelayError::NoSessionPath(super::rewrite::origin_of(
                         connect_url,
                     )));
@@ -63,14 +66,28 @@ impl PathScope {
 
     /// Whether a request path (raw, as the webview sent it) is the session's own.
     ///
-    /// Dot segments and encoded dots, slashes or backslashes are refused outright rather
-    /// than normalised: what the relay checks must be what the platform routes.
+    /// Anything an upstream might resolve differently from a plain prefix check is refused
+    /// outright rather than normalised, since what the relay checks must be what the
+    /// platform routes: dot segments, also with path parameters (`..;/`, which Tomcat and
+    /// Jetty read as `..`), encoded dots, slashes, backslashes, percents and NULs, and
+    /// escapes that do not decode to valid UTF-8 (overlong forms such as `%c0%ae`) or decode
+    /// to control characters.
     pub fn allows(&self, raw_path: &str) -> bool {
+        let dot_segment = |s: &str| {
+            let bare = s.split(';').next().unwrap_or(s);
+            bare == "." || bare == ".."
+        };
+        let decodes_cleanly = || {
+            percent_encoding::percent_decode_str(raw_path)
+                .decode_utf8()
+                .is_ok_and(|d| !d.chars().any(char::is_control))
+        };
         if raw_path.contains('\\')
-            || raw_path.split('/').any(|s| s == "." || s == "..")
+            || raw_path.split('/').any(dot_segment)
             || ENCODED_ESCAPES
                 .iter()
                 .any(|e| contains_ignore_ascii_case(raw_path, e))
+            || !decodes_cleanly()
         {
             return false;
         }
@@ -110,6 +127,8 @@ mod tests {
         assert!(nb.allows("/session/notebook/k3x9q2ab/lab"));
         assert!(nb.allows("/session/notebook/k3x9q2ab/api/kernels/1/channels"));
         assert!(nb.allows("/session/notebook/k3x9q2ab"));
+        // File names with non-ASCII letters arrive encoded and are fine.
+        assert!(nb.allows("/session/notebook/k3x9q2ab/api/contents/%C3%A9t%C3%A9.ipynb"));
         for outside in [
             "/skaha/v1/session",
             "/skaha/v0/session/k3x9q2ab",
@@ -125,6 +144,12 @@ mod tests {
             "/session/notebook/k3x9q2ab/%2E%2E/x",
             "/session/notebook/k3x9q2ab/..%5Cx",
             "/session/notebook/k3x9q2ab\\..\\x",
+            "/session/notebook/k3x9q2ab/..;/..;/..;/skaha/v1/session",
+            "/session/notebook/k3x9q2ab/.;x/lab",
+            "/session/notebook/k3x9q2ab/%252e%252e/%252e%252e/skaha",
+            "/session/notebook/k3x9q2ab/%c0%ae%c0%ae/skaha",
+            "/session/notebook/k3x9q2ab/%00/x",
+            "/session/notebook/k3x9q2ab/%0a/x",
         ] {
             assert!(!nb.allows(outside), "{outside}");
         }
@@ -152,13 +177,20 @@ mod tests {
         assert!(s.allows("/apps/lab/static/app.js"));
         assert!(!s.allows("/apps/other/"));
         assert!(!s.allows("/apps/lab/../other"));
-        for root in ["https://h/", "https://h/index.html", "https://h"] {
+        for root in [
+            "https://h/",
+            "https://h/index.html",
+            "https://h",
+            "https://h/session/notebook/?token=x",
+            "https://h/session/lab",
+        ] {
             let e = PathScope::for_session(&Url::parse(root).expect("url"), "zzz")
                 .expect_err("root cannot be scoped");
             assert!(matches!(e, RelayError::NoSessionPath(_)), "{e:?}");
         }
-        // An empty id never matches an empty segment.
-        let s = scope("https://h/session//x/", "");
-        assert_eq!(s.prefixes(), ["/session//x/"]);
+        // An empty id never matches an empty segment, and `/session/<kind>/` is too wide.
+        let e = PathScope::for_session(&Url::parse("https://h/session//x/").expect("url"), "")
+            .expect_err("no session in the path");
+        assert!(matches!(e, RelayError::NoSessionPath(_)), "{e:?}");
     }
 }

@@ -300,8 +300,9 @@ async fn handle(
             let v = v.to_str().unwrap_or("");
             // `Origin: null` comes from opaque origins: sandboxed frames and pages reached
             // through a cross-origin redirect. Such a page may read nothing, but a POST
-            // from it through this window's relay would act with this window's credential.
-            if v.trim() == "null" && !is_safe_method(req.method()) {
+            // from it through this window's relay would act with this window's credential,
+            // and so would a websocket (a notebook kernel runs what it is sent).
+            if v.trim() == "null" && (!is_safe_method(req.method()) || is_websocket(&req)) {
                 return plain(
                     StatusCode::FORBIDDEN,
                     "Skyport relay: a change sent from a page with no origin was refused.\n",
