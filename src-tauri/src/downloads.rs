@@ -422,7 +422,8 @@ pub fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
 }
 
 /// What a prompt shows (command).
-pub fn offer<R: Runtime>(app: &AppHandle<R>, id: u32) -> Result<Offer, ErrorPayload> {
+pub fn offer<R: Runtime>(app: &AppHandle<R>, window: &str, id: u32) -> Result<Offer, ErrorPayload> {
+    own_prompt(window, id)?;
     app.try_state::<DownloadBook>()
         .and_then(|b| b.with(|b| b.offer(id)))
         .ok_or_else(unknown)
@@ -436,8 +437,15 @@ pub fn decide<R: Runtime>(
     id: u32,
     save: bool,
 ) -> Result<Offer, ErrorPayload> {
+    own_prompt(window, id)?;
     let book = app.try_state::<DownloadBook>().ok_or_else(unknown)?;
-    if save && !book.is_armed(id) {
+    // Save needs the prompt armed and in front of the user now; closing or "don't save"
+    // never does.
+    let focused = app
+        .get_webview_window(window)
+        .and_then(|w| w.is_focused().ok())
+        .unwrap_or(false);
+    if save && !(book.is_armed(id) && focused) {
         return Err(ErrorPayload::new(
             ErrorCode::Validation,
             "Save is not ready yet: look at the question, then press Save again.",
@@ -487,20 +495,26 @@ fn state_word(s: &OfferState) -> &'static str {
     }
 }
 
-/// The prompt of download `id` (window `window`) says whether its buttons are armed. Only a
-/// download's own prompt may arm it.
+/// Only a download's own prompt window may read, arm or answer it.
+fn own_prompt(window: &str, id: u32) -> Result<(), ErrorPayload> {
+    if window == prompt_label(id) {
+        Ok(())
+    } else {
+        Err(ErrorPayload::new(
+            ErrorCode::PermissionDenied,
+            "Only a download's own prompt can answer for it.",
+        ))
+    }
+}
+
+/// The prompt of download `id` (window `window`) says whether its buttons are armed.
 pub fn prompt_ready<R: Runtime>(
     app: &AppHandle<R>,
     window: &str,
     id: u32,
     ready: bool,
 ) -> Result<(), ErrorPayload> {
-    if window != prompt_label(id) {
-        return Err(ErrorPayload::new(
-            ErrorCode::PermissionDenied,
-            "Only a download's own prompt can answer for it.",
-        ));
-    }
+    own_prompt(window, id)?;
     let book = app.try_state::<DownloadBook>().ok_or_else(unknown)?;
     book.set_armed(id, ready);
     if ready {
@@ -519,6 +533,65 @@ fn unknown() -> ErrorPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mock app with a download book holding one running download; its id.
+    fn app_with_download() -> (tauri::App<tauri::test::MockRuntime>, tempfile::TempDir, u32) {
+        let dir = tempfile::tempdir().expect("tmp");
+        let paths = Paths::under(dir.path().to_path_buf()).expect("paths");
+        let app = tauri::test::mock_app();
+        tauri_specta::Builder::<tauri::test::MockRuntime>::new()
+            .events(tauri_specta::collect_events![DownloadChanged])
+            .mount_events(&app);
+        let book = DownloadBook::new(&paths);
+        let (id, _) = book
+            .with(|b| {
+                b.begin(
+                    "http://127.0.0.1:9/session/notebook/abc/files/a.csv",
+                    "a.csv",
+                    "nb — notebook".into(),
+                )
+            })
+            .expect("begin");
+        app.manage(book);
+        (app, dir, id)
+    }
+
+    // Security review #12, item 10, the backend's line: only a download's own prompt may
+    // read, arm or answer it, and Save needs the prompt armed and focused.
+    #[test]
+    fn only_the_downloads_own_prompt_reads_arms_or_answers_it() {
+        let (app, _dir, id) = app_with_download();
+        let h = app.handle();
+        let own = prompt_label(id);
+        let other = prompt_label(id + 1);
+        for window in [other.as_str(), "main", "session-abc"] {
+            let denied = |r: Result<(), ErrorPayload>| {
+                assert_eq!(
+                    r.map_err(|e| e.code),
+                    Err(ErrorCode::PermissionDenied),
+                    "{window}"
+                )
+            };
+            denied(offer(h, window, id).map(|_| ()));
+            denied(prompt_ready(h, window, id, true));
+            denied(decide(h, window, id, false).map(|_| ()));
+        }
+        assert!(offer(h, &own, id).is_ok());
+        // Not armed: Save is refused and nothing is decided.
+        let e = decide(h, &own, id, true).expect_err("save before ready");
+        assert_eq!(e.code, ErrorCode::Validation);
+        let still = offer(h, &own, id).expect("offer");
+        assert_eq!(still.decision, Decision::Undecided);
+        // Armed, but the prompt window does not have focus (here it does not even exist):
+        // still refused.
+        prompt_ready(h, &own, id, true).expect("arm");
+        let e = decide(h, &own, id, true).expect_err("save without focus");
+        assert_eq!(e.code, ErrorCode::Validation);
+        // "Don't save" needs neither.
+        prompt_ready(h, &own, id, false).expect("disarm");
+        let o = decide(h, &own, id, false).expect("discard");
+        assert_eq!(o.decision, Decision::Discard);
+    }
 
     #[test]
     fn origins_for_people() {

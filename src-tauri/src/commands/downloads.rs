@@ -7,8 +7,12 @@ use tauri::AppHandle;
 /// The download a prompt window asks about.
 #[tauri::command]
 #[specta::specta]
-pub async fn download_offer(app: AppHandle, id: u32) -> Result<Offer, ErrorPayload> {
-    crate::downloads::offer(&app, id)
+pub async fn download_offer(
+    app: AppHandle,
+    window: tauri::Window,
+    id: u32,
+) -> Result<Offer, ErrorPayload> {
+    crate::downloads::offer(&app, window.label(), id)
 }
 
 /// Save the download in the Downloads folder (now, or when it arrives), or not. Async, so it

@@ -58,6 +58,23 @@ describe("DownloadPrompt", () => {
     expect(p.argsOf("downloadPromptReady")).toEqual([[id, true], [id, false], [id, true]]);
   });
 
+  it("keeps waiting while keys meant for the session still arrive", async () => {
+    const p = FakePlatform.signedIn();
+    const id = p.addDownload("summary.csv", { state: "ready", bytes: 10 } as never);
+    render(DownloadPrompt, { props: { platform: p, id, armDelayMs: 400 } });
+    const save = () => screen.getByTestId("download-save") as HTMLButtonElement;
+    await waitFor(() => screen.getByTestId("download-save"));
+    // Steady typing, a key every 25 ms for 500 ms: never a quiet 400 ms, never armed.
+    for (let i = 0; i < 20; i++) {
+      await fireEvent.keyDown(window, { key: "a", code: "KeyA" });
+      await new Promise((r) => setTimeout(r, 25));
+      expect(save().disabled).toBe(true);
+    }
+    expect(p.argsOf("downloadPromptReady")).toEqual([]);
+    // Then quiet: armed.
+    await waitFor(() => expect(save().disabled).toBe(false));
+  });
+
   it("a key that went down before the prompt was ready never answers it", async () => {
     const p = FakePlatform.signedIn();
     const id = p.addDownload("summary.csv", { state: "ready", bytes: 10 } as never);
