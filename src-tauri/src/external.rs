@@ -16,6 +16,10 @@ use tauri_plugin_opener::OpenerExt;
 
 /// A page that keeps trying gets one notice in this long.
 const NOTICE_EVERY: Duration = Duration::from_secs(30);
+/// At most this many web pages a window's page may open in the browser within
+/// [`OPENS_WINDOW`] (a page can navigate without a user gesture; tabs must not pile up).
+const MAX_OPENS: usize = 3;
+const OPENS_WINDOW: Duration = Duration::from_secs(10);
 
 /// Open a web page in the system browser; anything else is refused.
 pub fn open<R: Runtime>(app: &AppHandle<R>, url: &Url) -> Result<(), ErrorPayload> {
@@ -34,6 +38,13 @@ pub fn open<R: Runtime>(app: &AppHandle<R>, url: &Url) -> Result<(), ErrorPayloa
 /// by its kind only and told to the user once per window in [`NOTICE_EVERY`].
 pub fn open_from_page<R: Runtime>(app: &AppHandle<R>, url: &Url, window: &str, from: &str) {
     match check_web_link(url) {
+        Ok(()) if !may_open_another(window, Instant::now()) => {
+            tracing::warn!(
+                window,
+                "a page opened more than {MAX_OPENS} web pages in {} s; not opening more",
+                OPENS_WINDOW.as_secs()
+            );
+        }
         Ok(()) => {
             if let Err(e) = open(app, url) {
                 tracing::warn!("{}", e.message);
@@ -46,6 +57,22 @@ pub fn open_from_page<R: Runtime>(app: &AppHandle<R>, url: &Url, window: &str, f
             }
         }
     }
+}
+
+/// Whether `window`'s page may open one more web page now (and counts it if so).
+fn may_open_another(window: &str, now: Instant) -> bool {
+    static OPENED: Mutex<BTreeMap<String, Vec<Instant>>> = Mutex::new(BTreeMap::new());
+    let mut opened = OPENED.lock().unwrap_or_else(|e| e.into_inner());
+    opened.retain(|_, times| {
+        times.retain(|t| now.saturating_duration_since(*t) < OPENS_WINDOW);
+        !times.is_empty()
+    });
+    let times = opened.entry(window.to_string()).or_default();
+    if times.len() >= MAX_OPENS {
+        return false;
+    }
+    times.push(now);
+    true
 }
 
 fn first_notice(window: &str, now: Instant) -> bool {
@@ -81,6 +108,17 @@ fn notify_refused<R: Runtime>(app: &AppHandle<R>, from: &str, refused: &LinkRefu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_opens_a_few_web_pages_at_most_in_a_while() {
+        let t0 = Instant::now();
+        for _ in 0..MAX_OPENS {
+            assert!(may_open_another("session-o1", t0));
+        }
+        assert!(!may_open_another("session-o1", t0 + Duration::from_secs(1)));
+        assert!(may_open_another("session-o2", t0 + Duration::from_secs(1)));
+        assert!(may_open_another("session-o1", t0 + OPENS_WINDOW));
+    }
 
     #[test]
     fn one_notice_per_window_in_a_while() {

@@ -163,13 +163,13 @@ impl AppState {
         self.reload();
     }
 
-    /// What the auth relay may present to a session page that asks for credentials: the
-    /// bearer token in use and the certificate. (Never the CADC password.)
     /// `SKYPORT_TOKEN` as it was at start.
     pub fn env_token(&self) -> Option<SecretString> {
         self.env_token.clone()
     }
 
+    /// What the auth relay may present to a session page that asks for credentials: the
+    /// bearer token in use and the certificate. (Never the CADC password.)
     pub fn relay_credentials(&self) -> skyport_core::relay::Available {
         let mut available = skyport_core::relay::Available::default();
         let Ok(profile) = self.profile() else {

@@ -223,7 +223,7 @@ impl Downloads {
         let id = self.next;
         self.next += 1;
         let dir = self.staging.join(format!("{id}-{:08x}", fastrand::u32(..)));
-        create_private_dir(&dir).map_err(DownloadError::Staging)?;
+        crate::fsutil::private_dir(&dir).map_err(DownloadError::Staging)?;
         let file_name = safe_name(suggested);
         let staged = dir.join(&file_name);
         self.items.insert(
@@ -409,17 +409,6 @@ fn run_alive(pid: u32, dir: &Path) -> bool {
         .ok()
         .and_then(|t| t.elapsed().ok())
         .is_some_and(|age| age < std::time::Duration::from_secs(7 * 24 * 3600))
-}
-
-fn create_private_dir(dir: &Path) -> io::Result<()> {
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
 }
 
 /// A file name from what a page suggests: no folders, no control or invisible formatting

@@ -4,7 +4,7 @@
 //! leaves a stale lock behind. The file itself stays (removing it would race with a process
 //! that has just opened it).
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,15 +32,11 @@ fn open(path: &Path) -> Result<File, LockError> {
         path: path.display().to_string(),
         detail: e.to_string(),
     };
+    // Private: another user who could open the file could hold the lock forever.
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
+        crate::fsutil::private_dir(dir).map_err(io)?;
     }
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(io)
+    crate::fsutil::open_private(path, false).map_err(io)
 }
 
 /// One attempt; `Ok(false)` when someone else holds the lock.
@@ -49,6 +45,18 @@ fn try_lock(file: &File, path: &Path) -> Result<bool, LockError> {
     match fs4::FileExt::try_lock(file) {
         Ok(()) => Ok(true),
         Err(fs4::TryLockError::WouldBlock) => Ok(false),
+        // File systems without locks (NFS without lockd): going on with the in-process
+        // lock only is better than never refreshing.
+        Err(fs4::TryLockError::Error(e))
+            if e.kind() == std::io::ErrorKind::Unsupported
+                || e.raw_os_error() == Some(libc::ENOLCK) =>
+        {
+            tracing::warn!(
+                "{} cannot be locked here ({e}); other Skyport processes are not kept out",
+                path.display()
+            );
+            Ok(true)
+        }
         Err(fs4::TryLockError::Error(e)) => Err(LockError::Io {
             path: path.display().to_string(),
             detail: e.to_string(),

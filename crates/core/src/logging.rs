@@ -9,7 +9,7 @@
 //! The log folder is private to the user (0700 on unix, tightened when it is looser) and
 //! each file is created 0600, by this module's own writer rather than through the umask.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -18,6 +18,8 @@ use tracing::Dispatch;
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::{fmt, layer::SubscriberExt, util::SubscriberInitExt, EnvFilter};
+
+use crate::fsutil::private_dir;
 
 /// Environment variable with the log filter.
 pub const LOG_ENV: &str = "SKYPORT_LOG";
@@ -222,41 +224,9 @@ impl Write for DailyFile {
     }
 }
 
-/// Creates `dir` (and missing parents) 0700, or tightens it to 0700 when it exists with
-/// access for others: otherwise someone else could read the logs or plant a link under
-/// the name of tomorrow's file.
-fn private_dir(dir: &Path) -> io::Result<()> {
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(dir)?.permissions().mode() & 0o077 != 0 {
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-        }
-    }
-    Ok(())
-}
-
-/// Opens a log file for appending, creating it 0600; an existing file (from an older
-/// Skyport, which left it to the umask) is tightened to 0600.
+/// Opens a log file for appending (0600, never through a symbolic link).
 fn open_private(path: &Path) -> io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let file = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if file.metadata()?.permissions().mode() & 0o077 != 0 {
-            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-        }
-    }
-    Ok(file)
+    crate::fsutil::open_private(path, true)
 }
 
 /// Deletes all but the newest [`KEEP_FILES`] log files of `app` and tightens the kept ones.

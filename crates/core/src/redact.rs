@@ -61,9 +61,14 @@ static SESSION_PATH: LazyLock<Regex> =
 /// that are not whole URLs).
 static FIELD: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r#"(?i)(^|[^a-z0-9_]|\x1b\[[0-9;]*m)((?:[a-z0-9_]*_)?(?:token|password)|(?:session[_-]?)?id|session)({ANSI}={ANSI})(\[(?:id|redacted)\]|"(?:[^"\\]|\\.)*"|[^\s,;&)}}\]"'\x1b]+)"#
+        r#"(?i)(^|[^a-z0-9_]|\x1b\[[0-9;]*m)((?:[a-z0-9_]*_)?(?:token|password|secret)|(?:session[_-]?)?id|session)({ANSI}={ANSI})(\[(?:id|redacted)\]|"(?:[^"\\]|\\.)*"|[^\s,;&)}}\]"'\x1b]+)"#
     ))
 });
+/// The relay's per-window secret in its entry path (`/__skyport/<64 hex digits>`), as a
+/// webview's navigation lines may quote it.
+static RELAY_SECRET: LazyLock<Regex> = LazyLock::new(|| re(r"(/__skyport/)[0-9A-Fa-f]{16,}"));
+/// The query of a sign-in redirect quoted as a bare path (`/callback?code=…&state=…`).
+static CALLBACK: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(/callback)\?[^{END}]+")));
 /// `id: "<value>"` (Debug) and `"id":"<value>"` (JSON).
 static QUOTED_FIELD: LazyLock<Regex> =
     LazyLock::new(|| re(r#"(?i)(^|[^a-z0-9_])("?(?:session[_-]?)?id"?\s*:\s*)"(?:[^"\\]|\\.)*""#));
@@ -79,6 +84,8 @@ static PROSE: LazyLock<Regex> =
 pub fn redact(text: &str) -> Cow<'_, str> {
     let mut out = Cow::Borrowed(text);
     apply(&mut out, &URL, |c| redact_url(&c[0]));
+    apply(&mut out, &RELAY_SECRET, |c| format!("{}{HIDDEN}", &c[1]));
+    apply(&mut out, &CALLBACK, |c| format!("{}?{HIDDEN}", &c[1]));
     apply(&mut out, &SESSION_PATH, |c| {
         format!("{}session/{}", &c[1], redact_session_path(&c[2]))
     });
@@ -253,6 +260,19 @@ mod tests {
             (
                 "proxy https://bob:hunter2@proxy.example/x#access_token=abc",
                 "proxy https://[redacted]@proxy.example/x#[redacted]",
+            ),
+            // The relay's window secret, a sign-in redirect's code, client secrets.
+            (
+                "navigating to /__skyport/3f9a1c0e7b2d4f6a8c1e3b5d7f9a0c2e4b6d8f1a3c5e7b9d0f2a4c6e8b1d3f5a?next=%2F",
+                "navigating to /__skyport/[redacted]?next=%2F",
+            ),
+            (
+                "stray request GET /callback?code=abc123&state=xyz ignored",
+                "stray request GET /callback?[redacted] ignored",
+            ),
+            (
+                "registered client_secret=s3cr3t-value expires=0",
+                "registered client_secret=[redacted] expires=0",
             ),
             // Left alone: ordinary words, other ids, session paths with no id.
             ("session notebook started", "session notebook started"),

@@ -173,12 +173,23 @@ where
     )
 }
 
+/// Only web pages go to a browser or launcher ([`crate::links`]): a provider or platform
+/// could name any scheme.
+fn web_link(url: &str) -> Result<(), String> {
+    let parsed =
+        url::Url::parse(url).map_err(|_| crate::links::LinkRefused::Malformed.to_string())?;
+    crate::links::check_web_link(&parsed).map_err(|e| e.to_string())
+}
+
 /// Open a URL with the command named by `SKYPORT_BROWSER`, if set. `None` when unset, so
 /// the caller uses the system browser ([`open_in_system_browser`]).
 pub fn open_with_env_browser(url: &str) -> Option<Result<(), String>> {
     let cmd = std::env::var(BROWSER_ENV)
         .ok()
         .filter(|c| !c.trim().is_empty())?;
+    if let Err(e) = web_link(url) {
+        return Some(Err(e));
+    }
     let mut parts = cmd.split_whitespace();
     let program = parts.next()?;
     let mut command = Command::new(program);
@@ -203,6 +214,7 @@ const LAUNCH_CHECK: Duration = Duration::from_millis(250);
 /// started with [`SECRET_ENV`](crate::platform::SECRET_ENV) removed from its environment.
 /// May block for up to a quarter of a second while a launcher is checked.
 pub fn open_in_system_browser(url: &str) -> Result<(), String> {
+    web_link(url)?;
     let mut launchers = open::commands(url).into_iter().peekable();
     let mut failure = "no program to open URLs with was found".to_string();
     while let Some(mut cmd) = launchers.next() {

@@ -115,6 +115,12 @@ impl Provider {
         use crate::secure::require_secure;
         let m = &self.metadata;
         let extra = m.additional_metadata();
+        // The keys that verify ID tokens, and the page the user signs in on.
+        require_secure(m.jwks_uri().url(), "the sign-in provider's keys")?;
+        require_secure(
+            m.authorization_endpoint().url(),
+            "the sign-in provider's sign-in page",
+        )?;
         if let Some(u) = m.token_endpoint() {
             require_secure(u.url(), "the sign-in provider's token endpoint")?;
         }

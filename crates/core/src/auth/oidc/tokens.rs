@@ -213,6 +213,19 @@ pub fn save_sign_in(
 
 /// One refresh at a time per profile within this process, so only one task at a time waits
 /// for the profile's lock file.
+/// Both locks around a change of a profile's stored sign-in: this process's, then the one
+/// shared with other Skyport processes (the app and CLI runs).
+async fn exclusive(
+    paths: &Paths,
+    profile: &str,
+) -> Result<(tokio::sync::OwnedMutexGuard<()>, LockFile), OidcError> {
+    let guard = profile_lock(profile).lock_owned().await;
+    let file = LockFile::acquire(&refresh_lock_path(paths, profile), REFRESH_LOCK_PATIENCE)
+        .await
+        .map_err(|e| OidcError::Other(e.to_string()))?;
+    Ok((guard, file))
+}
+
 fn profile_lock(profile: &str) -> Arc<tokio::sync::Mutex<()>> {
     static LOCKS: StdMutex<Vec<(String, Arc<tokio::sync::Mutex<()>>)>> = StdMutex::new(Vec::new());
     let mut locks = LOCKS.lock().unwrap_or_else(|e| e.into_inner());
@@ -275,11 +288,7 @@ async fn refresh_unless_done(
     // The refresh token as this caller found it: a different one after the wait means
     // someone else refreshed (or signed in) meanwhile.
     let seen = store.get(&refresh_key(profile))?;
-    let lock = profile_lock(profile);
-    let _guard = lock.lock().await;
-    let _file_lock = LockFile::acquire(&refresh_lock_path(paths, profile), REFRESH_LOCK_PATIENCE)
-        .await
-        .map_err(|e| OidcError::Other(e.to_string()))?;
+    let _locks = exclusive(paths, profile).await?;
     let record = load_record(paths, profile).ok_or(OidcError::NotSignedIn)?;
     let refresh_token = store
         .get(&refresh_key(profile))?
@@ -374,6 +383,8 @@ pub async fn sign_out(
         revoked: vec![],
         revocation_note: None,
     };
+    // A refresh running in another process must not store new tokens after these are gone.
+    let _locks = exclusive(paths, profile).await?;
     if let Some(record) = load_record(paths, profile) {
         match revoke_all(http, store, profile, &record, &mut report).await {
             Ok(()) => {}
@@ -399,8 +410,8 @@ async fn revoke_all(
         return Ok(());
     };
     let url = url.url().clone();
-    let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
-    if url.scheme() != "https" && !loopback {
+    // Discovery already refused such a provider; kept so no token can ever go in clear.
+    if !crate::secure::may_carry_credentials(&url) {
         report.revocation_note = Some(
             "the provider's revocation endpoint is not HTTPS; the tokens were deleted here only"
                 .into(),
