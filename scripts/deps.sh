@@ -11,6 +11,7 @@ APT_PACKAGES=(
   gnome-keyring libsecret-tools imagemagick python3-venv
 )
 TAURI_DRIVER_VERSION=2.1.0
+CARGO_AFL_VERSION=0.18.2   # the fuzzer (scripts/fuzz.sh): AFL++ through afl.rs, on stable Rust
 NODE_MIN_MAJOR=20
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -40,6 +41,19 @@ export PATH="$HOME/.cargo/bin:$PATH"
 if ! tauri-driver --help >/dev/null 2>&1; then
   say "Installing tauri-driver $TAURI_DRIVER_VERSION (about a minute)"
   cargo install tauri-driver --locked --version "$TAURI_DRIVER_VERSION" --quiet
+fi
+
+# cargo-afl builds AFL++ (its C sources ship in the crate; only make and a C compiler are
+# needed) for the rustc in use, under ~/.local/share/afl.rs/rustc-<version>-<hash>/.
+if [ "$(cargo afl --version 2>/dev/null | cut -d' ' -f2)" != "$CARGO_AFL_VERSION" ]; then
+  say "Installing cargo-afl $CARGO_AFL_VERSION and building AFL++ (about a minute)"
+  cargo install cargo-afl --locked --version "$CARGO_AFL_VERSION" --force --quiet
+fi
+rustc_id=$(rustc -vV | awk '/^release:/ { r = $2 } /^commit-hash:/ { h = substr($2, 1, 7) } END { print r "-" h }')
+afl_rt=${XDG_DATA_HOME:-$HOME/.local/share}/afl.rs/rustc-$rustc_id/afl.rs-$CARGO_AFL_VERSION
+if [ ! -f "$afl_rt/afl-llvm/afl-compiler-rt.o" ] || [ ! -x "$afl_rt/afl/bin/afl-fuzz" ]; then
+  say "Building AFL++ for rustc $rustc_id"
+  cargo afl config --build --force
 fi
 
 # npm packages (the UI, and the test OIDC provider in tools/oidc): reinstall only when a

@@ -20,6 +20,9 @@ npm run --silent build:ui >/dev/null
 stage "Clippy (-D warnings)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+stage "Fuzzing smoke run: every parser of outside input, briefly (AFL++)"
+scripts/fuzz.sh smoke
+
 stage "Rust tests: unit, integration, keyring, end-to-end (real app under Xvfb)"
 export NO_AT_BRIDGE=1
 timeout 2400 dbus-run-session -- scripts/keyring-session.sh \

@@ -12,6 +12,8 @@ pub mod connect;
 pub mod downloads;
 pub mod error;
 pub mod fsutil;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod http;
 pub mod keyring;
 pub mod links;

@@ -179,18 +179,18 @@ pub(crate) fn origin_of(url: &Url) -> String {
 /// through the relay (under the secret prefix when the request used it); targets elsewhere,
 /// on another origin or outside the session on its origin, are made absolute and left
 /// pointing there, so the shell opens them outside the relay and the credential never
-/// follows.
+/// follows. `None`: drop the header, since it does not resolve against the session's URL
+/// and the webview would read it against the relay instead (found by fuzzing: `http:/x`
+/// from an https session is a relay path).
 pub(crate) fn location(
     value: &str,
     request_url: &Url,
     relay_base: &str,
     scope: &super::PathScope,
-) -> String {
-    let Ok(abs) = request_url.join(value.trim()) else {
-        return value.to_string();
-    };
+) -> Option<String> {
+    let abs = request_url.join(value.trim()).ok()?;
     if abs.origin() != request_url.origin() || !scope.allows(abs.path()) {
-        return abs.to_string();
+        return Some(abs.to_string());
     }
     let mut out = format!("{relay_base}{}", abs.path());
     if let Some(q) = abs.query() {
@@ -201,7 +201,7 @@ pub(crate) fn location(
         out.push('#');
         out.push_str(f);
     }
-    out
+    Some(out)
 }
 
 /// The `Origin` to send upstream: the relay's own origin becomes the session's (servers
@@ -264,7 +264,9 @@ mod tests {
     fn location_on_the_target_comes_back_to_the_relay() {
         let req = url("https://ws-uv.canfar.net/session/notebook/x/lab?token=x");
         let scope = super::super::PathScope::for_session(&req, "x").expect("scope");
-        let location = |v: &str, req: &Url, base: &str| location(v, req, base, &scope);
+        let location = |v: &str, req: &Url, base: &str| {
+            location(v, req, base, &scope).expect("a Location that resolves")
+        };
         assert_eq!(
             location(
                 "https://ws-uv.canfar.net/session/notebook/x/tree?a=1#f",
@@ -306,6 +308,12 @@ mod tests {
             location("/session/notebook/x/y", &req, &base),
             "http://127.0.0.1:4000/__skyport/s3cr3t/session/notebook/x/y"
         );
+        // One that does not resolve against the session's URL is dropped, not passed on
+        // for the webview to read against the relay.
+        let https = url("https://ws-uv.canfar.net/session/notebook/x/lab");
+        for bad in ["http:/e; x", "http:%2f27.0.0.1:4000", "https://"] {
+            assert_eq!(super::location(bad, &https, RELAY, &scope), None, "{bad}");
+        }
         // The same origin outside the session (the API, another session, the login page)
         // is left pointing at the platform: the window opens it outside, without the relay.
         for outside in ["/skaha/v1/session", "/session/notebook/y/lab", "/ac/login"] {

@@ -446,7 +446,7 @@ fn response_headers(shared: &Shared, from: &HeaderMap, url: &Url, relay_base: &s
             value
                 .to_str()
                 .ok()
-                .map(|v| rewrite::location(v, url, relay_base, &shared.scope))
+                .and_then(|v| rewrite::location(v, url, relay_base, &shared.scope))
         } else if name == header::SET_COOKIE {
             value
                 .to_str()

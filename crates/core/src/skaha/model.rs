@@ -255,7 +255,9 @@ pub fn parse_memory_gb(s: &str) -> Option<f64> {
         "Ti" | "TiB" => 1_099_511_627_776.0,
         _ => return None,
     };
-    Some(n * bytes_per / 1e9)
+    // A huge figure ("1e300T") overflows to infinity: not a size.
+    let gb = n * bytes_per / 1e9;
+    gb.is_finite().then_some(gb)
 }
 
 /// CPU cores from `"2"`, `"0.250"`, `"561m"` (millicores).
@@ -408,11 +410,13 @@ pub struct Context {
 }
 
 fn number(v: Option<&serde_json::Value>) -> Option<f64> {
-    match v? {
+    let n = match v? {
         serde_json::Value::Number(n) => n.as_f64(),
         serde_json::Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
+    };
+    // Rust reads "inf", "NaN" and "1e400" as numbers; none is a resource figure.
+    n.filter(|n: &f64| n.is_finite())
 }
 
 fn resource(v: Option<&serde_json::Value>) -> ResourceOptions {
@@ -613,6 +617,25 @@ mod tests {
         assert_eq!(parse_memory_gb("5Zb"), None);
         assert_eq!(parse_cores("0.250"), Some(0.25));
         assert_eq!(parse_cores("x"), None);
+        // Found by fuzzing: a huge figure overflowed to infinity.
+        assert_eq!(parse_memory_gb("1e300"), None);
+        assert_eq!(parse_memory_gb("2e299Ti"), None);
+    }
+
+    #[test]
+    fn context_and_stats_figures_are_finite() {
+        // Found by fuzzing: strings Rust reads as infinity or NaN became resource options.
+        let v = json!({"cores": {"default": "NaN", "options": ["1", "inf", "2e308", 4]},
+                        "memoryGB": {"defaultRequest": "-inf"}, "maxInteractiveSessions": "inf"});
+        let c = Context::from_json(&v).expect("context");
+        assert_eq!(c.cores.default, None);
+        assert_eq!(c.cores.options, vec![1.0, 4.0]);
+        assert_eq!(c.memory_gb.default_request, None);
+        assert_eq!(c.max_interactive_sessions, None);
+        let s = PlatformStats::from_json(&json!({"cores": {"requestedCPUCores": "infinity"},
+                                                  "ram": {"ramAvailable": "1e300T"}}))
+        .expect("stats");
+        assert_eq!((s.cores_requested, s.ram_available_gb), (None, None));
     }
 
     #[test]
