@@ -11,4 +11,15 @@ for _ in $(seq 50); do   # wait for org.freedesktop.secrets on the bus
     | grep -q '"org.freedesktop.secrets"' && break
   sleep 0.1
 done
+# A fresh daemon has no default collection yet and can answer the first requests with
+# "no result"; wait until a store, lookup and clear round trip works, so that the first
+# program under test (the app at start, say) finds a keyring that answers.
+for _ in $(seq 100); do
+  if printf 'warm' | secret-tool store --label=skyport-warmup skyport-warmup 1 2>/dev/null \
+    && [ "$(secret-tool lookup skyport-warmup 1 2>/dev/null)" = warm ]; then
+    secret-tool clear skyport-warmup 1 2>/dev/null || true
+    break
+  fi
+  sleep 0.1
+done
 "$@"

@@ -17,7 +17,8 @@ use crate::harness::{driver_or_skip, App, GUI};
 const DAY: u64 = 24 * 3600;
 
 /// A profile for the sim's TLS listener (client certificates need TLS), trusting the sim's
-/// CA, with its login and credential services, written into SKYPORT_HOME.
+/// CA, with its login and credential services, written into SKYPORT_HOME. Named for this
+/// file: the tests share one keyring, keyed by profile name (see signin.rs).
 fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
     let dir = home.join("config");
     std::fs::create_dir_all(&dir).expect("config dir");
@@ -26,7 +27,7 @@ fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
     let url = sim.https_url().join("skaha").expect("skaha url");
     let base = sim.base_url();
     let toml = format!(
-        "version = 1\nactive = \"sim\"\n\n[profiles.sim]\nurl = \"{url}\"\nca_file = \"{}\"\n\
+        "version = 1\nactive = \"certs\"\n\n[profiles.certs]\nurl = \"{url}\"\nca_file = \"{}\"\n\
          login_url = \"{base}ac/login\"\ncred_url = \"{base}cred/generate\"\n",
         ca.display()
     );

@@ -10,12 +10,15 @@ use skyport_sim::{OidcTrust, SimConfig};
 use crate::harness::{driver_or_skip, App, GUI};
 
 /// A profile for the sim with the provider as its OIDC issuer, written into SKYPORT_HOME.
-fn write_profile(home: &Path, skaha_url: &str, issuer: &str, base: &str) {
+/// A profile named `name` for the sim. Each test has a name of its own: all tests share one
+/// keyring (one D-Bus session for the whole run), whose entries are keyed by profile name,
+/// so a sign-in left by one test must never be found by another.
+fn write_profile(home: &Path, name: &str, skaha_url: &str, issuer: &str, base: &str) {
     let dir = home.join("config");
     std::fs::create_dir_all(&dir).expect("config dir");
     let toml = format!(
-        "version = 1\nactive = \"sim\"\n\n[profiles.sim]\nurl = \"{skaha_url}\"\nlogin_url = \"{base}ac/login\"\n\n\
-         [profiles.sim.oidc]\nissuer = \"{issuer}\"\nclient_id = \"skyport-desktop\"\n"
+        "version = 1\nactive = \"{name}\"\n\n[profiles.{name}]\nurl = \"{skaha_url}\"\nlogin_url = \"{base}ac/login\"\n\n\
+         [profiles.{name}.oidc]\nissuer = \"{issuer}\"\nclient_id = \"skyport-desktop\"\n"
     );
     std::fs::write(dir.join("config.toml"), toml).expect("config");
 }
@@ -46,6 +49,7 @@ async fn browser_sign_in_lists_sessions_then_sign_out() {
     let home = tempfile::tempdir().expect("home");
     write_profile(
         home.path(),
+        "signin-browser",
         sim.skaha_url().as_str(),
         &op.issuer,
         sim.base_url().as_str(),
@@ -115,6 +119,7 @@ async fn password_sign_in_with_the_demo_user() {
     let home = tempfile::tempdir().expect("home");
     write_profile(
         home.path(),
+        "signin-password",
         sim.skaha_url().as_str(),
         "http://127.0.0.1:9",
         sim.base_url().as_str(),
