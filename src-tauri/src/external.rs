@@ -23,7 +23,7 @@ const OPENS_WINDOW: Duration = Duration::from_secs(10);
 
 /// Open a web page in the system browser; anything else is refused.
 pub fn open<R: Runtime>(app: &AppHandle<R>, url: &Url) -> Result<(), ErrorPayload> {
-    check_web_link(url).map_err(crate::state::payload)?;
+    check_web_link(url).map_err(|e| ErrorPayload::from_coded(&e))?;
     app.opener()
         .open_url(url.as_str(), None::<&str>)
         .map_err(|e| {
