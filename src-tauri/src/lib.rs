@@ -1,31 +1,34 @@
 //! Skyport's desktop shell: a thin layer over `skyport-core`.
 //!
-//! This crate holds only what needs Tauri: the command adapters (`commands/`), typed events
-//! (`events.rs`), app state wiring (`state.rs`), the session poller (`sessions.rs`) and, in
-//! later modules, the tray and the session windows. Every command and event is declared
-//! once, in [`ipc`], and the TypeScript bindings in `ui/src/bindings.ts` are generated from
-//! these declarations (see [`bindings`]); a test fails when the committed file drifts.
+//! The shape (see the README's "Layout"): [`kernel`] holds what every feature stands on
+//! (settings, the platform and its connection, the bus between features, window lifetime,
+//! notifications, the system opener); [`features`] are the app's capabilities, each with its
+//! state, an `init`, services, and commands as thin adapters. Dependencies point one way:
+//! IPC → commands → services → kernel → core, and features never import each other (a test,
+//! `layering`, fails otherwise). This file is the composition root: it declares the IPC
+//! surface and starts the kernel and the features.
+//!
+//! Every command and event is declared once, in [`ipc`], and the TypeScript bindings in
+//! `ui/src/bindings.ts` are generated from these declarations (see [`bindings`]); a test
+//! fails when the committed file drifts.
 
 pub mod bindings;
-pub mod certs;
-pub mod commands;
-pub mod downloads;
-pub mod events;
-pub mod external;
+pub mod features;
 mod isolation;
-pub mod sessions;
-pub mod settings;
-pub mod state;
-pub mod tray;
-pub mod windows;
+pub mod kernel;
+#[cfg(test)]
+mod layering;
+#[cfg(test)]
+mod testing;
 
-use tauri::Manager;
+use tauri::{AppHandle, Runtime};
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
-    use commands::{
-        app, auth, certs as cert_cmds, credentials, downloads as download_cmds,
-        sessions as session_cmds, settings as settings_cmds,
+    use features::{
+        app::commands as app, certificates::commands as certs,
+        credentials::commands as credentials, downloads::commands as downloads,
+        session_windows::commands as windows, sessions::commands as sessions,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -33,49 +36,66 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             app::main_window_used,
             app::credential_status,
             app::platform_status,
-            auth::auth_info,
-            auth::sign_in,
-            auth::cancel_sign_in,
-            auth::sign_in_password,
-            auth::sign_out,
-            cert_cmds::cert_status,
-            cert_cmds::renew_certificate_now,
-            cert_cmds::obtain_certificate,
+            credentials::auth_info,
+            credentials::sign_in,
+            credentials::cancel_sign_in,
+            credentials::sign_in_password,
+            credentials::sign_out,
+            certs::cert_status,
+            certs::renew_certificate_now,
+            certs::obtain_certificate,
             credentials::save_token,
             credentials::forget_token,
-            session_cmds::sessions_snapshot,
-            session_cmds::refresh_sessions,
-            session_cmds::session_details,
-            session_cmds::session_logs,
-            session_cmds::session_events,
-            session_cmds::renew_session,
-            session_cmds::delete_sessions,
-            session_cmds::prune_preview,
-            session_cmds::launch_options,
-            session_cmds::launch_session,
-            session_cmds::registry_secret_saved,
-            session_cmds::platform_load,
-            session_cmds::open_session_in_browser,
-            session_cmds::open_session_window,
-            session_cmds::windows_to_reopen,
-            settings_cmds::get_settings,
-            settings_cmds::save_settings,
-            download_cmds::download_offer,
-            download_cmds::decide_download,
-            download_cmds::download_prompt_ready,
+            sessions::sessions_snapshot,
+            sessions::refresh_sessions,
+            sessions::session_details,
+            sessions::session_logs,
+            sessions::session_events,
+            sessions::renew_session,
+            sessions::delete_sessions,
+            sessions::prune_preview,
+            sessions::launch_options,
+            sessions::launch_session,
+            sessions::registry_secret_saved,
+            sessions::platform_load,
+            windows::open_session_in_browser,
+            windows::open_session_window,
+            windows::windows_to_reopen,
+            app::get_settings,
+            app::save_settings,
+            downloads::download_offer,
+            downloads::decide_download,
+            downloads::download_prompt_ready,
         ])
-        .events(tauri_specta::collect_events![
-            events::CredentialStatusChanged,
-            events::SessionsUpdated,
-            events::SessionNotified,
-            events::SignInProgress,
-            events::CertStatusChanged,
-            events::Navigate,
-            events::DownloadChanged,
-        ])
+        .events(events())
         .typ::<skyport_core::error::ErrorCode>()
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
         .disable_serde_phases()
+}
+
+/// Every event the UI may hear.
+pub fn events() -> tauri_specta::Events {
+    use kernel::events;
+    tauri_specta::collect_events![
+        events::CredentialStatusChanged,
+        events::SessionsUpdated,
+        events::SessionNotified,
+        events::SignInProgress,
+        events::CertStatusChanged,
+        events::Navigate,
+        events::DownloadChanged,
+    ]
+}
+
+/// Start the kernel, then every feature (the order matters only in that the kernel comes
+/// first: features find each other on its bus, never directly).
+pub fn start<R: Runtime>(app: &AppHandle<R>, platform: kernel::Platform) {
+    kernel::init(app, platform);
+    features::credentials::init(app);
+    features::certificates::init(app);
+    features::sessions::init(app);
+    features::session_windows::init(app);
+    features::downloads::init(app);
 }
 
 /// Build and run the app.
@@ -90,7 +110,7 @@ pub fn run() {
         }
     };
     let log_guard = skyport_core::logging::init("skyport-desktop", Some(&paths.log_dir()));
-    let state = state::AppState::load(paths, env_token);
+    let platform = kernel::Platform::load(paths, env_token);
     let ipc = ipc();
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
@@ -98,26 +118,16 @@ pub fn run() {
         .invoke_handler(ipc.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {
-                tray::on_close_requested(window, api);
-                if window.label().starts_with(downloads::PROMPT_PREFIX) {
-                    downloads::prompt_closed(window.app_handle(), window.label());
-                }
+                kernel::lifetime::on_close_requested(window, api);
             }
         })
         .setup(move |app| {
             ipc.mount_events(app);
-            let state_paths = state.paths.clone();
-            tracing::info!(platform = %state.platform_summary(), "Skyport started");
-            app.manage(state);
-            app.manage(certs::CertMonitor::default());
-            app.manage(windows::Relays::default());
-            app.manage(tray::MainClosed::default());
-            app.manage(downloads::DownloadBook::new(&state_paths));
-            windows::create_main_window(app.handle())?;
-            sessions::spawn_poller(app.handle().clone());
-            commands::auth::spawn_refresher(app.handle().clone());
-            tray::setup(app.handle());
-            certs::start(app.handle());
+            tracing::info!(platform = %platform.summary(), "Skyport started");
+            start(app.handle(), platform);
+            kernel::windows::create_main_window(app.handle())?;
+            // Last: the tray shows what the others have published.
+            features::tray::init(app.handle());
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"));

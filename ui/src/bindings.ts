@@ -10,27 +10,21 @@ import * as __TAURI_EVENT from "@tauri-apps/api/event";
 export const commands = {
 	appInfo: () => __TAURI_INVOKE<AppInfo>("app_info"),
 	/**
-	 *  The user clicked or typed in the main window: it is in use again after having been closed
-	 *  (see tray::MainClosed), so closing the last session window must not quit.
+	 *  The user clicked or typed in the main window: it is in use again after having been
+	 *  closed, so closing the last session window must not quit.
 	 */
 	mainWindowUsed: () => __TAURI_INVOKE<void>("main_window_used"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
 	platformStatus: () => typedError<PlatformStatus, ErrorPayload>(__TAURI_INVOKE("platform_status")),
+	/**  How the user can sign in to the current platform, and how they are signed in now. */
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
 	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
 	signIn: (mode: SignInMode) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in", { mode })),
 	/**  Stop a running browser or device sign-in. */
 	cancelSignIn: () => __TAURI_INVOKE<boolean>("cancel_sign_in"),
-	/**
-	 *  CADC-style sign-in: username and password to the login service; the token it returns
-	 *  is used as a Bearer token (48 h). Optionally remember the password in the keyring so
-	 *  the certificate can be renewed unattended.
-	 */
+	/**  CADC-style sign-in with a username and password (optionally remembered for renewals). */
 	signInPassword: (username: string, password: string, remember: boolean) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in_password", { username, password, remember })),
-	/**
-	 *  Sign out: revoke OIDC tokens where the provider allows it, delete every secret of the
-	 *  profile from the keyring. Returns what could not be revoked, if anything.
-	 */
+	/**  Sign out: revoke what the provider allows, delete the profile's secrets. */
 	signOut: () => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_out")),
 	certStatus: () => __TAURI_INVOKE<CertView | null>("cert_status"),
 	/**  Renew with the stored password, ~/.netrc or the signed-in token. */
@@ -69,6 +63,7 @@ export const commands = {
 	/**  Session windows that were open when Skyport last quit and whose sessions still run. */
 	windowsToReopen: () => __TAURI_INVOKE<Session[]>("windows_to_reopen"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
+	/**  Keep new settings; they apply at once. */
 	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("download_offer", { id })),
@@ -172,7 +167,7 @@ export type CertState =
 /**  The certificate changed (renewed, replaced from outside, removed, or its countdown moved). */
 export type CertStatusChanged = CertView;
 
-/**  The certificate as the UI shows it. */
+/**  The certificate file, read and worded for people. */
 export type CertView = {
 	path: string,
 	state: CertState,
@@ -498,7 +493,10 @@ export type SessionStatus = "Pending" | "Running" | "Terminating" | "Completed" 
 /**  Anything else the server said, kept verbatim. */
 { Unknown: string };
 
-/**  What the Sessions view shows. */
+/**
+ *  The session list as the app shows it: the last good list, when it was fetched, and why
+ *  the latest refresh failed when it did.
+ */
 export type SessionsSnapshot = {
 	sessions: Session[],
 	/**  When this list was fetched; `None` before the first success. */
@@ -549,7 +547,7 @@ export type SignInRecord = {
 	refreshedAt: string,
 };
 
-/**  Progress of a running sign-in, for the words shown while it runs. */
+/**  Progress of a running sign-in, for the words the app shows while it runs. */
 export type SignInStage = { stage: "openingBrowser" } | { stage: "waitingForBrowser"; url: string } | { stage: "deviceCode"; prompt: DevicePromptView } | { stage: "done" } | { stage: "failed"; error: ErrorPayload };
 
 /**  What sign-out did. */

@@ -514,7 +514,9 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 }
 
 fn parse_id(s: &str) -> Result<String, String> {
-    skyport_core::skaha::SessionId::parse(s).map(|id| id.0)
+    skyport_core::skaha::SessionId::parse(s)
+        .map(|id| id.0)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -187,6 +187,37 @@ pub async fn read_error_text(resp: reqwest::Response) -> Result<String, reqwest:
     }
 }
 
+/// A transport error with its whole chain of causes, on one line ("error sending request:
+/// client error (Connect): tcp connect error: Connection refused"): the last cause is often
+/// the one that tells the user what to do.
+pub fn cause_chain(e: &dyn std::error::Error) -> String {
+    let mut detail = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        detail = format!("{detail}: {s}");
+        src = s.source();
+    }
+    detail
+}
+
+/// The delay a 503 or 429 answer asks for (`Retry-After` in seconds; an HTTP date is not
+/// honoured, as the services Skyport talks to send seconds).
+pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs)
+}
+
+/// " (it asked to retry after N s)", or nothing: for messages about an unavailable service.
+pub fn retry_hint(after: &Option<Duration>) -> String {
+    match after {
+        Some(d) => format!(" (it asked to retry after {} s)", d.as_secs()),
+        None => String::new(),
+    }
+}
+
 /// Bytes as text, replacing invalid UTF-8 (as `reqwest::Response::text` does) without a
 /// second copy when the bytes are valid.
 pub fn text_lossy(body: Vec<u8>) -> String {
@@ -199,6 +230,47 @@ pub fn text_lossy(body: Vec<u8>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_its_words() {
+        let mut h = reqwest::header::HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, " 7 ".parse().expect("value"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(7)));
+        assert_eq!(
+            retry_hint(&retry_after(&h)),
+            " (it asked to retry after 7 s)"
+        );
+        h.insert(
+            reqwest::header::RETRY_AFTER,
+            "Wed, 21 Oct 2026 07:28:00 GMT".parse().expect("value"),
+        );
+        assert_eq!(retry_after(&h), None);
+        assert_eq!(retry_hint(&None), "");
+    }
+
+    #[test]
+    fn the_cause_chain_reads_to_the_last_cause() {
+        let inner =
+            std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "Connection refused");
+        let outer = std::io::Error::other(Chained("tcp connect error", inner));
+        let text = cause_chain(&outer);
+        assert!(text.starts_with("tcp connect error"), "{text}");
+        assert!(text.ends_with(": Connection refused"), "{text}");
+    }
+
+    #[derive(Debug)]
+    struct Chained(&'static str, std::io::Error);
+    impl std::fmt::Display for Chained {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+    impl std::error::Error for Chained {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.1)
+        }
+    }
 
     #[test]
     fn sizes_read_like_people_write_them() {

@@ -5,6 +5,7 @@
 //! model. Nothing here depends on Tauri: the desktop shell and the `skyport` CLI are thin
 //! adapters over these modules.
 
+pub mod account;
 pub mod auth;
 pub mod cert;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod fsutil;
 pub mod fuzzing;
 pub mod http;
 pub mod keyring;
+pub mod launch;
 pub mod links;
 pub mod lockfile;
 pub mod logging;

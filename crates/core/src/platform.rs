@@ -113,13 +113,27 @@ pub fn companion_url(service: &ServiceUrl, canfar_url: &str, path: &str) -> Url 
 
 /// Parse an http(s) URL typed by a person or found in a profile; `what` names it in the
 /// message ("the login URL") and `example` shows a good one.
-pub fn parse_http_url(input: &str, what: &str, example: &str) -> Result<Url, String> {
-    let u = Url::parse(input.trim())
-        .map_err(|e| format!("{what} {input:?} is not a URL ({e}); give e.g. {example}"))?;
+pub fn parse_http_url(input: &str, what: &str, example: &str) -> Result<Url, BadUrl> {
+    let u = Url::parse(input.trim()).map_err(|e| {
+        BadUrl(format!(
+            "{what} {input:?} is not a URL ({e}); give e.g. {example}"
+        ))
+    })?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(format!("{what} {input:?} must start with https://"));
+        return Err(BadUrl(format!("{what} {input:?} must start with https://")));
     }
     Ok(u)
+}
+
+/// A URL typed by a person or found in a profile that cannot be used; says what to give.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadUrl(pub String);
+
+impl crate::error::Coded for BadUrl {
+    fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::Config
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,60 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error::ErrorPayload;
 use crate::skaha::{Session, SessionId, SessionKind, SessionStatus};
+
+/// The session list as the app shows it: the last good list, when it was fetched, and why
+/// the latest refresh failed when it did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsSnapshot {
+    pub sessions: Vec<Session>,
+    /// When this list was fetched; `None` before the first success.
+    #[specta(type = Option<String>)]
+    pub as_of: Option<DateTime<Utc>>,
+    /// Why the latest refresh failed, when it did (the list above is then older).
+    pub error: Option<ErrorPayload>,
+    /// Entries the server sent that could not be read at all.
+    pub skipped: u32,
+    /// True until the first answer (success or failure) arrives.
+    pub loading: bool,
+}
+
+impl SessionsSnapshot {
+    /// Before the first answer.
+    pub fn loading() -> Self {
+        Self {
+            loading: true,
+            ..Self::default()
+        }
+    }
+
+    /// The list of a successful refresh.
+    pub fn fetched(sessions: Vec<Session>, skipped: u32, now: DateTime<Utc>) -> Self {
+        Self {
+            sessions,
+            as_of: Some(now),
+            error: None,
+            skipped,
+            loading: false,
+        }
+    }
+
+    /// A failed refresh: the previous list stays, with the error beside it.
+    pub fn failed(self, error: ErrorPayload) -> Self {
+        Self {
+            error: Some(error),
+            loading: false,
+            ..self
+        }
+    }
+
+    /// Whether this is a list the server gave just now (not an error, not the placeholder).
+    pub fn is_fresh(&self) -> bool {
+        self.error.is_none() && self.as_of.is_some()
+    }
+}
 
 /// How often to ask for the list.
 #[derive(Debug, Clone)]
@@ -433,21 +486,33 @@ pub struct PruneRule {
     pub status: Option<SessionStatus>,
 }
 
+/// A prune rule that cannot be used; says what to give instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct PruneError(pub String);
+
+impl crate::error::Coded for PruneError {
+    fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::Validation
+    }
+}
+
 impl PruneRule {
     /// The sessions the rule selects. An empty pattern selects by kind/status alone.
-    pub fn select<'a>(&self, sessions: &'a [Session]) -> Result<Vec<&'a Session>, String> {
+    pub fn select<'a>(&self, sessions: &'a [Session]) -> Result<Vec<&'a Session>, PruneError> {
         let re = if self.regex {
-            Some(
-                regex::Regex::new(&self.pattern)
-                    .map_err(|e| format!("the pattern is not a valid regular expression: {e}"))?,
-            )
+            Some(regex::Regex::new(&self.pattern).map_err(|e| {
+                PruneError(format!(
+                    "the pattern is not a valid regular expression: {e}"
+                ))
+            })?)
         } else {
             None
         };
         if self.pattern.is_empty() && self.kind.is_none() && self.status.is_none() {
-            return Err(
+            return Err(PruneError(
                 "give a name prefix, a kind or a status; pruning everything is not allowed".into(),
-            );
+            ));
         }
         Ok(sessions
             .iter()

@@ -154,7 +154,7 @@ async fn two_processes_refreshing_at_once_both_stay_signed_in() {
                     eprintln!("scripted browser: {e}");
                 }
             });
-            Ok(())
+            Ok::<(), String>(())
         },
         std::future::pending(),
     )

@@ -403,7 +403,7 @@ async fn a_replayed_code_is_refused_by_the_provider() {
                     let _ = tx.send(cb);
                 }
             });
-            Ok(())
+            Ok::<(), String>(())
         },
         std::future::pending(),
     )
@@ -441,7 +441,7 @@ async fn a_replayed_code_is_refused_by_the_provider() {
             tokio::spawn(async move {
                 let _ = reqwest::get(cb).await;
             });
-            Ok(())
+            Ok::<(), String>(())
         },
         std::future::pending(),
     )
@@ -482,9 +482,14 @@ async fn wrong_issuer_provider_down_timeout_and_cancel() {
         scopes: &scopes,
         timeout: Duration::from_millis(300),
     };
-    let err = oidc::browser_sign_in(&http(), req, |_: &str| Ok(()), std::future::pending())
-        .await
-        .expect_err("nobody signs in");
+    let err = oidc::browser_sign_in(
+        &http(),
+        req,
+        |_: &str| Ok::<(), String>(()),
+        std::future::pending(),
+    )
+    .await
+    .expect_err("nobody signs in");
     assert_eq!(err.code(), ErrorCode::Timeout);
     let req = BrowserSignIn {
         provider: &provider,
@@ -496,7 +501,7 @@ async fn wrong_issuer_provider_down_timeout_and_cancel() {
     let err = oidc::browser_sign_in(
         &http(),
         req,
-        |_: &str| Ok(()),
+        |_: &str| Ok::<(), String>(()),
         tokio::time::sleep(Duration::from_millis(100)),
     )
     .await
@@ -512,7 +517,7 @@ async fn wrong_issuer_provider_down_timeout_and_cancel() {
     let err = oidc::browser_sign_in(
         &http(),
         req,
-        |_: &str| Err("no browser".into()),
+        |_: &str| Err::<(), String>("no browser".into()),
         std::future::pending(),
     )
     .await

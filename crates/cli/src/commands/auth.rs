@@ -6,7 +6,7 @@ use skyport_core::auth::password::{self, default_login_url, parse_login_url};
 use skyport_core::cert::schedule::{cert_state, format_countdown, CertState};
 use skyport_core::cert::CertBundle;
 use skyport_core::config::ResolvedProfile;
-use skyport_core::connect::{cert_path, env_token, CredentialUsed, TokenSlot};
+use skyport_core::connect::{cert_path, env_token, CredentialUsed};
 use skyport_core::error::{Coded, ErrorPayload};
 use skyport_core::keyring::{EntryKey, SecretStore, SecretStoreExt};
 use skyport_core::platform::TOKEN_ENV;
@@ -19,10 +19,11 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::{json as print_json, note, warn, when};
 use crate::prompt;
+use skyport_core::account;
 
 /// Keyring entries of a remembered password and (for a platform given only by
 /// SKYPORT_URL) the username: core's names, shared with the app and `cert renew`.
-pub use skyport_core::cert::renew::{PASSWORD_ENTRY, USERNAME_ENTRY};
+pub use skyport_core::cert::renew::USERNAME_ENTRY;
 
 /// Every entry `logout` removes: the same as the app's sign-out.
 pub const LOGOUT_ENTRIES: [&str; 5] = skyport_core::keyring::entries::SIGN_OUT;
@@ -76,38 +77,14 @@ pub fn username_for(
     }
 }
 
-/// Keep the username where the app and `cert renew` find it: the profile in config.toml,
-/// or (for a platform given only by SKYPORT_URL) the keyring.
+/// Keep the username where the app and `cert renew` find it (core's rule).
 pub fn remember_username(
     ctx: &Ctx,
     profile: &ResolvedProfile,
     username: &str,
     remember_password: bool,
 ) -> CliResult {
-    let mut cfg = ctx.config()?;
-    if let Some(p) = cfg.profiles.get_mut(&profile.name) {
-        let changed =
-            p.username.as_deref() != Some(username) || (remember_password && !p.remember_password);
-        if changed {
-            p.username = Some(username.to_string());
-            if remember_password {
-                p.remember_password = true;
-            }
-            ctx.save_config(&cfg)?;
-        }
-    } else if remember_password {
-        ctx.store.set(
-            &EntryKey::new(&profile.name, USERNAME_ENTRY),
-            &SecretString::new(username.to_string()),
-        )?;
-    }
-    Ok(())
-}
-
-/// A new sign-in replaces the old one: OIDC tokens would otherwise win over it. Core's
-/// `forget` removes both tokens and the sign-in record, as the app's sign-out does.
-fn forget_oidc(ctx: &Ctx, profile: &ResolvedProfile) -> CliResult {
-    skyport_core::auth::oidc::tokens::forget(&ctx.paths, &ctx.store, &profile.name)?;
+    account::remember_username(&ctx.paths, &ctx.store, profile, username, remember_password)?;
     Ok(())
 }
 
@@ -136,12 +113,10 @@ async fn password_login(ctx: &Ctx, profile: &ResolvedProfile, a: &LoginArgs) -> 
     };
     let http = ctx.http(profile)?;
     let got = password::login(&http, &url, &username, &secret).await?;
-    ctx.store
-        .set(&TokenSlot::Token.key(&profile.name), &got.token)?;
-    forget_oidc(ctx, profile)?;
+    // A new sign-in replaces the old one (an OIDC token would otherwise win over it).
+    account::keep_token(&ctx.paths, &ctx.store, &profile.name, &got.token)?;
     if a.remember_password {
-        ctx.store
-            .set(&EntryKey::new(&profile.name, PASSWORD_ENTRY), &secret)?;
+        account::keep_password(&ctx.store, &profile.name, Some(&secret))?;
     }
     let who = got.user.unwrap_or(username);
     remember_username(ctx, profile, &who, a.remember_password)?;
@@ -211,9 +186,7 @@ async fn token_login(ctx: &Ctx, profile: &ResolvedProfile, a: &LoginArgs) -> Cli
             }
         }
     }
-    ctx.store
-        .set(&TokenSlot::Token.key(&profile.name), &token)?;
-    forget_oidc(ctx, profile)?;
+    account::keep_token(&ctx.paths, &ctx.store, &profile.name, &token)?;
     note(&format!(
         "Token saved for {} in {}.",
         profile.name,
@@ -225,22 +198,27 @@ async fn token_login(ctx: &Ctx, profile: &ResolvedProfile, a: &LoginArgs) -> Cli
 
 pub async fn logout(ctx: &Ctx) -> CliResult {
     let profile = ctx.profile()?;
-    signin::revoke_before_logout(ctx, &profile).await?;
-    let mut removed = 0;
-    for name in LOGOUT_ENTRIES {
-        if ctx.store.delete(&EntryKey::new(&profile.name, name))? {
-            removed += 1;
+    let http = skyport_core::auth::oidc::http_client(std::time::Duration::from_secs(15))
+        .map_err(|e| CliError::from_coded(&e))?;
+    let out = account::sign_out(&http, &ctx.paths, &ctx.store, &profile.name).await?;
+    if let Some(report) = &out.report {
+        if !report.revoked.is_empty() {
+            note(&format!(
+                "Revoked the {} at the provider.",
+                report.revoked.join(" and ")
+            ));
+        }
+        if let Some(n) = &report.revocation_note {
+            note(n);
         }
     }
-    // The OIDC sign-in record goes with its tokens (no network here).
-    skyport_core::auth::oidc::tokens::forget(&ctx.paths, &ctx.store, &profile.name)?;
-    let mut cfg = ctx.config()?;
-    if let Some(p) = cfg.profiles.get_mut(&profile.name) {
-        if p.remember_password {
-            p.remember_password = false;
-            ctx.save_config(&cfg)?;
-        }
+    if let Some(why) = &out.revoke_failed {
+        // Local cleanup happened anyway; say why revocation did not.
+        note(&format!(
+            "Could not revoke the tokens at the provider: {why}"
+        ));
     }
+    let removed = out.removed;
     note(&format!(
         "Signed out of {}: {removed} saved credential(s) removed from {}.",
         profile.name,

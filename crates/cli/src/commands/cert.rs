@@ -12,12 +12,11 @@ use skyport_core::cert::CertBundle;
 use skyport_core::config::{ConfigError, ResolvedProfile};
 use skyport_core::connect::{cert_path, env_token};
 use skyport_core::error::ErrorCode;
-use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::netrc::Netrc;
 use skyport_core::secret::SecretString;
 use url::Url;
 
-use super::auth::{remember_username, username_for, PASSWORD_ENTRY};
+use super::auth::{remember_username, username_for};
 use crate::cli::{CertCommon, ObtainArgs, RenewArgs};
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
@@ -258,7 +257,7 @@ pub async fn obtain_cmd(ctx: &Ctx, a: &ObtainArgs) -> CliResult {
                 "--remember-password needs a profile and a username and password",
             ));
         };
-        ctx.store.set(&EntryKey::new(&p.name, PASSWORD_ENTRY), pw)?;
+        skyport_core::account::keep_password(&ctx.store, &p.name, Some(pw))?;
         remember_username(ctx, p, username, true)?;
         note("Your password is kept in the keyring for unattended renewal.");
     }

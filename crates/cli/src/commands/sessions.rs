@@ -1,14 +1,13 @@
 //! Session commands: ps, create, info, logs, events, open, renew, delete, prune, stats,
 //! images.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::Utc;
 use serde_json::json;
 use skyport_core::error::ErrorCode;
+use skyport_core::launch::{self, DEFAULT_REGISTRY};
 use skyport_core::sessions::PruneRule;
-use skyport_core::skaha::client::validate_name;
 use skyport_core::skaha::{
     CreateRequest, ListQuery, Resources, Session, SessionId, SessionKind, SessionStatus,
     SkahaClient, SkahaError,
@@ -23,9 +22,6 @@ use crate::output::{
     self, ago, json as print_json, line, note, num, opt_num, until, warn, when, Table,
 };
 use crate::prompt;
-
-/// The registry used when the platform names none (as the canfar client does).
-pub const DEFAULT_REGISTRY: &str = "images.canfar.net";
 
 fn id(s: &str) -> SessionId {
     SessionId(s.to_string())
@@ -141,133 +137,27 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> CliResult {
 
 // ------------------------------------------------------------------------------ create
 
-/// `project/name` → `<registry>/project/name`; `:latest` when no tag or digest.
-pub fn normalize_image(input: &str, registry: &str) -> Result<String, String> {
-    let s = input.trim();
-    if s.is_empty() {
-        return Err("choose an image, e.g. skaha/astroml".into());
-    }
-    if s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!("{s:?} is not an image name (it contains spaces)"));
-    }
-    let parts: Vec<&str> = s.split('/').collect();
-    if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!(
-            "{s:?} is not an image name (an empty part between '/')"
-        ));
-    }
-    let full = match parts.len() {
-        1 => {
-            return Err(format!(
-                "{s:?} needs a project: give PROJECT/NAME (e.g. skaha/{s}) or REGISTRY/PROJECT/NAME"
-            ))
-        }
-        2 => format!("{registry}/{s}"),
-        3 => s.to_string(),
-        _ => {
-            return Err(format!(
-                "{s:?} has too many parts: give REGISTRY/PROJECT/NAME[:TAG]"
-            ))
-        }
-    };
-    let last = full.rsplit('/').next().unwrap_or_default();
-    if last.contains(':') || last.contains('@') {
-        Ok(full)
-    } else {
-        Ok(format!("{full}:latest"))
-    }
-}
-
-/// The form fields `create_session` sends (kept in step with core's client).
-fn form_fields(req: &CreateRequest) -> Vec<(String, String)> {
-    let mut f = vec![
-        ("name".to_string(), req.name.clone()),
-        ("image".to_string(), req.image.clone()),
-    ];
-    if let Some(k) = &req.kind {
-        f.push(("type".into(), k.as_str().to_string()));
-    }
-    if let Resources::Fixed {
-        cores,
-        ram_gb,
-        gpus,
-    } = &req.resources
-    {
-        f.push(("cores".into(), cores.to_string()));
-        f.push(("ram".into(), ram_gb.to_string()));
-        if let Some(g) = gpus.filter(|g| *g > 0) {
-            f.push(("gpus".into(), g.to_string()));
-        }
-    }
-    if let Some(c) = &req.cmd {
-        f.push(("cmd".into(), c.clone()));
-    }
-    if let Some(a) = &req.args {
-        f.push(("args".into(), a.clone()));
-    }
-    for (k, v) in &req.env {
-        f.push(("env".into(), format!("{k}={v}")));
-    }
-    f
-}
-
-/// The requests `create_replicas` would send, one per replica.
-fn planned(req: &CreateRequest, replicas: u32) -> Vec<CreateRequest> {
-    let n = replicas.max(1);
-    (1..=n)
-        .map(|i| {
-            let mut r = req.clone();
-            if n > 1 {
-                r.name = format!("{}-{i}", req.name);
-                r.env.push(("REPLICA_ID".into(), i.to_string()));
-                r.env.push(("REPLICA_COUNT".into(), n.to_string()));
-            }
-            r
-        })
-        .collect()
-}
-
-async fn default_name(client: &SkahaClient, kind: &SessionKind) -> CliResult<String> {
-    let list = client.list_sessions(&ListQuery::default()).await?;
-    let taken: HashSet<String> = list
-        .sessions
-        .iter()
-        .map(|s| s.name.to_ascii_lowercase())
-        .collect();
-    let base = kind.as_str().replace('-', "");
-    let mut n = 1u32;
-    loop {
-        let name = format!("{base}{n}");
-        if !taken.contains(&name) {
-            return Ok(name);
-        }
-        n += 1;
-    }
-}
-
 pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
+    let usage = |e: launch::LaunchError| CliError::usage(e.message);
     let kind = SessionKind::parse(&a.kind);
-    let headless = kind == SessionKind::Headless;
-    if !a.cmd.is_empty() && !headless {
-        return Err(CliError::usage(format!(
-            "a command (after --) can only be given to headless sessions, not {kind}"
-        )));
-    }
-    if !a.env.is_empty() && !headless {
-        return Err(CliError::usage(format!(
-            "environment variables (-e) can only be given to headless sessions, not {kind}"
-        )));
-    }
-    if a.replicas > 1 && matches!(kind, SessionKind::Desktop | SessionKind::Firefly) {
-        return Err(CliError::usage(format!(
-            "{kind} sessions cannot be replicated; drop --replicas"
-        )));
-    }
+    let (cmd, args) = match a.cmd.split_first() {
+        Some((c, rest)) => (Some(c.clone()), (!rest.is_empty()).then(|| rest.join(" "))),
+        None => (None, None),
+    };
+    // What the command line alone can tell is checked before any request.
+    let draft = CreateRequest {
+        kind: Some(kind.clone()),
+        cmd,
+        args,
+        env: a.env.clone(),
+        ..Default::default()
+    };
+    launch::check_options(&draft).map_err(usage)?;
+    launch::check_replicas(&kind, a.replicas).map_err(usage)?;
     if let Some(n) = &a.name {
-        validate_name(n).map_err(|e| CliError::usage(format!("--name {n:?}: {e}")))?;
+        launch::validate_name(n).map_err(|e| CliError::usage(format!("--name {n:?}: {e}")))?;
     }
-    // Check the image's shape before any request.
-    normalize_image(&a.image, DEFAULT_REGISTRY).map_err(CliError::usage)?;
+    launch::normalize_image(&a.image, DEFAULT_REGISTRY).map_err(usage)?;
 
     let client = ctx.client()?;
     let registry = match client.repositories().await {
@@ -289,10 +179,13 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
             DEFAULT_REGISTRY.to_string()
         }
     };
-    let image = normalize_image(&a.image, &registry).map_err(CliError::usage)?;
+    let image = launch::normalize_image(&a.image, &registry).map_err(usage)?;
     let name = match &a.name {
         Some(n) => n.clone(),
-        None => default_name(&client, &kind).await?,
+        None => {
+            let list = client.list_sessions(&ListQuery::default()).await?;
+            launch::free_name(&kind, list.sessions.iter().map(|s| s.name.as_str()))
+        }
     };
     let resources = if a.cpu.is_some() || a.memory.is_some() || a.gpu.is_some() {
         let (cores, ram) = match (a.cpu, a.memory) {
@@ -318,19 +211,11 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
     } else {
         Resources::Flexible
     };
-    let (cmd, args) = match a.cmd.split_first() {
-        Some((c, rest)) => (Some(c.clone()), (!rest.is_empty()).then(|| rest.join(" "))),
-        None => (None, None),
-    };
     let req = CreateRequest {
         name,
         image,
-        kind: Some(kind),
         resources,
-        cmd,
-        args,
-        env: a.env.clone(),
-        registry_auth: None,
+        ..draft
     };
 
     if a.dry_run {
@@ -338,24 +223,26 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
             |_| format!("{}/session", client.service().as_str()),
             |u| u.to_string(),
         );
-        let plan = planned(&req, a.replicas);
+        // Exactly what the client sends: core's plan and form.
+        let plan = launch::plan(&req, a.replicas)
+            .iter()
+            .map(launch::form)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(usage)?;
         if ctx.json {
             let v: Vec<_> = plan
                 .iter()
-                .map(|r| {
-                    let fields: Vec<_> = form_fields(r)
-                        .into_iter()
-                        .map(|(k, v)| json!([k, v]))
-                        .collect();
+                .map(|form| {
+                    let fields: Vec<_> = form.iter().map(|(k, v)| json!([k, v])).collect();
                     json!({"method": "POST", "url": url, "form": fields})
                 })
                 .collect();
             return print_json(&v);
         }
         let mut s = String::new();
-        for r in &plan {
+        for form in &plan {
             s.push_str(&format!("POST {url}\n"));
-            for (k, v) in form_fields(r) {
+            for (k, v) in form {
                 s.push_str(&format!("  {k}={v}\n"));
             }
         }
@@ -800,12 +687,12 @@ pub async fn prune(ctx: &Ctx, a: &PruneArgs) -> CliResult {
         status: (a.status != "any").then(|| SessionStatus::parse(&a.status)),
     };
     // Check the pattern before any request.
-    rule.select(&[]).map_err(CliError::usage)?;
+    rule.select(&[]).map_err(|e| CliError::usage(e.0))?;
     let client = ctx.client()?;
     let list = client.list_sessions(&ListQuery::default()).await?;
     let targets: Vec<Session> = rule
         .select(&list.sessions)
-        .map_err(CliError::usage)?
+        .map_err(|e| CliError::usage(e.0))?
         .into_iter()
         .cloned()
         .collect();
@@ -923,41 +810,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn images_are_normalised_like_canfar() {
-        let n = |s: &str| normalize_image(s, "images.canfar.net");
-        assert_eq!(
-            n("skaha/astroml").as_deref(),
-            Ok("images.canfar.net/skaha/astroml:latest")
-        );
-        assert_eq!(
-            n("skaha/astroml:24.07").as_deref(),
-            Ok("images.canfar.net/skaha/astroml:24.07")
-        );
-        assert_eq!(
-            n("harbor.example:5000/p/x").as_deref(),
-            Ok("harbor.example:5000/p/x:latest")
-        );
-        assert_eq!(n("r/p/x@sha256:abc").as_deref(), Ok("r/p/x@sha256:abc"));
-        assert!(n("astroml").is_err());
-        assert!(n("a/b/c/d").is_err());
-        assert!(n("a//b").is_err());
-        assert!(n("a b/c").is_err());
-        assert!(n("").is_err());
-    }
-
-    #[test]
-    fn replicas_are_planned_like_the_client_sends_them() {
-        let req = CreateRequest {
-            name: "job".into(),
-            image: "i".into(),
-            kind: Some(SessionKind::Headless),
-            ..Default::default()
-        };
-        let p = planned(&req, 3);
-        assert_eq!(p.len(), 3);
-        assert_eq!(p[2].name, "job-3");
-        assert!(form_fields(&p[0]).contains(&("env".into(), "REPLICA_COUNT=3".into())));
-        assert_eq!(planned(&req, 1)[0].name, "job");
+    fn images_are_shortened_for_narrow_tables() {
         assert_eq!(short_image("images.canfar.net/skaha/x:1"), "skaha/x:1");
         assert_eq!(short_image("skaha/x:1"), "skaha/x:1");
     }

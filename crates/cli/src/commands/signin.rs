@@ -71,31 +71,3 @@ pub async fn browser_sign_in(ctx: &Ctx, profile: &ResolvedProfile, mode: SignInM
     ));
     Ok(())
 }
-
-/// Revoke the profile's OIDC tokens at the provider (best effort) before `logout`
-/// deletes them from the keyring.
-pub async fn revoke_before_logout(ctx: &Ctx, profile: &ResolvedProfile) -> CliResult {
-    if oidc::load_record(&ctx.paths, &profile.name).is_none() {
-        return Ok(());
-    }
-    let http = oidc::http_client(Duration::from_secs(15)).map_err(|e| CliError::from_coded(&e))?;
-    match oidc::sign_out(&http, &ctx.paths, &ctx.store, &profile.name).await {
-        Ok(report) => {
-            if !report.revoked.is_empty() {
-                note(&format!(
-                    "Revoked the {} at the provider.",
-                    report.revoked.join(" and ")
-                ));
-            }
-            if let Some(n) = report.revocation_note {
-                note(&n);
-            }
-            Ok(())
-        }
-        Err(e) => {
-            // Local cleanup still happens in logout; say why revocation did not.
-            note(&format!("Could not revoke the tokens at the provider: {e}"));
-            Ok(())
-        }
-    }
-}

@@ -37,7 +37,7 @@ pub enum PasswordLoginError {
     Rejected { url: String, message: String },
     #[error("there is no sign-in service at {url} (HTTP {status}); set the profile's login URL (`skyport profiles add NAME URL --login-url https://.../ac/login`)")]
     NoService { url: String, status: u16 },
-    #[error("the sign-in service at {url} is temporarily unavailable{}; try again shortly", retry_hint(.retry_after))]
+    #[error("the sign-in service at {url} is temporarily unavailable{}; try again shortly", crate::http::retry_hint(.retry_after))]
     Unavailable {
         url: String,
         retry_after: Option<Duration>,
@@ -60,13 +60,6 @@ pub enum PasswordLoginError {
     TooLarge { url: String, limit: ByteSize },
     #[error("{0}")]
     Invalid(String),
-}
-
-fn retry_hint(after: &Option<Duration>) -> String {
-    match after {
-        Some(d) => format!(" (it asked to retry after {} s)", d.as_secs()),
-        None => String::new(),
-    }
 }
 
 impl Coded for PasswordLoginError {
@@ -94,7 +87,7 @@ pub fn default_login_url(service: &ServiceUrl) -> Url {
 /// Parse a login URL given by a person or a profile.
 pub fn parse_login_url(input: &str) -> Result<Url, PasswordLoginError> {
     crate::platform::parse_http_url(input, "the login URL", CANFAR_LOGIN_URL)
-        .map_err(PasswordLoginError::Invalid)
+        .map_err(|e| PasswordLoginError::Invalid(e.0))
 }
 
 /// Short, single-line text of an error body.
@@ -141,9 +134,7 @@ pub async fn login(
     };
     let header_token = header("x-vo-bearer");
     let user = header("x-vo-authenticated");
-    let retry_after = header("retry-after")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = crate::http::retry_after(resp.headers());
     let body = if status.is_success() {
         match read_capped(resp, TOKEN_BODY_LIMIT).await {
             Ok(body) => text_lossy(body),
@@ -207,12 +198,7 @@ fn transport(url: &str, e: &reqwest::Error) -> PasswordLoginError {
             url: url.to_string(),
         };
     }
-    let mut detail = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        detail = format!("{detail}: {s}");
-        src = s.source();
-    }
+    let detail = crate::http::cause_chain(e);
     PasswordLoginError::Unreachable {
         url: url.to_string(),
         detail,

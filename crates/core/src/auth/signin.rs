@@ -101,6 +101,38 @@ async fn client_for(
     Ok((reg.client_id, reg.client_secret.map(|s| s.expose().clone())))
 }
 
+/// Progress of a running sign-in, for the words the app shows while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase", tag = "stage")]
+pub enum SignInStage {
+    OpeningBrowser,
+    WaitingForBrowser { url: String },
+    DeviceCode { prompt: DevicePromptView },
+    Done,
+    Failed { error: crate::error::ErrorPayload },
+}
+
+/// Wire form of the device prompt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct DevicePromptView {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_in_secs: u32,
+}
+
+impl From<&DevicePrompt> for DevicePromptView {
+    fn from(p: &DevicePrompt) -> Self {
+        Self {
+            user_code: p.user_code.clone(),
+            verification_uri: p.verification_uri.clone(),
+            verification_uri_complete: p.verification_uri_complete.clone(),
+            expires_in_secs: u32::try_from(p.expires_in_secs).unwrap_or(u32::MAX),
+        }
+    }
+}
+
 /// Hooks the caller provides.
 pub struct SignInHooks<O, S, C> {
     /// Open the authorization URL (browser mode).
@@ -121,7 +153,7 @@ pub async fn sign_in<O, S, C>(
     hooks: SignInHooks<O, S, C>,
 ) -> Result<SignInRecord, OidcError>
 where
-    O: FnOnce(&str) -> Result<(), String>,
+    O: FnOnce(&str) -> Result<(), BrowserError>,
     S: FnOnce(&DevicePrompt),
     C: Future<Output = ()>,
 {
@@ -175,15 +207,26 @@ where
 
 /// Only web pages go to a browser or launcher ([`crate::links`]): a provider or platform
 /// could name any scheme.
-fn web_link(url: &str) -> Result<(), String> {
-    let parsed =
-        url::Url::parse(url).map_err(|_| crate::links::LinkRefused::Malformed.to_string())?;
-    crate::links::check_web_link(&parsed).map_err(|e| e.to_string())
+fn web_link(url: &str) -> Result<(), BrowserError> {
+    let parsed = url::Url::parse(url)
+        .map_err(|_| BrowserError(crate::links::LinkRefused::Malformed.to_string()))?;
+    crate::links::check_web_link(&parsed).map_err(|e| BrowserError(e.to_string()))
+}
+
+/// A page could not be handed to a browser: why, in words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BrowserError(pub String);
+
+impl crate::error::Coded for BrowserError {
+    fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::Io
+    }
 }
 
 /// Open a URL with the command named by `SKYPORT_BROWSER`, if set. `None` when unset, so
 /// the caller uses the system browser ([`open_in_system_browser`]).
-pub fn open_with_env_browser(url: &str) -> Option<Result<(), String>> {
+pub fn open_with_env_browser(url: &str) -> Option<Result<(), BrowserError>> {
     let cmd = std::env::var(BROWSER_ENV)
         .ok()
         .filter(|c| !c.trim().is_empty())?;
@@ -201,7 +244,7 @@ pub fn open_with_env_browser(url: &str) -> Option<Result<(), String>> {
         command
             .spawn()
             .map(reap)
-            .map_err(|e| format!("{BROWSER_ENV}={cmd:?} could not be started: {e}")),
+            .map_err(|e| BrowserError(format!("{BROWSER_ENV}={cmd:?} could not be started: {e}"))),
     )
 }
 
@@ -213,7 +256,7 @@ const LAUNCH_CHECK: Duration = Duration::from_millis(250);
 /// order (`xdg-open`, then `gio open`, … on Linux; `open` on macOS; the Windows shell), each
 /// started with [`SECRET_ENV`](crate::platform::SECRET_ENV) removed from its environment.
 /// May block for up to a quarter of a second while a launcher is checked.
-pub fn open_in_system_browser(url: &str) -> Result<(), String> {
+pub fn open_in_system_browser(url: &str) -> Result<(), BrowserError> {
     web_link(url)?;
     let mut launchers = open::commands(url).into_iter().peekable();
     let mut failure = "no program to open URLs with was found".to_string();
@@ -249,7 +292,7 @@ pub fn open_in_system_browser(url: &str) -> Result<(), String> {
         reap(child);
         return Ok(());
     }
-    Err(failure)
+    Err(BrowserError(failure))
 }
 
 /// The child's exit status if it ends within `limit`.

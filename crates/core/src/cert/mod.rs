@@ -22,6 +22,7 @@ pub mod obtain;
 mod pem;
 pub mod renew;
 pub mod schedule;
+mod view;
 pub mod watch;
 pub mod write;
 
@@ -35,6 +36,7 @@ pub use schedule::{
     cert_state, crossed_threshold, format_countdown, next_threshold_crossed, renew_at, retry_delay,
     CertState, JitterSource, NoJitter, RandomJitter, RenewPolicy, Threshold, ThresholdState,
 };
+pub use view::CertView;
 pub use watch::{CertEvent, CertWatcher, WatchConfig};
 pub use write::{
     backup_path, valid_at, write_bundle_atomic, write_bundle_atomic_with, StdWriteOps, WriteOps,

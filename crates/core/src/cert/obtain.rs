@@ -76,7 +76,7 @@ pub enum ObtainError {
     Rejected { url: String, message: String },
     #[error("there is no credential service at {url} (HTTP {status}); set the profile's credential URL (`skyport profiles add NAME URL --cred-url https://.../cred/generate`)")]
     NoService { url: String, status: u16 },
-    #[error("the credential service at {url} is temporarily unavailable{}; try again shortly. Your current certificate is unchanged.", retry_hint(.retry_after))]
+    #[error("the credential service at {url} is temporarily unavailable{}; try again shortly. Your current certificate is unchanged.", crate::http::retry_hint(.retry_after))]
     Unavailable {
         url: String,
         retry_after: Option<Duration>,
@@ -103,13 +103,6 @@ pub enum ObtainError {
     Save(#[source] CertError),
     #[error("{0}")]
     Invalid(String),
-}
-
-fn retry_hint(after: &Option<Duration>) -> String {
-    match after {
-        Some(d) => format!(" (it asked to retry after {} s)", d.as_secs()),
-        None => String::new(),
-    }
 }
 
 /// The error code of a certificate problem (for exit codes and the UI).
@@ -148,7 +141,7 @@ pub fn default_cred_url(service: &ServiceUrl) -> Url {
 /// Parse a credential-service URL given by a person or a profile.
 pub fn parse_cred_url(input: &str) -> Result<Url, ObtainError> {
     crate::platform::parse_http_url(input, "the credential service URL", CANFAR_CRED_URL)
-        .map_err(ObtainError::Invalid)
+        .map_err(|e| ObtainError::Invalid(e.0))
 }
 
 /// Check a requested lifetime in days.
@@ -217,12 +210,7 @@ async fn get_once(
     };
     let resp = rb.send().await.map_err(|e| transport(&url, &e))?;
     let status = resp.status().as_u16();
-    let retry_after = resp
-        .headers()
-        .get("retry-after")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+    let retry_after = crate::http::retry_after(resp.headers());
     if (200..300).contains(&status) {
         return match read_capped(resp, CERT_BODY_LIMIT).await {
             Ok(body) => Ok(Zeroizing::new(body)),
@@ -321,12 +309,7 @@ fn transport(url: &str, e: &reqwest::Error) -> ObtainError {
             url: url.to_string(),
         };
     }
-    let mut detail = e.to_string();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        detail = format!("{detail}: {s}");
-        src = s.source();
-    }
+    let detail = crate::http::cause_chain(e);
     ObtainError::Unreachable {
         url: url.to_string(),
         detail,

@@ -109,20 +109,6 @@ pub struct CreateRequest {
     pub registry_auth: Option<RegistryAuth>,
 }
 
-/// Check a session name against the server's rule (`[A-Za-z0-9-]+`; stored lower-cased).
-pub fn validate_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a session needs a name, e.g. notebook1".into());
-    }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err("names can only contain letters, digits and '-'".into());
-    }
-    if name.len() > 63 {
-        return Err("names can be at most 63 characters long".into());
-    }
-    Ok(())
-}
-
 /// The Skaha client.
 #[derive(Debug, Clone)]
 pub struct SkahaClient {
@@ -172,12 +158,7 @@ impl SkahaClient {
 
     fn transport_error(&self, e: &reqwest::Error) -> SkahaError {
         let service = self.service.as_str().to_string();
-        let mut detail = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            detail = format!("{detail}: {s}");
-            src = s.source();
-        }
+        let detail = crate::http::cause_chain(e);
         if e.is_timeout() {
             SkahaError::Timeout { service, detail }
         } else if e.is_body() || e.is_decode() {
@@ -235,12 +216,7 @@ impl SkahaClient {
     async fn send_once(&self, rb: RequestBuilder) -> Result<String, SkahaError> {
         let resp = rb.send().await.map_err(|e| self.transport_error(&e))?;
         let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+        let retry_after = crate::http::retry_after(resp.headers());
         if status.is_success() {
             return match read_capped(resp, API_BODY_LIMIT).await {
                 Ok(body) => Ok(text_lossy(body)),
@@ -311,8 +287,7 @@ impl SkahaClient {
             query.push(("view", "interactive".to_string()));
         }
         let v = self.get_json("session", &query).await?;
-        let (sessions, skipped) =
-            Session::list_from_json(&v).map_err(|detail| SkahaError::Garbage { detail })?;
+        let (sessions, skipped) = Session::list_from_json(&v)?;
         if skipped > 0 {
             tracing::warn!(
                 skipped,
@@ -340,50 +315,7 @@ impl SkahaClient {
 
     /// `POST session`: create one session. Never retried. Returns the new id.
     pub async fn create_session(&self, req: &CreateRequest) -> Result<SessionId, SkahaError> {
-        validate_name(&req.name).map_err(SkahaError::Invalid)?;
-        if req.image.trim().is_empty() {
-            return Err(SkahaError::Invalid("choose an image to launch".into()));
-        }
-        let mut form: Vec<(&str, String)> = vec![
-            ("name", req.name.clone()),
-            ("image", req.image.trim().to_string()),
-        ];
-        if let Some(k) = &req.kind {
-            form.push(("type", k.as_str().to_string()));
-        }
-        if let Resources::Fixed {
-            cores,
-            ram_gb,
-            gpus,
-        } = &req.resources
-        {
-            form.push(("cores", cores.to_string()));
-            form.push(("ram", ram_gb.to_string()));
-            // The API rejects gpus=0; leaving it out means no GPU.
-            if let Some(g) = gpus.filter(|g| *g > 0) {
-                form.push(("gpus", g.to_string()));
-            }
-        }
-        if let Some(cmd) = req.cmd.as_ref().filter(|c| !c.trim().is_empty()) {
-            form.push(("cmd", cmd.clone()));
-        }
-        if let Some(args) = req.args.as_ref().filter(|a| !a.trim().is_empty()) {
-            form.push(("args", args.clone()));
-        }
-        for (k, v) in &req.env {
-            if k.is_empty() || k.contains('=') {
-                return Err(SkahaError::Invalid(format!(
-                    "environment variable name {k:?} is not valid"
-                )));
-            }
-            if v.contains('=') {
-                // The server splits on '=' and silently drops such entries; say so instead.
-                return Err(SkahaError::Invalid(format!(
-                    "the value of {k} contains '=', which the platform cannot pass on; remove it"
-                )));
-            }
-            form.push(("env", format!("{k}={v}")));
-        }
+        let form = crate::launch::form(req).map_err(|e| SkahaError::Invalid(e.message))?;
         let registry = req.registry_auth.as_ref().map(|r| {
             use base64::Engine as _;
             base64::engine::general_purpose::STANDARD.encode(format!(
@@ -421,15 +353,8 @@ impl SkahaClient {
         req: &CreateRequest,
         replicas: u32,
     ) -> Vec<(String, Result<SessionId, SkahaError>)> {
-        let n = replicas.max(1);
-        let mut out = Vec::with_capacity(n as usize);
-        for i in 1..=n {
-            let mut r = req.clone();
-            if n > 1 {
-                r.name = format!("{}-{i}", req.name);
-                r.env.push(("REPLICA_ID".into(), i.to_string()));
-                r.env.push(("REPLICA_COUNT".into(), n.to_string()));
-            }
+        let mut out = Vec::new();
+        for r in crate::launch::plan(req, replicas) {
             let res = self.create_session(&r).await;
             out.push((r.name, res));
         }
@@ -503,7 +428,7 @@ impl SkahaClient {
     /// `GET context`.
     pub async fn context(&self) -> Result<Context, SkahaError> {
         let v = self.get_json("context", &[]).await?;
-        Context::from_json(&v).map_err(|detail| SkahaError::Garbage { detail })
+        Context::from_json(&v)
     }
 
     /// `GET repository`: registry hosts for private images.
@@ -523,6 +448,6 @@ impl SkahaClient {
         let v = self
             .get_json("session", &[("view", "stats".to_string())])
             .await?;
-        PlatformStats::from_json(&v).map_err(|detail| SkahaError::Garbage { detail })
+        PlatformStats::from_json(&v)
     }
 }

@@ -25,7 +25,7 @@ pub enum SkahaError {
     QuotaReached { message: String },
     #[error("the platform rejected the request: {message}")]
     Rejected { message: String },
-    #[error("the platform is temporarily unavailable ({message}){}. Try again shortly.", retry_hint(.retry_after))]
+    #[error("the platform is temporarily unavailable ({message}){}. Try again shortly.", crate::http::retry_hint(.retry_after))]
     Unavailable {
         message: String,
         retry_after: Option<Duration>,
@@ -38,13 +38,6 @@ pub enum SkahaError {
     TooLarge { limit: ByteSize },
     #[error("{0}")]
     Invalid(String),
-}
-
-fn retry_hint(after: &Option<Duration>) -> String {
-    match after {
-        Some(d) => format!("; it asked to retry after {} s", d.as_secs()),
-        None => String::new(),
-    }
 }
 
 impl Coded for SkahaError {

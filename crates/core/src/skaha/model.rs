@@ -8,6 +8,13 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::SkahaError;
+
+/// An answer that is not what the API documents.
+fn garbage(detail: String) -> SkahaError {
+    SkahaError::Garbage { detail }
+}
+
 /// A session id as the server issued it (8 characters, `[a-z][a-z0-9]{7}` on Skaha).
 #[derive(
     Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, specta::Type,
@@ -15,19 +22,30 @@ use serde::{Deserialize, Serialize};
 #[serde(transparent)]
 pub struct SessionId(pub String);
 
+/// A session id that cannot be one, with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSessionId(String);
+
+impl crate::error::Coded for BadSessionId {
+    fn code(&self) -> crate::error::ErrorCode {
+        crate::error::ErrorCode::Validation
+    }
+}
+
 impl SessionId {
     /// Accept an id typed by a person: trimmed, and only characters a URL path can carry.
-    pub fn parse(input: &str) -> Result<Self, String> {
+    pub fn parse(input: &str) -> Result<Self, BadSessionId> {
         let id = input.trim();
         if id.is_empty() {
-            return Err(
+            return Err(BadSessionId(
                 "a session id is empty; copy it from the session list (e.g. k3x9q2ab)".into(),
-            );
+            ));
         }
         if id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-            return Err(format!(
+            return Err(BadSessionId(format!(
                 "{id:?} is not a session id; ids are short letters and digits such as k3x9q2ab"
-            ));
+            )));
         }
         Ok(Self(id.to_string()))
     }
@@ -315,10 +333,13 @@ impl Session {
 
     /// Parse a session list; entries that are not objects or have no id are skipped and
     /// counted, so one broken entry never hides the others.
-    pub fn list_from_json(v: &serde_json::Value) -> Result<(Vec<Session>, usize), String> {
-        let arr = v
-            .as_array()
-            .ok_or_else(|| format!("expected a JSON list of sessions, got {}", json_kind(v)))?;
+    pub fn list_from_json(v: &serde_json::Value) -> Result<(Vec<Session>, usize), SkahaError> {
+        let arr = v.as_array().ok_or_else(|| {
+            garbage(format!(
+                "expected a JSON list of sessions, got {}",
+                json_kind(v)
+            ))
+        })?;
         let mut out = Vec::with_capacity(arr.len());
         let mut skipped = 0;
         for item in arr {
@@ -436,12 +457,12 @@ fn resource(v: Option<&serde_json::Value>) -> ResourceOptions {
 }
 
 impl Context {
-    pub fn from_json(v: &serde_json::Value) -> Result<Context, String> {
+    pub fn from_json(v: &serde_json::Value) -> Result<Context, SkahaError> {
         if !v.is_object() {
-            return Err(format!(
+            return Err(garbage(format!(
                 "expected the context as a JSON object, got {}",
                 json_kind(v)
-            ));
+            )));
         }
         Ok(Context {
             cores: resource(v.get("cores")),
@@ -475,12 +496,12 @@ fn mem(v: Option<&serde_json::Value>) -> Option<f64> {
 }
 
 impl PlatformStats {
-    pub fn from_json(v: &serde_json::Value) -> Result<PlatformStats, String> {
+    pub fn from_json(v: &serde_json::Value) -> Result<PlatformStats, SkahaError> {
         if !v.is_object() {
-            return Err(format!(
+            return Err(garbage(format!(
                 "expected platform statistics as a JSON object, got {}",
                 json_kind(v)
-            ));
+            )));
         }
         let cores = v.get("cores");
         let ram = v.get("ram");
@@ -645,7 +666,7 @@ mod tests {
         assert_eq!(list.len(), 1);
         assert_eq!(skipped, 3);
         let e = Session::list_from_json(&json!({"error": "x"})).expect_err("object");
-        assert!(e.contains("got an object"), "{e}");
+        assert!(e.to_string().contains("got an object"), "{e}");
     }
 
     #[test]

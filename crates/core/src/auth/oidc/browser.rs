@@ -184,10 +184,10 @@ async fn wait_for_callback(
 
 /// Run the browser sign-in. `open` opens the authorization URL (the system browser in the
 /// app; a scripted browser in tests); `cancel` resolves when the user clicks Cancel.
-pub async fn browser_sign_in(
+pub async fn browser_sign_in<E: std::fmt::Display>(
     http: &reqwest::Client,
     req: BrowserSignIn<'_>,
-    open: impl FnOnce(&str) -> Result<(), String>,
+    open: impl FnOnce(&str) -> Result<(), E>,
     cancel: impl Future<Output = ()>,
 ) -> Result<TokenSet, OidcError> {
     let listener = TcpListener::bind(("127.0.0.1", 0))
@@ -219,7 +219,7 @@ pub async fn browser_sign_in(
         auth = auth.add_prompt(CoreAuthPrompt::Consent);
     }
     let (url, csrf, nonce) = auth.url();
-    open(url.as_str()).map_err(OidcError::Browser)?;
+    open(url.as_str()).map_err(|e| OidcError::Browser(e.to_string()))?;
 
     let waited = tokio::select! {
         r = tokio::time::timeout(req.timeout, wait_for_callback(&listener, csrf.secret())) => r.map_err(|_| OidcError::Timeout)?,

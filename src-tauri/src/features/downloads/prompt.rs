@@ -1,203 +1,20 @@
-//! Downloads from session windows: asked about in a small prompt window of the app's own.
-//!
-//! The webview's download events feed [`skyport_core::downloads::Downloads`]: a transfer starts
-//! at once into a private staging folder while a prompt ("Save summary.csv?") opens over the
-//! session window; the file reaches the Downloads folder only after "Save". The prompt is an
-//! app page (`download-<id>`, IPC allowed by capabilities/main.json); the session page never
-//! sees it and cannot answer it.
-//!
-//! WebKitGTK handles downloads per web context, which all Skyport windows share (WebDriver
-//! automation is only allowed on the first context), and only the handler of the context's
-//! first webview is asked where a file goes; a handler on a later webview only hears that it
-//! finished. So on Linux the handler sits on the main window and works out from the URL which
-//! session a download came from; elsewhere handlers belong to their webview and each session
-//! window gets one.
+//! The prompt: "Save this download?", in a small window of the app's own over the session
+//! window, and what follows the user's answer.
 
-use std::sync::Mutex;
-
-use skyport_core::downloads::{Decision, Downloads, Offer, OfferState, Settled, Step};
+use skyport_core::downloads::{Decision, Offer, OfferState, Settled, Step};
 use skyport_core::error::{ErrorCode, ErrorPayload};
-use skyport_core::paths::Paths;
-use tauri::webview::DownloadEvent;
 use tauri::{AppHandle, Manager, Runtime, Url, WebviewUrl, WebviewWindowBuilder};
 use tauri_specta::Event;
 
-use crate::events::DownloadChanged;
-
-/// Label prefix of the prompt windows.
-pub const PROMPT_PREFIX: &str = "download-";
-
-/// The downloads of this run.
-pub struct DownloadBook {
-    book: Mutex<Downloads>,
-    /// When a page was last told it started too many downloads (told once per burst).
-    last_refusal: Mutex<Option<std::time::Instant>>,
-    /// Prompts whose buttons are armed: shown, focused for the arming delay, no key held
-    /// over from the session. Save is refused for any other (a second line behind the UI).
-    armed: Mutex<std::collections::BTreeSet<u32>>,
-}
-
-impl DownloadBook {
-    pub fn new(paths: &Paths) -> Self {
-        Self {
-            book: Mutex::new(Downloads::new(
-                paths.cache_dir.join("downloads"),
-                paths.downloads_dir.clone(),
-            )),
-            last_refusal: Mutex::new(None),
-            armed: Mutex::new(Default::default()),
-        }
-    }
-
-    /// The prompt of download `id` says whether its buttons are armed.
-    pub fn set_armed(&self, id: u32, armed: bool) {
-        let mut set = self.armed.lock().unwrap_or_else(|e| e.into_inner());
-        if armed {
-            set.insert(id);
-        } else {
-            set.remove(&id);
-        }
-    }
-
-    fn is_armed(&self, id: u32) -> bool {
-        self.armed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .contains(&id)
-    }
-
-    /// Whether a "Save" is still to be carried out.
-    pub fn saves_pending(&self) -> bool {
-        self.with(|b| b.saves_pending())
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut Downloads) -> T) -> T {
-        let mut guard = match self.book.lock() {
-            Ok(g) => g,
-            // A panic elsewhere must not lose the downloads: the book is still consistent.
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        f(&mut guard)
-    }
-}
-
-/// Which window carries the download handler (see the module notes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Carrier {
-    Main,
-    Session,
-}
-
-/// Give a window's builder the download handler when it is the window that carries it.
-pub fn attach<'a, R: Runtime, M: Manager<R>>(
-    app: &AppHandle<R>,
-    builder: WebviewWindowBuilder<'a, R, M>,
-    carrier: Carrier,
-) -> WebviewWindowBuilder<'a, R, M> {
-    let wanted = if cfg!(target_os = "linux") {
-        Carrier::Main
-    } else {
-        Carrier::Session
-    };
-    if carrier != wanted {
-        return builder;
-    }
-    let app = app.clone();
-    builder.on_download(move |_webview, event| match event {
-        DownloadEvent::Requested { url, destination } => requested(&app, &url, destination),
-        DownloadEvent::Finished { url, path, success } => {
-            finished(&app, &url, path.as_deref(), success);
-            true
-        }
-        _ => true,
-    })
-}
-
-/// A page asks to download `url`: stage it, and ask the user in a prompt window.
-fn requested<R: Runtime>(
-    app: &AppHandle<R>,
-    url: &Url,
-    destination: &mut std::path::PathBuf,
-) -> bool {
-    let Some(book) = app.try_state::<DownloadBook>() else {
-        return false;
-    };
-    let suggested = destination
-        .file_name()
-        .map(|_| unnumbered(destination))
-        .or_else(|| {
-            url.path_segments()
-                .and_then(|mut s| s.next_back().map(str::to_string))
-        })
-        .unwrap_or_default();
-    let source = origin_text(url);
-    tracing::info!("a session page started a download; asking the user");
-    match book.with(|b| b.begin(url.as_str(), &suggested, source)) {
-        Ok((id, staged)) => {
-            *destination = staged;
-            let app = app.clone();
-            let url = url.clone();
-            // Not from inside WebKit's signal handler: from a task, Tauri hands the window to
-            // the event loop.
-            tauri::async_runtime::spawn(async move { open_prompt(&app, id, &url) });
-            true
-        }
-        Err(e) => {
-            tracing::warn!("a download was refused: {e}");
-            let now = std::time::Instant::now();
-            let tell = book
-                .last_refusal
-                .lock()
-                .map(|mut last| {
-                    let tell = last.is_none_or(|t| now.duration_since(t).as_secs() >= 30);
-                    *last = Some(now);
-                    tell
-                })
-                .unwrap_or(true);
-            if tell {
-                notify(app, &e.to_string());
-            }
-            false
-        }
-    }
-}
-
-fn finished<R: Runtime>(app: &AppHandle<R>, url: &Url, path: Option<&std::path::Path>, ok: bool) {
-    let Some(book) = app.try_state::<DownloadBook>() else {
-        return;
-    };
-    tracing::info!(ok, "a download from a session page ended");
-    if let Some((id, step)) = book.with(|b| b.transfer_ended(url.as_str(), path, ok)) {
-        carry_out(app, id, step);
-    }
-}
-
-/// The name the page suggested. wry proposes `<its download dir>/<name>` and, when that file
-/// exists there, `stem (n).ext` (stem = up to the first dot); Skyport saves elsewhere and picks
-/// its own free name, so the number is taken off again when the plain name is what wry saw.
-fn unnumbered(proposed: &std::path::Path) -> String {
-    let name = proposed
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (stem, ext) = match name.split_once('.') {
-        Some((s, e)) => (s.to_string(), format!(".{e}")),
-        None => (name.clone(), String::new()),
-    };
-    let plain = stem
-        .strip_suffix(')')
-        .and_then(|s| s.rsplit_once(" ("))
-        .filter(|(_, n)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-        .map(|(base, _)| format!("{base}{ext}"));
-    match (plain, proposed.parent()) {
-        (Some(plain), Some(dir)) if dir.join(&plain).exists() => plain,
-        _ => name,
-    }
-}
+use super::handler::served_from;
+use super::DownloadBook;
+use crate::kernel::events::DownloadChanged;
+use crate::kernel::windows::{self, prompt_label, PROMPT_PREFIX, SESSION_PREFIX};
+use crate::kernel::{lifetime, notify};
 
 /// Tell the prompt what changed, and do what the step asks: the file work of a delivery runs
 /// on a blocking thread (never on the UI thread, never holding the book).
-fn carry_out<R: Runtime>(app: &AppHandle<R>, id: u32, step: Option<Step>) {
+pub(super) fn carry_out<R: Runtime>(app: &AppHandle<R>, id: u32, step: Option<Step>) {
     tell_prompt(app, id);
     match step {
         None => {}
@@ -271,21 +88,11 @@ fn after_end<R: Runtime>(app: &AppHandle<R>, id: u32, settled: Settled) {
         }
         Settled::Failed(_) => {}
     }
-    crate::tray::maybe_quit(app, None);
+    lifetime::maybe_quit(app, None);
 }
 
-fn notify<R: Runtime>(app: &AppHandle<R>, text: &str) {
-    use tauri_plugin_notification::NotificationExt;
-    let _ = app
-        .notification()
-        .builder()
-        .title("Download")
-        .body(text)
-        .show();
-}
-
-pub fn prompt_label(id: u32) -> String {
-    format!("{PROMPT_PREFIX}{id}")
+pub(super) fn notify<R: Runtime>(app: &AppHandle<R>, text: &str) {
+    notify::show(app, "Download", text);
 }
 
 fn close_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
@@ -295,24 +102,6 @@ fn close_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
     }
     if let Some(book) = app.try_state::<DownloadBook>() {
         book.with(|b| b.forget(id));
-    }
-}
-
-/// The URL a download is served from: a `blob:` URL's inner one, any other URL itself.
-fn served_from(url: &Url) -> Option<Url> {
-    if url.scheme() == "blob" {
-        Url::parse(url.path()).ok()
-    } else {
-        Some(url.clone())
-    }
-}
-
-/// The origin a download comes from, for people: `https://ws-uv.canfar.net`, or the page
-/// itself for `data:` URLs.
-fn origin_text(url: &Url) -> String {
-    match served_from(url).map(|u| u.origin()) {
-        Some(o) if o.is_tuple() => o.ascii_serialization(),
-        _ => "the session page".into(),
     }
 }
 
@@ -326,7 +115,7 @@ fn session_window_for<R: Runtime>(
     let windows: Vec<_> = app
         .webview_windows()
         .into_iter()
-        .filter(|(label, _)| label.starts_with("session-"))
+        .filter(|(label, _)| label.starts_with(SESSION_PREFIX))
         .filter_map(|(label, w)| {
             let page = w.url().ok()?;
             (page.origin() == target.origin()).then_some((label, w))
@@ -338,7 +127,7 @@ fn session_window_for<R: Runtime>(
     windows
         .iter()
         .find(|(label, _)| {
-            let id = label.trim_start_matches("session-");
+            let id = windows::session_of(label).unwrap_or_default();
             target
                 .path_segments()
                 .is_some_and(|mut s| s.any(|p| p == id))
@@ -351,7 +140,7 @@ fn session_window_for<R: Runtime>(
         .map(|(_, w)| w.clone())
 }
 
-fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
+pub(super) fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
     let parent = session_window_for(app, url);
     if let (Some(w), Some(book)) = (&parent, app.try_state::<DownloadBook>()) {
         // The window title is "name — kind · Skyport": the session, in the user's words.
@@ -378,10 +167,21 @@ fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
             }
         };
     }
-    let builder = crate::windows::app_pages_only(app, builder);
-    if let Err(e) = builder.build() {
-        tracing::warn!("could not open the download prompt: {e}");
-        fallback_without_prompt(app, id);
+    let builder = windows::app_pages_only(app, builder);
+    match builder.build() {
+        Ok(window) => {
+            // Closed by the user: see prompt_closed.
+            let (app, label) = (app.clone(), prompt_label(id));
+            window.on_window_event(move |event| {
+                if matches!(event, tauri::WindowEvent::CloseRequested { .. }) {
+                    prompt_closed(&app, &label);
+                }
+            });
+        }
+        Err(e) => {
+            tracing::warn!("could not open the download prompt: {e}");
+            fallback_without_prompt(app, id);
+        }
     }
 }
 
@@ -400,11 +200,8 @@ fn fallback_without_prompt<R: Runtime>(app: &AppHandle<R>, id: u32) {
 
 /// The user closed a prompt window. Unanswered, that is "Don't save"; after "Save" the file
 /// is still saved when it arrives (the notification says so).
-pub fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
-    let Some(id) = label
-        .strip_prefix(PROMPT_PREFIX)
-        .and_then(|s| s.parse::<u32>().ok())
-    else {
+fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
+    let Some(id) = windows::prompt_of(label) else {
         return;
     };
     if let Some(book) = app.try_state::<DownloadBook>() {
@@ -418,7 +215,7 @@ pub fn prompt_closed<R: Runtime>(app: &AppHandle<R>, label: &str) {
             b.forget(id);
         });
     }
-    crate::tray::maybe_quit(app, Some(label));
+    lifetime::maybe_quit(app, Some(label));
 }
 
 /// What a prompt shows (command).
@@ -533,6 +330,7 @@ fn unknown() -> ErrorPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use skyport_core::paths::Paths;
 
     /// A mock app with a download book holding one running download; its id.
     fn app_with_download() -> (tauri::App<tauri::test::MockRuntime>, tempfile::TempDir, u32) {
@@ -591,35 +389,5 @@ mod tests {
         prompt_ready(h, &own, id, false).expect("disarm");
         let o = decide(h, &own, id, false).expect("discard");
         assert_eq!(o.decision, Decision::Discard);
-    }
-
-    #[test]
-    fn origins_for_people() {
-        let u = |s: &str| Url::parse(s).expect("url");
-        assert_eq!(
-            origin_text(&u(
-                "https://ws-uv.canfar.net/session/notebook/abc/files/a.csv"
-            )),
-            "https://ws-uv.canfar.net"
-        );
-        assert_eq!(
-            origin_text(&u("blob:http://127.0.0.1:4567/0f9e-77")),
-            "http://127.0.0.1:4567"
-        );
-        assert_eq!(origin_text(&u("data:text/plain,hello")), "the session page");
-    }
-
-    #[test]
-    fn wry_numbering_is_taken_off() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let d = dir.path();
-        std::fs::write(d.join("summary.csv"), b"").expect("w");
-        std::fs::write(d.join("cube.tar.gz"), b"").expect("w");
-        assert_eq!(unnumbered(&d.join("summary (2).csv")), "summary.csv");
-        assert_eq!(unnumbered(&d.join("cube (1).tar.gz")), "cube.tar.gz");
-        // A name that really has a number, or whose plain name is not there, stays.
-        assert_eq!(unnumbered(&d.join("run (3).log")), "run (3).log");
-        assert_eq!(unnumbered(&d.join("notes.txt")), "notes.txt");
-        assert_eq!(unnumbered(&d.join("summary (x).csv")), "summary (x).csv");
     }
 }

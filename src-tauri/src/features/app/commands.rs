@@ -1,11 +1,13 @@
-//! App-level commands: what the shell shows before any platform call.
+//! App-level commands: what the shell shows before any platform call, and the settings.
 
 use serde::Serialize;
 use skyport_core::error::{ErrorCode, ErrorPayload};
 use skyport_core::status::CredentialStatus;
 use tauri::State;
 
-use crate::state::{AppState, PlatformSetting};
+use crate::kernel::lifetime::Lifetime;
+use crate::kernel::platform::{Platform, PlatformSetting};
+use crate::kernel::{Settings, SettingsStore};
 
 /// Facts about this installation, for the Settings and About views.
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -30,23 +32,18 @@ pub struct PlatformStatus {
     pub source: String,
 }
 
-/// The user clicked or typed in the main window: it is in use again after having been closed
-/// (see tray::MainClosed), so closing the last session window must not quit.
+/// The user clicked or typed in the main window: it is in use again after having been
+/// closed, so closing the last session window must not quit.
 #[tauri::command]
 #[specta::specta]
-pub fn main_window_used(app: tauri::AppHandle) {
-    use tauri::Manager;
-    if let Some(flag) = app.try_state::<crate::tray::MainClosed>() {
-        if flag.0.swap(false, std::sync::atomic::Ordering::SeqCst) {
-            tracing::info!("main window in use again");
-        }
-    }
+pub fn main_window_used(lifetime: State<'_, Lifetime>) {
+    lifetime.main_in_use();
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn app_info(state: State<'_, AppState>) -> AppInfo {
-    let p = &state.paths;
+pub fn app_info(platform: State<'_, Platform>) -> AppInfo {
+    let p = &platform.paths;
     AppInfo {
         version: env!("CARGO_PKG_VERSION").to_string(),
         config_dir: p.config_dir.display().to_string(),
@@ -59,14 +56,14 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 
 #[tauri::command]
 #[specta::specta]
-pub fn credential_status(state: State<'_, AppState>) -> CredentialStatus {
-    state.credential_status()
+pub fn credential_status(platform: State<'_, Platform>) -> CredentialStatus {
+    platform.credential_status()
 }
 
 #[tauri::command]
 #[specta::specta]
-pub fn platform_status(state: State<'_, AppState>) -> Result<PlatformStatus, ErrorPayload> {
-    match state.platform() {
+pub fn platform_status(platform: State<'_, Platform>) -> Result<PlatformStatus, ErrorPayload> {
+    match platform.setting() {
         PlatformSetting::None => Ok(PlatformStatus {
             service_url: None,
             source: "No platform configured yet".into(),
@@ -82,10 +79,26 @@ pub fn platform_status(state: State<'_, AppState>) -> Result<PlatformStatus, Err
                 format!(
                     "Profile \"{}\" in {}",
                     p.name,
-                    state.paths.config_file().display()
+                    platform.paths.config_file().display()
                 )
             },
         }),
         PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e)),
     }
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn get_settings(settings: State<'_, SettingsStore>) -> Settings {
+    settings.get()
+}
+
+/// Keep new settings; they apply at once.
+#[tauri::command]
+#[specta::specta]
+pub fn save_settings(
+    store: State<'_, SettingsStore>,
+    settings: Settings,
+) -> Result<Settings, ErrorPayload> {
+    store.save(settings)
 }

@@ -4,6 +4,8 @@ use skyport_core::downloads::Offer;
 use skyport_core::error::ErrorPayload;
 use tauri::AppHandle;
 
+use super::prompt;
+
 /// The download a prompt window asks about.
 #[tauri::command]
 #[specta::specta]
@@ -12,7 +14,7 @@ pub async fn download_offer(
     window: tauri::Window,
     id: u32,
 ) -> Result<Offer, ErrorPayload> {
-    crate::downloads::offer(&app, window.label(), id)
+    prompt::offer(&app, window.label(), id)
 }
 
 /// Save the download in the Downloads folder (now, or when it arrives), or not. Async, so it
@@ -25,7 +27,7 @@ pub async fn decide_download(
     id: u32,
     save: bool,
 ) -> Result<Offer, ErrorPayload> {
-    crate::downloads::decide(&app, window.label(), id, save)
+    prompt::decide(&app, window.label(), id, save)
 }
 
 /// The prompt's buttons are armed (`ready`), or no longer (it lost focus). Save is refused
@@ -38,5 +40,5 @@ pub fn download_prompt_ready(
     id: u32,
     ready: bool,
 ) -> Result<(), ErrorPayload> {
-    crate::downloads::prompt_ready(&app, window.label(), id, ready)
+    prompt::prompt_ready(&app, window.label(), id, ready)
 }

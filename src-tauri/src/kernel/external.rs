@@ -90,19 +90,15 @@ fn first_notice(window: &str, now: Instant) -> bool {
 }
 
 fn notify_refused<R: Runtime>(app: &AppHandle<R>, from: &str, refused: &LinkRefused) {
-    use tauri_plugin_notification::NotificationExt;
     let what = match refused {
         LinkRefused::Scheme { scheme } => format!("a “{scheme}:” link"),
         LinkRefused::Malformed => "a link that is not a web page".to_string(),
     };
-    let _ = app
-        .notification()
-        .builder()
-        .title("Link not opened")
-        .body(format!(
-            "{from} tried to open {what}. Skyport opens only web pages (http and https)."
-        ))
-        .show();
+    super::notify::show(
+        app,
+        "Link not opened",
+        &format!("{from} tried to open {what}. Skyport opens only web pages (http and https)."),
+    );
 }
 
 #[cfg(test)]

@@ -1,11 +1,11 @@
-//! Typed app-wide events. Each is declared once here; the UI listens through the generated
-//! `events.*` bindings.
+//! Typed events for the UI. Each is declared once here; the UI listens through the
+//! generated `events.*` bindings. (Features tell each other things on the [`super::Bus`].)
 
 use serde::{Deserialize, Serialize};
-use skyport_core::sessions::SessionNotice;
+use skyport_core::auth::signin::SignInStage;
+use skyport_core::cert::CertView;
+use skyport_core::sessions::{SessionNotice, SessionsSnapshot};
 use skyport_core::status::CredentialStatus;
-
-use crate::sessions::SessionsSnapshot;
 
 /// The credential state changed (sign-in, sign-out, expiry, renewal).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
@@ -21,11 +21,11 @@ pub struct SessionNotified(pub SessionNotice);
 
 /// Progress of a running sign-in (browser opened, device code to show, done, failed).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct SignInProgress(pub crate::commands::auth::SignInStage);
+pub struct SignInProgress(pub SignInStage);
 
 /// The certificate changed (renewed, replaced from outside, removed, or its countdown moved).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
-pub struct CertStatusChanged(pub crate::certs::CertView);
+pub struct CertStatusChanged(pub CertView);
 
 /// Ask the UI to show a view (e.g. the tray's "Sign in…" opens Credentials).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]

@@ -1,0 +1,132 @@
+//! Session commands: thin adapters over [`super::actions`] and the poller.
+
+use skyport_core::error::ErrorPayload;
+use skyport_core::sessions::{PruneRule, SessionTracker, SessionsSnapshot};
+use skyport_core::skaha::{Session, SessionEvent};
+use tauri::{AppHandle, State};
+
+use super::actions::{
+    self, id, BulkOutcome, LaunchForm, LaunchOptions, LaunchOutcome, PlatformLoad,
+};
+use super::SessionsHub;
+use crate::kernel::{payload, Bus, Platform};
+
+/// The current list (as last fetched); the UI also receives `SessionsUpdated` events.
+#[tauri::command]
+#[specta::specta]
+pub fn sessions_snapshot(bus: State<'_, Bus>) -> SessionsSnapshot {
+    bus.sessions()
+}
+
+/// Fetch the list now.
+#[tauri::command]
+#[specta::specta]
+pub async fn refresh_sessions(app: AppHandle) -> SessionsSnapshot {
+    // A throwaway tracker: notifications belong to the background poller alone.
+    let mut tracker = SessionTracker::default();
+    super::poller::refresh(&app, &mut tracker).await.0
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn session_details(
+    platform: State<'_, Platform>,
+    session_id: String,
+) -> Result<Session, ErrorPayload> {
+    platform
+        .client()?
+        .get_session(&id(&session_id)?)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn session_logs(
+    platform: State<'_, Platform>,
+    session_id: String,
+) -> Result<String, ErrorPayload> {
+    platform
+        .client()?
+        .logs(&id(&session_id)?)
+        .await
+        .map_err(payload)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn session_events(
+    platform: State<'_, Platform>,
+    session_id: String,
+) -> Result<Vec<SessionEvent>, ErrorPayload> {
+    platform
+        .client()?
+        .events(&id(&session_id)?)
+        .await
+        .map_err(payload)
+}
+
+/// Renew, then return the session with its new expiry.
+#[tauri::command]
+#[specta::specta]
+pub async fn renew_session(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    session_id: String,
+) -> Result<Session, ErrorPayload> {
+    actions::renew(&platform, &hub, &session_id).await
+}
+
+/// Delete one or more sessions; each gets its own outcome.
+#[tauri::command]
+#[specta::specta]
+pub async fn delete_sessions(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    session_ids: Vec<String>,
+) -> Result<Vec<BulkOutcome>, ErrorPayload> {
+    actions::delete(&platform, &hub, session_ids).await
+}
+
+/// The sessions a prune rule would delete (the UI shows them before confirming).
+#[tauri::command]
+#[specta::specta]
+pub fn prune_preview(bus: State<'_, Bus>, rule: PruneRule) -> Result<Vec<Session>, ErrorPayload> {
+    actions::prune_preview(&bus, &rule)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn launch_options(platform: State<'_, Platform>) -> Result<LaunchOptions, ErrorPayload> {
+    actions::launch_options(&platform).await
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn launch_session(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    form: LaunchForm,
+) -> Result<Vec<LaunchOutcome>, ErrorPayload> {
+    actions::launch(&platform, &hub, form).await
+}
+
+/// Whether a registry secret is remembered for this image's registry and user.
+#[tauri::command]
+#[specta::specta]
+pub fn registry_secret_saved(
+    platform: State<'_, Platform>,
+    image: String,
+    username: String,
+) -> bool {
+    actions::registry_secret_saved(&platform, &image, &username)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub async fn platform_load(
+    platform: State<'_, Platform>,
+    bus: State<'_, Bus>,
+) -> Result<PlatformLoad, ErrorPayload> {
+    actions::platform_load(&platform, &bus).await
+}

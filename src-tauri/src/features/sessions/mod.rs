@@ -1,0 +1,113 @@
+//! Sessions: the list kept fresh by a background poller (adaptive timing, the last good
+//! list with its "as of" time, one desktop notification per session event), and the
+//! actions on sessions (details, logs, events, launch, renew, delete, prune, load).
+//!
+//! Publishes the list on the kernel's `Bus::sessions` channel; fetches again when told the
+//! credential was replaced.
+
+pub mod actions;
+pub mod commands;
+mod poller;
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::kernel::{bus, Bus, Signal};
+
+/// The feature's state: a way to ask the poller for a refresh now.
+#[derive(Default)]
+pub struct SessionsHub {
+    poke: tokio::sync::Notify,
+}
+
+impl SessionsHub {
+    /// Refresh now (after a launch, renew or delete).
+    pub fn poke(&self) {
+        self.poke.notify_one();
+    }
+}
+
+pub fn init<R: Runtime>(app: &AppHandle<R>) {
+    app.manage(SessionsHub::default());
+    poller::spawn(app.clone());
+    let mut signals = app.state::<Bus>().subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Some(signal) = bus::next(&mut signals).await {
+            if signal == (Signal::CredentialChanged { replaced: true }) {
+                app.state::<SessionsHub>().poke();
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use skyport_core::connect::TokenSlot;
+    use skyport_core::error::ErrorCode;
+    use skyport_core::keyring::SecretStoreExt;
+    use skyport_core::secret::SecretString;
+    use skyport_core::sessions::SessionTracker;
+    use skyport_core::status::CredentialState;
+    use tauri::Manager;
+
+    use super::poller::refresh;
+    use crate::kernel::{self, Bus, Platform};
+    use crate::testing::app_at;
+
+    /// The poller against the simulated platform: a refused token is shown as refused and
+    /// the list kept; a new token (announced) is used at once, and the refusal cleared.
+    #[test]
+    fn a_refused_credential_shows_and_a_new_one_is_used_at_once() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = rt
+            .block_on(skyport_sim::start(skyport_sim::SimConfig {
+                tokens: vec![("good-token".into(), "alice".into())],
+                ..Default::default()
+            }))
+            .expect("sim");
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        let platform = app.state::<Platform>();
+        let key = TokenSlot::Token.key("lab");
+        let mut tracker = SessionTracker::default();
+
+        platform
+            .secrets
+            .set(&key, &SecretString::new("good-token".into()))
+            .expect("set");
+        let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(!failed && snap.is_fresh(), "{snap:?}");
+        assert_eq!(app.state::<Bus>().sessions(), snap, "published on the bus");
+
+        // Replaced behind the app's back: the kept connection still works until the platform
+        // refuses a credential; then the refusal shows and the list stays.
+        platform
+            .secrets
+            .set(&key, &SecretString::new("stale-token".into()))
+            .expect("set");
+        platform.forget_connection();
+        let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(failed);
+        assert_eq!(
+            snap.error.as_ref().map(|e| e.code),
+            Some(ErrorCode::SignInNeeded)
+        );
+        assert!(snap.as_of.is_some(), "the previous list is kept");
+        assert!(platform.is_refused());
+        assert_eq!(platform.credential_status().state, CredentialState::Expired);
+
+        platform
+            .secrets
+            .set(&key, &SecretString::new("good-token".into()))
+            .expect("set");
+        kernel::credential_changed(app, true);
+        let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(!failed && snap.is_fresh(), "{snap:?}");
+        assert!(!platform.is_refused());
+        assert_eq!(
+            platform.credential_status().state,
+            CredentialState::SignedIn
+        );
+        rt.block_on(sim.shutdown());
+    }
+}

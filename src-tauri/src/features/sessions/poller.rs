@@ -1,0 +1,98 @@
+//! The background poller: fetch, publish, notify; the next fetch when the policy says.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use skyport_core::error::ErrorCode;
+use skyport_core::sessions::{PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot};
+use skyport_core::skaha::ListQuery;
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
+
+use super::SessionsHub;
+use crate::kernel::events::{SessionNotified, SessionsUpdated};
+use crate::kernel::{self, payload, Bus, Platform, SettingsStore};
+
+fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
+    paths.state_dir.join("session-notices.json")
+}
+
+/// Fetch once, publish, notify. Returns the new snapshot and whether it failed.
+pub async fn refresh<R: Runtime>(
+    app: &AppHandle<R>,
+    tracker: &mut SessionTracker,
+) -> (SessionsSnapshot, bool) {
+    let platform = app.state::<Platform>();
+    let bus = app.state::<Bus>();
+    let previous = bus.sessions();
+    let result = match platform.client() {
+        Ok(c) => c
+            .list_sessions(&ListQuery::default())
+            .await
+            .map_err(payload),
+        Err(e) => Err(e),
+    };
+    let (snap, failed) = match result {
+        Ok(list) => {
+            if platform.is_refused() {
+                platform.clear_refused();
+                kernel::credential_changed(app, false);
+            }
+            let settings = app.state::<SettingsStore>().get();
+            let notices = tracker.observe(&list.sessions, Utc::now(), settings.expiry_warning());
+            if !notices.is_empty() {
+                let _ = tracker.save(&notices_file(&platform.paths));
+            }
+            for n in notices {
+                notify(app, &n, settings.notifications);
+            }
+            (
+                SessionsSnapshot::fetched(list.sessions, list.skipped, Utc::now()),
+                false,
+            )
+        }
+        Err(err) => {
+            if err.code == ErrorCode::SignInNeeded && platform.client().is_ok() {
+                platform.mark_refused(err.message.clone());
+                kernel::credential_changed(app, false);
+            }
+            (previous.failed(err), true)
+        }
+    };
+    bus.sessions.send_replace(snap.clone());
+    let _ = SessionsUpdated(snap.clone()).emit(app);
+    (snap, failed)
+}
+
+fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, desktop: bool) {
+    let _ = SessionNotified(notice.clone()).emit(app);
+    if desktop {
+        let (title, body) = notice.text();
+        kernel::notify::show(app, &title, &body);
+    }
+}
+
+/// The background poller; runs for the life of the app.
+pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        let policy = PollPolicy::default();
+        let mut tracker = SessionTracker::load(&notices_file(&app.state::<Platform>().paths));
+        let mut errors: u32 = 0;
+        loop {
+            let (snap, failed) = refresh(&app, &mut tracker).await;
+            errors = if failed { errors.saturating_add(1) } else { 0 };
+            let configured = app.state::<Platform>().client().is_ok();
+            // Nothing to poll until a platform and credential exist; wait for a poke.
+            let wait = if configured {
+                policy.next(&snap.sessions, errors)
+            } else {
+                Duration::from_secs(3600)
+            };
+            let hub = app.state::<SessionsHub>();
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = hub.poke.notified() => {}
+            }
+        }
+    });
+}

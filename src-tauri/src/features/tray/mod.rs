@@ -1,0 +1,124 @@
+//! The system tray: the certificate countdown, renew, sign in, running sessions, open, quit.
+//!
+//! The tray only listens: it redraws from the kernel's channels (the certificate reading,
+//! the session list, credential signals, and a minute tick for the countdown) whenever what
+//! it shows changes, and its menu items send signals for the features that act on them. With
+//! no tray host on the desktop the icon is invisible; the kernel is told, so that closing
+//! the window then quits instead of hiding and the app is never stranded.
+
+mod menu;
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use skyport_core::tray::TrayModel;
+use tauri::tray::TrayIconBuilder;
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::kernel::lifetime::Lifetime;
+use crate::kernel::{bus, Bus};
+
+const TRAY_ID: &str = "skyport";
+
+/// The feature's state: what the tray shows now.
+#[derive(Default)]
+struct Shown(Mutex<Option<TrayModel>>);
+
+/// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
+fn tray_host_present() -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--print-reply",
+            "--dest=org.freedesktop.DBus",
+            "/org/freedesktop/DBus",
+            "org.freedesktop.DBus.NameHasOwner",
+            "string:org.kde.StatusNotifierWatcher",
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
+        .unwrap_or(false)
+}
+
+/// Create the tray icon and start listening. Errors are logged: the app works without a
+/// tray.
+pub fn init<R: Runtime>(app: &AppHandle<R>) {
+    app.manage(Shown::default());
+    let host = tray_host_present();
+    if !host {
+        tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
+    }
+    let m = menu::current(app);
+    let built = menu::build_menu(app, &m).and_then(|items| {
+        let mut builder = TrayIconBuilder::with_id(TRAY_ID)
+            .tooltip(&m.tooltip)
+            .menu(&items)
+            .show_menu_on_left_click(true)
+            .on_menu_event(|app, event| menu::on_menu(app, event.id().as_ref()));
+        if let Some(i) = menu::icon(m.icon) {
+            builder = builder.icon(i);
+        }
+        builder.build(app)
+    });
+    if let Err(e) = &built {
+        tracing::warn!("no system tray: {e}; Skyport carries on without it");
+    }
+    app.state::<Lifetime>()
+        .set_tray_shown(host && built.is_ok());
+    if built.is_ok() {
+        *app.state::<Shown>()
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(m);
+        spawn_listener(app.clone());
+    }
+}
+
+/// Redraw when something the tray shows may have changed.
+fn spawn_listener<R: Runtime>(app: AppHandle<R>) {
+    let bus = app.state::<Bus>();
+    let mut signals = bus.subscribe();
+    let mut sessions = bus.sessions.subscribe();
+    let mut cert = bus.cert.subscribe();
+    tauri::async_runtime::spawn(async move {
+        // The countdown moves by the minute.
+        let mut minute = tokio::time::interval(Duration::from_secs(60));
+        minute.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                signal = bus::next(&mut signals) => if signal.is_none() { return },
+                r = sessions.changed() => if r.is_err() { return },
+                r = cert.changed() => if r.is_err() { return },
+                _ = minute.tick() => {}
+            }
+            redraw(&app);
+        }
+    });
+}
+
+/// Rebuild the menu, icon and tooltip when what they show changed.
+fn redraw<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let m = menu::current(app);
+    let shown = app.state::<Shown>();
+    let mut last = shown.0.lock().unwrap_or_else(|e| e.into_inner());
+    if last.as_ref() == Some(&m) {
+        return;
+    }
+    if let Ok(menu) = menu::build_menu(app, &m) {
+        let _ = tray.set_menu(Some(menu));
+    }
+    let _ = tray.set_icon(menu::icon(m.icon));
+    let _ = tray.set_tooltip(Some(&m.tooltip));
+    let before = last.as_ref().map(|l| l.sessions.len());
+    // A state line when the running sessions change (the end-to-end tests wait for it).
+    if before != Some(m.sessions.len()) {
+        tracing::info!("tray menu lists {} running session(s)", m.sessions.len());
+    }
+    *last = Some(m);
+}

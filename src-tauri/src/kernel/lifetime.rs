@@ -1,0 +1,228 @@
+//! How long Skyport lives: closing the main window, and when the app quits.
+//!
+//! Closing the main window hides it to the tray when the setting says so and a tray is
+//! shown. Otherwise Skyport lives as long as one of its windows: while session windows (or
+//! download prompts) are open the main window is only minimized, so it can be brought back
+//! from the taskbar (on Linux it also carries the download handler), and closing the last
+//! window quits — unless a feature still has work that must finish (a "Save" to carry out).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use super::settings::SettingsStore;
+use super::windows::{MAIN, PROMPT_PREFIX, SESSION_PREFIX};
+
+/// Asks whether a feature still has work that must not be cut short by quitting.
+pub type QuitGuard = Arc<dyn Fn() -> bool + Send + Sync>;
+
+/// Managed state.
+#[derive(Default)]
+pub struct Lifetime {
+    /// Set when the user closed the main window of a Skyport without a tray while other
+    /// windows stayed open; cleared when the user clicks or types in the main window again
+    /// (focus alone says nothing: it also arrives when a window above closes).
+    main_closed: AtomicBool,
+    /// Whether a tray icon is shown (set by the tray feature).
+    tray_shown: AtomicBool,
+    guards: Mutex<Vec<QuitGuard>>,
+}
+
+/// What closing the main window does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseAction {
+    /// Hide it; Skyport stays in the tray.
+    Hide,
+    /// Minimize it; Skyport stays while its other windows are open.
+    Minimize,
+    /// Let it close: Skyport quits.
+    Close,
+}
+
+/// The rule, on its own.
+pub fn close_action(keep_in_tray: bool, tray_shown: bool, other_windows: usize) -> CloseAction {
+    if keep_in_tray && tray_shown {
+        CloseAction::Hide
+    } else if other_windows > 0 {
+        CloseAction::Minimize
+    } else {
+        CloseAction::Close
+    }
+}
+
+impl Lifetime {
+    pub fn set_tray_shown(&self, shown: bool) {
+        self.tray_shown.store(shown, Ordering::SeqCst);
+    }
+
+    /// Register a feature's "work still running" question.
+    pub fn add_quit_guard(&self, guard: QuitGuard) {
+        self.guards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(guard);
+    }
+
+    fn work_pending(&self) -> bool {
+        let guards = self
+            .guards
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        guards.iter().any(|g| g())
+    }
+
+    /// The user clicked or typed in the main window: it is in use again.
+    pub fn main_in_use(&self) {
+        if self.main_closed.swap(false, Ordering::SeqCst) {
+            tracing::info!("main window in use again");
+        }
+    }
+
+    fn stays_in_tray(&self, settings: &SettingsStore) -> bool {
+        self.tray_shown.load(Ordering::SeqCst) && settings.get().keep_in_tray
+    }
+}
+
+/// Session windows and download prompts open now, other than `except`.
+fn other_windows<R: Runtime>(app: &AppHandle<R>, except: Option<&str>) -> usize {
+    app.webview_windows()
+        .keys()
+        .filter(|l| {
+            (l.starts_with(SESSION_PREFIX) || l.starts_with(PROMPT_PREFIX))
+                && Some(l.as_str()) != except
+        })
+        .count()
+}
+
+/// What closing the main window would do now (the settings as they are now).
+pub fn on_main_close<R: Runtime>(app: &AppHandle<R>) -> CloseAction {
+    let (Some(life), Some(settings)) = (
+        app.try_state::<Lifetime>(),
+        app.try_state::<SettingsStore>(),
+    ) else {
+        return CloseAction::Close;
+    };
+    close_action(
+        settings.get().keep_in_tray,
+        life.tray_shown.load(Ordering::SeqCst),
+        other_windows(app, None),
+    )
+}
+
+/// A window asks to close: for the main window, apply the rule.
+pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::CloseRequestApi) {
+    if window.label() != MAIN {
+        return;
+    }
+    let app = window.app_handle();
+    match on_main_close(app) {
+        CloseAction::Hide => {
+            api.prevent_close();
+            let _ = window.hide();
+        }
+        CloseAction::Minimize => {
+            api.prevent_close();
+            let _ = window.minimize();
+            if let Some(life) = app.try_state::<Lifetime>() {
+                life.main_closed.store(true, Ordering::SeqCst);
+            }
+            tracing::info!("main window closed; Skyport stays while other windows are open");
+        }
+        CloseAction::Close => {}
+    }
+}
+
+/// A window other than the main one has gone (`gone`), or some work ended: when the user
+/// had closed the main window of a Skyport without a tray and nothing else is left — no
+/// session window, no prompt, no work a feature must finish — quit.
+pub fn maybe_quit<R: Runtime>(app: &AppHandle<R>, gone: Option<&str>) {
+    let (Some(life), Some(settings)) = (
+        app.try_state::<Lifetime>(),
+        app.try_state::<SettingsStore>(),
+    ) else {
+        return;
+    };
+    if !life.main_closed.load(Ordering::SeqCst)
+        || life.stays_in_tray(&settings)
+        || other_windows(app, gone) > 0
+        || life.work_pending()
+    {
+        return;
+    }
+    app.exit(0);
+}
+
+/// Bring the main window back and to the front.
+pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    if let Some(w) = app.get_webview_window(MAIN) {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closing_the_main_window() {
+        assert_eq!(close_action(true, true, 0), CloseAction::Hide);
+        assert_eq!(close_action(true, true, 2), CloseAction::Hide);
+        // No tray shown: never hidden where nobody can find it.
+        assert_eq!(close_action(true, false, 1), CloseAction::Minimize);
+        assert_eq!(close_action(true, false, 0), CloseAction::Close);
+        assert_eq!(close_action(false, true, 1), CloseAction::Minimize);
+        assert_eq!(close_action(false, true, 0), CloseAction::Close);
+    }
+
+    /// Settings item 2: "close to tray" applies from the moment it is saved.
+    #[test]
+    fn closing_follows_the_setting_at_once() {
+        use crate::kernel::Settings;
+        use tauri::{WebviewUrl, WebviewWindowBuilder};
+        let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
+        let app = m.app.handle();
+        app.state::<Lifetime>().set_tray_shown(true);
+        assert_eq!(on_main_close(app), CloseAction::Hide);
+        let store = app.state::<SettingsStore>();
+        store
+            .save(Settings {
+                keep_in_tray: false,
+                ..store.get()
+            })
+            .expect("save");
+        assert_eq!(on_main_close(app), CloseAction::Close);
+        // A session window open: the main window is only minimized.
+        let page = "http://127.0.0.1:9/session/notebook/abcd1234/"
+            .parse()
+            .expect("url");
+        WebviewWindowBuilder::new(app, "session-abcd1234", WebviewUrl::External(page))
+            .build()
+            .expect("session window");
+        assert_eq!(on_main_close(app), CloseAction::Minimize);
+        // No tray shown: never hidden, whatever the setting says.
+        store
+            .save(Settings {
+                keep_in_tray: true,
+                ..store.get()
+            })
+            .expect("save");
+        app.state::<Lifetime>().set_tray_shown(false);
+        assert_eq!(on_main_close(app), CloseAction::Minimize);
+    }
+
+    #[test]
+    fn a_guard_holds_the_app() {
+        let life = Lifetime::default();
+        assert!(!life.work_pending());
+        let busy = Arc::new(AtomicBool::new(true));
+        let b = busy.clone();
+        life.add_quit_guard(Arc::new(move || b.load(Ordering::SeqCst)));
+        assert!(life.work_pending());
+        busy.store(false, Ordering::SeqCst);
+        assert!(!life.work_pending());
+    }
+}

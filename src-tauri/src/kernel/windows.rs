@@ -1,0 +1,157 @@
+//! The app's windows: their labels, the main window, keeping the app's own pages on the
+//! app, and the download handler's place.
+//!
+//! Labels: `main`, `session-<id>` (a session page, remote and untrusted) and
+//! `download-<n>` (a download prompt, an app page).
+//!
+//! WebKitGTK handles downloads per web context, which all Skyport windows share, and only
+//! the handler of the context's first webview is asked where a file goes. So on Linux the
+//! handler sits on the main window; elsewhere each session window carries its own. The
+//! downloads feature registers what the handler does ([`set_download_handler`]); the
+//! windows that carry it call it through [`with_download_handler`].
+
+use std::sync::{Arc, RwLock};
+
+use tauri::webview::{DownloadEvent, NewWindowResponse};
+use tauri::{AppHandle, Manager, Runtime, Url, Webview, WebviewWindowBuilder};
+
+pub const MAIN: &str = "main";
+pub const SESSION_PREFIX: &str = "session-";
+pub const PROMPT_PREFIX: &str = "download-";
+
+/// Window label for a session.
+pub fn session_label(session_id: &str) -> String {
+    format!("{SESSION_PREFIX}{session_id}")
+}
+
+/// Window label of download `id`'s prompt.
+pub fn prompt_label(id: u32) -> String {
+    format!("{PROMPT_PREFIX}{id}")
+}
+
+/// The session id of a session window's label.
+pub fn session_of(label: &str) -> Option<&str> {
+    label.strip_prefix(SESSION_PREFIX)
+}
+
+/// The download id of a prompt window's label.
+pub fn prompt_of(label: &str) -> Option<u32> {
+    label.strip_prefix(PROMPT_PREFIX)?.parse().ok()
+}
+
+/// The app's own pages: the only place IPC is allowed.
+fn is_app_page(url: &Url) -> bool {
+    matches!(url.scheme(), "tauri" | "asset") || url.host_str() == Some("tauri.localhost")
+}
+
+/// Keep a window of the app's own pages on them: links to the web (including
+/// `target="_blank"` ones such as the device-code page) open in the system browser.
+pub fn app_pages_only<'a, R: Runtime, M: Manager<R>>(
+    app: &AppHandle<R>,
+    builder: WebviewWindowBuilder<'a, R, M>,
+) -> WebviewWindowBuilder<'a, R, M> {
+    let nav_app = app.clone();
+    let new_app = app.clone();
+    builder
+        .on_navigation(move |url| {
+            if is_app_page(url) {
+                return true;
+            }
+            super::external::open_from_page(&nav_app, url, MAIN, "Skyport");
+            false
+        })
+        .on_new_window(move |url, _| {
+            super::external::open_from_page(&new_app, &url, MAIN, "Skyport");
+            NewWindowResponse::Deny
+        })
+}
+
+/// Create the main window from its configuration, kept on the app's own pages.
+pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+    let Some(config) = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN)
+        .cloned()
+    else {
+        return Ok(());
+    };
+    let builder = app_pages_only(app, WebviewWindowBuilder::from_config(app, &config)?);
+    with_download_handler(app, builder, Carrier::Main).build()?;
+    Ok(())
+}
+
+/// What a download handler does with a webview's download event (see the module notes).
+pub type DownloadHandler<R> =
+    Arc<dyn for<'e> Fn(&Webview<R>, DownloadEvent<'e>) -> bool + Send + Sync>;
+
+/// The registered download handler (managed state).
+pub struct DownloadHook<R: Runtime>(RwLock<Option<DownloadHandler<R>>>);
+
+impl<R: Runtime> Default for DownloadHook<R> {
+    fn default() -> Self {
+        Self(RwLock::new(None))
+    }
+}
+
+/// Register what downloads do (the downloads feature, at start).
+pub fn set_download_handler<R: Runtime>(app: &AppHandle<R>, handler: DownloadHandler<R>) {
+    if let Some(hook) = app.try_state::<DownloadHook<R>>() {
+        *hook.0.write().unwrap_or_else(|e| e.into_inner()) = Some(handler);
+    }
+}
+
+/// Which window carries the download handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    Main,
+    Session,
+}
+
+/// Give a window's builder the download handler when it is the window that carries it.
+/// With no handler registered, downloads are refused.
+pub fn with_download_handler<'a, R: Runtime, M: Manager<R>>(
+    app: &AppHandle<R>,
+    builder: WebviewWindowBuilder<'a, R, M>,
+    carrier: Carrier,
+) -> WebviewWindowBuilder<'a, R, M> {
+    let wanted = if cfg!(target_os = "linux") {
+        Carrier::Main
+    } else {
+        Carrier::Session
+    };
+    if carrier != wanted {
+        return builder;
+    }
+    let app = app.clone();
+    builder.on_download(move |webview, event| {
+        let handler = app
+            .try_state::<DownloadHook<R>>()
+            .and_then(|h| h.0.read().ok().and_then(|h| h.clone()));
+        match handler {
+            Some(h) => h(&webview, event),
+            None => !matches!(event, DownloadEvent::Requested { .. }),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_valid_window_labels_and_read_back() {
+        let l = session_label("k3x9q2ab");
+        assert!(
+            l.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-/:_".contains(c)),
+            "{l}"
+        );
+        assert_eq!(session_of(&l), Some("k3x9q2ab"));
+        assert_eq!(prompt_of(&prompt_label(7)), Some(7));
+        assert_eq!(prompt_of("download-x"), None);
+        assert_eq!(session_of(MAIN), None);
+    }
+}
