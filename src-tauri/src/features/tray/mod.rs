@@ -69,6 +69,8 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Lifetime>()
         .set_tray_shown(host && built.is_ok());
     if built.is_ok() {
+        // The list may have arrived before the tray: say what it shows from the start.
+        tracing::info!("tray menu lists {} running session(s)", m.sessions.len());
         *app.state::<Shown>()
             .0
             .lock()
