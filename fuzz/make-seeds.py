@@ -16,7 +16,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
-for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "relay_gate", "relay_rewrite"]:
+for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "relay_gate", "relay_rewrite"]:
     shutil.rmtree(os.path.join(ROOT, t), ignore_errors=True)
 
 # --- challenge: one header value per line -------------------------------------------
@@ -116,6 +116,49 @@ for i, u in enumerate([
     "http://h/v1/v2", "HTTPS://WS-UV.CANFAR.NET:443/./skaha/../skaha//v1",
 ]):
     write("service_url", f"url{i:02}.txt", u)
+
+# --- discovery: \0 then a resource-caps text, or a capabilities document ----------------
+write("discovery", "cadc-resource-caps.txt", b"\0" + (
+    "#\n# This file maps resource identifiers to the location of capability\n# information.\n#\n\n"
+    "ivo://cadc.nrc.ca/reg = https://ws.cadc-ccda.hia-iha.nrc-cnrc.gc.ca/reg/capabilities\n\n"
+    "## canfar science platform\n"
+    "ivo://cadc.nrc.ca/skaha = https://ws-uv.canfar.net/skaha/capabilities\n"
+    "    ivo://cadc.nrc.ca/arc = https://ws-uv.canfar.net/arc/capabilities\n"
+    "ivo://cadc.nrc.ca/cred = https://ws.cadc-ccda.hia-iha.nrc-cnrc.gc.ca/cred/capabilities\n").encode())
+write("discovery", "verbinal-odd-lines.txt", b"\0" + (
+    "  ivo://cadc.nrc.ca/gms   =    https://ws-cadc.canfar.net/ac/capabilities\n"
+    "this line has no equals sign\n= https://orphan.example.org/capabilities\nivo://cadc.nrc.ca/empty =\n").encode())
+write("discovery", "canfar-skaha.xml",
+    '<?xml version="1.0" encoding="UTF-8"?>\n<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1">\n'
+    '  <capability standardID="ivo://ivoa.net/std/VOSI#capabilities"><interface xsi:type="vs:ParamHTTP" role="std">'
+    '<accessURL use="full">https://ws-uv.canfar.net/skaha/capabilities</accessURL></interface></capability>\n'
+    '  <capability standardID="vos://cadc.nrc.ca~vospace/CADC/std/Proc#sessions-1.0">'
+    '<interface xsi:type="vs:ParamHTTP" role="std" version="1.0"><accessURL use="base">https://ws-uv.canfar.net/skaha/v0</accessURL>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#cookie"/></interface>'
+    '<interface xsi:type="vs:ParamHTTP" role="std" version="1.0"><accessURL use="base">https://ws-uv.canfar.net/skaha/v0</accessURL>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#token"/></interface></capability>\n'
+    '  <capability standardID="http://www.opencadc.org/std/platform#session-1">'
+    '<interface xsi:type="vs:ParamHTTP" role="std" version="1.0"><accessURL use="base">https://ws-uv.canfar.net/skaha/v1/session</accessURL>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#tls-with-certificate"/><securityMethod standardID="ivo://ivoa.net/sso#token"/></interface></capability>\n'
+    '</vosi:capabilities>\n')
+write("discovery", "srcnet-v0.xml",
+    '<vosi:capabilities xmlns:vosi="http://www.ivoa.net/xml/VOSICapabilities/v1.0" xmlns:vs="http://www.ivoa.net/xml/VODataService/v1.1" '
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">\n<capability standardID="vos://cadc.nrc.ca~vospace/CADC/std/Proc#sessions-1.0">\n'
+    '<interface xsi:type="vs:ParamHTTP" role="std" version="1.0"><accessURL use="base">https://services.swesrc.chalmers.se/skaha/v0</accessURL></interface>\n'
+    '<interface xsi:type="vs:ParamHTTP" role="std" version="1.0"><accessURL use="base">https://services.swesrc.chalmers.se/skaha/v0</accessURL>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#token"/></interface>\n</capability>\n</vosi:capabilities>\n')
+write("discovery", "cavern-cred-ac.xml",
+    '<capabilities><capability standardID="ivo://ivoa.net/std/VOSpace/v2.0#nodes"><interface role="std">'
+    '<accessURL use="base">https://ws-uv.canfar.net/arc/nodes?a=1&amp;b=&#50;</accessURL><securityMethod/>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#token"/></interface></capability>'
+    '<capability standardID="ivo://ivoa.net/std/CDP#proxy-1.0"><interface><accessURL use="base">https://c/cred/auth/priv</accessURL>'
+    '<securityMethod standardID="ivo://ivoa.net/sso#BasicAA"/></interface></capability>'
+    '<capability standardID="ivo://ivoa.net/sso#OpenID"><interface><accessURL use="base">https://ws-cadc.canfar.net/ac/</accessURL></interface></capability>'
+    '<capability standardID="ivo://ivoa.net/std/UMS#login-0.1"><interface><accessURL><![CDATA[https://ws-cadc.canfar.net/ac/login]]></accessURL></interface></capability>'
+    '<capability standardID="http://www.opencadc.org/std/platform#session-2.1"><interface><accessURL use="base">https://h/skaha/session</accessURL></interface></capability>'
+    '</capabilities>')
+write("discovery", "html-error.html", '<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n')
 
 # --- relay_gate: path-and-query, then Cookie values; \1 = the secret, \2 = cookie name
 G = [

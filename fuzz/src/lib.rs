@@ -6,6 +6,7 @@
 
 pub mod cert_bundle;
 pub mod challenge;
+pub mod discovery;
 pub mod events_table;
 pub mod netrc;
 pub mod relay_gate;
@@ -33,13 +34,14 @@ mod tests {
     fn seeds_pass() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         type Harness = fn(&[u8]);
-        let targets: [(&str, Harness); 8] = [
+        let targets: [(&str, Harness); 9] = [
             ("challenge", super::challenge::run),
             ("cert_bundle", super::cert_bundle::run),
             ("skaha_json", super::skaha_json::run),
             ("events_table", super::events_table::run),
             ("netrc", super::netrc::run),
             ("service_url", super::service_url::run),
+            ("discovery", super::discovery::run),
             ("relay_gate", super::relay_gate::run),
             ("relay_rewrite", super::relay_rewrite::run),
         ];

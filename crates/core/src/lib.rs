@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cert;
 pub mod config;
 pub mod connect;
+pub mod discovery;
 pub mod downloads;
 pub mod error;
 pub mod fsutil;
