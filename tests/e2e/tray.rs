@@ -97,25 +97,29 @@ async fn tray_icon(pid: u32) -> (i32, i32) {
     }
 }
 
-/// How many X windows are mapped now (a menu opening maps its own).
-fn visible_windows() -> usize {
+/// How many popup menus are open on screen: GTK gives its menu windows the type
+/// `_NET_WM_WINDOW_TYPE_POPUP_MENU` (or `…DROPDOWN_MENU`). Counting menus, not all windows,
+/// keeps a window that opens or a menu that is still closing from being taken for one.
+fn open_menus() -> usize {
     xdo(&["search", "--onlyvisible", "--class", ".*"])
         .lines()
+        .filter(|id| {
+            Command::new("xprop")
+                .args(["-id", id, "_NET_WM_WINDOW_TYPE"])
+                .output()
+                .map(|o| {
+                    let t = String::from_utf8_lossy(&o.stdout);
+                    t.contains("_NET_WM_WINDOW_TYPE_POPUP_MENU")
+                        || t.contains("_NET_WM_WINDOW_TYPE_DROPDOWN_MENU")
+                })
+                .unwrap_or(false)
+        })
         .count()
 }
 
-/// Press `keys` (xdotool names) once a menu has opened, that is once more windows are mapped
-/// than `before`.
-async fn in_menu(before: usize, keys: &[&str]) {
-    wait_until("the tray menu did not open", || visible_windows() > before).await;
-    let mut args = vec!["key", "--delay", "150"];
-    args.extend_from_slice(keys);
-    xdo(&args);
-}
-
-/// Open the tray menu with a click and walk it with the keyboard.
+/// Open the tray menu with a click, once no menu is open, and walk it with the keyboard.
 async fn menu(at: (i32, i32), keys: &[&str]) {
-    let before = visible_windows();
+    wait_until("a menu was still open", || open_menus() == 0).await;
     xdo(&[
         "mousemove",
         &at.0.to_string(),
@@ -123,7 +127,10 @@ async fn menu(at: (i32, i32), keys: &[&str]) {
         "click",
         "1",
     ]);
-    in_menu(before, keys).await;
+    wait_until("the tray menu did not open", || open_menus() > 0).await;
+    let mut args = vec!["key", "--delay", "150"];
+    args.extend_from_slice(keys);
+    xdo(&args);
 }
 
 #[tokio::test]
@@ -154,14 +161,15 @@ async fn the_tray_opens_running_sessions_and_quits() {
     let icon = tray_icon(app.pid()).await;
 
     // Menu: "Certificate: none" (inactive), "Get a certificate now", "Running sessions ▸",
-    // "Open Skyport", "Quit Skyport". Once the first session list has arrived (the app says
-    // so), Down twice reaches the sessions, Right opens them, Return opens the session.
-    app.wait_log("tray menu lists 1 running session", 1).await;
+    // "Open Skyport", "Quit Skyport". Once the menu shows the session list and the
+    // certificate reading (the app logs each menu it builds), Down twice reaches the
+    // sessions, Right opens them, Return opens the session.
+    app.wait_log("tray menu lists 1 running session(s); Certificate: none", 1)
+        .await;
     menu(icon, &["Down", "Down"]).await;
-    let with_menu = visible_windows();
     xdo(&["key", "Right"]);
     wait_until("the Running sessions submenu did not open", || {
-        visible_windows() > with_menu
+        open_menus() > 1
     })
     .await;
     screen_shot("tray-menu");

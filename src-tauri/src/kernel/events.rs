@@ -33,6 +33,11 @@ pub struct Navigate {
     pub view: String,
 }
 
+/// The user closed the main window and Skyport stays (other windows are open): the next use
+/// of the window must be reported at once, whatever the UI reported before.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct MainWindowClosed;
+
 /// A download from a session changed (progress, arrived, saved, failed); sent to its prompt.
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct DownloadChanged(pub skyport_core::downloads::Offer);

@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_specta::Event;
 
+use super::events::MainWindowClosed;
 use super::settings::SettingsStore;
 use super::windows::{MAIN, PROMPT_PREFIX, SESSION_PREFIX};
 
@@ -128,6 +130,8 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
             if let Some(life) = app.try_state::<Lifetime>() {
                 life.main_closed.store(true, Ordering::SeqCst);
             }
+            // Before the log line: the UI hears it ahead of any click that follows.
+            let _ = MainWindowClosed.emit_to(app, MAIN);
             tracing::info!("main window closed; Skyport stays while other windows are open");
         }
         CloseAction::Close => {}

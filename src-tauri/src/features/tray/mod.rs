@@ -69,8 +69,7 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Lifetime>()
         .set_tray_shown(host && built.is_ok());
     if built.is_ok() {
-        // The list may have arrived before the tray: say what it shows from the start.
-        tracing::info!("tray menu lists {} running session(s)", m.sessions.len());
+        log_menu(&m);
         *app.state::<Shown>()
             .0
             .lock()
@@ -117,10 +116,15 @@ fn redraw<R: Runtime>(app: &AppHandle<R>) {
     }
     let _ = tray.set_icon(menu::icon(m.icon));
     let _ = tray.set_tooltip(Some(&m.tooltip));
-    let before = last.as_ref().map(|l| l.sessions.len());
-    // A state line when the running sessions change (the end-to-end tests wait for it).
-    if before != Some(m.sessions.len()) {
-        tracing::info!("tray menu lists {} running session(s)", m.sessions.len());
-    }
+    log_menu(&m);
     *last = Some(m);
+}
+
+/// A state line for every menu built (the end-to-end tests wait for the one they need).
+fn log_menu(m: &TrayModel) {
+    tracing::info!(
+        "tray menu lists {} running session(s); {}",
+        m.sessions.len(),
+        m.cert_line
+    );
 }
