@@ -69,6 +69,18 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         ])
         .events(events())
         .typ::<skyport_core::error::ErrorCode>()
+        // Commands throw their `ErrorPayload`, so each binding answers `Promise<T>` and the UI's
+        // platform interface is these bindings as they are.
+        .error_handling(tauri_specta::ErrorHandlingMode::Throw)
+        // The defaults come from here, for the UI (and its tests) never to restate them.
+        .constant("DEFAULT_SETTINGS", kernel::settings::Settings::default())
+        .constant(
+            "EXPIRY_WARNING_HOURS",
+            serde_json::json!({
+                "min": kernel::settings::WARNING_HOURS.start(),
+                "max": kernel::settings::WARNING_HOURS.end(),
+            }),
+        )
         // One TS type per Rust type (no _Serialize/_Deserialize split): the UI only reads them.
         .disable_serde_phases()
 }
@@ -84,6 +96,7 @@ pub fn events() -> tauri_specta::Events {
         events::CertStatusChanged,
         events::Navigate,
         events::DownloadChanged,
+        events::MainWindowClosed,
     ]
 }
 

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it, vi } from "vitest";
 import App from "./App.svelte";
-import { FakePlatform } from "./platform/fake";
+import { FakePlatform } from "./test/fake";
 import { AppError } from "./platform/types";
 import { viewForShortcut } from "./views";
 
@@ -13,6 +13,19 @@ describe("App shell", () => {
     await fireEvent.keyDown(window, { key: "a" });
     await fireEvent.pointerDown(window);
     expect(p.calls.filter((c) => c === "mainWindowUsed")).toHaveLength(1);
+  });
+
+  it("reports the first use after the main window was closed at once, throttle or not", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(p.listening.navigate).toBe(1));
+    await fireEvent.pointerDown(window);
+    // The backend kept Skyport running after a close; the next click must reach it.
+    p.emit("mainWindowClosed", null);
+    await fireEvent.pointerDown(window);
+    expect(p.calls.filter((c) => c === "mainWindowUsed")).toHaveLength(2);
+    await fireEvent.pointerDown(window);
+    expect(p.calls.filter((c) => c === "mainWindowUsed")).toHaveLength(2);
   });
 
   it("shows the five views in the navigation and starts on Sessions", async () => {

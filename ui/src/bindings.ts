@@ -15,68 +15,68 @@ export const commands = {
 	 */
 	mainWindowUsed: () => __TAURI_INVOKE<void>("main_window_used"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
-	platformStatus: () => typedError<PlatformStatus, ErrorPayload>(__TAURI_INVOKE("platform_status")),
+	platformStatus: () => __TAURI_INVOKE<PlatformStatus>("platform_status"),
 	/**  How the user can sign in to the current platform, and how they are signed in now. */
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
 	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
-	signIn: (mode: SignInMode) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in", { mode })),
+	signIn: (mode: SignInMode) => __TAURI_INVOKE<AuthInfo>("sign_in", { mode }),
 	/**  Stop a running browser or device sign-in. */
 	cancelSignIn: () => __TAURI_INVOKE<boolean>("cancel_sign_in"),
 	/**  CADC-style sign-in with a username and password (optionally remembered for renewals). */
-	signInPassword: (username: string, password: string, remember: boolean) => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_in_password", { username, password, remember })),
+	signInPassword: (username: string, password: string, remember: boolean) => __TAURI_INVOKE<AuthInfo>("sign_in_password", { username, password, remember }),
 	/**  Sign out: revoke what the provider allows, delete the profile's secrets. */
-	signOut: () => typedError<AuthInfo, ErrorPayload>(__TAURI_INVOKE("sign_out")),
+	signOut: () => __TAURI_INVOKE<AuthInfo>("sign_out"),
 	certStatus: () => __TAURI_INVOKE<CertView | null>("cert_status"),
 	/**  Renew with the stored password, ~/.netrc or the signed-in token. */
-	renewCertificateNow: () => typedError<CertView, ErrorPayload>(__TAURI_INVOKE("renew_certificate_now")),
+	renewCertificateNow: () => __TAURI_INVOKE<CertView>("renew_certificate_now"),
 	/**
 	 *  Get a certificate with a username and password typed now; optionally remember the
 	 *  password in the keyring so later renewals need nobody.
 	 */
-	obtainCertificate: (username: string, password: string, remember: boolean) => typedError<CertView, ErrorPayload>(__TAURI_INVOKE("obtain_certificate", { username, password, remember })),
+	obtainCertificate: (username: string, password: string, remember: boolean) => __TAURI_INVOKE<CertView>("obtain_certificate", { username, password, remember }),
 	/**  Keep a pasted token in the OS keyring and use it for the platform. */
-	saveToken: (token: string) => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("save_token", { token })),
+	saveToken: (token: string) => __TAURI_INVOKE<CredentialStatus>("save_token", { token }),
 	/**  Forget the saved token. */
-	forgetToken: () => typedError<CredentialStatus, ErrorPayload>(__TAURI_INVOKE("forget_token")),
+	forgetToken: () => __TAURI_INVOKE<CredentialStatus>("forget_token"),
 	/**  The current list (as last fetched); the UI also receives `SessionsUpdated` events. */
 	sessionsSnapshot: () => __TAURI_INVOKE<SessionsSnapshot>("sessions_snapshot"),
 	/**  Fetch the list now. */
 	refreshSessions: () => __TAURI_INVOKE<SessionsSnapshot>("refresh_sessions"),
-	sessionDetails: (sessionId: string) => typedError<Session, ErrorPayload>(__TAURI_INVOKE("session_details", { sessionId })),
-	sessionLogs: (sessionId: string) => typedError<string, ErrorPayload>(__TAURI_INVOKE("session_logs", { sessionId })),
-	sessionEvents: (sessionId: string) => typedError<SessionEvent[], ErrorPayload>(__TAURI_INVOKE("session_events", { sessionId })),
+	sessionDetails: (sessionId: string) => __TAURI_INVOKE<Session>("session_details", { sessionId }),
+	sessionLogs: (sessionId: string) => __TAURI_INVOKE<string>("session_logs", { sessionId }),
+	sessionEvents: (sessionId: string) => __TAURI_INVOKE<SessionEvent[]>("session_events", { sessionId }),
 	/**  Renew, then return the session with its new expiry. */
-	renewSession: (sessionId: string) => typedError<Session, ErrorPayload>(__TAURI_INVOKE("renew_session", { sessionId })),
+	renewSession: (sessionId: string) => __TAURI_INVOKE<Session>("renew_session", { sessionId }),
 	/**  Delete one or more sessions; each gets its own outcome. */
-	deleteSessions: (sessionIds: string[]) => typedError<BulkOutcome[], ErrorPayload>(__TAURI_INVOKE("delete_sessions", { sessionIds })),
+	deleteSessions: (sessionIds: string[]) => __TAURI_INVOKE<BulkOutcome[]>("delete_sessions", { sessionIds }),
 	/**  The sessions a prune rule would delete (the UI shows them before confirming). */
-	prunePreview: (rule: PruneRule) => typedError<Session[], ErrorPayload>(__TAURI_INVOKE("prune_preview", { rule })),
-	launchOptions: () => typedError<LaunchOptions, ErrorPayload>(__TAURI_INVOKE("launch_options")),
-	launchSession: (form: LaunchForm) => typedError<LaunchOutcome[], ErrorPayload>(__TAURI_INVOKE("launch_session", { form })),
+	prunePreview: (rule: PruneRule) => __TAURI_INVOKE<Session[]>("prune_preview", { rule }),
+	launchOptions: () => __TAURI_INVOKE<LaunchOptions>("launch_options"),
+	launchSession: (form: LaunchForm) => __TAURI_INVOKE<LaunchOutcome[]>("launch_session", { form }),
 	/**  Whether a registry secret is remembered for this image's registry and user. */
 	registrySecretSaved: (image: string, username: string) => __TAURI_INVOKE<boolean>("registry_secret_saved", { image, username }),
-	platformLoad: () => typedError<PlatformLoad, ErrorPayload>(__TAURI_INVOKE("platform_load")),
+	platformLoad: () => __TAURI_INVOKE<PlatformLoad>("platform_load"),
 	/**  Open a running session's page in the system browser. */
-	openSessionInBrowser: (sessionId: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("open_session_in_browser", { sessionId })),
+	openSessionInBrowser: (sessionId: string) => __TAURI_INVOKE<null>("open_session_in_browser", { sessionId }),
 	/**  Open a Running session in its own window. */
-	openSessionWindow: (sessionId: string) => typedError<null, ErrorPayload>(__TAURI_INVOKE("open_session_window", { sessionId })),
+	openSessionWindow: (sessionId: string) => __TAURI_INVOKE<null>("open_session_window", { sessionId }),
 	/**  Session windows that were open when Skyport last quit and whose sessions still run. */
 	windowsToReopen: () => __TAURI_INVOKE<Session[]>("windows_to_reopen"),
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	/**  Keep new settings; they apply at once. */
-	saveSettings: (settings: Settings) => typedError<Settings, ErrorPayload>(__TAURI_INVOKE("save_settings", { settings })),
+	saveSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("save_settings", { settings }),
 	/**  The download a prompt window asks about. */
-	downloadOffer: (id: number) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("download_offer", { id })),
+	downloadOffer: (id: number) => __TAURI_INVOKE<Offer>("download_offer", { id }),
 	/**
 	 *  Save the download in the Downloads folder (now, or when it arrives), or not. Async, so it
 	 *  runs off the UI thread.
 	 */
-	decideDownload: (id: number, save: boolean) => typedError<Offer, ErrorPayload>(__TAURI_INVOKE("decide_download", { id, save })),
+	decideDownload: (id: number, save: boolean) => __TAURI_INVOKE<Offer>("decide_download", { id, save }),
 	/**
 	 *  The prompt's buttons are armed (`ready`), or no longer (it lost focus). Save is refused
 	 *  until its own prompt says so.
 	 */
-	downloadPromptReady: (id: number, ready: boolean) => typedError<null, ErrorPayload>(__TAURI_INVOKE("download_prompt_ready", { id, ready })),
+	downloadPromptReady: (id: number, ready: boolean) => __TAURI_INVOKE<null>("download_prompt_ready", { id, ready }),
 };
 
 /** Events */
@@ -84,11 +84,17 @@ export const events = {
 	certStatusChanged: makeEvent<CertStatusChanged, CertStatusChanged>("cert-status-changed"),
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
 	downloadChanged: makeEvent<DownloadChanged, DownloadChanged>("download-changed"),
+	mainWindowClosed: makeEvent<MainWindowClosed, MainWindowClosed>("main-window-closed"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
 };
+
+/* Constants */
+export const DEFAULT_SETTINGS = {"autoRenewCert":true,"certRenewDaysBefore":null,"expiryWarningHours":12,"keepInTray":true,"notifications":true,"reopenWindows":false} as const;
+
+export const EXPIRY_WARNING_HOURS = {"max":336,"min":1} as const;
 
 /* Types */
 /**  Facts about this installation, for the Settings and About views. */
@@ -326,6 +332,12 @@ export type LaunchOutcome = {
 	field: string | null,
 };
 
+/**
+ *  The user closed the main window and Skyport stays (other windows are open): the next use
+ *  of the window must be reported at once, whatever the UI reported before.
+ */
+export type MainWindowClosed = null;
+
 /**  Ask the UI to show a view (e.g. the tray's "Sign in…" opens Credentials). */
 export type Navigate = {
 	view: string,
@@ -403,7 +415,10 @@ export type PruneRule = {
 	status: SessionStatus | null,
 };
 
-/**  How many interactive sessions count against the quota, and the quota. */
+/**
+ *  How many interactive sessions count against the quota, and the quota (`None` when the
+ *  platform does not say: it is shown as unknown, and nothing is blocked on a guess).
+ */
 export type Quota = {
 	used: number,
 	max: number | null,
@@ -514,17 +529,17 @@ export type SessionsUpdated = SessionsSnapshot;
 
 export type Settings = {
 	/**  Warn this many hours before a session expires. */
-	expiryWarningHours?: number,
+	expiryWarningHours: number,
 	/**  Show desktop notifications (in-app notices always show). */
-	notifications?: boolean,
+	notifications: boolean,
 	/**  Closing the main window keeps Skyport running in the system tray. */
-	keepInTray?: boolean,
+	keepInTray: boolean,
 	/**  Renew the certificate unattended (at about 2/3 of its life, or N days before expiry). */
-	autoRenewCert?: boolean,
+	autoRenewCert: boolean,
 	/**  Renew this many days before expiry instead of at 2/3 of the lifetime. */
-	certRenewDaysBefore?: number | null,
+	certRenewDaysBefore: number | null,
 	/**  Reopen the session windows that were open when Skyport quit, without asking. */
-	reopenWindows?: boolean,
+	reopenWindows: boolean,
 };
 
 export type SignInMode = 
@@ -559,15 +574,6 @@ export type SignOutReport = {
 };
 
 /* Tauri Specta runtime */
-async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {
-    try {
-        return { status: "ok", data: await result };
-    } catch (e) {
-        if (e instanceof Error) throw e;
-        return { status: "error", error: e as any };
-    }
-}
-
 type EventEmit<T> = [T] extends [null] ? () => Promise<void> : (payload: T) => Promise<void>;
 
 type EventEmitTo<T> = [T] extends [null] ? (target: __TAURI_EVENT.EventTarget | string) => Promise<void> : (target: __TAURI_EVENT.EventTarget | string, payload: T) => Promise<void>;

@@ -17,8 +17,6 @@ pub const DEFAULT_REGISTRY: &str = "images.canfar.net";
 pub const MAX_REPLICAS: u32 = 512;
 /// The longest name the server keeps.
 pub const MAX_NAME: usize = 63;
-/// CANFAR's production quota of interactive sessions when the server does not say.
-pub const DEFAULT_QUOTA: u32 = 3;
 
 /// A launch that cannot be sent as it is: which field, and what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -229,7 +227,8 @@ pub fn plan(req: &CreateRequest, replicas: u32) -> Vec<CreateRequest> {
         .collect()
 }
 
-/// How many interactive sessions count against the quota, and the quota.
+/// How many interactive sessions count against the quota, and the quota (`None` when the
+/// platform does not say: it is shown as unknown, and nothing is blocked on a guess).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Quota {
@@ -248,7 +247,7 @@ pub fn quota(sessions: &[Session], ctx: &Context) -> Quota {
         .count();
     Quota {
         used: u32::try_from(used).unwrap_or(u32::MAX),
-        max: ctx.max_interactive_sessions.or(Some(DEFAULT_QUOTA)),
+        max: ctx.max_interactive_sessions,
     }
 }
 
@@ -365,5 +364,33 @@ mod tests {
             ..req
         };
         assert_eq!(form(&bad).map_err(|e| e.field), Err("env"));
+    }
+
+    #[test]
+    fn the_quota_counts_active_interactive_sessions_and_never_guesses_the_limit() {
+        let session = |id: &str, status: &str, kind: &str| {
+            let v = serde_json::json!({"id": id, "name": format!("n{id}"), "type": kind, "status": status});
+            Session::from_json(&v).expect("session")
+        };
+        let sessions = [
+            session("a", "Running", "notebook"),
+            session("b", "Pending", "desktop"),
+            session("c", "Running", "headless"),
+            session("d", "Running", "desktop-app"),
+            session("e", "Completed", "carta"),
+        ];
+        let unknown = quota(&sessions, &Context::default());
+        assert_eq!(unknown, Quota { used: 2, max: None }, "no limit is made up");
+        let ctx = Context {
+            max_interactive_sessions: Some(5),
+            ..Context::default()
+        };
+        assert_eq!(
+            quota(&sessions, &ctx),
+            Quota {
+                used: 2,
+                max: Some(5)
+            }
+        );
     }
 }

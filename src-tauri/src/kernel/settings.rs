@@ -12,7 +12,9 @@ use skyport_core::paths::Paths;
 use tokio::sync::watch;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase", default)]
+// No `serde(default)` here: the UI gets every field (a file that lacks some is completed
+// with the defaults in `from_file`).
+#[serde(rename_all = "camelCase")]
 pub struct Settings {
     /// Warn this many hours before a session expires.
     pub expiry_warning_hours: u32,
@@ -41,8 +43,9 @@ impl Default for Settings {
     }
 }
 
-/// The range of the session expiry warning, in hours (14 days at most).
-const WARNING_HOURS: std::ops::RangeInclusive<u32> = 1..=336;
+/// The range of the session expiry warning, in hours (14 days at most). The UI receives it
+/// as the generated constant `EXPIRY_WARNING_HOURS`.
+pub const WARNING_HOURS: std::ops::RangeInclusive<u32> = 1..=336;
 
 impl Settings {
     pub fn expiry_warning(&self) -> Duration {
@@ -54,12 +57,30 @@ impl Settings {
         )
     }
 
+    /// The settings a file holds, with the defaults for any field it lacks (a file from an
+    /// older version, or edited by hand).
+    pub fn from_file(bytes: &[u8]) -> serde_json::Result<Self> {
+        let mut merged = serde_json::to_value(Settings::default())?;
+        let file: serde_json::Value = serde_json::from_slice(bytes)?;
+        let (Some(into), serde_json::Value::Object(from)) = (merged.as_object_mut(), file) else {
+            return Err(serde::de::Error::custom(
+                "the settings file does not hold an object",
+            ));
+        };
+        into.extend(from);
+        serde_json::from_value(merged)
+    }
+
     /// Whether these settings can be kept, or what to change.
     pub fn check(&self) -> Result<(), ErrorPayload> {
         if !WARNING_HOURS.contains(&self.expiry_warning_hours) {
+            let (min, max) = (*WARNING_HOURS.start(), *WARNING_HOURS.end());
             return Err(ErrorPayload::new(
                 ErrorCode::Validation,
-                "Warn between 1 and 336 hours (14 days) before expiry.",
+                format!(
+                    "Warn between {min} and {max} hours ({} days) before expiry.",
+                    max / 24
+                ),
             ));
         }
         Ok(())
@@ -80,7 +101,7 @@ impl SettingsStore {
     pub fn load(paths: &Paths) -> Self {
         let file = paths.config_dir.join("settings.json");
         let settings = match std::fs::read(&file) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            Ok(bytes) => Settings::from_file(&bytes).unwrap_or_else(|e| {
                 tracing::warn!("ignoring unreadable settings file: {e}");
                 Settings::default()
             }),
@@ -171,5 +192,21 @@ mod tests {
         std::fs::create_dir_all(&paths.config_dir).expect("dir");
         std::fs::write(paths.config_dir.join("settings.json"), b"{ not json").expect("w");
         assert_eq!(SettingsStore::load(&paths).get(), Settings::default());
+    }
+
+    #[test]
+    fn a_file_from_an_older_version_keeps_its_values_and_gets_the_new_defaults() {
+        let old = br#"{"keepInTray": false, "expiryWarningHours": 24, "unknownLater": 1}"#;
+        let s = Settings::from_file(old).expect("older file");
+        assert_eq!(
+            s,
+            Settings {
+                keep_in_tray: false,
+                expiry_warning_hours: 24,
+                ..Settings::default()
+            }
+        );
+        assert!(Settings::from_file(b"[1, 2]").is_err());
+        assert!(Settings::from_file(br#"{"keepInTray": "yes"}"#).is_err());
     }
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import DownloadPrompt from "./DownloadPrompt.svelte";
 import { bytes } from "../lib/format";
 import { downloadPromptId } from "../lib/route";
-import { FakePlatform } from "../platform/fake";
+import { FakePlatform } from "../test/fake";
 
 const status = () => screen.getByTestId("download-status").textContent;
 const size = () => screen.getByTestId("download-size").textContent;

@@ -61,8 +61,8 @@ export class CredentialsStore {
     this.stopped = false;
     // Listen first so no change falls between the reading and the subscription.
     const subs = await Promise.all([
-      this.platform.onSignInProgress((s) => this.progress(s)),
-      this.platform.onCertStatus((c) => this.setCert(c)),
+      this.platform.listen("signInProgress", (s) => this.progress(s)),
+      this.platform.listen("certStatusChanged", (c) => this.setCert(c)),
     ]);
     if (this.stopped) {
       subs.forEach((u) => u());

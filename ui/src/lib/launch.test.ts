@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEMO_IMAGES } from "../platform/fake";
+import { DEMO_IMAGES } from "../test/fake";
 import { defaultName, envProblem, groupImages, imagePathProblem, nameProblem, replicaNames, replicaPreview } from "./launch";
 
 describe("session names", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeSession } from "../platform/fake";
+import { makeSession } from "../test/fake";
 import type { Session } from "../platform/types";
 import { NO_FILTER, filterSessions, rangeIds, sortSessions, splitImage, visibleSessions } from "./sessions";
 

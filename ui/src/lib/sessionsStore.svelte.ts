@@ -25,7 +25,7 @@ export class SessionsStore {
   /** Listen first, then read the current snapshot (unless an event already brought a newer one). */
   async start(): Promise<void> {
     let fromEvent = false;
-    const un = await this.#platform.onSessionsUpdated((s) => {
+    const un = await this.#platform.listen("sessionsUpdated", (s) => {
       fromEvent = true;
       this.set(s);
     });

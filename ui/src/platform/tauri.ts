@@ -1,26 +1,36 @@
-// The real platform: generated bindings over Tauri IPC. Nothing here names a command by string.
+// The real platform: the generated bindings over Tauri IPC, as they are. Nothing here names
+// a command, so a command added in Rust reaches the UI with no line written here.
 import { commands, events } from "../bindings";
-import type { FullSettings, Platform, Settings } from "./types";
+import type { Commands, EventName, EventPayload, Platform, Unlisten } from "./types";
 import { AppError } from "./types";
 
-type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
-
-/** Turn a Result-shaped answer into its data, or throw the backend's `{code, message}` as an AppError. */
-export function unwrap<T>(r: Result<T, { code: AppError["code"]; message: string }>): T {
-  if (r.status === "ok") return r.data;
-  throw new AppError(r.error.code, r.error.message);
+/** What a command rejects with: its `{code, message}`, or a framework failure (a string). */
+function appError(e: unknown): unknown {
+  if (e instanceof Error) return e;
+  if (e && typeof e === "object" && "code" in e && "message" in e) {
+    const { code, message } = e as { code: AppError["code"]; message: unknown };
+    return new AppError(code, String(message));
+  }
+  return new AppError("internal", String(e));
 }
 
-/** Every setting, with the backend's defaults for any it left out. */
-function full(s: Settings): FullSettings {
-  return {
-    expiryWarningHours: s.expiryWarningHours ?? 12,
-    notifications: s.notifications ?? true,
-    keepInTray: s.keepInTray ?? true,
-    autoRenewCert: s.autoRenewCert ?? true,
-    certRenewDaysBefore: s.certRenewDaysBefore ?? null,
-    reopenWindows: s.reopenWindows ?? false,
+/** Every command, rejecting with an `AppError` the views can show. */
+function withAppErrors(raw: Commands): Commands {
+  const out: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(raw) as [string, (...a: unknown[]) => Promise<unknown>][]) {
+    out[name] = (...args: unknown[]) =>
+      fn(...args).catch((e: unknown) => {
+        throw appError(e);
+      });
+  }
+  return out as Commands;
+}
+
+function listen<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Promise<Unlisten> {
+  const source = events[event] as unknown as {
+    listen: (cb: (e: { payload: EventPayload<E> }) => void) => Promise<Unlisten>;
   };
+  return source.listen((e) => listener(e.payload));
 }
 
 /** The async clipboard API, or the old selection copy where WebKit refuses it. */
@@ -51,65 +61,4 @@ async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error("The clipboard is not available here; select the code and press Ctrl+C.");
 }
 
-export const tauriPlatform: Platform = {
-  appInfo: () => commands.appInfo(),
-  mainWindowUsed: async () => {
-    await commands.mainWindowUsed();
-  },
-  credentialStatus: () => commands.credentialStatus(),
-  platformStatus: async () => unwrap(await commands.platformStatus()),
-  onCredentialStatus: (listener) => events.credentialStatusChanged.listen((e) => listener(e.payload)),
-
-  authInfo: () => commands.authInfo(),
-  signIn: async (mode) => unwrap(await commands.signIn(mode)),
-  cancelSignIn: () => commands.cancelSignIn(),
-  onSignInProgress: (listener) => events.signInProgress.listen((e) => listener(e.payload)),
-  signInPassword: async (username, password, remember) => unwrap(await commands.signInPassword(username, password, remember)),
-  signOut: async () => unwrap(await commands.signOut()),
-
-  certStatus: () => commands.certStatus(),
-  renewCertificateNow: async () => unwrap(await commands.renewCertificateNow()),
-  obtainCertificate: async (username, password, remember) => unwrap(await commands.obtainCertificate(username, password, remember)),
-  onCertStatus: (listener) => events.certStatusChanged.listen((e) => listener(e.payload)),
-
-  onNavigate: (listener) => events.navigate.listen((e) => listener(e.payload.view)),
-  copyText,
-
-  saveToken: async (token) => unwrap(await commands.saveToken(token)),
-  forgetToken: async () => unwrap(await commands.forgetToken()),
-
-  sessionsSnapshot: () => commands.sessionsSnapshot(),
-  refreshSessions: () => commands.refreshSessions(),
-  onSessionsUpdated: (listener) => events.sessionsUpdated.listen((e) => listener(e.payload)),
-  onSessionNotified: (listener) => events.sessionNotified.listen((e) => listener(e.payload)),
-
-  sessionDetails: async (id) => unwrap(await commands.sessionDetails(id)),
-  sessionLogs: async (id) => unwrap(await commands.sessionLogs(id)),
-  sessionEvents: async (id) => unwrap(await commands.sessionEvents(id)),
-  renewSession: async (id) => unwrap(await commands.renewSession(id)),
-  deleteSessions: async (ids) => unwrap(await commands.deleteSessions(ids)),
-  prunePreview: async (rule) => unwrap(await commands.prunePreview(rule)),
-  openSessionInBrowser: async (id) => {
-    unwrap(await commands.openSessionInBrowser(id));
-  },
-  openSessionWindow: async (id) => {
-    unwrap(await commands.openSessionWindow(id));
-  },
-  windowsToReopen: () => commands.windowsToReopen(),
-
-  launchOptions: async () => unwrap(await commands.launchOptions()),
-  launchSession: async (form) => unwrap(await commands.launchSession(form)),
-  registrySecretSaved: (image, username) => commands.registrySecretSaved(image, username),
-
-  platformLoad: async () => unwrap(await commands.platformLoad()),
-
-  getSettings: async () => full(await commands.getSettings()),
-  saveSettings: async (s) => full(unwrap(await commands.saveSettings(s))),
-
-  downloadOffer: async (id) => unwrap(await commands.downloadOffer(id)),
-  decideDownload: async (id, save) => unwrap(await commands.decideDownload(id, save)),
-  downloadPromptReady: async (id, ready) => {
-    unwrap(await commands.downloadPromptReady(id, ready));
-  },
-  onDownloadChanged: (listener) => events.downloadChanged.listen((e) => listener(e.payload)),
-};
+export const tauriPlatform: Platform = { ...withAppErrors(commands), listen, copyText };

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { DEMO_PASSWORD, FakePlatform, makeCert, type FakeOptions } from "../platform/fake";
+import { DEMO_PASSWORD, FakePlatform, NOTHING_TO_RENEW, WRONG_PASSWORD, makeCert, type FakeOptions } from "../test/fake";
 import { AppError } from "../platform/types";
 
 const HOUR = 3_600_000;
@@ -112,6 +112,7 @@ describe("Certificate card", () => {
 
   it("says why a renewal failed and offers to obtain with a password", async () => {
     const { p } = await openCredentials({ cert: makeCert("expiring"), credential: SIGNED_OUT });
+    p.fail("renewCertificateNow", NOTHING_TO_RENEW);
     await fireEvent.click(await screen.findByTestId("cert-renew"));
     const error = await screen.findByTestId("cert-error");
     expect(error.getAttribute("role")).toBe("alert");
@@ -151,6 +152,7 @@ describe("Obtain a certificate", () => {
     const remember = within(dialog).getByRole("checkbox", { name: /Remember my password in the OS keyring/ }) as HTMLInputElement;
     expect(remember.checked).toBe(false);
 
+    p.fail("obtainCertificate", WRONG_PASSWORD);
     await fireEvent.input(pw, { target: { value: "wrong-password" } });
     await fireEvent.click(within(dialog).getByTestId("obtain-submit"));
     await waitFor(() => expect(within(dialog).getByTestId("obtain-error").textContent).toContain("No certificate obtained: wrong username or password"));

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform } from "../platform/fake";
+import { FakePlatform } from "../test/fake";
+import { AppError } from "../platform/types";
 
 const SECRET = "eyJhbGciOi.secret-token-value";
 
@@ -40,6 +41,7 @@ describe("Token dialog", () => {
 
   it("shows the backend's reason when a token is refused and keeps the dialog open", async () => {
     const p = FakePlatform.signedIn({ credential: { state: "signed_out", headline: "Not signed in", advice: null, expiresAt: null } });
+    p.fail("saveToken", new AppError("validation", "Paste the token alone, without spaces or line breaks."));
     await openCredentials(p);
     await fireEvent.click(screen.getByTestId("paste-token"));
     const dialog = await screen.findByTestId("token-dialog");

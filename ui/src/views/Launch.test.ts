@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform, demoSessions } from "../platform/fake";
+import { FakePlatform, demoSessions } from "../test/fake";
 import type { LaunchForm } from "../platform/types";
 
 async function openLaunch(p: FakePlatform) {
@@ -16,7 +16,7 @@ const lastForm = (p: FakePlatform) => p.argsOf("launchSession").at(-1)?.[0] as L
 describe("Launch form", () => {
   it("starts with a notebook, a catalogue image, a free default name and flexible resources", async () => {
     // notebook1 exists in the demo list, so the default is notebook2.
-    const p = FakePlatform.signedIn({ sessions: demoSessions().filter((s) => s.kind !== "desktop") });
+    const p = FakePlatform.signedIn({ sessions: demoSessions().filter((s) => s.kind !== "desktop"), quota: { used: 2, max: 3 } });
     const form = await openLaunch(p);
     expect((screen.getByRole("radio", { name: "Notebook" }) as HTMLInputElement).checked).toBe(true);
     expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("notebook2");
@@ -106,6 +106,7 @@ describe("Launch form", () => {
   it("disables Launch at the interactive quota with the reason, but not for headless", async () => {
     const p = FakePlatform.signedIn({
       sessions: demoSessions().map((s) => (s.kind === "desktop" ? { ...s, status: "Running" as const } : s)),
+      quota: { used: 3, max: 3 },
     });
     await openLaunch(p);
     expect(screen.getByTestId("quota").textContent).toContain("3 of 3 interactive sessions in use");
@@ -117,6 +118,14 @@ describe("Launch form", () => {
     await fireEvent.click(screen.getByRole("radio", { name: "Headless" }));
     expect(submit().disabled).toBe(false);
     expect(screen.getByTestId("quota").textContent).toContain("headless jobs are not limited");
+  });
+
+  it("never blocks on a limit the platform does not give", async () => {
+    const p = FakePlatform.signedIn({ sessions: demoSessions(), quota: { used: 5, max: null } });
+    await openLaunch(p);
+    expect(screen.getByTestId("quota").textContent).toContain("5 interactive sessions in use (the platform does not say how many it allows)");
+    expect(submit().disabled).toBe(false);
+    expect(screen.getByTestId("launch-blocker").textContent).toBe("");
   });
 
   it("shows server rejections next to the field they concern and others above the button", async () => {
@@ -182,7 +191,7 @@ describe("Launch form", () => {
   });
 
   it("sends registry credentials, or uses the secret remembered in the keyring", async () => {
-    const p = FakePlatform.signedIn({ sessions: [], registrySecrets: ["images.canfar.net|alice"] });
+    const p = FakePlatform.signedIn({ sessions: [], registrySecrets: ["images.canfar.net/skaha/astroml:latest|alice"] });
     await openLaunch(p);
     await fireEvent.input(screen.getByTestId("launch-registry-user"), { target: { value: "bob" } });
     expect(submit().disabled).toBe(true);

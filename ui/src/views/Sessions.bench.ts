@@ -7,7 +7,7 @@ import { render } from "@testing-library/svelte";
 import { flushSync, tick } from "svelte";
 import { bench, describe } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform, manySessions } from "../platform/fake";
+import { FakePlatform, manySessions } from "../test/fake";
 import { DEFAULT_SORT, NO_FILTER, visibleSessions } from "../lib/sessions";
 import type { Session } from "../platform/types";
 

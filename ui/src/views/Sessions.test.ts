@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform, demoSessions, manySessions } from "../platform/fake";
+import { FakePlatform, demoSessions, manySessions } from "../test/fake";
 import { AppError } from "../platform/types";
 
 async function openApp(p: FakePlatform) {
@@ -215,6 +215,14 @@ describe("Bulk actions", () => {
 
   it("previews a prune rule before deleting what it selects", async () => {
     const p = FakePlatform.signedIn();
+    // What the backend selects for each rule the test types (its matching is tested in core).
+    const byName = (n: string) => p.snapshot.sessions.find((s) => s.name === n)!;
+    p.override("prunePreview", async (rule) => {
+      if (rule.regex && rule.pattern === "fit-(") {
+        throw new AppError("validation", "the pattern is not a valid regular expression: unclosed group");
+      }
+      return rule.status ? [byName("fit-1")] : [byName("fit-1"), byName("fit-2")];
+    });
     await openApp(p);
     await fireEvent.click(screen.getByTestId("open-prune"));
     const dialog = await screen.findByTestId("prune-dialog");

@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { DEFAULT_SETTINGS, FakePlatform } from "../platform/fake";
+import { DEFAULT_SETTINGS, FakePlatform } from "../test/fake";
 
 async function openSettings(p: FakePlatform) {
   render(App, { props: { platform: p } });

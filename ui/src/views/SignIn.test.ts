@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import App from "../App.svelte";
-import { DEMO_PASSWORD, FakePlatform, demoSignIn, type FakeOptions } from "../platform/fake";
+import { DEMO_PASSWORD, FakePlatform, WRONG_PASSWORD, demoSignIn, type FakeOptions } from "../test/fake";
 import { AppError } from "../platform/types";
 
 const SIGNED_OUT = { state: "signed_out", headline: "Not signed in", advice: "Open Credentials to sign in or paste a token.", expiresAt: null } as const;
@@ -188,6 +188,7 @@ describe("Sign-in with a code", () => {
 describe("Sign-in with a password", () => {
   it("shows a refusal, empties the password field, then signs in and keeps no password in the page", async () => {
     const p = await openCredentials({ auth: { username: "alice" } });
+    p.fail("signInPassword", WRONG_PASSWORD);
     const pw = screen.getByLabelText("Password") as HTMLInputElement;
     await fireEvent.input(pw, { target: { value: "wrong-password" } });
     await fireEvent.click(screen.getByTestId("sign-in-password"));

@@ -1,0 +1,604 @@
+// A scriptable platform for UI tests and benchmarks: no Tauri, no network, no rules.
+//
+// It holds data (the session list, the certificate reading, the settings, …) and answers
+// each command from it; it decides nothing the backend decides. Where a test needs a
+// decision (a refusal, a quota, what a prune rule selects), the test scripts it with
+// `fail`, `override` or the data it passes in. Every call is recorded, so tests can assert
+// what the UI asked for.
+import { DEFAULT_SETTINGS } from "../bindings";
+import type {
+  AppInfo,
+  AuthInfo,
+  BulkOutcome,
+  CertView,
+  CredentialStatus,
+  EventName,
+  EventPayload,
+  LaunchForm,
+  LaunchOptions,
+  LaunchOutcome,
+  Offer,
+  Platform,
+  PlatformLoad,
+  PlatformStatus,
+  PruneRule,
+  Quota,
+  Session,
+  SessionEvent,
+  SessionNotice,
+  SessionsSnapshot,
+  Settings,
+  SignInMode,
+  SignInRecord,
+  SignInStage,
+  SignOutReport,
+  Unlisten,
+} from "../platform/types";
+import { AppError } from "../platform/types";
+import {
+  DEMO_CONTEXT,
+  DEMO_IMAGES,
+  DEMO_QUOTA,
+  SIGNED_IN_TOKEN,
+  SIGNED_OUT,
+  demoAuth,
+  demoLoad,
+  demoSessions,
+  demoSignIn,
+  makeCert,
+  makeSession,
+} from "./fixtures";
+
+export * from "./fixtures";
+export { DEFAULT_SETTINGS };
+
+const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, "Z");
+const DAY = 86_400_000;
+
+export interface FakeOptions {
+  credential?: CredentialStatus;
+  platform?: PlatformStatus | AppError;
+  /** The session list the backend holds. */
+  sessions?: Session[];
+  /** Extra snapshot fields (error, asOf, loading, skipped). */
+  snapshot?: Partial<SessionsSnapshot>;
+  /** What `launchOptions` answers, over the demo catalogue, context and quota. */
+  launchOptions?: Partial<LaunchOptions>;
+  settings?: Settings;
+  /** What `platformLoad` answers, over the demo load. */
+  load?: Partial<PlatformLoad>;
+  /** The interactive-session quota the backend counts (default: none used of 3). */
+  quota?: Quota;
+  /** The registry secrets the keyring holds, as "image|username". */
+  registrySecrets?: string[];
+  /** Answer every call after this many milliseconds (for "in progress" tests). */
+  delayMs?: number;
+  /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
+  auth?: Partial<AuthInfo>;
+  /** The certificate the monitor reports (default: missing). */
+  cert?: CertView | null;
+  /**
+   * Browser/device sign-in waits after its first progress stages until the test calls
+   * `finishSignIn()` or `failSignIn()` (or the UI cancels). Default: completes at once.
+   */
+  holdSignIn?: boolean;
+}
+
+type Method = Exclude<keyof Platform, "listen">;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyFn = (...args: any[]) => any;
+
+export class FakePlatform implements Platform {
+  /** Names of the methods called, in order. */
+  calls: string[] = [];
+  /** Each call with its arguments. */
+  log: { name: string; args: unknown[] }[] = [];
+
+  credential: CredentialStatus;
+  platform: PlatformStatus | AppError;
+  snapshot: SessionsSnapshot;
+  settings: Settings;
+  registrySecrets: Set<string>;
+  logs = new Map<string, string>();
+  options: Partial<LaunchOptions>;
+  load: Partial<PlatformLoad>;
+  quota: Quota;
+  delayMs: number;
+  auth: AuthInfo;
+  cert: CertView | null;
+  holdSignIn: boolean;
+  /** What `copyText` put on the clipboard. */
+  clipboard: string[] = [];
+  /** Session windows remembered from the last run. */
+  reopen: string[] = [];
+  /** What the provider does at the next sign-out (default: revokes both tokens). */
+  signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
+  /** Downloads waiting in prompts, by id (the backend's book). */
+  downloads = new Map<number, Offer>();
+
+  private pendingSignIn: { resolve: (a: AuthInfo) => void; reject: (e: AppError) => void } | null = null;
+  private failures = new Map<string, AppError[]>();
+  private overrides = new Map<string, AnyFn>();
+  private listeners = new Map<EventName, Set<(payload: never) => void>>();
+
+  constructor(opts: FakeOptions = {}) {
+    this.credential = opts.credential ?? SIGNED_OUT;
+    this.platform = opts.platform ?? { serviceUrl: null, source: "No platform configured yet" };
+    this.snapshot = {
+      sessions: opts.sessions ?? [],
+      asOf: opts.sessions ? iso(Date.now()) : null,
+      error: null,
+      skipped: 0,
+      loading: false,
+      ...opts.snapshot,
+    };
+    this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
+    this.registrySecrets = new Set(opts.registrySecrets ?? []);
+    this.options = opts.launchOptions ?? {};
+    this.load = opts.load ?? {};
+    this.quota = opts.quota ?? { used: 0, max: 3 };
+    this.delayMs = opts.delayMs ?? 0;
+    const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
+    this.auth = { ...demoAuth(this.credential, configured), ...opts.auth };
+    this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
+    this.holdSignIn = opts.holdSignIn ?? false;
+  }
+
+  /** A signed-in fake pointed at a platform, holding the demo sessions (and their quota). */
+  static signedIn(opts: FakeOptions = {}): FakePlatform {
+    return new FakePlatform({
+      platform: { serviceUrl: "https://ws-uv.canfar.net/skaha", source: "From the SKYPORT_URL environment variable" },
+      credential: { state: "signed_in", headline: "Signed in with a saved token", advice: null, expiresAt: null },
+      sessions: demoSessions(),
+      quota: opts.sessions ? undefined : DEMO_QUOTA,
+      ...opts,
+    });
+  }
+
+  // ---- scripting -------------------------------------------------------------------------
+
+  /** The next call of `method` rejects with this error (queue several for several calls). */
+  fail(method: Method, error: AppError): this {
+    const q = this.failures.get(method) ?? [];
+    q.push(error);
+    this.failures.set(method, q);
+    return this;
+  }
+
+  /** Replace a method's answer (the call is still recorded). */
+  override<M extends Method>(method: M, fn: Platform[M]): this {
+    this.overrides.set(method, fn as AnyFn);
+    return this;
+  }
+
+  argsOf(method: Method): unknown[][] {
+    return this.log.filter((c) => c.name === method).map((c) => c.args);
+  }
+
+  private async call<T>(name: Method, args: unknown[], run: () => T | Promise<T>): Promise<T> {
+    this.calls.push(name);
+    this.log.push({ name, args });
+    if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    const q = this.failures.get(name);
+    if (q?.length) throw q.shift();
+    const o = this.overrides.get(name);
+    if (o) return o(...args);
+    return run();
+  }
+
+  // ---- events ----------------------------------------------------------------------------
+
+  /** Send an event as the backend would. */
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    for (const l of this.listeners.get(event) ?? []) (l as (p: EventPayload<E>) => void)(payload);
+  }
+
+  async listen<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Promise<Unlisten> {
+    const set = this.listeners.get(event) ?? new Set();
+    set.add(listener as (payload: never) => void);
+    this.listeners.set(event, set);
+    return () => set.delete(listener as (payload: never) => void);
+  }
+
+  /** How many listeners each event has (the UI must stop listening when it unmounts). */
+  get listening(): { credential: number; sessions: number; notices: number; progress: number; cert: number; navigate: number } {
+    const n = (e: EventName) => this.listeners.get(e)?.size ?? 0;
+    return {
+      credential: n("credentialStatusChanged"),
+      sessions: n("sessionsUpdated"),
+      notices: n("sessionNotified"),
+      progress: n("signInProgress"),
+      cert: n("certStatusChanged"),
+      navigate: n("navigate"),
+    };
+  }
+
+  /** Push a credential change as the backend would. */
+  emitCredential(status: CredentialStatus): void {
+    this.credential = status;
+    this.emit("credentialStatusChanged", status);
+  }
+
+  /** Push a session list (or a failed refresh) as the backend's poller would. */
+  emitSessions(update: Partial<SessionsSnapshot> = {}): void {
+    this.snapshot = { ...this.snapshot, loading: false, ...update };
+    this.emit("sessionsUpdated", this.snapshot);
+  }
+
+  emitNotice(notice: SessionNotice): void {
+    this.emit("sessionNotified", notice);
+  }
+
+  emitSignInProgress(stage: SignInStage): void {
+    this.emit("signInProgress", stage);
+  }
+
+  /** Push a certificate reading as the backend's watcher would (a renewal, a copied file). */
+  emitCert(view: CertView): void {
+    this.cert = view;
+    this.emit("certStatusChanged", view);
+  }
+
+  /** The backend asks for a view (the tray's "Sign in…"). */
+  emitNavigate(view: string): void {
+    this.emit("navigate", { view });
+  }
+
+  /** Complete a held browser/device sign-in as `alice`. */
+  finishSignIn(record: SignInRecord = demoSignIn()): void {
+    const pending = this.pendingSignIn;
+    if (!pending) throw new Error("no sign-in is waiting");
+    this.pendingSignIn = null;
+    pending.resolve(this.completeSignIn(record));
+  }
+
+  /** Fail a held sign-in with the backend's error (also emitted as the `failed` stage). */
+  failSignIn(error: AppError): void {
+    const pending = this.pendingSignIn;
+    if (!pending) throw new Error("no sign-in is waiting");
+    this.pendingSignIn = null;
+    this.emitSignInProgress({ stage: "failed", error: { code: error.code, message: error.message } });
+    pending.reject(error);
+  }
+
+  get signInWaiting(): boolean {
+    return this.pendingSignIn !== null;
+  }
+
+  private completeSignIn(record: SignInRecord): AuthInfo {
+    this.auth = { ...this.auth, signIn: record };
+    this.emitSignInProgress({ stage: "done" });
+    this.emitCredential({ state: "signed_in", headline: "Signed in with your sign-in", advice: null, expiresAt: null });
+    return this.authSnapshot();
+  }
+
+  private authSnapshot(): AuthInfo {
+    return { ...this.auth, credential: this.credential };
+  }
+
+  /** A page started downloading `fileName`; answers its id. */
+  addDownload(fileName: string, over: Partial<Offer> = {}): number {
+    const id = this.downloads.size + 1;
+    this.downloads.set(id, {
+      id,
+      fileName,
+      source: "nbwin — notebook",
+      bytes: 0,
+      folder: "/home/alice/Downloads",
+      decision: "undecided",
+      state: "downloading",
+      ...over,
+    } as Offer);
+    return id;
+  }
+
+  /** The transfer of download `id` ended with `bytes` (or failed), as the backend reports it. */
+  finishDownload(id: number, bytes: number, ok = true): void {
+    const o = this.downloads.get(id);
+    if (!o) throw new Error(`no download ${id}`);
+    let next: Offer;
+    if (!ok) next = { ...o, bytes, state: "failed", canRetry: false, message: `The session stopped sending ${o.fileName} before it was complete. Try the download again from the session page.` } as Offer;
+    else if (o.decision === "save") next = { ...o, bytes, state: "saved", savedAs: o.fileName } as Offer;
+    else next = { ...o, bytes, state: "ready" } as Offer;
+    this.downloads.set(id, next);
+    this.emit("downloadChanged", next);
+  }
+
+  // ---- Platform: each answer comes from the data above -----------------------------------
+
+  copyText(text: string): Promise<void> {
+    return this.call("copyText", [text], () => {
+      this.clipboard.push(text);
+    });
+  }
+
+  mainWindowUsed(): Promise<void> {
+    return this.call("mainWindowUsed", [], () => undefined);
+  }
+
+  appInfo(): Promise<AppInfo> {
+    return this.call("appInfo", [], () => ({
+      version: "0.0.0-test",
+      configDir: "/fake/config",
+      dataDir: "/fake/data",
+      logDir: "/fake/state/logs",
+      certFile: "/fake/.ssl/cadcproxy.pem",
+      downloadsDir: "/fake/Downloads",
+    }));
+  }
+
+  credentialStatus(): Promise<CredentialStatus> {
+    return this.call("credentialStatus", [], () => this.credential);
+  }
+
+  platformStatus(): Promise<PlatformStatus> {
+    return this.call("platformStatus", [], () => {
+      if (this.platform instanceof AppError) throw this.platform;
+      return this.platform;
+    });
+  }
+
+  authInfo(): Promise<AuthInfo> {
+    return this.call("authInfo", [], () => this.authSnapshot());
+  }
+
+  signIn(mode: SignInMode): Promise<AuthInfo> {
+    return this.call("signIn", [mode], () => {
+      const issuer = this.auth.oidcIssuer ?? "https://login.example.org/realms/canfar";
+      this.emitSignInProgress({ stage: "openingBrowser" });
+      if (mode === "browser") {
+        this.emitSignInProgress({
+          stage: "waitingForBrowser",
+          url: `${issuer}/protocol/openid-connect/auth?client_id=skyport-desktop&state=s1&code_challenge=c1`,
+        });
+      } else {
+        this.emitSignInProgress({
+          stage: "deviceCode",
+          prompt: {
+            userCode: "WDJB-MJHT",
+            verificationUri: `${issuer}/device`,
+            verificationUriComplete: `${issuer}/device?user_code=WDJB-MJHT`,
+            expiresInSecs: 600,
+          },
+        });
+      }
+      if (!this.holdSignIn) return this.completeSignIn(demoSignIn());
+      return new Promise<AuthInfo>((resolve, reject) => {
+        this.pendingSignIn = { resolve, reject };
+      });
+    });
+  }
+
+  cancelSignIn(): Promise<boolean> {
+    return this.call("cancelSignIn", [], () => {
+      const pending = this.pendingSignIn;
+      if (!pending) return false;
+      this.pendingSignIn = null;
+      const err = new AppError("cancelled", "sign-in was cancelled");
+      this.emitSignInProgress({ stage: "failed", error: { code: err.code, message: err.message } });
+      pending.reject(err);
+      return true;
+    });
+  }
+
+  signInPassword(username: string, _password: string, remember: boolean): Promise<AuthInfo> {
+    return this.call("signInPassword", [username, "<redacted>", remember], () => {
+      this.auth = { ...this.auth, username: username.trim(), passwordRemembered: remember };
+      this.emitCredential(SIGNED_IN_TOKEN);
+      return this.authSnapshot();
+    });
+  }
+
+  signOut(): Promise<AuthInfo> {
+    return this.call("signOut", [], () => {
+      this.auth = { ...this.auth, signIn: null, passwordRemembered: false };
+      this.emitCredential(SIGNED_OUT);
+      return { ...this.authSnapshot(), signOut: this.signOutReport };
+    });
+  }
+
+  certStatus(): Promise<CertView | null> {
+    return this.call("certStatus", [], () => this.cert);
+  }
+
+  /** A new 10-day certificate, as the watcher reports it after a renewal. */
+  private freshCert(): CertView {
+    const now = Date.now();
+    const view = makeCert("fine", now, { notBefore: now, notAfter: now + 10 * DAY, countdown: "10 d left" });
+    this.emitCert(view);
+    return view;
+  }
+
+  renewCertificateNow(): Promise<CertView> {
+    return this.call("renewCertificateNow", [], () => this.freshCert());
+  }
+
+  obtainCertificate(username: string, _password: string, remember: boolean): Promise<CertView> {
+    return this.call("obtainCertificate", [username, "<redacted>", remember], () => {
+      this.auth = { ...this.auth, username: username.trim(), passwordRemembered: this.auth.passwordRemembered || remember };
+      return this.freshCert();
+    });
+  }
+
+  saveToken(_token: string): Promise<CredentialStatus> {
+    return this.call("saveToken", ["<redacted>"], () => {
+      this.emitCredential(SIGNED_IN_TOKEN);
+      return this.credential;
+    });
+  }
+
+  forgetToken(): Promise<CredentialStatus> {
+    return this.call("forgetToken", [], () => {
+      this.emitCredential(SIGNED_OUT);
+      return this.credential;
+    });
+  }
+
+  sessionsSnapshot(): Promise<SessionsSnapshot> {
+    return this.call("sessionsSnapshot", [], () => this.snapshot);
+  }
+
+  refreshSessions(): Promise<SessionsSnapshot> {
+    return this.call("refreshSessions", [], () => {
+      if (!this.snapshot.error) this.emitSessions({ asOf: iso(Date.now()) });
+      else this.emitSessions();
+      return this.snapshot;
+    });
+  }
+
+  private find(id: string): Session {
+    const s = this.snapshot.sessions.find((x) => x.id === id);
+    if (!s) throw new AppError("not_found", `Session ${id} was not found; it may have ended. Refresh the list.`);
+    return s;
+  }
+
+  sessionDetails(id: string): Promise<Session> {
+    return this.call("sessionDetails", [id], () => this.find(id));
+  }
+
+  sessionLogs(id: string): Promise<string> {
+    return this.call("sessionLogs", [id], () => {
+      const s = this.find(id);
+      return (
+        this.logs.get(id) ??
+        `[I 2026-07-13 22:57:12.001 ServerApp] Jupyter Server is running at:\n[I 2026-07-13 22:57:12.002 ServerApp] http://${s.id}:8888/lab\n`
+      );
+    });
+  }
+
+  sessionEvents(id: string): Promise<SessionEvent[]> {
+    return this.call("sessionEvents", [id], () => {
+      this.find(id);
+      return [
+        { kind: "Normal", reason: "Scheduled", message: `Successfully assigned skaha-workload/${id} to node-7`, firstTime: "2026-07-13T22:57:02Z", lastTime: "2026-07-13T22:57:02Z" },
+        { kind: "Normal", reason: "Pulling", message: 'Pulling image "images.canfar.net/skaha/astroml:latest"', firstTime: "2026-07-13T22:57:03Z", lastTime: "2026-07-13T22:57:03Z" },
+        { kind: "Warning", reason: "BackOff", message: "Back-off pulling image", firstTime: null, lastTime: null },
+      ];
+    });
+  }
+
+  renewSession(id: string): Promise<Session> {
+    return this.call("renewSession", [id], () => {
+      const renewed = { ...this.find(id), expiryTime: iso(Date.now() + 4 * DAY) };
+      this.snapshot = { ...this.snapshot, sessions: this.snapshot.sessions.map((x) => (x.id === id ? renewed : x)) };
+      return renewed;
+    });
+  }
+
+  deleteSessions(ids: string[]): Promise<BulkOutcome[]> {
+    return this.call("deleteSessions", [ids], () => {
+      this.snapshot = {
+        ...this.snapshot,
+        sessions: this.snapshot.sessions.map((s) => (ids.includes(s.id) ? { ...s, status: "Terminating" } : s)),
+      };
+      this.emitSessions({ asOf: iso(Date.now()) });
+      return ids.map((id) => ({ id, error: null }));
+    });
+  }
+
+  /** What the backend selects for a prune rule is the test's to say (`override`); by default nothing. */
+  prunePreview(rule: PruneRule): Promise<Session[]> {
+    return this.call("prunePreview", [rule], () => []);
+  }
+
+  openSessionInBrowser(id: string): Promise<null> {
+    return this.call("openSessionInBrowser", [id], () => {
+      this.find(id);
+      return null;
+    });
+  }
+
+  openSessionWindow(id: string): Promise<null> {
+    return this.call("openSessionWindow", [id], () => {
+      this.find(id);
+      return null;
+    });
+  }
+
+  windowsToReopen(): Promise<Session[]> {
+    return this.call("windowsToReopen", [], () => this.snapshot.sessions.filter((s) => this.reopen.includes(s.id)));
+  }
+
+  launchOptions(): Promise<LaunchOptions> {
+    return this.call("launchOptions", [], () => ({
+      images: DEMO_IMAGES,
+      context: DEMO_CONTEXT,
+      repositories: ["images.canfar.net"],
+      quota: this.quota,
+      existingNames: this.snapshot.sessions.map((s) => s.name),
+      ...this.options,
+    }));
+  }
+
+  /** Each launch is accepted and appears in the list as Pending (the backend's poller follows). */
+  launchSession(form: LaunchForm): Promise<LaunchOutcome[]> {
+    const logged = { ...form, registry: form.registry ? { ...form.registry, secret: form.registry.secret ? "<redacted>" : null } : null };
+    return this.call("launchSession", [logged], () => {
+      const names = form.replicas > 1 ? Array.from({ length: form.replicas }, (_, i) => `${form.name}-${i + 1}`) : [form.name];
+      const out: LaunchOutcome[] = names.map((name) => {
+        const s = makeSession({
+          name: name.toLowerCase(),
+          kind: form.kind,
+          status: "Pending",
+          image: form.image,
+          startTime: null,
+          expiryTime: null,
+          coresInUse: null,
+          ramInUseGb: null,
+          requestedCores: form.resources.mode === "fixed" ? form.resources.cores : null,
+          requestedRamGb: form.resources.mode === "fixed" ? form.resources.ram_gb : null,
+          fixedResources: form.resources.mode === "fixed",
+        });
+        this.snapshot = { ...this.snapshot, sessions: [...this.snapshot.sessions, s] };
+        return { name, id: s.id, error: null, field: null };
+      });
+      this.emitSessions({ asOf: iso(Date.now()) });
+      return out;
+    });
+  }
+
+  registrySecretSaved(image: string, username: string): Promise<boolean> {
+    return this.call("registrySecretSaved", [image, username], () => this.registrySecrets.has(`${image}|${username.trim()}`));
+  }
+
+  platformLoad(): Promise<PlatformLoad> {
+    return this.call("platformLoad", [], () => ({ ...demoLoad(this.quota), ...this.load }));
+  }
+
+  getSettings(): Promise<Settings> {
+    return this.call("getSettings", [], () => ({ ...this.settings }));
+  }
+
+  saveSettings(settings: Settings): Promise<Settings> {
+    return this.call("saveSettings", [settings], () => {
+      this.settings = { ...settings };
+      return { ...settings };
+    });
+  }
+
+  downloadOffer(id: number): Promise<Offer> {
+    return this.call("downloadOffer", [id], () => {
+      const o = this.downloads.get(id);
+      if (!o) throw new AppError("not_found", "That download is no longer known; start it again from the session page.");
+      return { ...o };
+    });
+  }
+
+  downloadPromptReady(id: number, ready: boolean): Promise<null> {
+    return this.call("downloadPromptReady", [id, ready], () => null);
+  }
+
+  /** The decision is recorded; a saved file keeps its name (the backend's naming is not restated here). */
+  decideDownload(id: number, save: boolean): Promise<Offer> {
+    return this.call("decideDownload", [id, save], () => {
+      const o = this.downloads.get(id);
+      if (!o) throw new AppError("not_found", "That download is no longer known; start it again from the session page.");
+      let next: Offer;
+      if (!save) next = { ...o, decision: "discard", state: "discarded" } as Offer;
+      else if (o.state === "ready") next = { ...o, decision: "save", state: "saved", savedAs: o.fileName } as Offer;
+      else next = { ...o, decision: "save" } as Offer;
+      this.downloads.set(id, next);
+      return { ...next };
+    });
+  }
+}
