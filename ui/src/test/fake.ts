@@ -67,7 +67,8 @@ export interface FakeOptions {
   settings?: Settings;
   /** What `platformLoad` answers, over the demo load. */
   load?: Partial<PlatformLoad>;
-  /** The interactive-session quota the backend counts (default: none used of 3). */
+  /** The interactive-session quota the backend counts (default: none used, of the demo
+   * context's limit). */
   quota?: Quota;
   /** The registry secrets the keyring holds, as "image|username". */
   registrySecrets?: string[];
@@ -136,7 +137,7 @@ export class FakePlatform implements Platform {
     this.registrySecrets = new Set(opts.registrySecrets ?? []);
     this.options = opts.launchOptions ?? {};
     this.load = opts.load ?? {};
-    this.quota = opts.quota ?? { used: 0, max: 3 };
+    this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
     const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
     this.auth = { ...demoAuth(this.credential, configured), ...opts.auth };
@@ -175,9 +176,13 @@ export class FakePlatform implements Platform {
     return this.log.filter((c) => c.name === method).map((c) => c.args);
   }
 
-  private async call<T>(name: Method, args: unknown[], run: () => T | Promise<T>): Promise<T> {
+  /**
+   * Record a call (with `logged` in place of the arguments when they hold a secret), then
+   * answer: a scripted failure, an override (given the real arguments), or `run`.
+   */
+  private async call<T>(name: Method, args: unknown[], run: () => T | Promise<T>, logged: unknown[] = args): Promise<T> {
     this.calls.push(name);
-    this.log.push({ name, args });
+    this.log.push({ name, args: logged });
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     const q = this.failures.get(name);
     if (q?.length) throw q.shift();
@@ -381,12 +386,17 @@ export class FakePlatform implements Platform {
     });
   }
 
-  signInPassword(username: string, _password: string, remember: boolean): Promise<AuthInfo> {
-    return this.call("signInPassword", [username, "<redacted>", remember], () => {
-      this.auth = { ...this.auth, username: username.trim(), passwordRemembered: remember };
-      this.emitCredential(SIGNED_IN_TOKEN);
-      return this.authSnapshot();
-    });
+  signInPassword(username: string, password: string, remember: boolean): Promise<AuthInfo> {
+    return this.call(
+      "signInPassword",
+      [username, password, remember],
+      () => {
+        this.auth = { ...this.auth, username, passwordRemembered: remember };
+        this.emitCredential(SIGNED_IN_TOKEN);
+        return this.authSnapshot();
+      },
+      [username, "<redacted>", remember],
+    );
   }
 
   signOut(): Promise<AuthInfo> {
@@ -413,18 +423,29 @@ export class FakePlatform implements Platform {
     return this.call("renewCertificateNow", [], () => this.freshCert());
   }
 
-  obtainCertificate(username: string, _password: string, remember: boolean): Promise<CertView> {
-    return this.call("obtainCertificate", [username, "<redacted>", remember], () => {
-      this.auth = { ...this.auth, username: username.trim(), passwordRemembered: this.auth.passwordRemembered || remember };
-      return this.freshCert();
-    });
+  obtainCertificate(username: string, password: string, remember: boolean): Promise<CertView> {
+    return this.call(
+      "obtainCertificate",
+      [username, password, remember],
+      () => {
+        if (remember) this.auth = { ...this.auth, passwordRemembered: true };
+        this.auth = { ...this.auth, username };
+        return this.freshCert();
+      },
+      [username, "<redacted>", remember],
+    );
   }
 
-  saveToken(_token: string): Promise<CredentialStatus> {
-    return this.call("saveToken", ["<redacted>"], () => {
-      this.emitCredential(SIGNED_IN_TOKEN);
-      return this.credential;
-    });
+  saveToken(token: string): Promise<CredentialStatus> {
+    return this.call(
+      "saveToken",
+      [token],
+      () => {
+        this.emitCredential(SIGNED_IN_TOKEN);
+        return this.credential;
+      },
+      ["<redacted>"],
+    );
   }
 
   forgetToken(): Promise<CredentialStatus> {
@@ -530,14 +551,20 @@ export class FakePlatform implements Platform {
     }));
   }
 
-  /** Each launch is accepted and appears in the list as Pending (the backend's poller follows). */
+  /**
+   * A launch is accepted and appears in the list as one Pending session named as the form
+   * says (how the platform names replicas is not restated here; a test that needs the
+   * outcomes of replicas scripts them).
+   */
   launchSession(form: LaunchForm): Promise<LaunchOutcome[]> {
     const logged = { ...form, registry: form.registry ? { ...form.registry, secret: form.registry.secret ? "<redacted>" : null } : null };
-    return this.call("launchSession", [logged], () => {
-      const names = form.replicas > 1 ? Array.from({ length: form.replicas }, (_, i) => `${form.name}-${i + 1}`) : [form.name];
-      const out: LaunchOutcome[] = names.map((name) => {
+    return this.call(
+      "launchSession",
+      [form],
+      () => {
+      const out: LaunchOutcome[] = [form.name].map((name) => {
         const s = makeSession({
-          name: name.toLowerCase(),
+          name,
           kind: form.kind,
           status: "Pending",
           image: form.image,
@@ -554,11 +581,13 @@ export class FakePlatform implements Platform {
       });
       this.emitSessions({ asOf: iso(Date.now()) });
       return out;
-    });
+      },
+      [logged],
+    );
   }
 
   registrySecretSaved(image: string, username: string): Promise<boolean> {
-    return this.call("registrySecretSaved", [image, username], () => this.registrySecrets.has(`${image}|${username.trim()}`));
+    return this.call("registrySecretSaved", [image, username], () => this.registrySecrets.has(`${image}|${username}`));
   }
 
   platformLoad(): Promise<PlatformLoad> {

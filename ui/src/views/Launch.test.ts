@@ -1,7 +1,7 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
-import { FakePlatform, demoSessions } from "../test/fake";
+import { FakePlatform, demoSessions, fakeId, makeSession } from "../test/fake";
 import type { LaunchForm } from "../platform/types";
 
 async function openLaunch(p: FakePlatform) {
@@ -149,6 +149,12 @@ describe("Launch form", () => {
 
   it("builds a headless job: command, arguments, environment and replica names", async () => {
     const p = FakePlatform.signedIn({ sessions: [] });
+    // The platform's answer to 8 replicas: <name>-1..8, Pending (core::launch::plan names them).
+    p.override("launchSession", async (form) => {
+      const names = Array.from({ length: form.replicas }, (_, i) => `${form.name}-${i + 1}`);
+      p.emitSessions({ sessions: names.map((name) => makeSession({ name, kind: "headless", status: "Pending" })) });
+      return names.map((name) => ({ name, id: fakeId(), error: null, field: null }));
+    });
     await openLaunch(p);
     await fireEvent.click(screen.getByRole("radio", { name: "Headless" }));
     await fireEvent.input(screen.getByTestId("launch-name"), { target: { value: "fit" } });

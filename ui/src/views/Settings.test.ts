@@ -70,6 +70,8 @@ describe("Settings", () => {
   it("refuses a lead time out of range before asking the backend", async () => {
     const p = FakePlatform.signedIn();
     await openSettings(p);
+    const help = document.getElementById("warn-hours-help");
+    expect(help?.textContent).toBe("One notice per session, this long before it would be stopped (default 12).");
     await fireEvent.input(screen.getByTestId("settings-hours"), { target: { value: "400" } });
     expect((screen.getByTestId("settings-save") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByText("Warn between 1 and 336 hours (14 days) before expiry.")).toBeTruthy();
