@@ -130,6 +130,12 @@ pub enum Command {
     Stats,
     /// Container images you can launch.
     Images(ImagesArgs),
+    /// The platforms the registries list (CANFAR's and SRCNet's by default), and whether
+    /// each answers.
+    #[command(
+        after_help = "Examples:\n  skyport platforms\n  skyport platforms --registry https://spsrc27.iaa.csic.es/reg/resource-caps --json\n\nAdd one with `skyport profiles add NAME --srcnet NAME` or `--discover ivo://ID`."
+    )]
+    Platforms(PlatformsArgs),
     /// Profiles (platforms): list, use, add, remove.
     Profiles {
         #[command(subcommand)]
@@ -404,6 +410,16 @@ pub struct ImagesArgs {
     pub quiet: bool,
 }
 
+#[derive(Debug, Args)]
+pub struct PlatformsArgs {
+    /// A registry's resource-caps URL to read instead of the default ones (repeatable).
+    #[arg(long, value_name = "URL")]
+    pub registry: Vec<String>,
+    /// Also list development and test deployments.
+    #[arg(long)]
+    pub dev: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCommand {
     /// List profiles (* marks the active one).
@@ -413,9 +429,11 @@ pub enum ProfilesCommand {
     Use { name: String },
     /// Add or update a profile.
     #[command(
-        after_help = "Examples:\n  skyport profiles add canfar https://ws-uv.canfar.net/skaha \\\n      \
-        --login-url https://ws-cadc.canfar.net/ac/login --cred-url https://ws-cadc.canfar.net/cred/generate\n  \
-        skyport profiles add src-es https://spsrc.example/skaha --oidc-issuer https://ska-iam.stfc.ac.uk/"
+        after_help = "Examples:\n  skyport profiles add canfar --discover ivo://cadc.nrc.ca/skaha\n  \
+        skyport profiles add swe --srcnet sweSRC\n  \
+        skyport profiles add mine --discover https://skaha.example.org/skaha\n  \
+        skyport profiles add canfar https://ws-uv.canfar.net/skaha \\\n      \
+        --login-url https://ws-cadc.canfar.net/ac/login --cred-url https://ws-cadc.canfar.net/cred/generate"
     )]
     Add(Box<ProfileAddArgs>),
     /// Remove a profile and its saved secrets.
@@ -427,8 +445,19 @@ pub enum ProfilesCommand {
 pub struct ProfileAddArgs {
     /// Profile name (letters, digits, '-' and '_').
     pub name: String,
-    /// Skaha service URL, https://host/skaha (or .../skaha/v1).
-    pub url: String,
+    /// Skaha service URL, https://host/skaha (or .../skaha/v1), taken as it is.
+    #[arg(required_unless_present_any = ["discover", "srcnet"], conflicts_with_all = ["discover", "srcnet"])]
+    pub url: Option<String>,
+    /// Find the platform's services: a service URL (read through its /capabilities) or an
+    /// ivo:// id (looked up in the registry).
+    #[arg(long, value_name = "URL|ID", conflicts_with = "srcnet")]
+    pub discover: Option<String>,
+    /// The registry for an ivo:// id (default: CANFAR's).
+    #[arg(long, value_name = "URL")]
+    pub registry: Option<String>,
+    /// An SRCNet node by name (see `skyport platforms`), e.g. sweSRC.
+    #[arg(long, value_name = "NODE")]
+    pub srcnet: Option<String>,
     /// Shown in the app.
     #[arg(long)]
     pub display_name: Option<String>,

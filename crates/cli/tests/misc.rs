@@ -5,9 +5,25 @@ mod common;
 
 use common::*;
 
-const COMMANDS: [&str; 17] = [
-    "login", "logout", "auth", "cert", "ps", "create", "info", "logs", "events", "open", "renew",
-    "delete", "prune", "stats", "images", "profiles", "config",
+const COMMANDS: [&str; 18] = [
+    "login",
+    "logout",
+    "auth",
+    "cert",
+    "ps",
+    "create",
+    "info",
+    "logs",
+    "events",
+    "open",
+    "renew",
+    "delete",
+    "prune",
+    "stats",
+    "images",
+    "platforms",
+    "profiles",
+    "config",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

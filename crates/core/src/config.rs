@@ -62,6 +62,17 @@ pub struct Profile {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[specta(type = Option<String>)]
     pub cert_path: Option<PathBuf>,
+    /// The platform's storage (VOSpace nodes URL, `https://host/arc/nodes`), when discovery
+    /// found one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_url: Option<String>,
+    /// The registry id of its session service (`ivo://cadc.nrc.ca/skaha`), when it came from
+    /// a registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// The registry it was found in (its resource-caps URL), for discovering it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registry: Option<String>,
     /// Extra CA certificates (PEM) to trust for this platform (e.g. a local test platform).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[specta(type = Option<String>)]

@@ -178,9 +178,12 @@ fn answering(response: &'static str) -> String {
 
 #[tokio::test]
 async fn an_html_page_instead_of_documents() {
-    let base = answering(
-        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: 62\r\n\r\n<!DOCTYPE html><html><body><h1>Sign in to Wi-Fi</h1></body></html>",
+    const PAGE: &str = "<!DOCTYPE html><html><body><h1>Sign in to Wi-Fi</h1></body></html>";
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{PAGE}",
+        PAGE.len()
     );
+    let base = answering(Box::leak(response.into_boxed_str()));
     let d = discoverer(Duration::from_secs(5), None);
     let e = d
         .platform(&Target::Service(format!("{base}/skaha")))
@@ -212,15 +215,59 @@ async fn a_fresh_copy_is_used_while_the_registry_is_down_and_forgotten_on_reques
         Some(Cache::new(dir.path().to_path_buf())),
     );
     let first = d.platform(&canfar(&sim)).await.expect("first");
-    // Every discovery document now fails; the kept copies answer.
-    sim.set_fault(FaultRule {
-        route: Some("/".into()),
-        error_rate: 1.0,
-        ..FaultRule::default()
-    });
+    // Every discovery document now fails (the service itself still answers); the kept
+    // copies answer.
+    for route in [
+        "/reg/",
+        "/skaha/capabilities",
+        "/ac/capabilities",
+        "/cred/capabilities",
+    ] {
+        sim.set_fault(FaultRule {
+            route: Some(route.into()),
+            error_rate: 1.0,
+            ..FaultRule::default()
+        });
+    }
     let again = d.platform(&canfar(&sim)).await.expect("from the cache");
     assert_eq!(again.session, first.session);
     d.forget(&first);
     let e = d.platform(&canfar(&sim)).await.expect_err("asked again");
     assert_eq!(e.step, Step::Registry);
+}
+
+#[tokio::test]
+async fn a_platform_whose_session_service_does_not_answer_is_named() {
+    let sim = sim_with(vec![FaultRule {
+        route: Some("/skaha".into()),
+        method: Some("HEAD".into()),
+        error_rate: 1.0,
+        error_status: 503,
+        ..FaultRule::default()
+    }])
+    .await;
+    let e = discoverer(Duration::from_secs(10), None)
+        .platform(&canfar(&sim))
+        .await
+        .expect_err("down");
+    assert_eq!(e.step, Step::Service);
+    assert_eq!(e.code(), ErrorCode::PlatformUnreachable);
+    assert!(
+        e.message.starts_with(&format!(
+            "Reading the session service at {}/skaha failed: it does not answer (HTTP 503",
+            origin(&sim)
+        )),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn plain_http_to_another_machine_is_refused() {
+    let e = discoverer(Duration::from_secs(5), None)
+        .platform(&Target::Service("http://skaha.example.org/skaha".into()))
+        .await
+        .expect_err("plain http");
+    assert_eq!(e.step, Step::Capabilities);
+    assert_eq!(e.code(), ErrorCode::Validation);
+    assert!(e.message.contains("only over https://"), "{e}");
 }

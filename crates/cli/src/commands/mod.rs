@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cert;
 pub mod generate;
+pub mod platforms;
 pub mod profiles;
 pub mod sessions;
 pub mod signin;
@@ -41,7 +42,8 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Prune(a) => sessions::prune(&ctx, a).await,
         Command::Stats => sessions::stats(&ctx).await,
         Command::Images(a) => sessions::images(&ctx, a).await,
-        Command::Profiles { command } => profiles::profiles(&ctx, command),
+        Command::Platforms(a) => platforms::platforms(&ctx, a).await,
+        Command::Profiles { command } => profiles::profiles(&ctx, command).await,
         Command::Config { command } => profiles::config(&ctx, command),
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }

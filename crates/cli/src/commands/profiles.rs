@@ -2,6 +2,7 @@
 
 use serde_json::json;
 use skyport_core::config::{default_scopes, Config, OidcSettings};
+use skyport_core::discovery::{nodes, Discovered};
 use skyport_core::error::ErrorCode;
 use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::platform::URL_ENV;
@@ -12,7 +13,7 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::{json as print_json, line, note, out, warn, Table};
 
-pub fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
+pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
     match cmd {
         ProfilesCommand::List => list(ctx),
         ProfilesCommand::Use { name } => {
@@ -27,7 +28,7 @@ pub fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
             }
             Ok(())
         }
-        ProfilesCommand::Add(a) => add(ctx, a),
+        ProfilesCommand::Add(a) => add(ctx, a).await,
         ProfilesCommand::Remove { name } => {
             let mut cfg = ctx.config()?;
             cfg.remove(name)?;
@@ -113,11 +114,42 @@ fn list(ctx: &Ctx) -> CliResult {
     Ok(())
 }
 
-fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
+async fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
     let mut cfg = ctx.config()?;
     let existed = cfg.profiles.contains_key(&a.name);
     let mut p = cfg.profiles.get(&a.name).cloned().unwrap_or_default();
-    p.url = a.url.trim().to_string();
+    if let Some(url) = &a.url {
+        p.url = url.trim().to_string();
+    } else {
+        let d = super::platforms::discover(
+            ctx,
+            a.discover.as_deref(),
+            a.registry.as_deref(),
+            a.srcnet.as_deref(),
+        )
+        .await?;
+        apply_discovered(&mut p, &d);
+        for n in &d.notes {
+            warn(n);
+        }
+        note(&format!(
+            "Found session API {} at {}{}{}{}.",
+            d.session.version,
+            d.session.service,
+            d.login
+                .as_deref()
+                .map(|u| format!("; password sign-in at {u}"))
+                .unwrap_or_default(),
+            d.oidc_issuer
+                .as_deref()
+                .map(|u| format!("; sign-in provider {u}"))
+                .unwrap_or_default(),
+            d.storage
+                .as_deref()
+                .map(|u| format!("; storage at {u}"))
+                .unwrap_or_default(),
+        ));
+    }
     if let Some(v) = &a.display_name {
         p.display_name = Some(v.clone());
     }
@@ -188,6 +220,33 @@ fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
         }
     ));
     Ok(())
+}
+
+/// What discovery found, into a profile (the flags given with it still win, below).
+fn apply_discovered(p: &mut skyport_core::config::Profile, d: &Discovered) {
+    // The client speaks the version in the URL: v1 unless the platform offers only v0.
+    p.url = if d.session.version == "v1" {
+        d.session.service.clone()
+    } else {
+        format!("{}/{}", d.session.service, d.session.version)
+    };
+    p.login_url = d.login.clone().or(p.login_url.take());
+    p.cred_url = d.credential.clone().or(p.cred_url.take());
+    p.storage_url = d.storage.clone().or(p.storage_url.take());
+    p.resource_id = d.id.clone().or(p.resource_id.take());
+    p.registry = d.registry.clone().or(p.registry.take());
+    if let Some(issuer) = &d.oidc_issuer {
+        let keep = p.oidc.as_ref().filter(|o| &o.issuer == issuer).cloned();
+        p.oidc = Some(keep.unwrap_or(OidcSettings {
+            issuer: issuer.clone(),
+            // Registered dynamically at the first sign-in.
+            client_id: None,
+            scopes: default_scopes(),
+        }));
+    }
+    if p.display_name.is_none() {
+        p.display_name = d.id.as_deref().map(nodes::name_for);
+    }
 }
 
 // ------------------------------------------------------------------------------ config

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 /// How long a document is used without asking again (the CADC clients use 10 minutes).
 pub const FRESH_FOR: Duration = Duration::from_secs(10 * 60);
+/// The oldest copy used at all, and only when asking again fails.
+pub const KEPT_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
 #[derive(Debug, Clone)]
 pub struct Cache {
@@ -45,11 +47,12 @@ impl Cache {
     }
 
     fn file(&self, url: &str) -> PathBuf {
-        use std::hash::{Hash, Hasher};
-        // Not a security boundary: the name only has to be stable and file-safe.
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        url.hash(&mut h);
-        self.dir.join(format!("{:016x}.json", h.finish()))
+        // FNV-1a: stable across Rust releases, so a copy outlives an update. Not a security
+        // boundary (the entry names its URL, checked on reading).
+        let h = url.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        });
+        self.dir.join(format!("{h:016x}.json"))
     }
 
     /// The copy of `url`, if one was kept (at any age).
@@ -59,11 +62,12 @@ impl Cache {
         if e.url != url {
             return None;
         }
-        let fetched = SystemTime::UNIX_EPOCH + Duration::from_secs(e.fetched);
+        let fetched = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(e.fetched))?;
+        // A time in the future (a clock set back, a hand-edited file) is not trusted as fresh.
         let age = SystemTime::now()
             .duration_since(fetched)
-            .unwrap_or_default();
-        Some(Cached { body: e.body, age })
+            .unwrap_or(FRESH_FOR);
+        (age <= KEPT_FOR).then_some(Cached { body: e.body, age })
     }
 
     /// Keep `body` as the copy of `url`; a failure only costs the next start a fetch.
@@ -114,10 +118,25 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_copy_is_absent() {
+    fn an_unreadable_or_unbelievable_copy_is_absent_or_stale() {
         let dir = tempfile::tempdir().expect("tmp");
         let c = Cache::new(dir.path().to_path_buf());
         std::fs::write(c.file("u"), b"{ not json").expect("w");
         assert!(c.get("u").is_none());
+        let entry = |fetched: u64| format!(r#"{{"url": "u", "fetched": {fetched}, "body": "b"}}"#);
+        std::fs::write(c.file("u"), entry(u64::MAX)).expect("w");
+        assert!(c.get("u").is_none(), "a time past the end of time");
+        let future = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("now")
+            .as_secs()
+            + 3600;
+        std::fs::write(c.file("u"), entry(future)).expect("w");
+        assert!(
+            !c.get("u").expect("kept").is_fresh(),
+            "a time in the future is not fresh"
+        );
+        std::fs::write(c.file("u"), entry(1)).expect("w");
+        assert!(c.get("u").is_none(), "older than a week");
     }
 }

@@ -51,6 +51,9 @@ impl Security {
     }
 }
 
+/// The most security methods kept per interface (real ones name up to five).
+pub const MAX_METHODS: usize = 16;
+
 /// One way to reach a capability.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Interface {
@@ -128,15 +131,22 @@ pub fn parse(text: &str) -> Result<Vec<Capability>, CapabilitiesError> {
     let malformed = |e: quick_xml::Error| CapabilitiesError::Malformed(e.to_string());
 
     let mut root_seen = false;
+    // Elements open now: a document that ends with some still open was cut short.
+    let mut depth: usize = 0;
     let mut caps: Vec<Capability> = Vec::new();
     let mut iface: Option<Interface> = None;
     // Collecting the text of an <accessURL> of the current interface.
     let mut url_text: Option<String> = None;
+    // The `use` of that <accessURL>, kept if its text is.
+    let mut url_use: Option<String> = None;
     loop {
         let event = reader.read_event().map_err(malformed)?;
         match event {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
+                if !empty {
+                    depth += 1;
+                }
                 let name = e.local_name();
                 let name = name.as_ref();
                 if !root_seen {
@@ -167,17 +177,24 @@ pub fn parse(text: &str) -> Result<Vec<Capability>, CapabilitiesError> {
                         }
                     }
                     "accessURL" => {
-                        if let Some(i) = iface.as_mut().filter(|i| i.access_url.is_empty()) {
-                            i.use_ = attr(e, "use");
-                            if !empty {
-                                url_text = Some(String::new());
-                            }
+                        // The first one, unless a later `use="base"` one can replace a
+                        // `full` one (clients take the base URL).
+                        let use_ = attr(e, "use");
+                        let wanted = iface.as_ref().is_some_and(|i| {
+                            i.access_url.is_empty()
+                                || (use_.as_deref() == Some("base")
+                                    && i.use_.as_deref() != Some("base"))
+                        });
+                        if wanted && !empty {
+                            url_text = Some(String::new());
+                            url_use = use_;
                         }
                     }
                     "securityMethod" => {
                         if let Some(i) = iface.as_mut() {
                             let s = Security::from_standard_id(attr(e, "standardID").as_deref());
-                            if !i.security.contains(&s) {
+                            // Real interfaces name a handful; a bound keeps odd input linear.
+                            if i.security.len() < MAX_METHODS && !i.security.contains(&s) {
                                 i.security.push(s);
                             }
                         }
@@ -200,10 +217,19 @@ pub fn parse(text: &str) -> Result<Vec<Capability>, CapabilitiesError> {
                     u.push(c);
                 }
             }
-            Event::End(e) => match e.local_name().as_ref() {
+            Event::End(e) => match {
+                depth = depth.saturating_sub(1);
+                e.local_name()
+            }
+            .as_ref()
+            {
                 "accessURL" => {
                     if let (Some(u), Some(i)) = (url_text.take(), iface.as_mut()) {
-                        i.access_url = u.trim().to_string();
+                        let u = u.trim();
+                        if !u.is_empty() {
+                            i.access_url = u.to_string();
+                            i.use_ = url_use.take();
+                        }
                     }
                 }
                 "interface" => {
@@ -213,6 +239,11 @@ pub fn parse(text: &str) -> Result<Vec<Capability>, CapabilitiesError> {
                 }
                 _ => {}
             },
+            Event::Eof if depth > 0 => {
+                return Err(CapabilitiesError::Malformed(
+                    "the document ends before its elements are closed (cut short?)".into(),
+                ))
+            }
             Event::Eof => break,
             _ => {}
         }
@@ -335,6 +366,24 @@ mod tests {
         assert!(
             parse("<capabilities><capability standardID=\"x\"><interface></capabilities>").is_err()
         );
+        // Cut short: the end of the text comes with elements still open.
+        let cut = &CANFAR_SKAHA[..CANFAR_SKAHA.len() / 2];
+        assert!(
+            matches!(parse(cut), Err(CapabilitiesError::Malformed(_))),
+            "{:?}",
+            parse(cut)
+        );
+    }
+
+    #[test]
+    fn a_base_access_url_is_preferred_to_a_full_one() {
+        let doc = r#"<capabilities><capability standardID="s"><interface>
+            <accessURL use="full">https://h/skaha/v1/session/x</accessURL>
+            <accessURL use="base">https://h/skaha/v1/session</accessURL>
+            <accessURL use="base">https://h/other</accessURL></interface></capability></capabilities>"#;
+        let i = &parse(doc).expect("parse")[0].interfaces[0];
+        assert_eq!(i.access_url, "https://h/skaha/v1/session");
+        assert_eq!(i.use_.as_deref(), Some("base"));
     }
 
     #[test]

@@ -9,10 +9,11 @@
 
 pub mod cache;
 pub mod capabilities;
+pub mod nodes;
 pub mod registry;
 pub mod services;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -21,6 +22,7 @@ use crate::error::{Coded, ErrorCode};
 use crate::http::{cause_chain, read_capped, text_lossy};
 use cache::Cache;
 use capabilities::Capability;
+use nodes::Listed;
 use registry::Record;
 use services::SessionApi;
 
@@ -114,6 +116,17 @@ pub struct Discovered {
     pub notes: Vec<String>,
 }
 
+/// How a service answered a quick check (`HEAD` of its URL, redirects followed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Probe {
+    pub reachable: bool,
+    /// How long the answer took, when there was one.
+    pub latency_ms: Option<u64>,
+    /// What went wrong, in words (`HTTP 503 from …`, `… did not respond in time`).
+    pub detail: Option<String>,
+}
+
 /// Reads registries and capabilities documents over HTTP, with a cache.
 #[derive(Debug, Clone)]
 pub struct Discoverer {
@@ -181,10 +194,11 @@ impl Discoverer {
                 "Give an https:// address.",
             )
         })?;
-        if !matches!(parsed.scheme(), "https" | "http") {
+        // What discovery finds decides where credentials go: plain HTTP only on this machine.
+        if !crate::secure::may_carry_credentials(&parsed) {
             return Err(fail(
                 ErrorCode::Validation,
-                "only https:// addresses can be read",
+                "Skyport reads discovery documents only over https:// (plain http only on this machine)",
                 "Give an https:// address.",
             ));
         }
@@ -274,6 +288,55 @@ impl Discoverer {
         })
     }
 
+    /// The session services a registry lists that a user can choose (named as the official
+    /// client names them; development deployments only when asked).
+    pub async fn listed(
+        &self,
+        registry: &str,
+        development: bool,
+    ) -> Result<Vec<Listed>, DiscoveryError> {
+        let records = self.registry(registry).await?;
+        let cadc = registry == CADC_REGISTRY;
+        Ok(nodes::session_services(&records, cadc, development))
+    }
+
+    /// Whether `service` answers: only a final 200 counts, as for the official client.
+    pub async fn probe(&self, service: &str) -> Probe {
+        let started = Instant::now();
+        let answer = self
+            .http
+            .head(service)
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await;
+        let latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        match answer {
+            Ok(r) if r.status() == reqwest::StatusCode::OK => Probe {
+                reachable: true,
+                latency_ms,
+                detail: None,
+            },
+            Ok(r) => Probe {
+                reachable: false,
+                latency_ms,
+                detail: Some(format!("HTTP {} from {service}", r.status())),
+            },
+            Err(e) if e.is_timeout() => Probe {
+                reachable: false,
+                latency_ms: None,
+                detail: Some(format!("{service} did not respond in time")),
+            },
+            Err(e) => Probe {
+                reachable: false,
+                latency_ms: None,
+                detail: Some(format!(
+                    "{service} could not be reached ({})",
+                    cause_chain(&e)
+                )),
+            },
+        }
+    }
+
     /// Forget the cached documents of a platform, so the next discovery asks again (what they
     /// said stopped working).
     pub fn forget(&self, d: &Discovered) {
@@ -340,6 +403,18 @@ impl Discoverer {
             oidc_issuer: None,
             notes: vec![],
         };
+        // The service itself must answer, or there is nothing to sign in to.
+        let probe = self.probe(&d.session.service).await;
+        if !probe.reachable {
+            let detail = probe.detail.unwrap_or_else(|| "no answer".into());
+            return Err(DiscoveryError::new(
+                Step::Service,
+                &d.session.service,
+                ErrorCode::PlatformUnreachable,
+                &format!("it does not answer ({detail})"),
+                "The platform may be down for maintenance: try again later, or check its status page.",
+            ));
+        }
         if let (Some(records), Some(id)) = (records.as_ref(), d.id.clone()) {
             self.companions(records, &id, &mut d).await;
         }
@@ -363,10 +438,31 @@ impl Discoverer {
                 .find(|r| r.namespace() == ns && r.leaf() == leaf)
                 .map(|r| r.capabilities.clone())
         };
-        if let Some(url) = in_ns("arc").or_else(|| in_ns("cavern")) {
-            match self.capabilities(&url).await {
-                Ok(c) => d.storage = services::storage_nodes(&c),
+        // Storage: the one arc or cavern entry of the deployment (two would be a guess).
+        let stores: Vec<&Record> = records
+            .iter()
+            .filter(|r| r.namespace() == ns && matches!(r.leaf(), "arc" | "cavern"))
+            .collect();
+        match stores.as_slice() {
+            [] => {}
+            [one] => match self.capabilities(&one.capabilities).await {
+                Ok(c) => {
+                    d.storage = services::storage_nodes(&c);
+                    if d.storage.is_none() {
+                        d.notes.push(format!(
+                            "Storage: {} is not a VOSpace service (it has no nodes capability).",
+                            one.id
+                        ));
+                    }
+                }
                 Err(e) => d.notes.push(format!("Storage: {e}")),
+            },
+            several => {
+                d.notes.push(format!(
+                "Storage: the registry lists {} storage services for {ns} ({}); none was chosen.",
+                several.len(),
+                several.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+            ))
             }
         }
         if let Some(url) = in_ns("gms").or_else(|| in_ns("ums")) {

@@ -5,7 +5,7 @@
 //! Facts: discovery.md §2.2–2.6 and §3.3 (the rules the official `canfar` client follows,
 //! reproduced so both pick the same API).
 
-use super::capabilities::{interface, Capability, Security};
+use super::capabilities::{interface, Capability, Security, MAX_METHODS};
 
 /// The session API before v1 (`/skaha/v0`).
 pub const LEGACY_SESSIONS: &str = "vos://cadc.nrc.ca~vospace/CADC/std/Proc#sessions-1.0";
@@ -77,6 +77,9 @@ fn rank(s: &Security) -> u8 {
 /// Every session API in the document, merged per service and version, newest version first.
 pub fn session_apis(caps: &[Capability]) -> Vec<SessionApi> {
     let mut out: Vec<SessionApi> = Vec::new();
+    // Where each (service, version) is in `out`: one lookup per interface, however many.
+    let mut index: std::collections::HashMap<(String, String), usize> =
+        std::collections::HashMap::new();
     for c in caps {
         let legacy = c.standard_id == LEGACY_SESSIONS;
         let Some(n) = c
@@ -101,23 +104,21 @@ pub fn session_apis(caps: &[Capability]) -> Vec<SessionApi> {
                     format!("v{n}"),
                 ),
             };
-            let entry = match out
-                .iter_mut()
-                .find(|a| a.service == service && a.version == version)
-            {
-                Some(e) => e,
-                None => {
+            let at = *index
+                .entry((service.clone(), version.clone()))
+                .or_insert_with(|| {
                     out.push(SessionApi {
                         service,
                         version,
                         security: vec![],
                     });
-                    let last = out.len() - 1;
-                    &mut out[last]
-                }
+                    out.len() - 1
+                });
+            let Some(entry) = out.get_mut(at) else {
+                continue;
             };
             for s in &i.security {
-                if !entry.security.contains(s) {
+                if entry.security.len() < MAX_METHODS && !entry.security.contains(s) {
                     entry.security.push(s.clone());
                 }
             }
@@ -131,11 +132,24 @@ pub fn session_apis(caps: &[Capability]) -> Vec<SessionApi> {
     out
 }
 
-/// The newest session API Skyport speaks; `None` when the document offers none.
+/// Whether Skyport can authenticate to an API: with a certificate or a token (a cookie is a
+/// browser's; an interface naming no method, or only anonymous access, gives nothing).
+fn usable(a: &SessionApi) -> bool {
+    a.security
+        .iter()
+        .any(|s| matches!(s, Security::Certificate | Security::Token))
+}
+
+/// The session API to use: as the official client chooses, the newest version that accepts
+/// a credential Skyport holds; else the newest it speaks at all (a site that names no
+/// method). `None` when the document offers none Skyport speaks.
 pub fn session_api(caps: &[Capability]) -> Option<SessionApi> {
-    session_apis(caps)
+    let spoken: Vec<SessionApi> = session_apis(caps)
         .into_iter()
-        .find(|a| SUPPORTED_VERSIONS.contains(&a.version.as_str()))
+        .filter(|a| SUPPORTED_VERSIONS.contains(&a.version.as_str()))
+        .collect();
+    let pick = spoken.iter().position(usable).unwrap_or(0);
+    spoken.into_iter().nth(pick)
 }
 
 /// The VOSpace nodes URL (`https://h/arc/nodes`), when this is a storage service.
@@ -245,6 +259,28 @@ mod tests {
         assert_eq!(all[0].service, "https://h/skaha/session");
         // v2 is not spoken: the newest supported one is chosen.
         assert_eq!(session_api(&caps).map(|a| a.version), Some("v1".into()));
+    }
+
+    #[test]
+    fn a_version_that_takes_no_credential_of_ours_is_passed_over() {
+        let doc = r#"<capabilities>
+          <capability standardID="http://www.opencadc.org/std/platform#session-1"><interface>
+            <accessURL use="base">https://h/skaha/v1/session</accessURL>
+            <securityMethod standardID="ivo://ivoa.net/sso#cookie"/></interface></capability>
+          <capability standardID="vos://cadc.nrc.ca~vospace/CADC/std/Proc#sessions-1.0"><interface>
+            <accessURL use="base">https://h/skaha/v0</accessURL>
+            <securityMethod standardID="ivo://ivoa.net/sso#token"/></interface></capability>
+        </capabilities>"#;
+        let api = session_api(&parse(doc).expect("parse")).expect("api");
+        assert_eq!(api.version, "v0");
+        // Nothing usable anywhere: the newest spoken one, rather than nothing.
+        let bare = r#"<capabilities><capability standardID="http://www.opencadc.org/std/platform#session-1">
+            <interface><accessURL use="base">https://h/skaha/v1/session</accessURL></interface>
+            </capability></capabilities>"#;
+        assert_eq!(
+            session_api(&parse(bare).expect("parse")).map(|a| a.version),
+            Some("v1".into())
+        );
     }
 
     #[test]

@@ -86,8 +86,15 @@ async fn not_found(req: Request) -> Response {
     ApiError::not_found(format!("not found: {}", req.uri().path())).into_response()
 }
 
+/// `GET`/`HEAD /skaha`: the service's root answers 200, as the real one does (the official
+/// client takes only a 200 there as "reachable").
+async fn service_root() -> Response {
+    "skyport-sim: Skaha service\n".into_response()
+}
+
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
+        .route("/skaha", get(service_root))
         .route("/skaha/v1/session", any(session::dispatch))
         .route("/skaha/v1/session/", any(session::dispatch))
         .route("/skaha/v1/session/{*rest}", any(session::dispatch))

@@ -1,0 +1,138 @@
+//! `skyport platforms` and `skyport profiles add --discover / --srcnet` against the sim's
+//! registry and capabilities documents.
+
+mod common;
+
+use common::{sim, Home};
+
+fn registry(sim: &skyport_sim::SimHandle) -> String {
+    format!(
+        "{}/reg/resource-caps",
+        sim.base_url().as_str().trim_end_matches('/')
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn platforms_lists_what_the_registry_has_and_whether_it_answers() {
+    let sim = sim().await;
+    let home = Home::new();
+    let reg = registry(&sim);
+    let v = home
+        .run(&["platforms", "--registry", &reg, "--json"])
+        .await
+        .ok()
+        .json();
+    let o = sim.base_url().as_str().trim_end_matches('/').to_string();
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    assert_eq!(v[0]["name"], "canfar");
+    assert_eq!(v[0]["id"], "ivo://cadc.nrc.ca/skaha");
+    assert_eq!(v[0]["url"], format!("{o}/skaha"));
+    assert_eq!(v[0]["reachable"], true);
+    assert!(v[0]["latencyMs"].is_u64());
+    home.run(&["platforms", "--registry", &reg])
+        .await
+        .ok()
+        .out_has("canfar")
+        .out_has("yes (");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_that_is_down_is_named_with_what_to_do() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = free.local_addr().expect("addr").port();
+    drop(free);
+    let reg = format!("http://127.0.0.1:{port}/reg/resource-caps");
+    Home::new()
+        .run(&["platforms", "--registry", &reg])
+        .await
+        .code(4)
+        .err_has(&format!(
+            "Reading the registry at {reg} failed: cannot connect"
+        ))
+        .err_has("Check your network and the address.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_add_discovers_the_services_of_a_registry_entry() {
+    let sim = sim().await;
+    let home = Home::new();
+    let reg = registry(&sim);
+    let o = sim.base_url().as_str().trim_end_matches('/').to_string();
+    home.run(&[
+        "profiles",
+        "add",
+        "canfar",
+        "--discover",
+        "ivo://cadc.nrc.ca/skaha",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .ok()
+    .err_has(&format!(
+        "Found session API v1 at {o}/skaha; password sign-in at {o}/ac/login"
+    ))
+    .err_has("Added profile canfar (active)");
+    let p = &home.run(&["profiles", "list", "--json"]).await.ok().json()[0];
+    assert_eq!(p["url"], format!("{o}/skaha"));
+    assert_eq!(p["login_url"], format!("{o}/ac/login"));
+    assert_eq!(p["cred_url"], format!("{o}/cred/generate"));
+    assert_eq!(p["resource_id"], "ivo://cadc.nrc.ca/skaha");
+    assert_eq!(p["registry"], reg.as_str());
+    assert_eq!(p["display_name"], "canfar");
+
+    // A service URL, in its /v1 form, is read through its capabilities.
+    home.run(&[
+        "profiles",
+        "add",
+        "direct",
+        "--discover",
+        &format!("{o}/skaha/v1"),
+    ])
+    .await
+    .ok()
+    .err_has("Added profile direct");
+    let list = home.run(&["profiles", "list", "--json"]).await.ok().json();
+    let direct = list
+        .as_array()
+        .and_then(|a| a.iter().find(|p| p["name"] == "direct"))
+        .cloned()
+        .expect("direct");
+    assert_eq!(direct["url"], format!("{o}/skaha"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_node_or_id_says_what_there_is() {
+    let sim = sim().await;
+    let home = Home::new();
+    let reg = registry(&sim);
+    home.run(&[
+        "profiles",
+        "add",
+        "x",
+        "--srcnet",
+        "nowhere",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .code(1)
+    .err_has("lists no node \"nowhere\"; it lists canfar");
+    home.run(&[
+        "profiles",
+        "add",
+        "x",
+        "--discover",
+        "ivo://nowhere.example/skaha",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .code(1)
+    .err_has("it does not list ivo://nowhere.example/skaha");
+    // Nothing was saved.
+    assert_eq!(
+        home.run(&["profiles", "list", "--json"]).await.ok().json(),
+        serde_json::json!([])
+    );
+}
