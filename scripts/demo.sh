@@ -23,12 +23,16 @@ pids+=($!)
 for _ in $(seq 100); do [ -s target/demo-oidc.json ] && break; sleep 0.1; done
 ISSUER=$(python3 -c 'import json; print(json.loads(open("target/demo-oidc.json").readline())["issuer"])')
 
-say "Starting the local platform"
-target/debug/skyport-sim --seed-sessions 3 --oidc-issuer "$ISSUER" --oidc-audience skyport-sim \
+say "Starting the local platforms and their registry"
+# --world: a CANFAR-like platform (shaped by the flags), an SRCNet-like node that takes
+# sign-in through the provider above only, a node that is down, and a registry of all three.
+target/debug/skyport-sim --world --seed-sessions 3 --oidc-issuer "$ISSUER" --oidc-audience skyport-sim \
   --token demo-token:alice > target/demo-sim.json 2> target/demo-sim.log &
 pids+=($!)
 for _ in $(seq 100); do [ -s target/demo-sim.json ] && break; sleep 0.1; done
-SKAHA_URL=$(python3 -c 'import json; print(json.loads(open("target/demo-sim.json").readline())["skaha_url"])')
+field() { python3 -c 'import json,sys; print(json.loads(open("target/demo-sim.json").readline())[sys.argv[1]])' "$1"; }
+SKAHA_URL=$(field skaha_url)
+REGISTRY=$(field registry_url)
 BASE=${SKAHA_URL%/skaha*}
 
 # Two interactive sessions of alice's to open in their own windows (Running a few seconds
@@ -63,6 +67,7 @@ TOML
 cat >&2 <<MSG
 
   Local platform  $SKAHA_URL
+  Registry        $REGISTRY   (three platforms: \`target/debug/skyport platforms --registry $REGISTRY\`)
   Sign-in         $ISSUER   (its login page accepts any user name and password)
   Password login  user alice, password skyport-demo
   Files           $DEMO_HOME   (SKYPORT_HOME; nothing touches your real ~/.ssl)

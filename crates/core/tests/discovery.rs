@@ -271,3 +271,44 @@ async fn plain_http_to_another_machine_is_refused() {
     assert_eq!(e.code(), ErrorCode::Validation);
     assert!(e.message.contains("only over https://"), "{e}");
 }
+
+#[tokio::test]
+async fn the_demo_world_lists_three_platforms_each_discovered_as_it_is() {
+    let world =
+        skyport_sim::start_world(skyport_sim::demo_configs(SimConfig::default(), None), None)
+            .await
+            .expect("world");
+    let registry = world.registry_url();
+    let d = discoverer(Duration::from_secs(10), None);
+    let listed = d.listed(&registry, false).await.expect("listed");
+    let names: Vec<&str> = listed.iter().map(|l| l.name.as_str()).collect();
+    assert_eq!(names, ["canfar", "sweSRC", "ukCAM"]);
+
+    let at = |id: &str| Target::Resource {
+        id: id.into(),
+        registry: registry.clone(),
+    };
+    let canfar = d
+        .platform(&at("ivo://cadc.nrc.ca/skaha"))
+        .await
+        .expect("canfar");
+    assert_eq!(canfar.session.version, "v1");
+    assert!(canfar.login.is_some() && canfar.credential.is_some());
+
+    // The SRCNet-like node: v0 through the legacy id, tokens only, no password services.
+    let node = d
+        .platform(&at("ivo://swesrc.chalmers.se/skaha"))
+        .await
+        .expect("node");
+    assert_eq!(node.session.version, "v0");
+    assert_eq!(node.session.security, [Security::Token]);
+    assert_eq!((node.login, node.credential), (None, None));
+
+    let e = d
+        .platform(&at("ivo://canfar.cam.uksrc.org/skaha"))
+        .await
+        .expect_err("down");
+    assert_eq!(e.step, Step::Service);
+    assert!(e.message.contains("HTTP 503"), "{e}");
+    world.shutdown().await;
+}

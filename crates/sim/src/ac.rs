@@ -29,7 +29,7 @@ pub async fn login(State(app): State<Arc<App>>, req: Request) -> Response {
         return ApiError::NotAuthenticated {
             message: "login failed: invalid username/password".to_string(),
             token_error: None,
-            challenges: challenges(&origin, app.cfg.oidc.as_ref()),
+            challenges: challenges(&origin, &app.cfg),
         }
         .into_response();
     }

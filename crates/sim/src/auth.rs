@@ -230,44 +230,43 @@ pub fn sso_cookie(headers: &HeaderMap) -> Option<String> {
     None
 }
 
-/// The challenges a CADC service sends with a 401, relative to the origin that was asked.
-pub fn challenges(origin: &str, oidc: Option<&OidcTrust>) -> Vec<String> {
-    let mut v = vec![
-        "Bearer".to_string(),
-        format!(
+/// The challenges a CADC service sends with a 401, relative to the origin that was asked
+/// (the password and certificate ones only where those services exist).
+pub fn challenges(origin: &str, cfg: &SimConfig) -> Vec<String> {
+    let mut v = vec!["Bearer".to_string()];
+    if cfg.password_services {
+        v.push(format!(
             "ivoa_bearer standard_id=\"ivo://ivoa.net/sso#tls-with-password\", access_url=\"{origin}/ac/login\""
-        ),
-    ];
-    if let Some(o) = oidc {
+        ));
+    }
+    if let Some(o) = &cfg.oidc {
         v.push(format!(
             "ivoa_bearer standard_id=\"ivo://ivoa.net/sso#OpenID\", access_url=\"{}\"",
             o.issuer
         ));
     }
-    v.push(format!(
-        "ivoa_x509 standard_id=\"ivo://ivoa.net/sso#BasicAA\", access_url=\"{origin}/cred/generate\""
-    ));
-    v.push("ivoa_x509".to_string());
+    if cfg.password_services {
+        v.push(format!(
+            "ivoa_x509 standard_id=\"ivo://ivoa.net/sso#BasicAA\", access_url=\"{origin}/cred/generate\""
+        ));
+        v.push("ivoa_x509".to_string());
+    }
     v
 }
 
 /// Turns an outcome into an identity or the 401 the real service sends.
-pub fn require(
-    outcome: &AuthOutcome,
-    origin: &str,
-    oidc: Option<&OidcTrust>,
-) -> Result<Identity, ApiError> {
+pub fn require(outcome: &AuthOutcome, origin: &str, cfg: &SimConfig) -> Result<Identity, ApiError> {
     match outcome {
         AuthOutcome::Ok(id) => Ok(id.clone()),
         AuthOutcome::Anonymous => Err(ApiError::NotAuthenticated {
             message: "authentication required".to_string(),
             token_error: None,
-            challenges: challenges(origin, oidc),
+            challenges: challenges(origin, cfg),
         }),
         AuthOutcome::Invalid(reason) => Err(ApiError::NotAuthenticated {
             message: format!("authentication failed: {reason}"),
             token_error: Some(reason.clone()),
-            challenges: challenges(origin, oidc),
+            challenges: challenges(origin, cfg),
         }),
     }
 }

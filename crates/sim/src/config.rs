@@ -83,6 +83,28 @@ impl Default for ResourceContext {
     }
 }
 
+/// The session API versions a platform serves. The real service served `/skaha/v0` until
+/// August 2025 and `/skaha/v1` since (skaha-api.md §0); SRCNet nodes still run v0 only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiVersions {
+    pub v0: bool,
+    pub v1: bool,
+}
+
+impl ApiVersions {
+    /// The versions served, newest first.
+    pub fn served(&self) -> Vec<&'static str> {
+        let mut v = Vec::new();
+        if self.v1 {
+            v.push("v1");
+        }
+        if self.v0 {
+            v.push("v0");
+        }
+        v
+    }
+}
+
 /// Everything that shapes a simulated platform.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
@@ -156,6 +178,15 @@ pub struct SimConfig {
     pub max_body_bytes: usize,
     /// Faults active from the start.
     pub faults: Vec<FaultRule>,
+    /// Session API versions served (default both: old clients such as `skaha` 1.7 ask v0).
+    pub api: ApiVersions,
+    /// The registry authority of this deployment (`ivo://cadc.nrc.ca`): its services are
+    /// listed as `<authority>/skaha`, `/cred`, `/gms`.
+    pub authority: String,
+    /// CADC-style password sign-in and certificate services (`/ac`, `/cred`), with the
+    /// cookie, certificate and token methods they bring. Without them (an SRCNet node) only
+    /// OIDC bearer tokens are accepted.
+    pub password_services: bool,
 }
 
 impl Default for SimConfig {
@@ -197,6 +228,9 @@ impl Default for SimConfig {
             token_lifetime: Duration::from_secs(48 * 3600),
             max_body_bytes: 2 * 1024 * 1024,
             faults: Vec::new(),
+            api: ApiVersions { v0: true, v1: true },
+            authority: "ivo://cadc.nrc.ca".to_string(),
+            password_services: true,
         }
     }
 }

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::api::Ctx;
 use crate::app::App;
+use crate::config::SimConfig;
 
 const COOKIE: &str = "ivo://ivoa.net/sso#cookie";
 const CERT: &str = "ivo://ivoa.net/sso#tls-with-certificate";
@@ -61,23 +62,48 @@ fn vosi_basics(base: &str) -> Vec<String> {
     ]
 }
 
-pub async fn skaha_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+/// The legacy standard id of the v0 session API (skaha-api.md §0; SRCNet nodes advertise it).
+const LEGACY_SESSIONS: &str = "vos://cadc.nrc.ca~vospace/CADC/std/Proc#sessions-1.0";
+
+/// The security methods the session API accepts: tokens always, cookie and certificate with
+/// the CADC password services.
+fn session_methods(cfg: &SimConfig) -> &'static [&'static str] {
+    if cfg.password_services {
+        &[COOKIE, CERT, TOKEN]
+    } else {
+        &[TOKEN]
+    }
+}
+
+pub async fn skaha_caps(State(app): State<Arc<App>>, req: Request) -> Response {
     let base = format!("{}/skaha", Ctx::of(&req).origin);
+    let methods = session_methods(&app.cfg);
     let mut caps = vosi_basics(&base);
-    for (std, path) in [
-        ("http://www.opencadc.org/std/platform#session-1", "session"),
-        ("http://www.opencadc.org/std/platform#context-1", "context"),
-        ("http://www.opencadc.org/std/platform#image-1", "image"),
-        (
-            "http://www.opencadc.org/std/platform#repository-1",
-            "repository",
-        ),
-    ] {
+    if app.cfg.api.v1 {
+        for (std, path) in [
+            ("http://www.opencadc.org/std/platform#session-1", "session"),
+            ("http://www.opencadc.org/std/platform#context-1", "context"),
+            ("http://www.opencadc.org/std/platform#image-1", "image"),
+            (
+                "http://www.opencadc.org/std/platform#repository-1",
+                "repository",
+            ),
+        ] {
+            caps.push(capability(
+                std,
+                &format!("{base}/v1/{path}"),
+                "base",
+                methods,
+            ));
+        }
+    }
+    if app.cfg.api.v0 {
+        // As the SRCNet nodes publish it: the API base, not the session collection.
         caps.push(capability(
-            std,
-            &format!("{base}/v1/{path}"),
+            LEGACY_SESSIONS,
+            &format!("{base}/v0"),
             "base",
-            &[COOKIE, CERT, TOKEN],
+            methods,
         ));
     }
     xml(document(&caps))
@@ -117,12 +143,23 @@ pub async fn availability(State(_app): State<Arc<App>>) -> Response {
     xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:availability xmlns:vosi=\"http://www.ivoa.net/xml/VOSIAvailability/v1.0\">\n  <vosi:available>true</vosi:available>\n  <vosi:note>Skaha Service Available. (skyport-sim)</vosi:note>\n</vosi:availability>\n".to_string())
 }
 
+/// This deployment's lines in a registry (`<id> = <capabilities URL>`), relative to
+/// `origin`: the session service, and the login and credential services when it has them.
+pub fn registry_lines(cfg: &SimConfig, origin: &str) -> String {
+    let ns = cfg.authority.trim_end_matches('/');
+    let mut s = format!("{ns}/skaha = {origin}/skaha/capabilities\n");
+    if cfg.password_services {
+        s.push_str(&format!(
+            "{ns}/cred = {origin}/cred/capabilities\n{ns}/gms = {origin}/ac/capabilities\n{ns}/ac = {origin}/ac/capabilities\n"
+        ));
+    }
+    s
+}
+
 /// `resourceID = capabilitiesURL` lines, as the CADC registry serves them.
-pub async fn resource_caps(State(_app): State<Arc<App>>, req: Request) -> Response {
+pub async fn resource_caps(State(app): State<Arc<App>>, req: Request) -> Response {
     let o = Ctx::of(&req).origin;
-    let body = format!(
-        "# skyport-sim registry\nivo://cadc.nrc.ca/skaha = {o}/skaha/capabilities\nivo://cadc.nrc.ca/cred = {o}/cred/capabilities\nivo://cadc.nrc.ca/gms = {o}/ac/capabilities\nivo://cadc.nrc.ca/ac = {o}/ac/capabilities\n"
-    );
+    let body = format!("# skyport-sim registry\n{}", registry_lines(&app.cfg, &o));
     let mut r = body.into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,

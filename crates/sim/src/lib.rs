@@ -22,6 +22,7 @@ pub mod pages;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod world;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -30,10 +31,11 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub use config::{OidcTrust, ResourceContext, SimConfig, SimImage, SimUser};
+pub use config::{ApiVersions, OidcTrust, ResourceContext, SimConfig, SimImage, SimUser};
 pub use errors::SimError;
 pub use faults::FaultRule;
 pub use tls::KeyKind;
+pub use world::{demo_configs, start_world, World};
 
 use app::{App, Urls};
 use server::{spawn_guarded, PanicLog};

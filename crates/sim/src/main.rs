@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
-use skyport_sim::{FaultRule, OidcTrust, SimConfig, SimUser};
+use skyport_sim::{FaultRule, OidcTrust, SimConfig, SimHandle, SimUser};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -95,6 +95,14 @@ struct Args {
     /// Slow drip: BYTES:MILLIS.
     #[arg(long, value_name = "BYTES:MILLIS")]
     fault_drip: Option<String>,
+    /// Also start an SRCNet-like node (API v0, sign-in through the --oidc-issuer only) and a
+    /// node whose session service is down, and a registry that lists all three. The flags
+    /// above shape the first, CANFAR-like platform.
+    #[arg(long)]
+    world: bool,
+    /// The registry's address with --world (loopback only).
+    #[arg(long, default_value = "127.0.0.1:0", requires = "world")]
+    registry_listen: SocketAddr,
 }
 
 fn pair(s: &str, what: &str) -> Result<(String, String), String> {
@@ -212,14 +220,27 @@ async fn main() {
             std::process::exit(2);
         }
     };
+    if !args.registry_listen.ip().is_loopback() {
+        eprintln!("skyport-sim: --registry-listen must be a loopback address");
+        std::process::exit(2);
+    }
     let users = cfg.users.clone();
     let tokens = cfg.tokens.clone();
-    let sim = match skyport_sim::start(cfg).await {
-        Ok(s) => s,
+    let configs = if args.world {
+        skyport_sim::demo_configs(cfg.clone(), cfg.oidc.clone())
+    } else {
+        vec![cfg]
+    };
+    let world = match skyport_sim::start_world(configs, Some(args.registry_listen)).await {
+        Ok(w) => w,
         Err(e) => {
             eprintln!("skyport-sim: {e}");
             std::process::exit(1);
         }
+    };
+    let Some(sim) = world.platforms.first() else {
+        eprintln!("skyport-sim: no platform started");
+        std::process::exit(1);
     };
     let mut ca_pem_path = None;
     if let Some(dir) = &args.ca_dir {
@@ -232,19 +253,34 @@ async fn main() {
         }
         ca_pem_path = Some(path.display().to_string());
     }
-    let line = serde_json::json!({
+    // The first platform's URLs at the top (as before --world), every platform below.
+    let mut line = urls(sim);
+    line["ca_pem_path"] = serde_json::json!(ca_pem_path);
+    line["users"] = users
+        .iter()
+        .map(|u| serde_json::json!({"name": u.name, "password": u.password}))
+        .collect();
+    line["tokens"] = tokens
+        .iter()
+        .map(|(t, u)| serde_json::json!({"token": t, "user": u}))
+        .collect();
+    line["registry_url"] = serde_json::json!(world.registry_url());
+    line["platforms"] = world.platforms.iter().map(urls).collect();
+    println!("{line}");
+    tracing::info!(registry = %world.registry_url(), "ready; Ctrl-C to stop");
+    let _ = tokio::signal::ctrl_c().await;
+    world.shutdown().await;
+}
+
+fn urls(sim: &SimHandle) -> serde_json::Value {
+    serde_json::json!({
+        "id": format!("{}/skaha", sim.config().authority),
+        "versions": sim.config().api.served(),
         "skaha_url": sim.skaha_url().as_str(),
-        "api_url": format!("{}skaha/v1", sim.base_url()),
+        "api_url": format!("{}skaha/{}", sim.base_url(), sim.config().api.served().first().copied().unwrap_or("v1")),
         "base_url": sim.base_url().as_str(),
         "https_url": sim.https_url().as_str(),
         "admin_url": sim.admin_url().as_str(),
         "sessions_url": sim.sessions_url().as_str(),
-        "ca_pem_path": ca_pem_path,
-        "users": users.iter().map(|u| serde_json::json!({"name": u.name, "password": u.password})).collect::<Vec<_>>(),
-        "tokens": tokens.iter().map(|(t, u)| serde_json::json!({"token": t, "user": u})).collect::<Vec<_>>(),
-    });
-    println!("{line}");
-    tracing::info!("ready; Ctrl-C to stop");
-    let _ = tokio::signal::ctrl_c().await;
-    sim.shutdown().await;
+    })
 }

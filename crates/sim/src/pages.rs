@@ -76,12 +76,10 @@ async fn check_auth(app: &Arc<App>, headers: &HeaderMap) -> Result<(), Response>
     if matches!(outcome, AuthOutcome::Ok(_)) {
         return Ok(());
     }
-    Err(
-        auth::require(&outcome, &app.urls.http, app.cfg.oidc.as_ref())
-            .err()
-            .map(IntoResponse::into_response)
-            .unwrap_or_else(|| StatusCode::UNAUTHORIZED.into_response()),
-    )
+    Err(auth::require(&outcome, &app.urls.http, &app.cfg)
+        .err()
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|| StatusCode::UNAUTHORIZED.into_response()))
 }
 
 fn html_escape(s: &str) -> String {

@@ -39,7 +39,7 @@ impl Ctx {
 
     /// The caller, or the 401 CADC sends.
     pub fn require(&self, app: &App) -> Result<Identity, ApiError> {
-        auth::require(&self.auth, &self.origin, app.cfg.oidc.as_ref())
+        auth::require(&self.auth, &self.origin, &app.cfg)
     }
 
     /// The caller, who must also be allowed on the skaha system.
@@ -93,25 +93,34 @@ async fn service_root() -> Response {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let mut r = Router::new()
         .route("/skaha", get(service_root))
-        .route("/skaha/v1/session", any(session::dispatch))
-        .route("/skaha/v1/session/", any(session::dispatch))
-        .route("/skaha/v1/session/{*rest}", any(session::dispatch))
-        .route("/skaha/v1/image", get(image::images))
-        .route("/skaha/v1/context", get(image::context))
-        .route("/skaha/v1/repository", get(image::repository))
         .route("/skaha/capabilities", get(crate::discovery::skaha_caps))
         .route("/skaha/availability", get(crate::discovery::availability))
-        .route("/reg/resource-caps", get(crate::discovery::resource_caps))
-        .route("/cred/capabilities", get(crate::discovery::cred_caps))
-        .route("/ac/capabilities", get(crate::discovery::ac_caps))
-        .route("/ac/login", any(crate::ac::login))
-        .route("/ac/whoami", get(crate::ac::whoami))
-        .route("/ac/users/{name}", get(crate::ac::user))
-        .route("/cred/generate", get(crate::cred::generate))
-        .route("/cred/generate/{*rest}", get(crate::cred::generate))
-        .fallback(not_found)
+        .route("/reg/resource-caps", get(crate::discovery::resource_caps));
+    // The same API under each version the platform serves (v0 differs in one rule: the
+    // session type may come from the image's labels).
+    for v in app.cfg.api.served() {
+        let at = |p: &str| format!("/skaha/{v}{p}");
+        r = r
+            .route(&at("/session"), any(session::dispatch))
+            .route(&at("/session/"), any(session::dispatch))
+            .route(&at("/session/{*rest}"), any(session::dispatch))
+            .route(&at("/image"), get(image::images))
+            .route(&at("/context"), get(image::context))
+            .route(&at("/repository"), get(image::repository));
+    }
+    if app.cfg.password_services {
+        r = r
+            .route("/cred/capabilities", get(crate::discovery::cred_caps))
+            .route("/ac/capabilities", get(crate::discovery::ac_caps))
+            .route("/ac/login", any(crate::ac::login))
+            .route("/ac/whoami", get(crate::ac::whoami))
+            .route("/ac/users/{name}", get(crate::ac::user))
+            .route("/cred/generate", get(crate::cred::generate))
+            .route("/cred/generate/{*rest}", get(crate::cred::generate));
+    }
+    r.fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), auth_mw))
         .layer(middleware::from_fn_with_state(
             app.faults.clone(),

@@ -14,6 +14,7 @@ use super::params::Params;
 use super::Ctx;
 use crate::app::App;
 use crate::clock::iso;
+use crate::config::SimConfig;
 use crate::errors::{ApiError, ApiResult};
 use crate::store::{uid_for, Kind, NewSession, Resources, Session, Status};
 
@@ -31,8 +32,11 @@ async fn route(app: &Arc<App>, req: Request) -> ApiResult<Response> {
     let ctx = Ctx::of(&req);
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // `/skaha/<version>/session...`: the router only sends the versions served.
+    let v0 = path.starts_with("/skaha/v0/");
     let rest = path
-        .strip_prefix("/skaha/v1/session")
+        .strip_prefix("/skaha/v0/session")
+        .or_else(|| path.strip_prefix("/skaha/v1/session"))
         .unwrap_or("")
         .trim_start_matches('/');
     let segs: Vec<String> = rest
@@ -56,7 +60,7 @@ async fn route(app: &Arc<App>, req: Request) -> ApiResult<Response> {
     let appid = segs.get(2).map(String::as_str);
     match (method, sid, app_seg) {
         (Method::GET | Method::HEAD, None, _) => list(app, &user, &params),
-        (Method::POST, None, _) => create(app, &user, &params, registry_auth.as_deref()),
+        (Method::POST, None, _) => create(app, &user, &params, registry_auth.as_deref(), v0),
         (Method::DELETE, None, _) => Err(ApiError::unsupported("Cannot kill all sessions.")),
         (Method::GET | Method::HEAD, Some(sid), false) => get_one(app, &user, sid, &params),
         (Method::POST, Some(sid), false) => renew(app, &user, sid, &params),
@@ -374,6 +378,7 @@ fn create(
     user: &str,
     p: &Params,
     registry_auth: Option<&str>,
+    v0: bool,
 ) -> ApiResult<Response> {
     let cfg = &app.cfg;
     // 1. image
@@ -392,10 +397,14 @@ fn create(
             cfg.registry_hosts.join(", ")
         )));
     }
-    let type_raw = p.text("type").unwrap_or("headless");
-    let kind = Kind::parse(type_raw.trim())
-        .filter(|k| *k != Kind::DesktopApp)
-        .ok_or_else(|| ApiError::bad(format!("Invalid session type: {type_raw}")))?;
+    let kind = if v0 {
+        v0_kind(cfg, &image, p.text("type"))?
+    } else {
+        let type_raw = p.text("type").unwrap_or("headless");
+        Kind::parse(type_raw.trim())
+            .filter(|k| *k != Kind::DesktopApp)
+            .ok_or_else(|| ApiError::bad(format!("Invalid session type: {type_raw}")))?
+    };
     // 3. cores / ram
     let mut cores = resource(p, "cores", &cfg.context.cores_options)?;
     let mut ram = resource(p, "ram", &cfg.context.ram_options)?;
@@ -461,6 +470,34 @@ fn create(
         env,
     });
     Ok(text_plain(format!("{sid}\n")))
+}
+
+/// v0 took the session type from the image's labels in the registry and refused a `type`
+/// the labels do not allow (skaha-api.md §0, before commit 810bf2bb). Unlisted images keep
+/// the requested type (v0 could not read their labels either and trusted it).
+fn v0_kind(cfg: &SimConfig, image: &str, requested: Option<&str>) -> ApiResult<Kind> {
+    let labels: Vec<Kind> = cfg
+        .images
+        .iter()
+        .find(|i| i.id == image)
+        .map(|i| i.types.iter().filter_map(|t| Kind::parse(t)).collect())
+        .unwrap_or_default();
+    let requested = match requested.map(str::trim) {
+        Some(t) => Some(
+            Kind::parse(t)
+                .filter(|k| *k != Kind::DesktopApp)
+                .ok_or_else(|| ApiError::bad(format!("Invalid session type: {t}")))?,
+        ),
+        None => None,
+    };
+    match requested {
+        Some(k) if labels.is_empty() || labels.contains(&k) => Ok(k),
+        Some(k) => Err(ApiError::bad(format!(
+            "image {image} is not of type {}",
+            k.as_str()
+        ))),
+        None => Ok(labels.first().copied().unwrap_or(Kind::Headless)),
+    }
 }
 
 type Bundle = (Option<String>, Vec<String>, Vec<(String, String)>);
