@@ -76,6 +76,8 @@ cat >&2 <<MSG
 MSG
 
 export SKYPORT_HOME=$DEMO_HOME
+# The welcome page and Platforms -> Add a platform read the demo registry, not the real ones.
+export SKYPORT_REGISTRY=$REGISTRY
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   if [ "${SKYPORT_DEMO_XVFB:-}" = 1 ]; then
     say "No display: running under Xvfb for 20 s (signed in with a demo token) and saving target/demo.png"

@@ -2,6 +2,7 @@
 // permissions from this list; capabilities/*.json grant them per window). A test checks it
 // against the generated bindings, so a new command cannot be forgotten here.
 pub const APP_COMMANDS: &[&str] = &[
+    "add_platform",
     "app_info",
     "auth_info",
     "cancel_sign_in",
@@ -19,6 +20,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "obtain_certificate",
     "open_session_in_browser",
     "open_session_window",
+    "platform_choices",
     "platform_load",
     "platform_status",
     "prune_preview",

@@ -28,7 +28,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
     use features::{
         app::commands as app, certificates::commands as certs,
         credentials::commands as credentials, downloads::commands as downloads,
-        session_windows::commands as windows, sessions::commands as sessions,
+        platforms::commands as platforms, session_windows::commands as windows,
+        sessions::commands as sessions,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -36,6 +37,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             app::main_window_used,
             app::credential_status,
             app::platform_status,
+            platforms::platform_choices,
+            platforms::add_platform,
             credentials::auth_info,
             credentials::sign_in,
             credentials::cancel_sign_in,

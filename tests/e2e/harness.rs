@@ -147,14 +147,24 @@ impl App {
 
     /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
     pub async fn text(&self, css: &str) -> String {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-        el.text().await.expect("element text")
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let el = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
+            match el.text().await {
+                Ok(t) => return t,
+                // The view replaced the element between finding and reading it: find it again.
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                Err(e) => panic!("text of {css:?}: {e}"),
+            }
+        }
     }
 
     /// Wait until the element's text contains `needle`.
@@ -310,6 +320,8 @@ fn isolated(
         .env("XDG_CONFIG_HOME", home.join("xdg-config"))
         .env("XDG_CACHE_HOME", home.join("xdg-cache"))
         .env_remove("SKYPORT_URL")
+        // No test reads the real registries: a port nobody listens on (tests give theirs).
+        .env("SKYPORT_REGISTRY", "http://127.0.0.1:9/reg/resource-caps")
         .env_remove("SKYPORT_TOKEN")
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))

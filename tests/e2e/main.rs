@@ -3,6 +3,7 @@
 
 mod certs;
 mod harness;
+mod platforms;
 mod sessions;
 mod shell;
 mod signin;

@@ -5,6 +5,17 @@ import { FakePlatform } from "./test/fake";
 import { AppError } from "./platform/types";
 import { viewForShortcut } from "./views";
 
+const REG = "https://reg.example/reg/resource-caps";
+const probe = (reachable: boolean, detail: string | null = null) => ({ reachable, latencyMs: reachable ? 12 : null, detail });
+const CHOICES = {
+  platforms: [
+    { name: "canfar", id: "ivo://cadc.nrc.ca/skaha", service: "https://ws-uv.canfar.net/skaha", registry: REG, srcnet: false, shipped: false, probe: probe(true) },
+    { name: "sweSRC", id: "ivo://swesrc.chalmers.se/skaha", service: "https://services.swesrc.chalmers.se/skaha", registry: REG, srcnet: true, shipped: false, probe: probe(true) },
+    { name: "ukCAM", id: "ivo://canfar.cam.uksrc.org/skaha", service: "https://cam/skaha", registry: REG, srcnet: true, shipped: false, probe: probe(false, "HTTP 503 Service Unavailable from https://cam/skaha") },
+  ],
+  problems: [],
+};
+
 describe("App shell", () => {
   it("tells the backend the main window is in use when clicked or typed in, at most every 5 s", async () => {
     const p = FakePlatform.signedIn();
@@ -29,23 +40,71 @@ describe("App shell", () => {
   });
 
   it("shows the five views in the navigation and starts on Sessions", async () => {
-    render(App, { props: { platform: new FakePlatform() } });
+    render(App, { props: { platform: FakePlatform.signedIn() } });
     const nav = screen.getByRole("navigation", { name: "Main" });
     // Icons and shortcut hints are aria-hidden, so the accessible names are the plain labels.
     for (const name of ["Sessions", "Launch", "Credentials", "Platforms", "Settings"]) {
       expect(within(nav).getByRole("button", { name })).toBeTruthy();
     }
     expect(within(nav).getAllByRole("button")).toHaveLength(5);
-    expect(screen.getByRole("heading", { level: 1 })).toHaveProperty("textContent", "Sessions");
+    expect(await screen.findByRole("heading", { level: 1 })).toHaveProperty("textContent", "Sessions");
     expect(nav.querySelector('[aria-current="page"]')?.getAttribute("data-view")).toBe("sessions");
   });
 
-  it("explains what to do when no platform is configured", async () => {
+  it("opens on the welcome page with no platform: choosing one adds it and goes on to sign in", async () => {
+    const p = new FakePlatform({ choices: CHOICES });
+    render(App, { props: { platform: p } });
+    await screen.findByRole("heading", { level: 1, name: "Welcome to Skyport" });
+    expect(screen.queryByText(/SKYPORT_URL/)).toBeNull();
+    const rows = await screen.findAllByTestId("choice");
+    expect(rows.map((r) => r.dataset.name)).toEqual(["canfar", "sweSRC", "ukCAM"]);
+    expect(rows[1].textContent).toContain("SRCNet node: sign in through SKA IAM in your browser");
+    expect(rows[2].textContent).toContain("Not answering: HTTP 503 Service Unavailable");
+    await fireEvent.click(screen.getByRole("button", { name: "Use sweSRC" }));
+    await waitFor(() => expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Credentials"));
+    expect(p.argsOf("addPlatform")).toEqual([[{ kind: "listed", id: "ivo://swesrc.chalmers.se/skaha", registry: REG }]]);
+    expect(await screen.findByText("canfar added")).toBeTruthy();
+  });
+
+  it("says what failed when a platform cannot be added, and lets the user try another", async () => {
+    const p = new FakePlatform({ choices: CHOICES }).fail(
+      "addPlatform",
+      new AppError("platform_unreachable", "Reading the session service at https://cam/skaha failed: it does not answer (HTTP 503). The platform may be down for maintenance: try again later, or check its status page."),
+    );
+    render(App, { props: { platform: p } });
+    await fireEvent.click(await screen.findByRole("button", { name: "Use ukCAM" }));
+    const alert = await screen.findByTestId("add-error");
+    expect(alert.textContent).toContain("Reading the session service at https://cam/skaha failed");
+    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Welcome to Skyport");
+    // An address: empty is refused in words, a URL is sent as given.
+    await fireEvent.click(screen.getByRole("button", { name: "Add" }));
+    expect(screen.getByTestId("add-error").textContent).toContain("Give the platform's address");
+    await fireEvent.input(screen.getByLabelText("Its address or registry id"), { target: { value: " https://other.example/skaha " } });
+    await fireEvent.click(screen.getByRole("button", { name: "Add" }));
+    await waitFor(() => expect(p.argsOf("addPlatform")).toHaveLength(2));
+    expect(p.argsOf("addPlatform")[1]).toEqual([{ kind: "address", address: "https://other.example/skaha" }]);
+  });
+
+  it("marks platforms from the shipped list when a registry cannot be read", async () => {
+    const p = new FakePlatform({
+      choices: {
+        platforms: [{ ...CHOICES.platforms[0], shipped: true }],
+        problems: ["Reading the registry at https://reg failed: cannot connect. The platforms below marked \"known address\" come from the list shipped with Skyport."],
+      },
+    });
+    render(App, { props: { platform: p } });
+    expect((await screen.findByTestId("choices-problem")).textContent).toContain("Reading the registry at https://reg failed");
+    expect((await screen.findByTestId("choice")).textContent).toContain("known address");
+  });
+
+  it("leads from the Sessions empty state to choosing a platform", async () => {
     render(App, { props: { platform: new FakePlatform() } });
+    await screen.findByRole("heading", { level: 1, name: "Welcome to Skyport" });
+    await fireEvent.click(screen.getByRole("button", { name: /^Sessions/ }));
     await screen.findByText("No platform yet");
-    expect(screen.getByText(/SKYPORT_URL=https:\/\/ws-uv.canfar.net\/skaha/)).toBeTruthy();
-    await fireEvent.click(screen.getByRole("button", { name: "Add a platform" }));
+    await fireEvent.click(screen.getByRole("button", { name: "Choose a platform" }));
     expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Platforms");
+    expect(await screen.findByTestId("platform-chooser")).toBeTruthy();
   });
 
   it("asks to sign in when a platform is set but there is no credential", async () => {

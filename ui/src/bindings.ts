@@ -16,6 +16,10 @@ export const commands = {
 	mainWindowUsed: () => __TAURI_INVOKE<void>("main_window_used"),
 	credentialStatus: () => __TAURI_INVOKE<CredentialStatus>("credential_status"),
 	platformStatus: () => __TAURI_INVOKE<PlatformStatus>("platform_status"),
+	/**  The platforms the registries list, each checked just now. */
+	platformChoices: () => __TAURI_INVOKE<Choices>("platform_choices"),
+	/**  Discover the chosen platform, save it as a profile and switch to it. */
+	addPlatform: (choice: PlatformChoice) => __TAURI_INVOKE<AddedPlatform>("add_platform", { choice }),
 	/**  How the user can sign in to the current platform, and how they are signed in now. */
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
 	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
@@ -97,6 +101,20 @@ export const DEFAULT_SETTINGS = {"autoRenewCert":true,"certRenewDaysBefore":null
 export const EXPIRY_WARNING_HOURS = {"max":336,"min":1} as const;
 
 /* Types */
+/**  The platform just added and in use. */
+export type AddedPlatform = {
+	/**  The profile it was saved as. */
+	profile: string,
+	displayName: string,
+	serviceUrl: string,
+	/**  It signs in with a CADC username and password (and gives certificates). */
+	password: boolean,
+	/**  It signs in through an OpenID provider in the browser. */
+	browser: boolean,
+	/**  What discovery could not find (storage, a companion service), in words. */
+	notes: string[],
+};
+
 /**  Facts about this installation, for the Settings and About views. */
 export type AppInfo = {
 	version: string,
@@ -182,6 +200,34 @@ export type CertView = {
 	countdown: string | null,
 	/**  Why the file cannot be used, with what to do. */
 	problem: string | null,
+};
+
+/**  One platform to choose. */
+export type Choice = {
+	/**  `canfar`, `sweSRC`, … */
+	name: string,
+	/**  Its registry id, `ivo://cadc.nrc.ca/skaha`. */
+	id: string,
+	/**  Its session service, `https://ws-uv.canfar.net/skaha`. */
+	service: string,
+	/**  The registry that lists it (resource-caps URL). */
+	registry: string,
+	/**  An SRCNet node (signs in through SKA IAM). */
+	srcnet: boolean,
+	/**  From the list shipped with Skyport, because the registry could not be read. */
+	shipped: boolean,
+	/**  How its session service answered just now. */
+	probe: Probe,
+};
+
+/**  What the registries list. */
+export type Choices = {
+	platforms: Choice[],
+	/**
+	 *  Each registry that could not be read, in words (what stands in for it is marked
+	 *  `shipped`).
+	 */
+	problems: string[],
 };
 
 /**  What sessions may ask for (`GET /v1/context`). */
@@ -378,6 +424,13 @@ export type OfferState =
  */
 { state: "failed"; message: string; canRetry: boolean };
 
+/**  What the user chose. */
+export type PlatformChoice = 
+/**  A platform a registry lists. */
+{ kind: "listed"; id: string; registry: string } | 
+/**  "Another Skaha platform": a service URL or an `ivo://` id. */
+{ kind: "address"; address: string };
+
 /**  Platform load and the user's quota use. */
 export type PlatformLoad = {
 	stats: PlatformStats,
@@ -401,6 +454,15 @@ export type PlatformStatus = {
 	serviceUrl: string | null,
 	/**  Where the setting came from, in words. */
 	source: string,
+};
+
+/**  How a service answered a quick check (`HEAD` of its URL, redirects followed). */
+export type Probe = {
+	reachable: boolean,
+	/**  How long the answer took, when there was one. */
+	latencyMs: number | null,
+	/**  What went wrong, in words (`HTTP 503 from …`, `… did not respond in time`). */
+	detail: string | null,
 };
 
 /**

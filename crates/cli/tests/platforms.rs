@@ -136,3 +136,66 @@ async fn an_unknown_node_or_id_says_what_there_is() {
         serde_json::json!([])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn several_platforms_a_v0_node_and_one_that_is_down() {
+    let world = skyport_sim::start_world(
+        skyport_sim::demo_configs(skyport_sim::SimConfig::default(), None),
+        None,
+    )
+    .await
+    .expect("world");
+    let reg = world.registry_url();
+    let home = Home::new();
+    let v = home
+        .run(&["platforms", "--registry", &reg, "--json"])
+        .await
+        .ok()
+        .json();
+    let names: Vec<&str> = v
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["canfar", "sweSRC", "ukCAM"], "{v}");
+    assert_eq!(v[1]["srcnet"], true);
+    assert_eq!(v[2]["reachable"], false);
+    assert_eq!(v[2]["problem"], "HTTP 503 Service Unavailable");
+
+    // The v0-only node: its profile speaks v0, with no password services.
+    home.run(&[
+        "profiles",
+        "add",
+        "swe",
+        "--srcnet",
+        "sweSRC",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .ok()
+    .err_has("Found session API v0 at");
+    let p = &home.run(&["profiles", "list", "--json"]).await.ok().json()[0];
+    assert!(
+        p["url"].as_str().is_some_and(|u| u.ends_with("/skaha/v0")),
+        "{p}"
+    );
+    assert!(p["login_url"].is_null(), "{p}");
+
+    // The node that is down: the step is named, and no profile is written.
+    home.run(&[
+        "profiles",
+        "add",
+        "cam",
+        "--srcnet",
+        "ukCAM",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .code(4)
+    .err_has("Reading the session service at")
+    .err_has("it does not answer (HTTP 503 Service Unavailable)");
+    let list = home.run(&["profiles", "list", "--json"]).await.ok().json();
+    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
+    world.shutdown().await;
+}

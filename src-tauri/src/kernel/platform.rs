@@ -125,7 +125,7 @@ impl Platform {
             PlatformSetting::Invalid(e) => Err(ErrorPayload::new(ErrorCode::Config, e)),
             PlatformSetting::None => Err(ErrorPayload::new(
                 ErrorCode::Config,
-                "No platform is configured. Add one under Platforms, or start Skyport with SKYPORT_URL set to a Skaha service URL.",
+                "No platform is chosen yet. Choose one under Platforms: CANFAR, an SRCNet node or any Skaha platform.",
             )),
         }
     }

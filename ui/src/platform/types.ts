@@ -5,8 +5,11 @@
 // method here, with its arguments and answer, and nothing else needs to be written for it.
 import type { commands, events } from "../bindings";
 import type {
+  AddedPlatform,
   AppInfo,
   AuthInfo,
+  Choice,
+  Choices,
   BulkOutcome,
   CertInfo,
   CertState,
@@ -20,6 +23,7 @@ import type {
   LaunchForm,
   LaunchOptions,
   LaunchOutcome,
+  PlatformChoice,
   PlatformLoad,
   PlatformStats,
   PlatformStatus,
@@ -46,8 +50,11 @@ import type {
 } from "../bindings";
 
 export type {
+  AddedPlatform,
   AppInfo,
   AuthInfo,
+  Choice,
+  Choices,
   BulkOutcome,
   CertInfo,
   CertState,
@@ -61,6 +68,7 @@ export type {
   LaunchForm,
   LaunchOptions,
   LaunchOutcome,
+  PlatformChoice,
   PlatformLoad,
   PlatformStats,
   PlatformStatus,

@@ -7,8 +7,10 @@
 // what the UI asked for.
 import { DEFAULT_SETTINGS } from "../bindings";
 import type {
+  AddedPlatform,
   AppInfo,
   AuthInfo,
+  Choices,
   BulkOutcome,
   CertView,
   CredentialStatus,
@@ -19,6 +21,7 @@ import type {
   LaunchOutcome,
   Offer,
   Platform,
+  PlatformChoice,
   PlatformLoad,
   PlatformStatus,
   PruneRule,
@@ -72,6 +75,8 @@ export interface FakeOptions {
   quota?: Quota;
   /** The registry secrets the keyring holds, as "image|username". */
   registrySecrets?: string[];
+  /** What the registries list (default: none, no problem). */
+  choices?: Choices;
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -114,6 +119,17 @@ export class FakePlatform implements Platform {
   reopen: string[] = [];
   /** What the provider does at the next sign-out (default: revokes both tokens). */
   signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
+  /** What `platformChoices` answers. */
+  choices: Choices;
+  /** What `addPlatform` answers (the platform becomes the one in use). */
+  added: AddedPlatform = {
+    profile: "canfar",
+    displayName: "canfar",
+    serviceUrl: "https://ws-uv.canfar.net/skaha",
+    password: true,
+    browser: false,
+    notes: [],
+  };
   /** Downloads waiting in prompts, by id (the backend's book). */
   downloads = new Map<number, Offer>();
 
@@ -139,6 +155,7 @@ export class FakePlatform implements Platform {
     this.load = opts.load ?? {};
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
+    this.choices = opts.choices ?? { platforms: [], problems: [] };
     const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
     this.auth = { ...demoAuth(this.credential, configured), ...opts.auth };
     this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
@@ -340,6 +357,17 @@ export class FakePlatform implements Platform {
     return this.call("platformStatus", [], () => {
       if (this.platform instanceof AppError) throw this.platform;
       return this.platform;
+    });
+  }
+
+  platformChoices(): Promise<Choices> {
+    return this.call("platformChoices", [], () => this.choices);
+  }
+
+  addPlatform(choice: PlatformChoice): Promise<AddedPlatform> {
+    return this.call("addPlatform", [choice], () => {
+      this.platform = { serviceUrl: this.added.serviceUrl, source: `Profile "${this.added.profile}"` };
+      return this.added;
     });
   }
 

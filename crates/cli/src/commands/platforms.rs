@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use skyport_core::discovery::cache::Cache;
+use skyport_core::discovery::choices::{choices, registries_from_env};
 use skyport_core::discovery::{
     nodes, Discovered, Discoverer, Probe, Target, CADC_REGISTRY, SRCNET_REGISTRY,
 };
@@ -26,71 +27,60 @@ pub fn discoverer(ctx: &Ctx) -> CliResult<Discoverer> {
 
 pub async fn platforms(ctx: &Ctx, a: &PlatformsArgs) -> CliResult {
     let d = discoverer(ctx)?;
-    let registries: Vec<String> = if a.registry.is_empty() {
-        vec![CADC_REGISTRY.to_string(), SRCNET_REGISTRY.to_string()]
+    let registries = if a.registry.is_empty() {
+        registries_from_env()
     } else {
         a.registry.clone()
     };
-    let mut rows = Vec::new();
-    let mut failed = Vec::new();
-    for registry in &registries {
-        match d.listed(registry, a.dev).await {
-            Ok(listed) => rows.extend(listed.into_iter().map(|l| (registry.clone(), l))),
-            Err(e) => failed.push(e),
-        }
-    }
-    // Ask every platform at once: a slow one must not hold up the others.
-    let mut probes = tokio::task::JoinSet::new();
-    for (i, (_, l)) in rows.iter().enumerate() {
-        let (d, service) = (d.clone(), l.service.clone());
-        probes.spawn(async move { (i, d.probe(&service).await) });
-    }
-    let mut answers: Vec<Option<Probe>> = vec![None; rows.len()];
-    while let Some(r) = probes.join_next().await {
-        if let Ok((i, p)) = r {
-            answers[i] = Some(p);
-        }
-    }
+    let found = choices(&d, &registries, a.dev).await;
     if ctx.json {
-        let v: Vec<_> = rows
+        let v: Vec<_> = found
+            .platforms
             .iter()
-            .zip(&answers)
-            .map(|((registry, l), p)| {
+            .map(|c| {
                 json!({
-                    "name": l.name, "id": l.id, "url": l.service, "registry": registry,
-                    "reachable": p.as_ref().is_some_and(|p| p.reachable),
-                    "latencyMs": p.as_ref().and_then(|p| p.latency_ms),
-                    "problem": p.as_ref().and_then(|p| p.detail.clone()),
+                    "name": c.name, "id": c.id, "url": c.service, "registry": c.registry,
+                    "srcnet": c.srcnet, "knownAddress": c.shipped,
+                    "reachable": c.probe.reachable,
+                    "latencyMs": c.probe.latency_ms,
+                    "problem": c.probe.detail,
                 })
             })
             .collect();
         print_json(&v)?;
-    } else if !rows.is_empty() {
+    } else if !found.platforms.is_empty() {
         let mut t = Table::new(&["NAME", "URL", "REACHABLE", "ID"]);
-        for ((_, l), p) in rows.iter().zip(&answers) {
-            let reach = match p {
-                Some(Probe {
+        for c in &found.platforms {
+            let reach = match &c.probe {
+                Probe {
                     reachable: true,
                     latency_ms,
                     ..
-                }) => format!("yes ({} ms)", latency_ms.unwrap_or_default()),
-                Some(Probe { detail, .. }) => {
+                } => format!("yes ({} ms)", latency_ms.unwrap_or_default()),
+                Probe { detail, .. } => {
                     format!("no: {}", detail.as_deref().unwrap_or("no answer"))
                 }
-                None => "no: the check did not finish".into(),
             };
-            t.row(vec![l.name.clone(), l.service.clone(), reach, l.id.clone()]);
+            let name = if c.shipped {
+                format!("{} (known address)", c.name)
+            } else {
+                c.name.clone()
+            };
+            t.row(vec![name, c.service.clone(), reach, c.id.clone()]);
         }
         t.print()?;
         note("Add one with `skyport profiles add NAME --discover ID` (or `--srcnet NAME`).");
     }
-    for e in &failed {
-        warn(&e.to_string());
+    for p in &found.problems {
+        warn(p);
     }
-    match failed.into_iter().next() {
-        Some(e) if rows.is_empty() => Err(e.into()),
-        _ => Ok(()),
+    if found.platforms.is_empty() && !found.problems.is_empty() {
+        return Err(CliError::new(
+            ErrorCode::PlatformUnreachable,
+            "no registry could be read (see above)",
+        ));
     }
+    Ok(())
 }
 
 /// Discover what `profiles add` was pointed at.

@@ -2,7 +2,6 @@
 
 use serde_json::json;
 use skyport_core::config::{default_scopes, Config, OidcSettings};
-use skyport_core::discovery::{nodes, Discovered};
 use skyport_core::error::ErrorCode;
 use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::platform::URL_ENV;
@@ -128,7 +127,7 @@ async fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
             a.srcnet.as_deref(),
         )
         .await?;
-        apply_discovered(&mut p, &d);
+        skyport_core::discovery::profile::apply(&mut p, &d);
         for n in &d.notes {
             warn(n);
         }
@@ -220,33 +219,6 @@ async fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
         }
     ));
     Ok(())
-}
-
-/// What discovery found, into a profile (the flags given with it still win, below).
-fn apply_discovered(p: &mut skyport_core::config::Profile, d: &Discovered) {
-    // The client speaks the version in the URL: v1 unless the platform offers only v0.
-    p.url = if d.session.version == "v1" {
-        d.session.service.clone()
-    } else {
-        format!("{}/{}", d.session.service, d.session.version)
-    };
-    p.login_url = d.login.clone().or(p.login_url.take());
-    p.cred_url = d.credential.clone().or(p.cred_url.take());
-    p.storage_url = d.storage.clone().or(p.storage_url.take());
-    p.resource_id = d.id.clone().or(p.resource_id.take());
-    p.registry = d.registry.clone().or(p.registry.take());
-    if let Some(issuer) = &d.oidc_issuer {
-        let keep = p.oidc.as_ref().filter(|o| &o.issuer == issuer).cloned();
-        p.oidc = Some(keep.unwrap_or(OidcSettings {
-            issuer: issuer.clone(),
-            // Registered dynamically at the first sign-in.
-            client_id: None,
-            scopes: default_scopes(),
-        }));
-    }
-    if p.display_name.is_none() {
-        p.display_name = d.id.as_deref().map(nodes::name_for);
-    }
 }
 
 // ------------------------------------------------------------------------------ config

@@ -9,7 +9,9 @@
 
 pub mod cache;
 pub mod capabilities;
+pub mod choices;
 pub mod nodes;
+pub mod profile;
 pub mod registry;
 pub mod services;
 
@@ -122,8 +124,9 @@ pub struct Discovered {
 pub struct Probe {
     pub reachable: bool,
     /// How long the answer took, when there was one.
-    pub latency_ms: Option<u64>,
-    /// What went wrong, in words (`HTTP 503 from …`, `… did not respond in time`).
+    pub latency_ms: Option<u32>,
+    /// What went wrong, in words (`HTTP 503 Service Unavailable`, `no answer in time`);
+    /// the caller names the service.
     pub detail: Option<String>,
 }
 
@@ -309,7 +312,7 @@ impl Discoverer {
             .timeout(Duration::from_secs(10))
             .send()
             .await;
-        let latency_ms = Some(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        let latency_ms = Some(u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX));
         match answer {
             Ok(r) if r.status() == reqwest::StatusCode::OK => Probe {
                 reachable: true,
@@ -319,20 +322,17 @@ impl Discoverer {
             Ok(r) => Probe {
                 reachable: false,
                 latency_ms,
-                detail: Some(format!("HTTP {} from {service}", r.status())),
+                detail: Some(format!("HTTP {}", r.status())),
             },
             Err(e) if e.is_timeout() => Probe {
                 reachable: false,
                 latency_ms: None,
-                detail: Some(format!("{service} did not respond in time")),
+                detail: Some("no answer in time".into()),
             },
             Err(e) => Probe {
                 reachable: false,
                 latency_ms: None,
-                detail: Some(format!(
-                    "{service} could not be reached ({})",
-                    cause_chain(&e)
-                )),
+                detail: Some(format!("cannot connect ({})", cause_chain(&e))),
             },
         }
     }

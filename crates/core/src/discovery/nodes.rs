@@ -24,6 +24,11 @@ const NAMES: [(&str, &str); 14] = [
     ("ivo://cadc.nrc.ca/skaha", "canfar"),
 ];
 
+/// Whether `id` is a known SRCNet node (every known service but CANFAR's own).
+pub fn is_srcnet(id: &str) -> bool {
+    id != super::CANFAR_SKAHA && NAMES.iter().any(|(i, _)| *i == id)
+}
+
 /// Substrings that mark a development deployment (in its id or URL).
 const DEVELOPMENT_MARKERS: [&str; 8] = [
     "dev",
