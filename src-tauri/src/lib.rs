@@ -39,6 +39,12 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             app::platform_status,
             platforms::platform_choices,
             platforms::add_platform,
+            platforms::list_profiles,
+            platforms::use_profile,
+            platforms::rename_profile,
+            platforms::profile_removal,
+            platforms::remove_profile,
+            platforms::test_connection,
             credentials::auth_info,
             credentials::sign_in,
             credentials::cancel_sign_in,
@@ -100,6 +106,7 @@ pub fn events() -> tauri_specta::Events {
         events::Navigate,
         events::DownloadChanged,
         events::MainWindowClosed,
+        events::PlatformChanged,
     ]
 }
 

@@ -184,16 +184,27 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-        el.click()
-            .await
-            .unwrap_or_else(|e| panic!("click {css:?}: {e}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let el = self
+                .client
+                .wait()
+                .at_most(Duration::from_secs(10))
+                .for_element(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
+            match el.click().await {
+                Ok(()) => return,
+                // Replaced or not clickable yet (the view was still changing): find it again.
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(100)).await
+                }
+                Err(e) => {
+                    self.screenshot(&format!("{}-failure", self.name)).await;
+                    panic!("click {css:?}: {e:?}")
+                }
+            }
+        }
     }
 
     /// Replace the value of an input, as typing would.

@@ -20,6 +20,18 @@ export const commands = {
 	platformChoices: () => __TAURI_INVOKE<Choices>("platform_choices"),
 	/**  Discover the chosen platform, save it as a profile and switch to it. */
 	addPlatform: (choice: PlatformChoice) => __TAURI_INVOKE<AddedPlatform>("add_platform", { choice }),
+	/**  Every saved platform, with who is signed in there. */
+	listProfiles: () => __TAURI_INVOKE<ProfileSummary[]>("list_profiles"),
+	/**  Use another saved platform; its own sign-in comes with it. */
+	useProfile: (name: string) => __TAURI_INVOKE<null>("use_profile", { name }),
+	/**  Show a platform under another name. */
+	renameProfile: (name: string, displayName: string) => __TAURI_INVOKE<null>("rename_profile", { name, displayName }),
+	/**  What removing a platform takes away, in words, for the confirmation. */
+	profileRemoval: (name: string) => __TAURI_INVOKE<string>("profile_removal", { name }),
+	/**  Remove a platform with its sign-in and keyring entries. */
+	removeProfile: (name: string) => __TAURI_INVOKE<Removed>("remove_profile", { name }),
+	/**  Check each service of a saved platform, and whether it accepts the credential. */
+	testConnection: (name: string) => __TAURI_INVOKE<ConnectionCheck>("test_connection", { name }),
 	/**  How the user can sign in to the current platform, and how they are signed in now. */
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
 	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
@@ -90,6 +102,7 @@ export const events = {
 	downloadChanged: makeEvent<DownloadChanged, DownloadChanged>("download-changed"),
 	mainWindowClosed: makeEvent<MainWindowClosed, MainWindowClosed>("main-window-closed"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
+	platformChanged: makeEvent<PlatformChanged, PlatformChanged>("platform-changed"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
@@ -230,6 +243,12 @@ export type Choices = {
 	problems: string[],
 };
 
+/**  What "Test connection" found. */
+export type ConnectionCheck = {
+	services: ServiceCheck[],
+	credential: CredentialCheck,
+};
+
 /**  What sessions may ask for (`GET /v1/context`). */
 export type Context = {
 	cores: ResourceOptions,
@@ -237,6 +256,14 @@ export type Context = {
 	gpus: ResourceOptions,
 	/**  The interactive-session quota, when the server says (string or number on the wire). */
 	maxInteractiveSessions: number | null,
+};
+
+/**  Whether the platform takes the credential in use. */
+export type CredentialCheck = {
+	/**  `None` when it could not be asked (no credential, or the service is down). */
+	accepted: boolean | null,
+	/**  What happened, in words. */
+	detail: string,
 };
 
 /**  How the user's credentials stand, at a glance. */
@@ -424,6 +451,9 @@ export type OfferState =
  */
 { state: "failed"; message: string; canRetry: boolean };
 
+/**  Another platform (or none) is in use now: chosen here, or with `skyport profiles use`. */
+export type PlatformChanged = null;
+
 /**  What the user chose. */
 export type PlatformChoice = 
 /**  A platform a registry lists. */
@@ -461,8 +491,31 @@ export type Probe = {
 	reachable: boolean,
 	/**  How long the answer took, when there was one. */
 	latencyMs: number | null,
-	/**  What went wrong, in words (`HTTP 503 from …`, `… did not respond in time`). */
+	/**
+	 *  What went wrong, in words (`HTTP 503 Service Unavailable`, `no answer in time`);
+	 *  the caller names the service.
+	 */
 	detail: string | null,
+};
+
+/**  One profile, as the Platforms view and `skyport profiles list` show it. */
+export type ProfileSummary = {
+	/**  The profile's key in config.toml (`canfar`). */
+	name: string,
+	/**  What it is shown as (its display name, else its key). */
+	displayName: string,
+	/**  The session service. */
+	url: string,
+	/**  The profile in use. */
+	active: boolean,
+	/**  Who is signed in there, and with what (read from the keyring and the certificate). */
+	status: CredentialStatus,
+	/**  It offers CADC password sign-in. */
+	password: boolean,
+	/**  It offers browser sign-in through an OpenID provider. */
+	browser: boolean,
+	/**  Its registry id, when it came from a registry. */
+	resourceId: string | null,
 };
 
 /**
@@ -495,6 +548,23 @@ export type RegistryForm = {
 	remember: boolean,
 };
 
+/**  What removing a profile took away. */
+export type Removed = {
+	/**  Saved secrets deleted from the keyring. */
+	secrets: number,
+	/**  Its browser sign-in was revoked at the provider. */
+	revoked: boolean,
+	/**  Why its sign-in could not be revoked at the provider (deleted here anyway). */
+	revokeFailed: string | null,
+	/**  The profile now in use, if any is left. */
+	active: string | null,
+	/**
+	 *  The keyring could not be reached: its entries of this profile (if any) are still
+	 *  there, and why.
+	 */
+	keyringProblem: string | null,
+};
+
 /**  One resource dimension of the context (`cores`, `memoryGB`). */
 export type ResourceOptions = {
 	default: number | null,
@@ -509,6 +579,14 @@ export type Resources =
 { mode: "flexible" } | 
 /**  Exactly these cores and RAM (GB), plus optional GPUs. */
 { mode: "fixed"; cores: number; ram_gb: number; gpus: number | null };
+
+/**  One service of the platform. */
+export type ServiceCheck = {
+	/**  What it is, in words ("Session API v1", "Password sign-in"). */
+	service: string,
+	url: string,
+	probe: Probe,
+};
 
 /**  One session, as the app and the CLI use it. */
 export type Session = {

@@ -422,9 +422,15 @@ pub struct PlatformsArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum ProfilesCommand {
-    /// List profiles (* marks the active one).
+    /// List profiles (* marks the active one) and who is signed in on each.
     #[command(visible_alias = "ls")]
-    List,
+    List {
+        /// Also check each platform's services and whether it takes your credential.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Show a profile under another name in the app (empty: its key again).
+    Rename { name: String, display_name: String },
     /// Make NAME the active profile (for the app too).
     Use { name: String },
     /// Add or update a profile.

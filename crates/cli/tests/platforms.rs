@@ -199,3 +199,76 @@ async fn several_platforms_a_v0_node_and_one_that_is_down() {
     assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
     world.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profiles_list_check_rename_and_remove() {
+    let world = skyport_sim::start_world(
+        skyport_sim::demo_configs(skyport_sim::SimConfig::default(), None),
+        None,
+    )
+    .await
+    .expect("world");
+    let reg = world.registry_url();
+    let home = Home::new();
+    for (name, node) in [("canfar", "canfar"), ("swe", "sweSRC")] {
+        home.run(&[
+            "profiles",
+            "add",
+            name,
+            "--srcnet",
+            node,
+            "--registry",
+            &reg,
+        ])
+        .await
+        .ok();
+    }
+    let v = home
+        .run(&["profiles", "list", "--check", "--json"])
+        .await
+        .ok()
+        .json();
+    let canfar = &v[0];
+    assert_eq!(canfar["name"], "canfar");
+    assert_eq!(canfar["signedIn"]["state"], "signed_out", "{canfar}");
+    let services: Vec<(&str, bool)> = canfar["check"]["services"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| Some((s["service"].as_str()?, s["probe"]["reachable"].as_bool()?)))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        services,
+        [
+            ("Session API v1", true),
+            ("Password sign-in", true),
+            ("Certificate service", true)
+        ],
+        "{canfar}"
+    );
+    assert!(
+        canfar["check"]["credential"]["accepted"].is_null(),
+        "{canfar}"
+    );
+    assert_eq!(v[1]["check"]["services"][0]["service"], "Session API v0");
+    home.run(&["profiles", "list", "--check"])
+        .await
+        .ok()
+        .out_has("ok (3 services, credential not checked)");
+
+    home.run(&["profiles", "rename", "canfar", "My CANFAR"])
+        .await
+        .ok();
+    let v = home.run(&["profiles", "list", "--json"]).await.ok().json();
+    assert_eq!(v[0]["display_name"], "My CANFAR");
+
+    home.run(&["profiles", "remove", "swe"])
+        .await
+        .ok()
+        .err_has("Removed profile swe");
+    let v = home.run(&["profiles", "list", "--json"]).await.ok().json();
+    assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
+    world.shutdown().await;
+}

@@ -14,6 +14,7 @@ pub mod discovery;
 pub mod downloads;
 pub mod error;
 pub mod fsutil;
+pub mod fswatch;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod http;
@@ -25,6 +26,7 @@ pub mod logging;
 pub mod netrc;
 pub mod paths;
 pub mod platform;
+pub mod profiles;
 pub mod redact;
 pub mod relay;
 pub mod secret;

@@ -198,6 +198,13 @@ impl SessionTracker {
         crate::fsutil::write_atomic(path, &bytes)
     }
 
+    /// Another platform is in use: its first list only primes again (its running sessions
+    /// are not news), and what was announced stays announced.
+    pub fn switched_platform(&mut self) {
+        self.last.clear();
+        self.primed = false;
+    }
+
     /// Compare a fresh list with the previous one and return what deserves a notification.
     ///
     /// The first list after start only primes the tracker (no "is ready" burst for sessions

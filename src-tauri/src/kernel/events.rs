@@ -41,3 +41,7 @@ pub struct MainWindowClosed;
 /// A download from a session changed (progress, arrived, saved, failed); sent to its prompt.
 #[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
 pub struct DownloadChanged(pub skyport_core::downloads::Offer);
+
+/// Another platform (or none) is in use now: chosen here, or with `skyport profiles use`.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct PlatformChanged;

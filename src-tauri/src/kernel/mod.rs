@@ -32,11 +32,45 @@ pub fn payload<E: skyport_core::error::Coded>(e: E) -> skyport_core::error::Erro
 
 /// Put the kernel's state in place; before any feature starts.
 pub fn init<R: Runtime>(app: &AppHandle<R>, platform: Platform) {
+    let config = platform.paths.config_file();
     app.manage(SettingsStore::load(&platform.paths));
     app.manage(platform);
     app.manage(Bus::default());
     app.manage(lifetime::Lifetime::default());
     app.manage(windows::DownloadHook::<R>::default());
+    app.manage(watch_config(app, config));
+}
+
+/// The config file, watched: `skyport profiles use` in a terminal switches the app too.
+pub struct ConfigWatch(#[allow(dead_code)] Option<skyport_core::fswatch::FileWatch>);
+
+fn watch_config<R: Runtime>(app: &AppHandle<R>, file: std::path::PathBuf) -> ConfigWatch {
+    if let Some(dir) = file.parent() {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            tracing::warn!("cannot create the config folder {}: {e}", dir.display());
+        }
+    }
+    let handle = app.clone();
+    match skyport_core::fswatch::FileWatch::start(file, move || platform_changed(&handle)) {
+        Ok(w) => ConfigWatch(Some(w)),
+        Err(e) => {
+            tracing::warn!(
+                "cannot watch the config file (a switch in the CLI needs a restart): {e}"
+            );
+            ConfigWatch(None)
+        }
+    }
+}
+
+/// The configuration changed (here or in the CLI): read it again, and when another
+/// platform is in use now, tell the UI and every feature (lists, tray, sign-in follow it).
+pub fn platform_changed<R: Runtime>(app: &AppHandle<R>) {
+    let platform = app.state::<Platform>();
+    if platform.reload() {
+        tracing::info!(platform = %platform.summary(), "the platform in use changed");
+        let _ = events::PlatformChanged.emit(app);
+        credential_changed(app, true);
+    }
 }
 
 /// The credential, or what is known about it, changed: the UI hears the new status and the

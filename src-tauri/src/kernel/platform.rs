@@ -25,7 +25,7 @@ use skyport_core::status::CredentialStatus;
 const KEEP_CONNECTION: Duration = Duration::from_secs(300);
 
 /// The platform in use, or why there is none.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlatformSetting {
     /// No `SKYPORT_URL` and no profile yet.
     None,
@@ -88,12 +88,27 @@ impl Platform {
         }
     }
 
-    /// Re-read the configuration (after the CLI or the Platforms view changed it).
-    pub fn reload(&self) {
+    /// Re-read the configuration (after the CLI or the Platforms view changed it). Returns
+    /// whether another platform (or none) is in use now, rather than the same one.
+    pub fn reload(&self) -> bool {
+        let now = resolve(&self.paths);
+        let switched = match (&self.setting(), &now) {
+            (PlatformSetting::Ready(a), PlatformSetting::Ready(b)) => {
+                a.name != b.name || a.service != b.service
+            }
+            (a, b) => a != b,
+        };
         if let Ok(mut p) = self.setting.write() {
-            *p = resolve(&self.paths);
+            *p = now;
+        }
+        if switched {
+            // The refusal was the other platform's.
+            if let Ok(mut r) = self.refused.write() {
+                *r = None;
+            }
         }
         self.forget_connection();
+        switched
     }
 
     pub fn setting(&self) -> PlatformSetting {
@@ -145,7 +160,9 @@ impl Platform {
             username,
             password_kept,
         ) {
-            Ok(true) => self.reload(),
+            Ok(true) => {
+                self.reload();
+            }
             Ok(false) => {}
             Err(e) => tracing::warn!("could not remember the username: {e}"),
         }

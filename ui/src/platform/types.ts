@@ -6,6 +6,9 @@
 import type { commands, events } from "../bindings";
 import type {
   AddedPlatform,
+  ConnectionCheck,
+  ProfileSummary,
+  Removed,
   AppInfo,
   AuthInfo,
   Choice,
@@ -51,6 +54,9 @@ import type {
 
 export type {
   AddedPlatform,
+  ConnectionCheck,
+  ProfileSummary,
+  Removed,
   AppInfo,
   AuthInfo,
   Choice,

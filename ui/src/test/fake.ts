@@ -8,6 +8,9 @@
 import { DEFAULT_SETTINGS } from "../bindings";
 import type {
   AddedPlatform,
+  ConnectionCheck,
+  ProfileSummary,
+  Removed,
   AppInfo,
   AuthInfo,
   Choices,
@@ -77,6 +80,8 @@ export interface FakeOptions {
   registrySecrets?: string[];
   /** What the registries list (default: none, no problem). */
   choices?: Choices;
+  /** The saved platforms (default: none). */
+  profiles?: ProfileSummary[];
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -121,6 +126,13 @@ export class FakePlatform implements Platform {
   signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
   /** What `platformChoices` answers. */
   choices: Choices;
+  /** The saved platforms, as the backend would list them. */
+  profiles: ProfileSummary[];
+  /** What `testConnection` answers. */
+  connectionCheck: ConnectionCheck = {
+    services: [{ service: "Session API v1", url: "https://ws-uv.canfar.net/skaha", probe: { reachable: true, latencyMs: 41, detail: null } }],
+    credential: { accepted: true, detail: "The platform accepts a saved token (2 session(s) listed)." },
+  };
   /** What `addPlatform` answers (the platform becomes the one in use). */
   added: AddedPlatform = {
     profile: "canfar",
@@ -156,6 +168,7 @@ export class FakePlatform implements Platform {
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
     this.choices = opts.choices ?? { platforms: [], problems: [] };
+    this.profiles = opts.profiles ?? [];
     const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
     this.auth = { ...demoAuth(this.credential, configured), ...opts.auth };
     this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
@@ -223,7 +236,15 @@ export class FakePlatform implements Platform {
   }
 
   /** How many listeners each event has (the UI must stop listening when it unmounts). */
-  get listening(): { credential: number; sessions: number; notices: number; progress: number; cert: number; navigate: number } {
+  get listening(): {
+    credential: number;
+    sessions: number;
+    notices: number;
+    progress: number;
+    cert: number;
+    navigate: number;
+    platformChanged: number;
+  } {
     const n = (e: EventName) => this.listeners.get(e)?.size ?? 0;
     return {
       credential: n("credentialStatusChanged"),
@@ -232,6 +253,7 @@ export class FakePlatform implements Platform {
       progress: n("signInProgress"),
       cert: n("certStatusChanged"),
       navigate: n("navigate"),
+      platformChanged: n("platformChanged"),
     };
   }
 
@@ -369,6 +391,43 @@ export class FakePlatform implements Platform {
       this.platform = { serviceUrl: this.added.serviceUrl, source: `Profile "${this.added.profile}"` };
       return this.added;
     });
+  }
+
+  listProfiles(): Promise<ProfileSummary[]> {
+    return this.call("listProfiles", [], () => this.profiles.map((p) => ({ ...p })));
+  }
+
+  useProfile(name: string): Promise<null> {
+    return this.call("useProfile", [name], () => {
+      const p = this.profiles.find((x) => x.name === name);
+      if (!p) throw new AppError("validation", `there is no profile "${name}"`);
+      for (const x of this.profiles) x.active = x.name === name;
+      this.platform = { serviceUrl: p.url, source: `Profile "${name}"` };
+      return null;
+    });
+  }
+
+  renameProfile(name: string, displayName: string): Promise<null> {
+    return this.call("renameProfile", [name, displayName], () => {
+      const p = this.profiles.find((x) => x.name === name);
+      if (p) p.displayName = displayName.trim() || name;
+      return null;
+    });
+  }
+
+  profileRemoval(name: string): Promise<string> {
+    return this.call("profileRemoval", [name], () => `Skyport forgets ${name}: its sign-in and keyring entries.`);
+  }
+
+  removeProfile(name: string): Promise<Removed> {
+    return this.call("removeProfile", [name], () => {
+      this.profiles = this.profiles.filter((x) => x.name !== name);
+      return { secrets: 2, revoked: false, revokeFailed: null, active: this.profiles[0]?.name ?? null, keyringProblem: null };
+    });
+  }
+
+  testConnection(name: string): Promise<ConnectionCheck> {
+    return this.call("testConnection", [name], () => this.connectionCheck);
   }
 
   authInfo(): Promise<AuthInfo> {

@@ -25,9 +25,6 @@ use skyport_core::account;
 /// SKYPORT_URL) the username: core's names, shared with the app and `cert renew`.
 pub use skyport_core::cert::renew::USERNAME_ENTRY;
 
-/// Every entry `logout` removes: the same as the app's sign-out.
-pub const LOGOUT_ENTRIES: [&str; 5] = skyport_core::keyring::entries::SIGN_OUT;
-
 pub async fn login(ctx: &Ctx, a: &LoginArgs) -> CliResult {
     let profile = ctx.profile()?;
     if a.password || a.password_stdin {

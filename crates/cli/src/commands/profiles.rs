@@ -3,10 +3,8 @@
 use serde_json::json;
 use skyport_core::config::{default_scopes, Config, OidcSettings};
 use skyport_core::error::ErrorCode;
-use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::platform::URL_ENV;
 
-use super::auth::LOGOUT_ENTRIES;
 use crate::cli::{ConfigCommand, ProfileAddArgs, ProfilesCommand};
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
@@ -14,7 +12,15 @@ use crate::output::{json as print_json, line, note, out, warn, Table};
 
 pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
     match cmd {
-        ProfilesCommand::List => list(ctx),
+        ProfilesCommand::List { check } => list(ctx, *check).await,
+        ProfilesCommand::Rename { name, display_name } => {
+            skyport_core::profiles::rename(&ctx.paths, name, display_name)?;
+            note(&format!(
+                "{name} is shown as {:?} now.",
+                display_name.trim()
+            ));
+            Ok(())
+        }
         ProfilesCommand::Use { name } => {
             let mut cfg = ctx.config()?;
             cfg.use_profile(name)?;
@@ -29,26 +35,24 @@ pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
         }
         ProfilesCommand::Add(a) => add(ctx, a).await,
         ProfilesCommand::Remove { name } => {
-            let mut cfg = ctx.config()?;
-            cfg.remove(name)?;
-            ctx.save_config(&cfg)?;
-            let mut removed = 0;
-            for entry in LOGOUT_ENTRIES {
-                match ctx.store.delete(&EntryKey::new(name.as_str(), entry)) {
-                    Ok(true) => removed += 1,
-                    Ok(false) => {}
-                    Err(e) => {
-                        warn(&format!("could not remove its saved secrets: {e}"));
-                        break;
-                    }
-                }
+            let http = skyport_core::http::build_client(Default::default())?;
+            let r = skyport_core::profiles::remove(&http, &ctx.paths, &ctx.store, name).await?;
+            if let Some(why) = &r.revoke_failed {
+                warn(&format!(
+                    "its sign-in could not be revoked at the provider: {why}"
+                ));
             }
             note(&format!(
-                "Removed profile {name}{}.",
-                if removed > 0 {
-                    format!(" and {removed} saved secret(s)")
+                "Removed profile {name}{}{}.",
+                if r.secrets > 0 {
+                    format!(" and {} saved secret(s)", r.secrets)
                 } else {
                     String::new()
+                },
+                if r.revoked {
+                    "; its sign-in was revoked"
+                } else {
+                    ""
                 }
             ));
             Ok(())
@@ -56,18 +60,34 @@ pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
     }
 }
 
-fn list(ctx: &Ctx) -> CliResult {
+async fn list(ctx: &Ctx, check: bool) -> CliResult {
     let cfg = ctx.config()?;
     let active = cfg.active.clone();
+    let summaries = skyport_core::profiles::summaries(&ctx.paths, &ctx.store, &cfg);
+    let checks = if check {
+        Some(check_all(ctx, &cfg).await?)
+    } else {
+        None
+    };
     if ctx.json {
         let v: Vec<_> = cfg
             .profiles
             .iter()
-            .map(|(name, p)| {
+            .zip(&summaries)
+            .enumerate()
+            .map(|(i, ((name, p), s))| {
                 let mut v = serde_json::to_value(p).unwrap_or_default();
                 if let Some(o) = v.as_object_mut() {
                     o.insert("name".into(), json!(name));
                     o.insert("active".into(), json!(active.as_deref() == Some(name)));
+                    o.insert("signedIn".into(), json!(s.status));
+                    if let Some(c) = checks
+                        .as_ref()
+                        .and_then(|c| c.get(i))
+                        .and_then(Option::as_ref)
+                    {
+                        o.insert("check".into(), json!(c));
+                    }
                 }
                 v
             })
@@ -77,8 +97,12 @@ fn list(ctx: &Ctx) -> CliResult {
     if cfg.profiles.is_empty() {
         note("No profiles yet: add one with `skyport profiles add NAME URL`.");
     } else {
-        let mut t = Table::new(&["", "NAME", "URL", "SIGN-IN"]);
-        for (name, p) in &cfg.profiles {
+        let mut head = vec!["", "NAME", "URL", "SIGN-IN", "SIGNED IN"];
+        if checks.is_some() {
+            head.push("CHECK");
+        }
+        let mut t = Table::new(&head);
+        for (i, ((name, p), s)) in cfg.profiles.iter().zip(&summaries).enumerate() {
             let signin = [
                 p.oidc.as_ref().map(|_| "oidc"),
                 p.login_url.as_ref().map(|_| "password"),
@@ -88,7 +112,7 @@ fn list(ctx: &Ctx) -> CliResult {
             .flatten()
             .collect::<Vec<_>>()
             .join(",");
-            t.row(vec![
+            let mut cells = vec![
                 if active.as_deref() == Some(name) {
                     "*".into()
                 } else {
@@ -101,7 +125,16 @@ fn list(ctx: &Ctx) -> CliResult {
                 } else {
                     signin
                 },
-            ]);
+                s.status.headline.clone(),
+            ];
+            if let Some(c) = checks
+                .as_ref()
+                .and_then(|c| c.get(i))
+                .and_then(Option::as_ref)
+            {
+                cells.push(check_line(c));
+            }
+            t.row(cells);
         }
         t.print()?;
     }
@@ -385,6 +418,73 @@ pub fn config(ctx: &Ctx, cmd: &ConfigCommand) -> CliResult {
             note(&format!("{key} removed"));
             Ok(())
         }
+    }
+}
+
+/// Every profile's services and credential, checked at once.
+async fn check_all(
+    ctx: &Ctx,
+    cfg: &Config,
+) -> CliResult<Vec<Option<skyport_core::discovery::check::ConnectionCheck>>> {
+    use skyport_core::connect::{connect, ConnectOptions};
+    use skyport_core::discovery::check::check;
+    use skyport_core::error::ErrorPayload;
+    let d = super::platforms::discoverer(ctx)?;
+    let mut jobs = Vec::new();
+    for name in cfg.profiles.keys() {
+        let resolved = cfg.resolve(Some(name), None)?;
+        let conn = connect(
+            &ctx.paths,
+            &resolved,
+            &ctx.store,
+            &ConnectOptions {
+                timeout: ctx.timeout,
+                ..Default::default()
+            },
+        )
+        .map_err(ErrorPayload::from);
+        jobs.push((resolved, conn));
+    }
+    // Every platform at once: a slow one does not hold up the others.
+    let mut set = tokio::task::JoinSet::new();
+    for (i, (resolved, conn)) in jobs.into_iter().enumerate() {
+        let d = d.clone();
+        set.spawn(async move { (i, check(&d, &resolved, conn.as_ref()).await) });
+    }
+    let mut out = vec![None; set.len()];
+    while let Some(r) = set.join_next().await {
+        if let Ok((i, c)) = r {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One cell: "ok (4 services, credential accepted)" or what failed.
+fn check_line(c: &skyport_core::discovery::check::ConnectionCheck) -> String {
+    let down: Vec<String> = c
+        .services
+        .iter()
+        .filter(|s| !s.probe.reachable)
+        .map(|s| {
+            format!(
+                "{}: {}",
+                s.service,
+                s.probe.detail.as_deref().unwrap_or("no answer")
+            )
+        })
+        .collect();
+    let credential = match c.credential.accepted {
+        Some(true) => "credential accepted".to_string(),
+        Some(false) => "credential refused".to_string(),
+        None => "credential not checked".to_string(),
+    };
+    if down.is_empty() {
+        format!("ok ({} services, {credential})", c.services.len())
+    } else {
+        format!("{}; {credential}", down.join("; "))
     }
 }
 

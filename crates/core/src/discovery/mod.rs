@@ -9,6 +9,7 @@
 
 pub mod cache;
 pub mod capabilities;
+pub mod check;
 pub mod choices;
 pub mod nodes;
 pub mod profile;
@@ -305,16 +306,36 @@ impl Discoverer {
 
     /// Whether `service` answers: only a final 200 counts, as for the official client.
     pub async fn probe(&self, service: &str) -> Probe {
+        self.probe_with(service, reqwest::Method::HEAD, |s| {
+            s == reqwest::StatusCode::OK
+        })
+        .await
+    }
+
+    /// Whether the service at `url` is up: any answer short of a server error counts (a
+    /// login endpoint answers HEAD with 405, a protected one with 401; both are up).
+    pub async fn reach(&self, url: &str) -> Probe {
+        self.probe_with(url, reqwest::Method::HEAD, |s| !s.is_server_error())
+            .await
+    }
+
+    /// `method url`, timed; `up` says which final status means "answering".
+    pub async fn probe_with(
+        &self,
+        url: &str,
+        method: reqwest::Method,
+        up: fn(reqwest::StatusCode) -> bool,
+    ) -> Probe {
         let started = Instant::now();
         let answer = self
             .http
-            .head(service)
+            .request(method, url)
             .timeout(Duration::from_secs(10))
             .send()
             .await;
         let latency_ms = Some(u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX));
         match answer {
-            Ok(r) if r.status() == reqwest::StatusCode::OK => Probe {
+            Ok(r) if up(r.status()) => Probe {
                 reachable: true,
                 latency_ms,
                 detail: None,

@@ -9,7 +9,8 @@ use skyport_core::discovery::{profile, Discoverer, Target, CADC_REGISTRY};
 use skyport_core::error::{Coded, ErrorCode, ErrorPayload};
 use skyport_core::http::{build_client, HttpOptions};
 
-use crate::kernel::bus::{Bus, Signal};
+use tauri::{AppHandle, Manager, Runtime};
+
 use crate::kernel::platform::Platform;
 
 /// What the user chose.
@@ -79,12 +80,12 @@ fn target(choice: PlatformChoice) -> Result<Target, ErrorPayload> {
 
 /// Discover, save, switch. A platform already saved under a profile is switched to and
 /// refreshed, not added twice.
-pub async fn add(
-    platform: &Platform,
-    bus: &Bus,
+pub async fn add<R: Runtime>(
+    app: &AppHandle<R>,
     choice: PlatformChoice,
 ) -> Result<AddedPlatform, ErrorPayload> {
-    let d = discoverer(platform)?;
+    let platform = app.state::<Platform>();
+    let d = discoverer(&platform)?;
     let found = d
         .platform(&target(choice)?)
         .await
@@ -112,8 +113,7 @@ pub async fn add(
         .and_then(|_| cfg.save(&file))
         .map_err(|e| ErrorPayload::from_coded(&e))?;
     tracing::info!(profile = %name, service = %added.service_url, "platform added and in use");
-    platform.reload();
-    bus.send(Signal::CredentialChanged { replaced: true });
+    crate::kernel::platform_changed(app);
     Ok(added)
 }
 

@@ -13,16 +13,28 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::kernel::{bus, Bus, Signal};
 
-/// The feature's state: a way to ask the poller for a refresh now.
+/// The feature's state: a way to ask the poller for a refresh now, and the profile whose
+/// list it holds.
 #[derive(Default)]
 pub struct SessionsHub {
     poke: tokio::sync::Notify,
+    profile: std::sync::Mutex<Option<String>>,
 }
 
 impl SessionsHub {
     /// Refresh now (after a launch, renew or delete).
     pub fn poke(&self) {
         self.poke.notify_one();
+    }
+
+    /// Note the profile the next list comes from; true when it is another than before.
+    fn switch_to(&self, profile: Option<String>) -> bool {
+        let mut held = self.profile.lock().unwrap_or_else(|e| e.into_inner());
+        if *held == profile {
+            return false;
+        }
+        *held = profile;
+        true
     }
 }
 

@@ -24,7 +24,16 @@ pub async fn refresh<R: Runtime>(
 ) -> (SessionsSnapshot, bool) {
     let platform = app.state::<Platform>();
     let bus = app.state::<Bus>();
-    let previous = bus.sessions();
+    let mut previous = bus.sessions();
+    // Another platform: none of the last list is its, and its running sessions are not news.
+    let profile = platform.profile().ok().map(|p| p.name);
+    if app
+        .try_state::<SessionsHub>()
+        .is_some_and(|hub| hub.switch_to(profile))
+    {
+        tracker.switched_platform();
+        previous = SessionsSnapshot::default();
+    }
     let result = match platform.client() {
         Ok(c) => c
             .list_sessions(&ListQuery::default())
