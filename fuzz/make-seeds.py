@@ -16,7 +16,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
-for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "relay_gate", "relay_rewrite"]:
+for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "canfar_config", "relay_gate", "relay_rewrite"]:
     shutil.rmtree(os.path.join(ROOT, t), ignore_errors=True)
 
 # --- challenge: one header value per line -------------------------------------------
@@ -116,6 +116,25 @@ for i, u in enumerate([
     "http://h/v1/v2", "HTTPS://WS-UV.CANFAR.NET:443/./skaha/../skaha//v1",
 ]):
     write("service_url", f"url{i:02}.txt", u)
+
+# --- canfar_config: the canfar client's ~/.canfar/config.yaml (skaha-api.md 5.1) -----------
+write("canfar_config", "two-contexts.yaml", """version: 1
+active: {authentication: srcnet, server: swesrc, servers: {cadc: canfar, srcnet: swesrc}}
+authentication:
+  cadc: {mode: x509, path: /home/u/.ssl/cadcproxy.pem, expiry: 1767225600.0}
+  srcnet:
+    mode: oidc
+    endpoints: {discovery: 'https://ska-iam.stfc.ac.uk/.well-known/openid-configuration', token: 'https://ska-iam.stfc.ac.uk/token'}
+    client: {identity: client-123, secret: s3cr3t}
+    token: {access: acc-1, refresh: ref-2}
+servers:
+  canfar: {idp: cadc, uri: 'ivo://cadc.nrc.ca/skaha', url: 'https://ws-uv.canfar.net/skaha', version: v1, auths: [x509]}
+  swesrc: {idp: srcnet, uri: 'ivo://swesrc.chalmers.se/skaha', url: 'https://services.swesrc.chalmers.se/skaha', version: v0, auths: [oidc]}
+registry: {url: images.canfar.net, username: u, secret: s}
+""")
+write("canfar_config", "anchors.yaml", "a: &x {url: 'https://h/skaha'}\nservers: {one: *x, two: *x}\n")
+write("canfar_config", "broken.yaml", "servers: [unclosed\n  token: {access: SECRET")
+write("canfar_config", "wrong-types.yaml", "servers: 3\nauthentication: [1, 2]\n")
 
 # --- discovery: \0 then a resource-caps text, or a capabilities document ----------------
 write("discovery", "cadc-resource-caps.txt", b"\0" + (

@@ -6,6 +6,7 @@
 
 pub mod cert_bundle;
 pub mod challenge;
+pub mod canfar_config;
 pub mod discovery;
 pub mod events_table;
 pub mod netrc;
@@ -34,7 +35,7 @@ mod tests {
     fn seeds_pass() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         type Harness = fn(&[u8]);
-        let targets: [(&str, Harness); 9] = [
+        let targets: [(&str, Harness); 10] = [
             ("challenge", super::challenge::run),
             ("cert_bundle", super::cert_bundle::run),
             ("skaha_json", super::skaha_json::run),
@@ -42,6 +43,7 @@ mod tests {
             ("netrc", super::netrc::run),
             ("service_url", super::service_url::run),
             ("discovery", super::discovery::run),
+            ("canfar_config", super::canfar_config::run),
             ("relay_gate", super::relay_gate::run),
             ("relay_rewrite", super::relay_rewrite::run),
         ];

@@ -45,6 +45,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             platforms::profile_removal,
             platforms::remove_profile,
             platforms::test_connection,
+            platforms::canfar_import_preview,
+            platforms::import_canfar,
             credentials::auth_info,
             credentials::sign_in,
             credentials::cancel_sign_in,

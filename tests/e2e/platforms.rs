@@ -129,11 +129,25 @@ async fn from_an_empty_home_two_platforms_each_with_its_own_sign_in() {
     app.click("nav button[data-view=sessions]").await;
     app.wait_text("main", "2 sessions").await;
 
+    // A switch in a terminal (`skyport profiles use canfar` writes config.toml the same way)
+    // reaches the running app: it follows, still signed in there.
+    app.click("nav button[data-view=platforms]").await;
+    app.wait_text("[data-testid=platform-url]", &node).await;
+    let paths = skyport_core::paths::Paths::under(app.home.path().join("skyport")).expect("paths");
+    skyport_core::profiles::switch(&paths, "canfar").expect("switch as the CLI does");
+    let canfar_url = world.platforms[0].skaha_url().to_string();
+    app.wait_text("[data-testid=platform-url]", &canfar_url)
+        .await;
+    app.wait_text("[data-testid=credential-status]", "Signed in as alice")
+        .await;
+
     // Remove the CANFAR-like one: after the confirmation its keyring entries are gone,
-    // the node's stay.
+    // the node's stay, and the node is in use again.
     let before = keyring_accounts();
     assert!(before.contains("canfar/"), "{before}");
     app.click("nav button[data-view=platforms]").await;
+    app.wait_text("[data-testid=platform-url]", &canfar_url)
+        .await;
     app.click("button[aria-label='Remove canfar']").await;
     app.wait_text("[data-testid=removal-what]", "keyring").await;
     app.click("[data-testid=confirm-remove-button]").await;
@@ -143,6 +157,45 @@ async fn from_an_empty_home_two_platforms_each_with_its_own_sign_in() {
     assert!(after.contains("swesrc/"), "{after}");
     let saved = std::fs::read_to_string(&config).expect("config");
     assert!(!saved.contains("[profiles.canfar]"), "{saved}");
+    app.wait_text("[data-testid=platform-url]", &node).await;
     app.stop().await;
     world.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_canfar_clients_settings_are_offered_at_first_run() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = skyport_sim::start(SimConfig::default()).await.expect("sim");
+    let home = tempfile::tempdir().expect("home");
+    let canfar_dir = home.path().join(".canfar");
+    std::fs::create_dir_all(&canfar_dir).expect("dir");
+    let yaml = format!(
+        "version: 1\nactive: {{authentication: cadc, server: labsim}}\n\
+         authentication:\n  cadc: {{mode: x509, path: {}}}\n\
+         servers:\n  labsim: {{idp: cadc, uri: 'ivo://lab.example/skaha', url: '{}', version: v1}}\n",
+        home.path().join(".ssl/cadcproxy.pem").display(),
+        sim.skaha_url()
+    );
+    std::fs::write(canfar_dir.join("config.yaml"), &yaml).expect("write");
+    let app = App::start_with_home("platforms-canfar-import", &driver, home.path(), &[]).await;
+
+    app.wait_text("h1", "Welcome to Skyport").await;
+    app.wait_text("[data-testid=canfar-import]", "labsim").await;
+    app.screenshot("platforms-canfar-import").await;
+    app.click("[data-testid=canfar-import-button]").await;
+    app.wait_text("h1", "Platforms").await;
+    app.wait_text("[data-testid=profile-list]", "labsim").await;
+    app.wait_text("[data-testid=platform-url]", sim.skaha_url().as_str())
+        .await;
+    let saved = std::fs::read_to_string(home.path().join("config/config.toml")).expect("config");
+    assert!(saved.contains("active = \"labsim\""), "{saved}");
+    assert_eq!(
+        std::fs::read_to_string(canfar_dir.join("config.yaml")).expect("yaml"),
+        yaml,
+        "the canfar client's file is never changed"
+    );
+    app.stop().await;
 }

@@ -97,6 +97,41 @@ describe("App shell", () => {
     expect((await screen.findByTestId("choice")).textContent).toContain("known address");
   });
 
+  it("offers the canfar client's servers at first run; its tokens move only when ticked", async () => {
+    const server = (name: string, hasToken: boolean, skipped: string | null = null) => ({
+      name,
+      url: `https://${name}.example/skaha`,
+      signIn: hasToken ? "oidc" : "x509",
+      hasToken,
+      skipped,
+      active: name === "swesrc",
+    });
+    const p = new FakePlatform({
+      choices: CHOICES,
+      canfarImport: {
+        path: "/home/u/.canfar/config.yaml",
+        servers: [server("canfar", false), server("swesrc", true), server("old", false, "it has no URL")],
+      },
+    });
+    render(App, { props: { platform: p } });
+    const offer = await screen.findByTestId("canfar-import");
+    expect(offer.textContent).toContain("/home/u/.canfar/config.yaml");
+    expect(offer.textContent).toContain("canfar, swesrc");
+    expect(offer.textContent).not.toContain("old");
+    const tick = screen.getByTestId("canfar-import-tokens") as HTMLInputElement;
+    expect(tick.checked).toBe(false);
+    await fireEvent.click(screen.getByTestId("canfar-import-button"));
+    await waitFor(() => expect(p.argsOf("importCanfar")).toEqual([[false]]));
+    await waitFor(() => expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Platforms"));
+    expect(await screen.findByText("Imported canfar, swesrc")).toBeTruthy();
+  });
+
+  it("says nothing of the canfar client when it has no settings", async () => {
+    render(App, { props: { platform: new FakePlatform({ choices: CHOICES }) } });
+    await screen.findAllByTestId("choice");
+    expect(screen.queryByTestId("canfar-import")).toBeNull();
+  });
+
   it("leads from the Sessions empty state to choosing a platform", async () => {
     render(App, { props: { platform: new FakePlatform() } });
     await screen.findByRole("heading", { level: 1, name: "Welcome to Skyport" });

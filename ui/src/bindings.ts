@@ -32,6 +32,13 @@ export const commands = {
 	removeProfile: (name: string) => __TAURI_INVOKE<Removed>("remove_profile", { name }),
 	/**  Check each service of a saved platform, and whether it accepts the credential. */
 	testConnection: (name: string) => __TAURI_INVOKE<ConnectionCheck>("test_connection", { name }),
+	/**  What importing the `canfar` client's configuration would do; none when it has none. */
+	canfarImportPreview: () => __TAURI_INVOKE<ImportPreview | null>("canfar_import_preview"),
+	/**
+	 *  Import the `canfar` client's servers as profiles; its tokens go into the keyring only
+	 *  with `tokens` (the user said yes). Its file is never changed.
+	 */
+	importCanfar: (tokens: boolean) => __TAURI_INVOKE<ImportReport>("import_canfar", { tokens }),
 	/**  How the user can sign in to the current platform, and how they are signed in now. */
 	authInfo: () => __TAURI_INVOKE<AuthInfo>("auth_info"),
 	/**  Browser or device sign-in with the profile's OpenID Connect provider. */
@@ -375,6 +382,19 @@ export type Image = {
 	digest: string | null,
 };
 
+/**  What importing the file would do. */
+export type ImportPreview = {
+	path: string,
+	servers: Planned[],
+};
+
+/**  What an import did. */
+export type ImportReport = {
+	added: string[],
+	/**  Tokens copied into the keyring. */
+	tokens: number,
+};
+
 export type LaunchForm = {
 	kind: SessionKind,
 	image: string,
@@ -450,6 +470,22 @@ export type OfferState =
  *  file is kept and Save may be pressed again (the Downloads folder was the problem).
  */
 { state: "failed"; message: string; canRetry: boolean };
+
+/**  One server of the file, as a profile. */
+export type Planned = {
+	/**  The profile name (the server's name in the file). */
+	name: string,
+	/**  The session service, with its version. */
+	url: string,
+	/**  Its sign-in: `x509` (a certificate file) or `oidc` (an OpenID provider). */
+	signIn: string | null,
+	/**  The file keeps a plain-text token for it. */
+	hasToken: boolean,
+	/**  Why it is not imported (a profile of that name exists, no URL, …), if it is not. */
+	skipped: string | null,
+	/**  The server the `canfar` client uses now. */
+	active: boolean,
+};
 
 /**  Another platform (or none) is in use now: chosen here, or with `skyport profiles use`. */
 export type PlatformChanged = null;

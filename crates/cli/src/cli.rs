@@ -431,6 +431,19 @@ pub enum ProfilesCommand {
     },
     /// Show a profile under another name in the app (empty: its key again).
     Rename { name: String, display_name: String },
+    /// Make profiles of the `canfar` client's servers (~/.canfar/config.yaml, never changed).
+    #[command(name = "import-canfar")]
+    ImportCanfar {
+        /// Another file than ~/.canfar/config.yaml.
+        #[arg(long, value_name = "FILE")]
+        path: Option<std::path::PathBuf>,
+        /// Also copy its saved sign-in tokens into the OS keyring (the file keeps its copy).
+        #[arg(long)]
+        tokens: bool,
+        /// Show what would be imported, and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Make NAME the active profile (for the app too).
     Use { name: String },
     /// Add or update a profile.

@@ -272,3 +272,82 @@ async fn profiles_list_check_rename_and_remove() {
     assert_eq!(v.as_array().map(Vec::len), Some(1), "{v}");
     world.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_canfar_clients_servers_become_profiles_and_its_file_stays() {
+    use skyport_core::keyring::{entries, EntryKey, OsKeyring, SecretStoreExt};
+    let home = Home::new();
+    let file = home.skyport_home().join(".canfar/config.yaml");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    let yaml = "version: 1\n\
+active: {authentication: srcnet, server: imp-swe}\n\
+authentication:\n  cadc: {mode: x509, path: /home/u/.ssl/cadcproxy.pem}\n  \
+srcnet: {mode: oidc, endpoints: {discovery: 'https://ska-iam.stfc.ac.uk/.well-known/openid-configuration'}, \
+client: {identity: cid}, token: {access: imp-ACCESS, refresh: imp-REFRESH}}\n\
+servers:\n  imp-canfar: {idp: cadc, uri: 'ivo://cadc.nrc.ca/skaha', url: 'https://ws-uv.canfar.net/skaha', version: v1}\n  \
+imp-swe: {idp: srcnet, url: 'https://services.swesrc.chalmers.se/skaha', version: v0}\n";
+    std::fs::write(&file, yaml).expect("write");
+
+    // A dry run changes nothing; JSON says what would happen.
+    let v = home
+        .run(&["profiles", "import-canfar", "--dry-run", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(v["servers"][1]["name"], "imp-swe");
+    assert_eq!(v["servers"][1]["hasToken"], true);
+    assert!(!home.config_file().exists());
+
+    home.run(&["profiles", "import-canfar"])
+        .await
+        .ok()
+        .err_has("Imported 2 profile(s)")
+        .err_has("run again with --tokens");
+    let list = home.run(&["profiles", "list", "--json"]).await.ok().json();
+    assert_eq!(list[1]["name"], "imp-swe");
+    assert_eq!(list[1]["active"], true);
+    assert_eq!(
+        list[1]["url"],
+        "https://services.swesrc.chalmers.se/skaha/v0"
+    );
+    assert_eq!(list[1]["oidc"]["client_id"], "cid");
+    let toml = std::fs::read_to_string(home.config_file()).expect("toml");
+    assert!(!toml.contains("imp-ACCESS"), "{toml}");
+    assert_eq!(std::fs::read_to_string(&file).expect("yaml"), yaml);
+
+    // Again: what exists is left as it is. A broken file says so and where.
+    home.run(&["profiles", "import-canfar", "--dry-run"])
+        .await
+        .ok()
+        .out_has("no: a profile of that name exists");
+    std::fs::write(&file, "servers: {a: [\n  token: imp-SECRET\n").expect("write");
+    home.run(&["profiles", "import-canfar"])
+        .await
+        .code(1)
+        .err_has(
+            "is not a canfar client configuration Skyport can read (YAML it cannot read at line",
+        );
+
+    // With --tokens (the user said yes), the tokens go to the keyring.
+    if !common::keyring_or_skip("canfar import --tokens") {
+        return;
+    }
+    let _k = common::KEYRING.lock().await;
+    let fresh = Home::new();
+    let file = fresh.skyport_home().join(".canfar/config.yaml");
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&file, yaml).expect("write");
+    fresh
+        .run(&["profiles", "import-canfar", "--tokens"])
+        .await
+        .ok()
+        .err_has("copied 2 token(s) into the keyring");
+    let key = EntryKey::new("imp-swe", entries::OIDC_ACCESS_TOKEN);
+    let got = OsKeyring.get(&key).expect("keyring");
+    assert_eq!(
+        got.map(|s| s.expose().clone()).as_deref(),
+        Some("imp-ACCESS")
+    );
+    fresh.run(&["profiles", "remove", "imp-swe"]).await.ok();
+    assert!(OsKeyring.get(&key).expect("keyring").is_none());
+}

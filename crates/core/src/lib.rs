@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod canfar_import;
 pub mod cert;
 pub mod config;
 pub mod connect;

@@ -6,6 +6,8 @@
 import type { commands, events } from "../bindings";
 import type {
   AddedPlatform,
+  ImportPreview,
+  ImportReport,
   ConnectionCheck,
   ProfileSummary,
   Removed,
@@ -54,6 +56,8 @@ import type {
 
 export type {
   AddedPlatform,
+  ImportPreview,
+  ImportReport,
   ConnectionCheck,
   ProfileSummary,
   Removed,

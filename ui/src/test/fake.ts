@@ -8,6 +8,8 @@
 import { DEFAULT_SETTINGS } from "../bindings";
 import type {
   AddedPlatform,
+  ImportPreview,
+  ImportReport,
   ConnectionCheck,
   ProfileSummary,
   Removed,
@@ -82,6 +84,8 @@ export interface FakeOptions {
   choices?: Choices;
   /** The saved platforms (default: none). */
   profiles?: ProfileSummary[];
+  /** What the canfar client's settings hold (default: no such file). */
+  canfarImport?: ImportPreview | null;
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -128,6 +132,8 @@ export class FakePlatform implements Platform {
   choices: Choices;
   /** The saved platforms, as the backend would list them. */
   profiles: ProfileSummary[];
+  /** What `canfarImportPreview` answers. */
+  canfarImport: ImportPreview | null;
   /** What `testConnection` answers. */
   connectionCheck: ConnectionCheck = {
     services: [{ service: "Session API v1", url: "https://ws-uv.canfar.net/skaha", probe: { reachable: true, latencyMs: 41, detail: null } }],
@@ -169,6 +175,7 @@ export class FakePlatform implements Platform {
     this.delayMs = opts.delayMs ?? 0;
     this.choices = opts.choices ?? { platforms: [], problems: [] };
     this.profiles = opts.profiles ?? [];
+    this.canfarImport = opts.canfarImport ?? null;
     const configured = this.platform instanceof AppError ? false : !!this.platform.serviceUrl;
     this.auth = { ...demoAuth(this.credential, configured), ...opts.auth };
     this.cert = opts.cert === undefined ? makeCert("missing") : opts.cert;
@@ -423,6 +430,19 @@ export class FakePlatform implements Platform {
     return this.call("removeProfile", [name], () => {
       this.profiles = this.profiles.filter((x) => x.name !== name);
       return { secrets: 2, revoked: false, revokeFailed: null, active: this.profiles[0]?.name ?? null, keyringProblem: null };
+    });
+  }
+
+  canfarImportPreview(): Promise<ImportPreview | null> {
+    return this.call("canfarImportPreview", [], () => this.canfarImport);
+  }
+
+  importCanfar(tokens: boolean): Promise<ImportReport> {
+    return this.call("importCanfar", [tokens], () => {
+      const added = (this.canfarImport?.servers ?? []).filter((s) => !s.skipped);
+      const first = added.find((s) => s.active) ?? added[0];
+      if (first) this.platform = { serviceUrl: first.url, source: `Profile "${first.name}"` };
+      return { added: added.map((s) => s.name), tokens: tokens ? added.filter((s) => s.hasToken).length : 0 };
     });
   }
 

@@ -13,6 +13,11 @@ use crate::output::{json as print_json, line, note, out, warn, Table};
 pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
     match cmd {
         ProfilesCommand::List { check } => list(ctx, *check).await,
+        ProfilesCommand::ImportCanfar {
+            path,
+            tokens,
+            dry_run,
+        } => import_canfar(ctx, path.as_deref(), *tokens, *dry_run),
         ProfilesCommand::Rename { name, display_name } => {
             skyport_core::profiles::rename(&ctx.paths, name, display_name)?;
             note(&format!(
@@ -486,6 +491,74 @@ fn check_line(c: &skyport_core::discovery::check::ConnectionCheck) -> String {
     } else {
         format!("{}; {credential}", down.join("; "))
     }
+}
+
+/// `profiles import-canfar`: the canfar client's servers as profiles.
+fn import_canfar(
+    ctx: &Ctx,
+    path: Option<&std::path::Path>,
+    tokens: bool,
+    dry_run: bool,
+) -> CliResult {
+    use skyport_core::canfar_import;
+    let path = path
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| canfar_import::default_path(&ctx.paths));
+    let Some(preview) = canfar_import::preview(&ctx.paths, &path)? else {
+        return Err(CliError::new(
+            ErrorCode::NotFound,
+            format!(
+                "there is no canfar client configuration at {}; give another with --path",
+                path.display()
+            ),
+        ));
+    };
+    if ctx.json && dry_run {
+        return print_json(&preview);
+    }
+    let mut t = Table::new(&["SERVER", "URL", "SIGN-IN", "TOKEN", "IMPORT"]);
+    for s in &preview.servers {
+        t.row(vec![
+            format!("{}{}", s.name, if s.active { " *" } else { "" }),
+            s.url.clone(),
+            s.sign_in.clone().unwrap_or_else(|| "-".into()),
+            if s.has_token { "saved" } else { "-" }.into(),
+            s.skipped
+                .as_ref()
+                .map(|why| format!("no: {why}"))
+                .unwrap_or_else(|| "yes".into()),
+        ]);
+    }
+    if !ctx.json {
+        t.print()?;
+    }
+    if dry_run {
+        note("Nothing was changed (--dry-run).");
+        return Ok(());
+    }
+    let r = canfar_import::import(&ctx.paths, &ctx.store, &path, tokens)?;
+    if ctx.json {
+        return print_json(&r);
+    }
+    note(&format!(
+        "Imported {} profile(s){}; {} is unchanged.",
+        r.added.len(),
+        if r.tokens > 0 {
+            format!(" and copied {} token(s) into the keyring", r.tokens)
+        } else {
+            String::new()
+        },
+        path.display()
+    ));
+    let waiting = preview
+        .servers
+        .iter()
+        .filter(|s| s.has_token && s.skipped.is_none())
+        .count();
+    if !tokens && waiting > 0 {
+        note("Its saved sign-in stays in that file only: run again with --tokens to copy it into the keyring, or sign in with Skyport.");
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Platform commands: thin adapters over `add` and core's discovery and profiles.
 
+use skyport_core::canfar_import::{self, ImportPreview, ImportReport};
 use skyport_core::config::Config;
 use skyport_core::discovery::check::{check, ConnectionCheck};
 use skyport_core::discovery::choices::{choices, registries_from_env, Choices};
@@ -114,4 +115,35 @@ pub async fn test_connection(
     .map_err(ErrorPayload::from);
     let d = add::discoverer(&platform)?;
     Ok(check(&d, &resolved, connection.as_ref()).await)
+}
+
+/// What importing the `canfar` client's configuration would do; none when it has none.
+#[tauri::command]
+#[specta::specta]
+pub fn canfar_import_preview(
+    platform: State<'_, Platform>,
+) -> Result<Option<ImportPreview>, ErrorPayload> {
+    let path = canfar_import::default_path(&platform.paths);
+    canfar_import::preview(&platform.paths, &path).map_err(payload)
+}
+
+/// Import the `canfar` client's servers as profiles; its tokens go into the keyring only
+/// with `tokens` (the user said yes). Its file is never changed.
+#[tauri::command]
+#[specta::specta]
+pub fn import_canfar(
+    app: AppHandle,
+    platform: State<'_, Platform>,
+    tokens: bool,
+) -> Result<ImportReport, ErrorPayload> {
+    let path = canfar_import::default_path(&platform.paths);
+    let report = canfar_import::import(&platform.paths, platform.secrets.as_ref(), &path, tokens)
+        .map_err(payload)?;
+    tracing::info!(
+        profiles = report.added.len(),
+        tokens = report.tokens,
+        "imported the canfar client's servers"
+    );
+    platform_changed(&app);
+    Ok(report)
 }
