@@ -126,6 +126,16 @@ describe("App shell", () => {
     expect(await screen.findByText("Imported canfar, swesrc")).toBeTruthy();
   });
 
+  it("leaves the welcome page when a platform is chosen in a terminal", async () => {
+    const p = new FakePlatform({ choices: CHOICES });
+    render(App, { props: { platform: p } });
+    await screen.findByRole("heading", { level: 1, name: "Welcome to Skyport" });
+    await waitFor(() => expect(p.listening.platformChanged).toBe(1));
+    p.platform = { serviceUrl: "https://ws-uv.canfar.net/skaha", source: 'Profile "canfar"' };
+    p.emit("platformChanged", null);
+    await waitFor(() => expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Sessions"));
+  });
+
   it("says nothing of the canfar client when it has no settings", async () => {
     render(App, { props: { platform: new FakePlatform({ choices: CHOICES }) } });
     await screen.findAllByTestId("choice");

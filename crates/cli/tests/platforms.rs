@@ -258,6 +258,20 @@ async fn profiles_list_check_rename_and_remove() {
         .ok()
         .out_has("ok (3 services, credential not checked)");
 
+    // A profile's name keeps its platform: discovery of another one under it is refused.
+    home.run(&[
+        "profiles",
+        "add",
+        "canfar",
+        "--srcnet",
+        "sweSRC",
+        "--registry",
+        &reg,
+    ])
+    .await
+    .code(2)
+    .err_has("profile canfar is another platform");
+
     home.run(&["profiles", "rename", "canfar", "My CANFAR"])
         .await
         .ok();
@@ -310,7 +324,10 @@ imp-swe: {idp: srcnet, url: 'https://services.swesrc.chalmers.se/skaha', version
         list[1]["url"],
         "https://services.swesrc.chalmers.se/skaha/v0"
     );
-    assert_eq!(list[1]["oidc"]["client_id"], "cid");
+    assert!(
+        list[1]["oidc"]["client_id"].is_null(),
+        "Skyport registers its own client"
+    );
     let toml = std::fs::read_to_string(home.config_file()).expect("toml");
     assert!(!toml.contains("imp-ACCESS"), "{toml}");
     assert_eq!(std::fs::read_to_string(&file).expect("yaml"), yaml);

@@ -85,17 +85,17 @@ struct Endpoints {
     discovery: Option<String>,
 }
 
+/// The canfar client's registered OIDC client is its own (a confidential one, with a secret):
+/// Skyport registers its own at the first sign-in instead, so its id is not read.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Client {
-    identity: Option<String>,
-}
+struct Client {}
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Tokens {
-    access: Option<String>,
-    refresh: Option<String>,
+    access: Option<SecretString>,
+    refresh: Option<SecretString>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -147,8 +147,8 @@ pub struct ImportReport {
 struct Found {
     planned: Planned,
     profile: Option<Profile>,
-    access: Option<String>,
-    refresh: Option<String>,
+    access: Option<SecretString>,
+    refresh: Option<SecretString>,
 }
 
 fn read(path: &Path) -> Result<File, ImportError> {
@@ -210,10 +210,10 @@ fn plan(file: File, cfg: &Config) -> Vec<Found> {
             let mode = ctx.and_then(|c| c.mode.clone());
             let access = ctx
                 .and_then(|c| c.token.access.clone())
-                .filter(|t| !t.is_empty());
+                .filter(|t| !t.expose().is_empty());
             let refresh = ctx
                 .and_then(|c| c.token.refresh.clone())
-                .filter(|t| !t.is_empty());
+                .filter(|t| !t.expose().is_empty());
             let url = s
                 .url
                 .as_deref()
@@ -235,7 +235,8 @@ fn plan(file: File, cfg: &Config) -> Vec<Found> {
                 if let Some(d) = c.endpoints.discovery.as_deref() {
                     profile.oidc = Some(OidcSettings {
                         issuer: issuer_of(d),
-                        client_id: c.client.identity.clone(),
+                        // Registered at the first sign-in (see `Client`).
+                        client_id: None,
                         scopes: default_scopes(),
                     });
                 }
@@ -300,6 +301,21 @@ pub fn import(
         added: vec![],
         tokens: 0,
     };
+    // The keyring first: if it refuses, nothing is saved and the import can simply be run
+    // again (a saved profile would be skipped the next time, with its tokens).
+    if tokens {
+        for f in found.iter().filter(|f| f.profile.is_some()) {
+            for (entry, value) in [
+                (entries::OIDC_ACCESS_TOKEN, &f.access),
+                (entries::OIDC_REFRESH_TOKEN, &f.refresh),
+            ] {
+                if let Some(v) = value {
+                    store.set(&EntryKey::new(f.planned.name.as_str(), entry), v)?;
+                    report.tokens += 1;
+                }
+            }
+        }
+    }
     let mut active = None;
     for f in &found {
         if let Some(p) = &f.profile {
@@ -317,22 +333,6 @@ pub fn import(
         cfg.use_profile(a)?;
     }
     cfg.save(&file_path)?;
-    if tokens {
-        for f in found.iter().filter(|f| f.profile.is_some()) {
-            for (entry, value) in [
-                (entries::OIDC_ACCESS_TOKEN, &f.access),
-                (entries::OIDC_REFRESH_TOKEN, &f.refresh),
-            ] {
-                if let Some(v) = value {
-                    store.set(
-                        &EntryKey::new(f.planned.name.as_str(), entry),
-                        &SecretString::new(v.clone()),
-                    )?;
-                    report.tokens += 1;
-                }
-            }
-        }
-    }
     Ok(report)
 }
 
@@ -401,7 +401,7 @@ console: {width: 120, banner: true}
         );
         let oidc = cfg.profiles["swesrc"].oidc.clone().expect("oidc");
         assert_eq!(oidc.issuer, "https://ska-iam.stfc.ac.uk/");
-        assert_eq!(oidc.client_id.as_deref(), Some("client-123"));
+        assert_eq!(oidc.client_id, None, "Skyport registers its own client");
         assert_eq!(
             cfg.profiles["canfar"].cert_path.as_deref(),
             Some(Path::new("/home/u/.ssl/cadcproxy.pem"))

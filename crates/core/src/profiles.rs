@@ -9,8 +9,8 @@ use serde::Serialize;
 use crate::account::{self, AccountError};
 use crate::config::{Config, ConfigError};
 use crate::connect::{connect, ConnectOptions};
-use crate::error::{Coded, ErrorCode, ErrorPayload};
-use crate::keyring::SecretStore;
+use crate::error::{ErrorCode, ErrorPayload};
+use crate::keyring::{KeyringError, SecretStore, SecretStoreExt};
 use crate::paths::Paths;
 use crate::status::{describe, CredentialState, CredentialStatus};
 
@@ -130,7 +130,6 @@ pub struct Removed {
 /// at all the profile goes and the answer says its entries could not be reached. The
 /// certificate file stays (other tools and profiles use it).
 pub async fn remove(
-    http: &reqwest::Client,
     paths: &Paths,
     store: &dyn SecretStore,
     name: &str,
@@ -139,11 +138,18 @@ pub async fn remove(
     if !Config::load(&file)?.profiles.contains_key(name) {
         return Err(ConfigError::NoSuchProfile(name.to_string()).into());
     }
-    let (out, keyring_problem) = match account::sign_out(http, paths, store, name).await {
+    // The provider's own client (no redirects), as for any sign-out.
+    let http = crate::auth::oidc::http_client(std::time::Duration::from_secs(15))?;
+    let signed_out = account::sign_out(&http, paths, store, name)
+        .await
+        .and_then(|out| {
+            // The client registered for this profile goes with it.
+            store.delete(&crate::auth::oidc::tokens::client_secret_key(name))?;
+            Ok(out)
+        });
+    let (out, keyring_problem) = match signed_out {
         Ok(out) => (out, None),
-        Err(e) if e.code() == ErrorCode::KeyringUnavailable => {
-            (account::SignedOut::default(), Some(e.to_string()))
-        }
+        Err(e) if no_keyring(&e) => (account::SignedOut::default(), Some(e.to_string())),
         Err(e) => return Err(e),
     };
     let mut cfg = Config::load(&file)?;
@@ -156,6 +162,17 @@ pub async fn remove(
         active: cfg.active,
         keyring_problem,
     })
+}
+
+/// There is no keyring at all (as opposed to one that refuses): nothing can be deleted there
+/// now, and waiting would not help the user remove the profile.
+fn no_keyring(e: &AccountError) -> bool {
+    use crate::auth::oidc::OidcError;
+    let k = match e {
+        AccountError::Keyring(k) | AccountError::Oidc(OidcError::Keyring(k)) => k,
+        _ => return false,
+    };
+    matches!(k, KeyringError::Unavailable { .. })
 }
 
 /// What a removal would take away, in words, for the confirmation.
@@ -220,8 +237,7 @@ mod tests {
                 )
                 .expect("set");
         }
-        let http = reqwest::Client::new();
-        let r = remove(&http, &paths, &store, "a").await.expect("removed");
+        let r = remove(&paths, &store, "a").await.expect("removed");
         assert_eq!((r.secrets, r.active.as_deref()), (1, Some("b")));
         assert!(store
             .get(&EntryKey::new("a", entries::TOKEN))
@@ -233,7 +249,7 @@ mod tests {
             .is_some());
         let cfg = Config::load(&paths.config_file()).expect("load");
         assert!(!cfg.profiles.contains_key("a"));
-        assert!(remove(&http, &paths, &store, "a").await.is_err());
+        assert!(remove(&paths, &store, "a").await.is_err());
     }
 
     #[test]

@@ -179,7 +179,12 @@ pub struct SessionTracker {
     last: HashMap<String, SessionStatus>,
     #[serde(skip)]
     primed: bool,
-    /// Keys of notices already sent (kept across restarts so nothing repeats).
+    /// The platform (profile) whose lists are observed now; the keys of its notices carry it,
+    /// so that another platform's list never makes them look gone.
+    #[serde(skip)]
+    scope: String,
+    /// Keys of notices already sent (kept across restarts so nothing repeats), as
+    /// `<scope>|<id>:<what>`.
     sent: HashSet<String>,
 }
 
@@ -198,11 +203,12 @@ impl SessionTracker {
         crate::fsutil::write_atomic(path, &bytes)
     }
 
-    /// Another platform is in use: its first list only primes again (its running sessions
-    /// are not news), and what was announced stays announced.
-    pub fn switched_platform(&mut self) {
+    /// Lists come from `profile` now: its first list only primes again (its running sessions
+    /// are not news), and what was announced on any platform stays announced.
+    pub fn switched_platform(&mut self, profile: &str) {
         self.last.clear();
         self.primed = false;
+        self.scope = profile.to_string();
     }
 
     /// Compare a fresh list with the previous one and return what deserves a notification.
@@ -263,13 +269,16 @@ impl SessionTracker {
             .map(|s| (s.id.0.clone(), s.status.clone()))
             .collect();
         self.primed = true;
-        // Forget keys of sessions that are gone, so the file stays small.
+        // Forget keys of this platform's sessions that are gone, so the file stays small.
         let live: HashSet<&str> = sessions.iter().map(|s| s.id.as_str()).collect();
-        self.sent
-            .retain(|k| live.contains(k.split(['@', ':']).next().unwrap_or("")));
+        let scope = self.scope.as_str();
+        self.sent.retain(|k| {
+            let (of, rest) = k.split_once('|').unwrap_or(("", k));
+            of != scope || live.contains(rest.split(['@', ':']).next().unwrap_or(""))
+        });
         out.retain(|n| {
             let (id, what) = n.key();
-            self.sent.insert(format!("{id}:{what}"))
+            self.sent.insert(format!("{scope}|{id}:{what}"))
         });
         out
     }
@@ -298,6 +307,36 @@ mod tests {
             fixed_resources: None,
             app_id: None,
         }
+    }
+
+    #[test]
+    fn another_platforms_list_neither_repeats_nor_forgets_what_was_said() {
+        let soon = (Utc::now() + chrono::Duration::hours(2)).to_rfc3339();
+        let a = [s(
+            "abcd1234",
+            SessionKind::Notebook,
+            SessionStatus::Running,
+            Some(&soon),
+        )];
+        let b = [s(
+            "wxyz9876",
+            SessionKind::Notebook,
+            SessionStatus::Running,
+            None,
+        )];
+        let warn = Duration::from_secs(12 * 3600);
+        let mut t = SessionTracker::default();
+        t.switched_platform("a");
+        assert_eq!(
+            t.observe(&a, Utc::now(), warn).len(),
+            1,
+            "the expiry warning"
+        );
+        // On B its running session is not news; back on A the warning is not repeated.
+        t.switched_platform("b");
+        assert!(t.observe(&b, Utc::now(), warn).is_empty());
+        t.switched_platform("a");
+        assert!(t.observe(&a, Utc::now(), warn).is_empty());
     }
 
     fn t(x: &str) -> DateTime<Utc> {

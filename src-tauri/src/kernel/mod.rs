@@ -68,6 +68,10 @@ pub fn platform_changed<R: Runtime>(app: &AppHandle<R>) {
     let platform = app.state::<Platform>();
     if platform.reload() {
         tracing::info!(platform = %platform.summary(), "the platform in use changed");
+        // Nothing of the last platform's list may show under the new one.
+        let empty = skyport_core::sessions::SessionsSnapshot::default();
+        app.state::<Bus>().sessions.send_replace(empty.clone());
+        let _ = events::SessionsUpdated(empty).emit(app);
         let _ = events::PlatformChanged.emit(app);
         credential_changed(app, true);
     }

@@ -49,6 +49,9 @@ pub struct Platform {
     /// Set when the platform refused the credential (401): kept, but marked as refused.
     refused: RwLock<Option<String>>,
     kept: Mutex<Option<Kept>>,
+    /// Counts switches to another platform: work begun before a switch (a session list
+    /// being fetched) is dropped when it ends after it.
+    generation: std::sync::atomic::AtomicU64,
 }
 
 fn resolve(paths: &Paths) -> PlatformSetting {
@@ -85,6 +88,7 @@ impl Platform {
             env_token,
             refused: RwLock::new(None),
             kept: Mutex::new(None),
+            generation: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -92,16 +96,22 @@ impl Platform {
     /// whether another platform (or none) is in use now, rather than the same one.
     pub fn reload(&self) -> bool {
         let now = resolve(&self.paths);
-        let switched = match (&self.setting(), &now) {
-            (PlatformSetting::Ready(a), PlatformSetting::Ready(b)) => {
-                a.name != b.name || a.service != b.service
-            }
-            (a, b) => a != b,
+        // Compared and replaced under one lock: two reloads at once (the config watcher and
+        // a command) see one switch, not two.
+        let switched = {
+            let mut held = self.setting.write().unwrap_or_else(|e| e.into_inner());
+            let switched = match (&*held, &now) {
+                (PlatformSetting::Ready(a), PlatformSetting::Ready(b)) => {
+                    a.name != b.name || a.service != b.service
+                }
+                (a, b) => a != b,
+            };
+            *held = now;
+            switched
         };
-        if let Ok(mut p) = self.setting.write() {
-            *p = now;
-        }
         if switched {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             // The refusal was the other platform's.
             if let Ok(mut r) = self.refused.write() {
                 *r = None;
@@ -109,6 +119,11 @@ impl Platform {
         }
         self.forget_connection();
         switched
+    }
+
+    /// How many times another platform came into use (see [`Platform::reload`]).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn setting(&self) -> PlatformSetting {

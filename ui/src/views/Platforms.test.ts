@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { FakePlatform } from "../test/fake";
-import type { ProfileSummary } from "../platform/types";
+import { AppError, type ProfileSummary } from "../platform/types";
 
 const signedIn = (who: string) => ({ state: "signed_in" as const, headline: `Signed in as ${who}`, advice: null, expiresAt: null });
 const PROFILES: ProfileSummary[] = [
@@ -79,6 +79,25 @@ describe("Platforms", () => {
     await fireEvent.click(screen.getByRole("button", { name: "Save" }));
     await waitFor(() => expect(p.argsOf("renameProfile")).toEqual([["canfar", "CANFAR (work)"]]));
     await screen.findByText("CANFAR (work)");
+  });
+
+  it("reads the load of the platform switched to, never showing the other's", async () => {
+    const p = fake();
+    p.load = { stats: { coresRequested: 10, coresAvailable: 100, ramRequestedGb: 1, ramAvailableGb: 10, maxCoresPerSession: 8, maxRamGbPerSession: 32 } };
+    await openPlatforms(p);
+    await waitFor(() => expect(screen.getByTestId("load-cores").textContent).toContain("10 of 100"));
+    p.load = { stats: { coresRequested: 3, coresAvailable: 50, ramRequestedGb: 1, ramAvailableGb: 10, maxCoresPerSession: 8, maxRamGbPerSession: 32 } };
+    await fireEvent.click(screen.getByRole("button", { name: "Use sweSRC" }));
+    await waitFor(() => expect(screen.getByTestId("load-cores").textContent).toContain("3 of 50"));
+    expect(p.calls.filter((c) => c === "platformLoad")).toHaveLength(2);
+  });
+
+  it("keeps the list usable when the platform in use cannot be used", async () => {
+    const p = fake();
+    p.platform = new AppError("config", "profile canfar: \"ws-uv\" is not a URL");
+    await openPlatforms(p);
+    expect(screen.getByRole("alert").textContent).toContain("is not a URL");
+    expect(screen.getByRole("button", { name: "Use sweSRC" })).toBeTruthy();
   });
 
   it("follows a switch made elsewhere (the CLI)", async () => {

@@ -27,9 +27,7 @@ pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
             Ok(())
         }
         ProfilesCommand::Use { name } => {
-            let mut cfg = ctx.config()?;
-            cfg.use_profile(name)?;
-            ctx.save_config(&cfg)?;
+            skyport_core::profiles::switch(&ctx.paths, name)?;
             note(&format!("{name} is now the active profile."));
             if ctx.env_url.is_some() {
                 warn(&format!(
@@ -40,8 +38,7 @@ pub async fn profiles(ctx: &Ctx, cmd: &ProfilesCommand) -> CliResult {
         }
         ProfilesCommand::Add(a) => add(ctx, a).await,
         ProfilesCommand::Remove { name } => {
-            let http = skyport_core::http::build_client(Default::default())?;
-            let r = skyport_core::profiles::remove(&http, &ctx.paths, &ctx.store, name).await?;
+            let r = skyport_core::profiles::remove(&ctx.paths, &ctx.store, name).await?;
             if let Some(why) = &r.revoke_failed {
                 warn(&format!(
                     "its sign-in could not be revoked at the provider: {why}"
@@ -152,19 +149,33 @@ async fn list(ctx: &Ctx, check: bool) -> CliResult {
 }
 
 async fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
+    // Discovery first (seconds of network): the config is read and written right after, so
+    // a change made meanwhile (the app switching platforms) is not overwritten.
+    let discovered = match &a.url {
+        Some(_) => None,
+        None => Some(
+            super::platforms::discover(
+                ctx,
+                a.discover.as_deref(),
+                a.registry.as_deref(),
+                a.srcnet.as_deref(),
+            )
+            .await?,
+        ),
+    };
     let mut cfg = ctx.config()?;
     let existed = cfg.profiles.contains_key(&a.name);
     let mut p = cfg.profiles.get(&a.name).cloned().unwrap_or_default();
     if let Some(url) = &a.url {
         p.url = url.trim().to_string();
-    } else {
-        let d = super::platforms::discover(
-            ctx,
-            a.discover.as_deref(),
-            a.registry.as_deref(),
-            a.srcnet.as_deref(),
-        )
-        .await?;
+    } else if let Some(d) = discovered {
+        // Its sign-in belongs to the platform it names: never carried to another one.
+        if existed && !skyport_core::discovery::profile::same_platform(&p, &d) {
+            return Err(CliError::usage(format!(
+                "profile {} is another platform ({}); choose another name, or remove it first (`skyport profiles remove {}`)",
+                a.name, p.url, a.name
+            )));
+        }
         skyport_core::discovery::profile::apply(&mut p, &d);
         for n in &d.notes {
             warn(n);
@@ -436,8 +447,11 @@ async fn check_all(
     use skyport_core::error::ErrorPayload;
     let d = super::platforms::discoverer(ctx)?;
     let mut jobs = Vec::new();
-    for name in cfg.profiles.keys() {
-        let resolved = cfg.resolve(Some(name), None)?;
+    for (i, name) in cfg.profiles.keys().enumerate() {
+        // A profile that cannot be used is shown as such by the list; nothing to check.
+        let Ok(resolved) = cfg.resolve(Some(name), None) else {
+            continue;
+        };
         let conn = connect(
             &ctx.paths,
             &resolved,
@@ -448,15 +462,15 @@ async fn check_all(
             },
         )
         .map_err(ErrorPayload::from);
-        jobs.push((resolved, conn));
+        jobs.push((i, resolved, conn));
     }
     // Every platform at once: a slow one does not hold up the others.
     let mut set = tokio::task::JoinSet::new();
-    for (i, (resolved, conn)) in jobs.into_iter().enumerate() {
+    for (i, resolved, conn) in jobs {
         let d = d.clone();
         set.spawn(async move { (i, check(&d, &resolved, conn.as_ref()).await) });
     }
-    let mut out = vec![None; set.len()];
+    let mut out = vec![None; cfg.profiles.len()];
     while let Some(r) = set.join_next().await {
         if let Ok((i, c)) = r {
             if let Some(slot) = out.get_mut(i) {

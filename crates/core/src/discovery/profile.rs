@@ -32,6 +32,25 @@ pub fn apply(p: &mut Profile, d: &Discovered) {
     }
 }
 
+/// Whether a saved profile is the platform discovery found: the same registry id (in the
+/// same registry, when both name one), or the same session service.
+pub fn same_platform(p: &Profile, d: &Discovered) -> bool {
+    if let (Some(a), Some(b)) = (&p.resource_id, &d.id) {
+        let registries_agree = match (&p.registry, &d.registry) {
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        };
+        if a == b && registries_agree {
+            return true;
+        }
+    }
+    let service = p.url.trim_end_matches('/');
+    service == d.session.service
+        || service
+            .strip_suffix(&format!("/{}", d.session.version))
+            .is_some_and(|s| s == d.session.service)
+}
+
 /// A profile name for `d` not yet taken in `cfg`: its known name in lower case (`canfar`,
 /// `swesrc`), else its host, made valid (`a`–`z` first; letters, digits, `-`).
 pub fn free_name(cfg: &Config, d: &Discovered) -> String {
@@ -131,6 +150,41 @@ mod tests {
             Some("registered")
         );
         assert_eq!(p.login_url.as_deref(), Some("https://kept/ac/login"));
+    }
+
+    #[test]
+    fn the_same_platform_is_recognised_by_id_or_by_service() {
+        let d = found(
+            Some("ivo://cadc.nrc.ca/skaha"),
+            "https://ws-uv.canfar.net/skaha",
+            "v1",
+        );
+        let imported = Profile {
+            url: "https://ws-uv.canfar.net/skaha".into(),
+            resource_id: Some("ivo://cadc.nrc.ca/skaha".into()),
+            ..Profile::default()
+        };
+        assert!(
+            same_platform(&imported, &d),
+            "no registry on one side still matches"
+        );
+        let by_url = Profile {
+            url: "https://ws-uv.canfar.net/skaha/".into(),
+            ..Profile::default()
+        };
+        assert!(same_platform(&by_url, &d));
+        let v0 = found(None, "https://s/skaha", "v0");
+        let saved = Profile {
+            url: "https://s/skaha/v0".into(),
+            ..Profile::default()
+        };
+        assert!(same_platform(&saved, &v0));
+        let other = Profile {
+            url: "https://elsewhere/skaha".into(),
+            resource_id: Some("ivo://elsewhere/skaha".into()),
+            ..Profile::default()
+        };
+        assert!(!same_platform(&other, &d));
     }
 
     #[test]

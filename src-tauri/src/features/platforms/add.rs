@@ -2,7 +2,7 @@
 //! the one in use, and tell every feature.
 
 use serde::{Deserialize, Serialize};
-use skyport_core::config::{Config, Profile};
+use skyport_core::config::Config;
 use skyport_core::discovery::cache::Cache;
 use skyport_core::discovery::choices::registries_from_env;
 use skyport_core::discovery::{profile, Discoverer, Target, CADC_REGISTRY};
@@ -72,6 +72,15 @@ fn target(choice: PlatformChoice) -> Result<Target, ErrorPayload> {
                     registry,
                 }
             } else {
+                // A password typed into the address would be shown back in messages.
+                if tauri::Url::parse(a)
+                    .is_ok_and(|u| !u.username().is_empty() || u.password().is_some())
+                {
+                    return Err(ErrorPayload::new(
+                        ErrorCode::Validation,
+                        "Give the address without a user name or password (https://host/skaha); you sign in next.",
+                    ));
+                }
                 Target::Service(a.to_string())
             }
         }
@@ -95,7 +104,7 @@ pub async fn add<R: Runtime>(
     let existing = cfg
         .profiles
         .iter()
-        .find(|(_, p)| same_platform(p, &found))
+        .find(|(_, p)| profile::same_platform(p, &found))
         .map(|(n, _)| n.clone());
     let name = existing.unwrap_or_else(|| profile::free_name(&cfg, &found));
     let mut p = cfg.profiles.get(&name).cloned().unwrap_or_default();
@@ -115,18 +124,4 @@ pub async fn add<R: Runtime>(
     tracing::info!(profile = %name, service = %added.service_url, "platform added and in use");
     crate::kernel::platform_changed(app);
     Ok(added)
-}
-
-/// Whether a saved profile is the platform discovery found (its id, or its service).
-fn same_platform(p: &Profile, d: &skyport_core::discovery::Discovered) -> bool {
-    match (&p.resource_id, &d.id) {
-        (Some(a), Some(b)) => a == b && p.registry == d.registry,
-        _ => {
-            let service = p.url.trim_end_matches('/');
-            service == d.session.service
-                || service
-                    .strip_suffix(&format!("/{}", d.session.version))
-                    .is_some_and(|s| s == d.session.service)
-        }
-    }
 }

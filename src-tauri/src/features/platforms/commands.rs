@@ -85,8 +85,7 @@ pub async fn remove_profile(
     platform: State<'_, Platform>,
     name: String,
 ) -> Result<Removed, ErrorPayload> {
-    let http = skyport_core::http::build_client(Default::default()).map_err(payload)?;
-    let removed = profiles::remove(&http, &platform.paths, platform.secrets.as_ref(), &name)
+    let removed = profiles::remove(&platform.paths, platform.secrets.as_ref(), &name)
         .await
         .map_err(payload)?;
     tracing::info!(profile = %name, secrets = removed.secrets, "platform removed");

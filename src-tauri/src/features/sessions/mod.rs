@@ -13,12 +13,13 @@ use tauri::{AppHandle, Manager, Runtime};
 
 use crate::kernel::{bus, Bus, Signal};
 
-/// The feature's state: a way to ask the poller for a refresh now, and the profile whose
-/// list it holds.
+/// The feature's state: a way to ask the poller for a refresh now, and which platform the
+/// list it holds came from.
 #[derive(Default)]
 pub struct SessionsHub {
     poke: tokio::sync::Notify,
-    profile: std::sync::Mutex<Option<String>>,
+    /// The platform generation the last list came from (`None` before the first).
+    generation: std::sync::Mutex<Option<u64>>,
 }
 
 impl SessionsHub {
@@ -27,13 +28,14 @@ impl SessionsHub {
         self.poke.notify_one();
     }
 
-    /// Note the profile the next list comes from; true when it is another than before.
-    fn switch_to(&self, profile: Option<String>) -> bool {
-        let mut held = self.profile.lock().unwrap_or_else(|e| e.into_inner());
-        if *held == profile {
+    /// Note the platform generation the next list comes from; true when it is another than
+    /// the last one's.
+    fn switch_to(&self, generation: u64) -> bool {
+        let mut held = self.generation.lock().unwrap_or_else(|e| e.into_inner());
+        if *held == Some(generation) {
             return false;
         }
-        *held = profile;
+        *held = Some(generation);
         true
     }
 }

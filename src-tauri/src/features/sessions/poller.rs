@@ -26,12 +26,13 @@ pub async fn refresh<R: Runtime>(
     let bus = app.state::<Bus>();
     let mut previous = bus.sessions();
     // Another platform: none of the last list is its, and its running sessions are not news.
-    let profile = platform.profile().ok().map(|p| p.name);
+    let generation = platform.generation();
     if app
         .try_state::<SessionsHub>()
-        .is_some_and(|hub| hub.switch_to(profile))
+        .is_some_and(|hub| hub.switch_to(generation))
     {
-        tracker.switched_platform();
+        let profile = platform.profile().map(|p| p.name).unwrap_or_default();
+        tracker.switched_platform(&profile);
         previous = SessionsSnapshot::default();
     }
     let result = match platform.client() {
@@ -41,6 +42,10 @@ pub async fn refresh<R: Runtime>(
             .map_err(payload),
         Err(e) => Err(e),
     };
+    // The platform changed while this list was fetched: it belongs to the one before.
+    if platform.generation() != generation {
+        return (bus.sessions(), false);
+    }
     let (snap, failed) = match result {
         Ok(list) => {
             if platform.is_refused() {
