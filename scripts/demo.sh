@@ -13,9 +13,20 @@ cargo build --locked -p skyport-desktop -p skyport-sim -p skyport-cli
 
 DEMO_HOME=${SKYPORT_HOME:-$PWD/target/demo-home}
 mkdir -p "$DEMO_HOME/config" target
+export SKYPORT_HOME=$DEMO_HOME
+# Where the local platforms announce themselves to the welcome page.
+export SKYPORT_LOCAL_PLATFORMS=$PWD/target/demo-local
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
+
+# Every run starts as a newcomer: the last run's platforms (whose local addresses are gone)
+# are removed with their keyring entries, so the welcome page asks which platform.
+for name in $(target/debug/skyport --json profiles list 2>/dev/null |
+  python3 -c 'import json,sys; [print(p["name"]) for p in json.load(sys.stdin)]' 2>/dev/null); do
+  target/debug/skyport --timeout 3 profiles remove "$name" >/dev/null 2>&1 || true
+done
+rm -f "$DEMO_HOME/config/config.toml"
 
 say "Starting the sign-in provider"
 node tools/oidc/server.mjs --port 0 > target/demo-oidc.json 2> target/demo-oidc.log &
@@ -26,7 +37,7 @@ ISSUER=$(python3 -c 'import json; print(json.loads(open("target/demo-oidc.json")
 say "Starting the local platforms and their registry"
 # --world: a CANFAR-like platform (shaped by the flags), an SRCNet-like node that takes
 # sign-in through the provider above only, a node that is down, and a registry of all three.
-target/debug/skyport-sim --world --seed-sessions 3 --oidc-issuer "$ISSUER" --oidc-audience skyport-sim \
+target/debug/skyport-sim --world --announce "$SKYPORT_LOCAL_PLATFORMS" --seed-sessions 3 --oidc-issuer "$ISSUER" --oidc-audience skyport-sim \
   --token demo-token:alice > target/demo-sim.json 2> target/demo-sim.log &
 pids+=($!)
 for _ in $(seq 100); do [ -s target/demo-sim.json ] && break; sleep 0.1; done
@@ -45,43 +56,24 @@ for spec in notebook:m31-survey:astroml:latest carta:ngc1300-cube:carta:5.0; do
     echo "demo: could not start the $kind session (see target/demo-sim.log)" >&2
 done
 
-# A profile for the demo platform, shared by the app and `target/debug/skyport --profile demo`.
-cat > "$DEMO_HOME/config/config.toml" <<TOML
-# Written by scripts/demo.sh for the local demo platform.
-version = 1
-active = "demo"
-
-[profiles.demo]
-display_name = "Local demo platform"
-url = "$SKAHA_URL"
-login_url = "$BASE/ac/login"
-cred_url = "$BASE/cred/generate"
-username = "alice"
-
-[profiles.demo.oidc]
-issuer = "$ISSUER"
-client_id = "skyport-desktop"
-scopes = ["openid", "profile", "email", "offline_access"]
-TOML
-
 cat >&2 <<MSG
 
-  Local platform  $SKAHA_URL
-  Registry        $REGISTRY   (three platforms: \`target/debug/skyport platforms --registry $REGISTRY\`)
-  Sign-in         $ISSUER   (its login page accepts any user name and password)
-  Password login  user alice, password skyport-demo
+  Skyport opens on its welcome page. Under "On this computer" choose canfar and sign in
+  as alice, password skyport-demo; or sweSRC (SRCNet-like), whose browser sign-in page
+  accepts any user name and password. ukCAM is a platform whose service is down.
+
+  Local platforms $REGISTRY   (\`target/debug/skyport platforms\` lists them too)
+  CANFAR-like     $SKAHA_URL
+  Sign-in         $ISSUER
   Files           $DEMO_HOME   (SKYPORT_HOME; nothing touches your real ~/.ssl)
-  CLI             SKYPORT_HOME=$DEMO_HOME target/debug/skyport ps
+  CLI             SKYPORT_HOME=$DEMO_HOME SKYPORT_LOCAL_PLATFORMS=$SKYPORT_LOCAL_PLATFORMS target/debug/skyport ps
 
 MSG
 
-export SKYPORT_HOME=$DEMO_HOME
-# The welcome page and Platforms -> Add a platform read the demo registry, not the real ones.
-export SKYPORT_REGISTRY=$REGISTRY
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   if [ "${SKYPORT_DEMO_XVFB:-}" = 1 ]; then
-    say "No display: running under Xvfb for 20 s (signed in with a demo token) and saving target/demo.png"
-    SKYPORT_TOKEN=demo-token NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c \
+    say "No display: running under Xvfb for 20 s and saving target/demo.png (the welcome page)"
+    NO_AT_BRIDGE=1 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" bash -c \
       'target/debug/skyport-desktop & app=$!; sleep 20; import -window root target/demo.png; kill $app'
     exit 0
   fi

@@ -66,7 +66,7 @@ fn free_port() -> u16 {
 /// A running app under WebDriver control.
 pub struct App {
     pub client: Client,
-    driver: Child,
+    driver: Option<Child>,
     pub home: tempfile::TempDir,
     name: String,
 }
@@ -139,32 +139,48 @@ impl App {
         };
         App {
             client,
-            driver,
+            driver: Some(driver),
             home,
             name: name.to_string(),
         }
     }
 
-    /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
-    pub async fn text(&self, css: &str) -> String {
+    /// Find the first element matching `css` (waiting up to 10 s for it) and do `op` on it;
+    /// when the view replaces or covers the element between finding and using it (a stale
+    /// reference, an intercepted click), find it again, for up to 10 s.
+    async fn on_element<T, F, Fut>(&self, css: &str, what: &str, op: F) -> T
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let el = self
+            let found = self
                 .client
                 .wait()
                 .at_most(Duration::from_secs(10))
                 .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-            match el.text().await {
-                Ok(t) => return t,
-                // The view replaced the element between finding and reading it: find it again.
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(50)).await
-                }
-                Err(e) => panic!("text of {css:?}: {e}"),
-            }
+                .await;
+            let error = match found {
+                Ok(el) => match op(el).await {
+                    Ok(t) => return t,
+                    Err(_) if Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                    Err(e) => format!("{what} {css:?}: {e:?}"),
+                },
+                Err(e) => format!("no element {css:?}: {e}"),
+            };
+            self.screenshot(&format!("{}-failure", self.name)).await;
+            panic!("{error}");
         }
+    }
+
+    /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
+    pub async fn text(&self, css: &str) -> String {
+        self.on_element(css, "text of", |el| async move { el.text().await })
+            .await
     }
 
     /// Wait until the element's text contains `needle`.
@@ -184,44 +200,17 @@ impl App {
     }
 
     pub async fn click(&self, css: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let el = self
-                .client
-                .wait()
-                .at_most(Duration::from_secs(10))
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-            match el.click().await {
-                Ok(()) => return,
-                // Replaced or not clickable yet (the view was still changing): find it again.
-                Err(_) if Instant::now() < deadline => {
-                    tokio::time::sleep(Duration::from_millis(100)).await
-                }
-                Err(e) => {
-                    self.screenshot(&format!("{}-failure", self.name)).await;
-                    panic!("click {css:?}: {e:?}")
-                }
-            }
-        }
+        self.on_element(css, "click", |el| async move { el.click().await })
+            .await
     }
 
     /// Replace the value of an input, as typing would.
     pub async fn fill(&self, css: &str, text: &str) {
-        let el = self
-            .client
-            .wait()
-            .at_most(Duration::from_secs(10))
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("no element {css:?}: {e}"));
-        el.clear()
-            .await
-            .unwrap_or_else(|e| panic!("clear {css:?}: {e}"));
-        el.send_keys(text)
-            .await
-            .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
+        self.on_element(css, "type into", |el| async move {
+            el.clear().await?;
+            el.send_keys(text).await
+        })
+        .await
     }
 
     /// Let the webview paint what the DOM holds now (two animation frames, at most 0.5 s):
@@ -243,23 +232,24 @@ impl App {
         path
     }
 
+    /// End the WebDriver session, then stop everything (see the `Drop`).
     pub async fn stop(self) {
-        let App {
-            client,
-            driver,
-            home,
-            ..
-        } = self;
-        let _ = client.close().await;
-        let mut driver = driver;
-        terminate(&mut driver);
-        // tauri-driver does not always wait for the app: make sure no window of this test is
-        // left for the next one.
+        let _ = self.client.clone().close().await;
+    }
+}
+
+/// Also when a test fails half-way: tauri-driver, WebKitWebDriver and the app go, so that no
+/// process or window of this test is left for the next one.
+impl Drop for App {
+    fn drop(&mut self) {
+        if let Some(mut driver) = self.driver.take() {
+            terminate(&mut driver);
+        }
+        // tauri-driver does not always wait for the app.
         stop_processes_with_env(&format!(
             "XDG_DATA_HOME={}",
-            home.path().join("xdg-data").display()
+            self.home.path().join("xdg-data").display()
         ));
-        drop(home);
     }
 }
 
@@ -333,6 +323,8 @@ fn isolated(
         .env_remove("SKYPORT_URL")
         // No test reads the real registries: a port nobody listens on (tests give theirs).
         .env("SKYPORT_REGISTRY", "http://127.0.0.1:9/reg/resource-caps")
+        // Nor a platform the developer runs on this machine (the demo announces itself).
+        .env("SKYPORT_LOCAL_PLATFORMS", home.join("local-platforms"))
         .env_remove("SKYPORT_TOKEN")
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))

@@ -54,24 +54,43 @@ async fn from_an_empty_home_two_platforms_each_with_its_own_sign_in() {
     let world = skyport_sim::start_world(configs, None)
         .await
         .expect("world");
-    let registry = world.registry_url();
+    // The world runs on this computer and announces its registry as the demo does; the
+    // registries the app reads first (the harness's) cannot be reached.
+    let local = tempfile::tempdir().expect("tmp");
+    std::fs::write(
+        local.path().join("world.json"),
+        serde_json::json!({
+            "name": "Local demo platform",
+            "registry": world.registry_url(),
+            "pid": std::process::id(),
+        })
+        .to_string(),
+    )
+    .expect("announce");
     let app = App::start(
         "platforms-welcome",
         &driver,
         &[
-            ("SKYPORT_REGISTRY", registry.as_str()),
+            (
+                "SKYPORT_LOCAL_PLATFORMS",
+                &local.path().display().to_string(),
+            ),
             ("SKYPORT_BROWSER", &scripted_browser()),
         ],
     )
     .await;
 
-    // The first screen asks which platform; every entry has been checked.
+    // The first screen asks which platform; every entry has been checked; the platforms
+    // running here are offered apart, and the registry that cannot be read says so.
     app.wait_text("h1", "Welcome to Skyport").await;
     let chooser = "[data-testid=platform-chooser]";
     app.wait_text(chooser, "Not answering: HTTP 503").await;
     let listed = app.wait_text(chooser, "sweSRC").await;
     assert!(listed.contains("canfar"), "{listed}");
+    assert!(listed.contains("On this computer"), "{listed}");
     assert!(!listed.contains("SKYPORT_URL"), "{listed}");
+    app.wait_text("[data-testid=choices-problem]", "127.0.0.1:9")
+        .await;
     app.screenshot("platforms-welcome").await;
 
     // The node that is down: the message names the step, and nothing is saved.

@@ -9,9 +9,9 @@ const REG = "https://reg.example/reg/resource-caps";
 const probe = (reachable: boolean, detail: string | null = null) => ({ reachable, latencyMs: reachable ? 12 : null, detail });
 const CHOICES = {
   platforms: [
-    { name: "canfar", id: "ivo://cadc.nrc.ca/skaha", service: "https://ws-uv.canfar.net/skaha", registry: REG, srcnet: false, shipped: false, probe: probe(true) },
-    { name: "sweSRC", id: "ivo://swesrc.chalmers.se/skaha", service: "https://services.swesrc.chalmers.se/skaha", registry: REG, srcnet: true, shipped: false, probe: probe(true) },
-    { name: "ukCAM", id: "ivo://canfar.cam.uksrc.org/skaha", service: "https://cam/skaha", registry: REG, srcnet: true, shipped: false, probe: probe(false, "HTTP 503 Service Unavailable from https://cam/skaha") },
+    { name: "canfar", id: "ivo://cadc.nrc.ca/skaha", service: "https://ws-uv.canfar.net/skaha", registry: REG, srcnet: false, shipped: false, local: false, probe: probe(true) },
+    { name: "sweSRC", id: "ivo://swesrc.chalmers.se/skaha", service: "https://services.swesrc.chalmers.se/skaha", registry: REG, srcnet: true, shipped: false, local: false, probe: probe(true) },
+    { name: "ukCAM", id: "ivo://canfar.cam.uksrc.org/skaha", service: "https://cam/skaha", registry: REG, srcnet: true, shipped: false, local: false, probe: probe(false, "HTTP 503 Service Unavailable from https://cam/skaha") },
   ],
   problems: [],
 };
@@ -95,6 +95,24 @@ describe("App shell", () => {
     render(App, { props: { platform: p } });
     expect((await screen.findByTestId("choices-problem")).textContent).toContain("Reading the registry at https://reg failed");
     expect((await screen.findByTestId("choice")).textContent).toContain("known address");
+  });
+
+  it("offers the platforms running on this computer apart from the others", async () => {
+    const local = "http://127.0.0.1:4000/reg/resource-caps";
+    const p = new FakePlatform({
+      choices: {
+        platforms: [
+          CHOICES.platforms[0],
+          { ...CHOICES.platforms[0], registry: local, service: "http://127.0.0.1:4001/skaha", local: true },
+        ],
+        problems: [],
+      },
+    });
+    render(App, { props: { platform: p } });
+    const here = await screen.findByRole("list", { name: "On this computer" });
+    expect(within(here).getByTestId("choice").textContent).toContain("a local demo or test copy");
+    const remote = screen.getByRole("list", { name: "Science platforms" });
+    expect(within(remote).getByTestId("choice").textContent).toContain("https://ws-uv.canfar.net/skaha");
   });
 
   it("offers the canfar client's servers at first run; its tokens move only when ticked", async () => {

@@ -236,6 +236,8 @@ export type Choice = {
 	srcnet: boolean,
 	/**  From the list shipped with Skyport, because the registry could not be read. */
 	shipped: boolean,
+	/**  Runs on this computer (a local demo or test platform: its registry is on loopback). */
+	local: boolean,
 	/**  How its session service answered just now. */
 	probe: Probe,
 };
@@ -391,7 +393,7 @@ export type ImportPreview = {
 /**  What an import did. */
 export type ImportReport = {
 	added: string[],
-	/**  Tokens copied into the keyring. */
+	/**  Access tokens copied into the keyring. */
 	tokens: number,
 };
 
@@ -479,7 +481,7 @@ export type Planned = {
 	url: string,
 	/**  Its sign-in: `x509` (a certificate file) or `oidc` (an OpenID provider). */
 	signIn: string | null,
-	/**  The file keeps a plain-text token for it. */
+	/**  The file keeps a plain-text access token for it. */
 	hasToken: boolean,
 	/**  Why it is not imported (a profile of that name exists, no URL, …), if it is not. */
 	skipped: string | null,

@@ -437,7 +437,8 @@ pub enum ProfilesCommand {
         /// Another file than ~/.canfar/config.yaml.
         #[arg(long, value_name = "FILE")]
         path: Option<std::path::PathBuf>,
-        /// Also copy its saved sign-in tokens into the OS keyring (the file keeps its copy).
+        /// Also copy its access tokens into the OS keyring (the file keeps its copy; its refresh
+        /// tokens stay the canfar client's own).
         #[arg(long)]
         tokens: bool,
         /// Show what would be imported, and change nothing.

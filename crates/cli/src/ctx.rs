@@ -43,8 +43,12 @@ impl Ctx {
         Ok(Config::load(&self.paths.config_file())?)
     }
 
-    pub fn save_config(&self, cfg: &Config) -> CliResult {
-        Ok(cfg.save(&self.paths.config_file())?)
+    /// Change config.toml under the lock the app takes too (see [`Config::update`]).
+    pub fn update_config<T>(
+        &self,
+        change: impl FnOnce(&mut Config) -> CliResult<T>,
+    ) -> CliResult<T> {
+        Config::update(&self.paths.config_file(), change)
     }
 
     /// The profile in use: `SKYPORT_URL`, else `--profile`, else the active one.

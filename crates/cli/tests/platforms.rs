@@ -5,6 +5,17 @@ mod common;
 
 use common::{sim, Home};
 
+/// The demo's three platforms (CANFAR-like, a v0 SRCNet-like node, one that is down) and
+/// their registry.
+async fn demo_world() -> skyport_sim::World {
+    skyport_sim::start_world(
+        skyport_sim::demo_configs(skyport_sim::SimConfig::default(), None),
+        None,
+    )
+    .await
+    .expect("world")
+}
+
 fn registry(sim: &skyport_sim::SimHandle) -> String {
     format!(
         "{}/reg/resource-caps",
@@ -139,12 +150,7 @@ async fn an_unknown_node_or_id_says_what_there_is() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn several_platforms_a_v0_node_and_one_that_is_down() {
-    let world = skyport_sim::start_world(
-        skyport_sim::demo_configs(skyport_sim::SimConfig::default(), None),
-        None,
-    )
-    .await
-    .expect("world");
+    let world = demo_world().await;
     let reg = world.registry_url();
     let home = Home::new();
     let v = home
@@ -160,6 +166,37 @@ async fn several_platforms_a_v0_node_and_one_that_is_down() {
     assert_eq!(v[1]["srcnet"], true);
     assert_eq!(v[2]["reachable"], false);
     assert_eq!(v[2]["problem"], "HTTP 503 Service Unavailable");
+    assert_eq!(
+        v[0]["local"], true,
+        "a loopback registry is this computer's"
+    );
+
+    // Announced as the demo announces it: listed without --registry, beside the registries
+    // read first (here one that is down, named as a problem).
+    let local = home.path().join("local-platforms");
+    std::fs::create_dir_all(&local).expect("dir");
+    std::fs::write(
+        local.join("world.json"),
+        serde_json::json!({"name": "Local demo platform", "registry": reg, "pid": std::process::id()})
+            .to_string(),
+    )
+    .expect("announce");
+    let mut home2 = Home::new();
+    home2.extra.push((
+        "SKYPORT_LOCAL_PLATFORMS".into(),
+        local.display().to_string(),
+    ));
+    home2.extra.push((
+        "SKYPORT_REGISTRY".into(),
+        "http://127.0.0.1:9/reg/resource-caps".into(),
+    ));
+    home2
+        .run(&["platforms"])
+        .await
+        .ok()
+        .out_has("canfar (this computer)")
+        .out_has("ukCAM (this computer)")
+        .err_has("Reading the registry at http://127.0.0.1:9/reg/resource-caps failed");
 
     // The v0-only node: its profile speaks v0, with no password services.
     home.run(&[
@@ -202,12 +239,7 @@ async fn several_platforms_a_v0_node_and_one_that_is_down() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_list_check_rename_and_remove() {
-    let world = skyport_sim::start_world(
-        skyport_sim::demo_configs(skyport_sim::SimConfig::default(), None),
-        None,
-    )
-    .await
-    .expect("world");
+    let world = demo_world().await;
     let reg = world.registry_url();
     let home = Home::new();
     for (name, node) in [("canfar", "canfar"), ("swe", "sweSRC")] {
@@ -358,7 +390,7 @@ imp-swe: {idp: srcnet, url: 'https://services.swesrc.chalmers.se/skaha', version
         .run(&["profiles", "import-canfar", "--tokens"])
         .await
         .ok()
-        .err_has("copied 2 token(s) into the keyring");
+        .err_has("copied 1 access token(s) into the keyring");
     let key = EntryKey::new("imp-swe", entries::OIDC_ACCESS_TOKEN);
     let got = OsKeyring.get(&key).expect("keyring");
     assert_eq!(

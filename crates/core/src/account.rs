@@ -71,22 +71,20 @@ pub fn remember_username(
     password_kept: bool,
 ) -> Result<bool, AccountError> {
     let file = paths.config_file();
-    let mut cfg = if profile.from_env && !file.exists() {
-        Config::default()
-    } else {
-        Config::load(&file)?
-    };
-    if let Some(p) = cfg.profiles.get_mut(&profile.name) {
-        let changed =
-            p.username.as_deref() != Some(username) || (password_kept && !p.remember_password);
-        if changed {
-            p.username = Some(username.to_string());
-            if password_kept {
-                p.remember_password = true;
-            }
-            cfg.save(&file)?;
+    // A platform given only by SKYPORT_URL has no config file to change (nor create).
+    if !profile.from_env || file.exists() {
+        let changed = Config::update(&file, |cfg| {
+            Ok::<_, ConfigError>(cfg.profiles.get_mut(&profile.name).map(|p| {
+                let changed = p.username.as_deref() != Some(username)
+                    || (password_kept && !p.remember_password);
+                p.username = Some(username.to_string());
+                p.remember_password |= password_kept;
+                changed
+            }))
+        })?;
+        if let Some(changed) = changed {
+            return Ok(changed);
         }
-        return Ok(changed);
     }
     if password_kept {
         store.set(
@@ -139,15 +137,12 @@ pub async fn sign_out(
     oidc::tokens::forget(paths, store, profile)?;
     let file = paths.config_file();
     if file.exists() {
-        let mut cfg = Config::load(&file)?;
-        if let Some(p) = cfg
-            .profiles
-            .get_mut(profile)
-            .filter(|p| p.remember_password)
-        {
-            p.remember_password = false;
-            cfg.save(&file)?;
-        }
+        Config::update(&file, |cfg| {
+            if let Some(p) = cfg.profiles.get_mut(profile) {
+                p.remember_password = false;
+            }
+            Ok::<_, ConfigError>(())
+        })?;
     }
     match first_error {
         Some(e) => Err(e.into()),

@@ -1,7 +1,12 @@
 //! Import of the official `canfar` client's `~/.canfar/config.yaml` (skaha-api.md §5.1): its
-//! servers become profiles, its OIDC contexts give their issuer and client, and its plain-text
+//! servers become profiles, its OIDC contexts give their issuer, and its plain-text access
 //! tokens are copied into the keyring only when the user says so. The file is only read:
 //! Skyport never changes it (the `canfar` client keeps working as before).
+//!
+//! Its refresh tokens are not taken: they belong to the canfar client's own registered client,
+//! and a provider that rotates refresh tokens (SKA IAM does) would invalidate the canfar
+//! client's copy at Skyport's first refresh, signing it out. An imported access token is used
+//! until it lapses; then Skyport asks for its own sign-in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -91,11 +96,11 @@ struct Endpoints {
 #[serde(default)]
 struct Client {}
 
+/// Only the access token is read (see the module's notes on refresh tokens).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct Tokens {
     access: Option<SecretString>,
-    refresh: Option<SecretString>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -119,7 +124,7 @@ pub struct Planned {
     pub url: String,
     /// Its sign-in: `x509` (a certificate file) or `oidc` (an OpenID provider).
     pub sign_in: Option<String>,
-    /// The file keeps a plain-text token for it.
+    /// The file keeps a plain-text access token for it.
     pub has_token: bool,
     /// Why it is not imported (a profile of that name exists, no URL, …), if it is not.
     pub skipped: Option<String>,
@@ -140,7 +145,7 @@ pub struct ImportPreview {
 #[serde(rename_all = "camelCase")]
 pub struct ImportReport {
     pub added: Vec<String>,
-    /// Tokens copied into the keyring.
+    /// Access tokens copied into the keyring.
     pub tokens: u32,
 }
 
@@ -148,7 +153,6 @@ struct Found {
     planned: Planned,
     profile: Option<Profile>,
     access: Option<SecretString>,
-    refresh: Option<SecretString>,
 }
 
 fn read(path: &Path) -> Result<File, ImportError> {
@@ -211,9 +215,6 @@ fn plan(file: File, cfg: &Config) -> Vec<Found> {
             let access = ctx
                 .and_then(|c| c.token.access.clone())
                 .filter(|t| !t.expose().is_empty());
-            let refresh = ctx
-                .and_then(|c| c.token.refresh.clone())
-                .filter(|t| !t.expose().is_empty());
             let url = s
                 .url
                 .as_deref()
@@ -258,12 +259,11 @@ fn plan(file: File, cfg: &Config) -> Vec<Found> {
                     name,
                     url: full.unwrap_or_default(),
                     sign_in: mode,
-                    has_token: access.is_some() || refresh.is_some(),
+                    has_token: access.is_some(),
                     skipped: skipped.clone(),
                 },
                 profile: skipped.is_none().then_some(profile),
                 access,
-                refresh,
             }
         })
         .collect()
@@ -294,46 +294,41 @@ pub fn import(
     path: &Path,
     tokens: bool,
 ) -> Result<ImportReport, ImportError> {
-    let file_path = paths.config_file();
-    let mut cfg = Config::load(&file_path)?;
-    let found = plan(read(path)?, &cfg);
-    let mut report = ImportReport {
-        added: vec![],
-        tokens: 0,
-    };
-    // The keyring first: if it refuses, nothing is saved and the import can simply be run
-    // again (a saved profile would be skipped the next time, with its tokens).
-    if tokens {
-        for f in found.iter().filter(|f| f.profile.is_some()) {
-            for (entry, value) in [
-                (entries::OIDC_ACCESS_TOKEN, &f.access),
-                (entries::OIDC_REFRESH_TOKEN, &f.refresh),
-            ] {
-                if let Some(v) = value {
-                    store.set(&EntryKey::new(f.planned.name.as_str(), entry), v)?;
+    Config::update(&paths.config_file(), |cfg| {
+        let found = plan(read(path)?, cfg);
+        let mut report = ImportReport {
+            added: vec![],
+            tokens: 0,
+        };
+        // The keyring first: if it refuses, nothing is saved and the import can simply be run
+        // again (a saved profile would be skipped the next time, with its tokens).
+        if tokens {
+            for f in found.iter().filter(|f| f.profile.is_some()) {
+                if let Some(v) = &f.access {
+                    let key = EntryKey::new(f.planned.name.as_str(), entries::OIDC_ACCESS_TOKEN);
+                    store.set(&key, v)?;
                     report.tokens += 1;
                 }
             }
         }
-    }
-    let mut active = None;
-    for f in &found {
-        if let Some(p) = &f.profile {
-            cfg.upsert(&f.planned.name, p.clone())?;
-            report.added.push(f.planned.name.clone());
-            if f.planned.active {
-                active = Some(f.planned.name.clone());
+        let mut active = None;
+        for f in &found {
+            if let Some(p) = &f.profile {
+                cfg.upsert(&f.planned.name, p.clone())?;
+                report.added.push(f.planned.name.clone());
+                if f.planned.active {
+                    active = Some(f.planned.name.clone());
+                }
             }
         }
-    }
-    if let (Some(a), true) = (
-        &active,
-        cfg.active.is_none() || report.added.len() == cfg.profiles.len(),
-    ) {
-        cfg.use_profile(a)?;
-    }
-    cfg.save(&file_path)?;
-    Ok(report)
+        if let (Some(a), true) = (
+            &active,
+            cfg.active.is_none() || report.added.len() == cfg.profiles.len(),
+        ) {
+            cfg.use_profile(a)?;
+        }
+        Ok(report)
+    })
 }
 
 #[cfg(test)]
@@ -417,7 +412,14 @@ console: {width: 120, banner: true}
         let store = MemoryStore::default();
         std::fs::remove_file(paths.config_file()).expect("rm");
         let r = import(&paths, &store, &file, true).expect("import");
-        assert_eq!(r.tokens, 2);
+        assert_eq!(r.tokens, 1, "the access token only");
+        assert!(
+            store
+                .get(&EntryKey::new("swesrc", entries::OIDC_REFRESH_TOKEN))
+                .expect("get")
+                .is_none(),
+            "the canfar client's refresh token stays its own"
+        );
         let got = store
             .get(&EntryKey::new("swesrc", entries::OIDC_ACCESS_TOKEN))
             .expect("get");

@@ -85,6 +85,9 @@ impl Profile {
     }
 }
 
+/// How long a change of the config file waits for another process's change to finish.
+const UPDATE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
@@ -127,6 +130,8 @@ pub enum ConfigError {
     BadName(String),
     #[error("{0}")]
     Invalid(String),
+    #[error("{0}")]
+    Locked(String),
     #[error("no platform is configured: add a profile (`skyport profiles add NAME URL`) or set {URL_ENV}")]
     NoPlatform,
 }
@@ -135,7 +140,7 @@ impl Coded for ConfigError {
     fn code(&self) -> ErrorCode {
         match self {
             Self::NoSuchProfile(_) | Self::BadName(_) | Self::Invalid(_) => ErrorCode::Validation,
-            Self::Read { .. } | Self::Write { .. } => ErrorCode::Io,
+            Self::Read { .. } | Self::Write { .. } | Self::Locked(_) => ErrorCode::Io,
             _ => ErrorCode::Config,
         }
     }
@@ -194,6 +199,30 @@ impl Config {
             path: path.display().to_string(),
             detail: e.to_string(),
         })
+    }
+
+    /// Change the file at `path` as one step among processes: the app and any CLI run take
+    /// the same lock around load, `change` and save, so that two changes made at once both
+    /// land. Saved only when `change` succeeds and changed something.
+    pub fn update<T, E: From<ConfigError>>(
+        path: &Path,
+        change: impl FnOnce(&mut Config) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let lock = path.with_file_name(format!(
+            "{}.lock",
+            path.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "config".into())
+        ));
+        let _held = crate::lockfile::LockFile::acquire_blocking(&lock, UPDATE_PATIENCE)
+            .map_err(|e| ConfigError::Locked(e.to_string()))?;
+        let mut cfg = Config::load(path)?;
+        let before = cfg.clone();
+        let out = change(&mut cfg)?;
+        if cfg != before {
+            cfg.save(path)?;
+        }
+        Ok(out)
     }
 
     pub fn upsert(&mut self, name: &str, profile: Profile) -> Result<(), ConfigError> {
@@ -417,5 +446,37 @@ mod tests {
         c.remove("b").expect("remove");
         assert_eq!(c.active.as_deref(), Some("a"));
         assert!(c.use_profile("zzz").is_err());
+    }
+
+    /// Changes made at once by several processes (the app and CLI runs) all land: each
+    /// load-change-save holds the lock. Threads with their own open files stand in for the
+    /// processes (an flock is held per open file description).
+    #[test]
+    fn changes_made_at_once_all_land() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("config.toml");
+        let writers: Vec<_> = (0..6)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    for i in 0..10 {
+                        Config::update(&path, |c| c.upsert(&format!("p{w}x{i}"), canfar()))
+                            .expect("update");
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().expect("writer");
+        }
+        assert_eq!(Config::load(&path).expect("load").profiles.len(), 60);
+        // A failed change saves nothing.
+        let before = std::fs::read(&path).expect("read");
+        let err = Config::update(&path, |c| {
+            c.active = Some("p0x0".into());
+            Err::<(), _>(ConfigError::Invalid("no".into()))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).expect("read"), before);
     }
 }

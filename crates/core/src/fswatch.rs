@@ -42,6 +42,49 @@ fn fingerprint(path: &Path) -> Option<u64> {
     Some(h.finish())
 }
 
+/// Watch the folder of `path` (writers replace a file by renaming a new one over it, which a
+/// watch on the file itself would miss) and call `on_event` for every event that may concern
+/// the file: one naming it, a rescan, or an error of the backend (re-reading is the safe
+/// answer). The watch lasts as long as the returned watcher.
+pub(crate) fn watch_folder_of<F>(
+    path: &Path,
+    on_event: F,
+) -> Result<notify::RecommendedWatcher, String>
+where
+    F: Fn() + Send + 'static,
+{
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .ok_or_else(|| format!("{} has no folder", path.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .ok_or_else(|| format!("{} has no file name", path.display()))?;
+    let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        let relevant = match &res {
+            Ok(ev) => {
+                ev.need_rescan()
+                    || ev.paths.is_empty()
+                    || ev
+                        .paths
+                        .iter()
+                        .any(|p| p.file_name() == Some(name.as_os_str()))
+            }
+            Err(_) => true,
+        };
+        if relevant {
+            on_event();
+        }
+    })
+    .map_err(|e| e.to_string())?;
+    watcher
+        .watch(&dir, notify::RecursiveMode::NonRecursive)
+        .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+    Ok(watcher)
+}
+
 impl FileWatch {
     /// Watch `path` (its folder must exist); `on_change` runs on the watcher's thread after
     /// each change of the contents (also when the file appears or goes).
@@ -49,37 +92,11 @@ impl FileWatch {
     where
         F: Fn() + Send + 'static,
     {
-        let dir = path
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .ok_or_else(|| format!("{} has no folder", path.display()))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .ok_or_else(|| format!("{} has no file name", path.display()))?;
         let (tx, rx) = mpsc::channel();
         let fs_tx = tx.clone();
-        let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-            let relevant = match &res {
-                Ok(ev) => {
-                    ev.need_rescan()
-                        || ev.paths.is_empty()
-                        || ev
-                            .paths
-                            .iter()
-                            .any(|p| p.file_name() == Some(name.as_os_str()))
-                }
-                Err(_) => true,
-            };
-            if relevant {
-                let _ = fs_tx.send(Msg::Fs);
-            }
-        })
-        .map_err(|e| e.to_string())?;
-        watcher
-            .watch(&dir, notify::RecursiveMode::NonRecursive)
-            .map_err(|e| format!("cannot watch {}: {e}", dir.display()))?;
+        let watcher = watch_folder_of(&path, move || {
+            let _ = fs_tx.send(Msg::Fs);
+        })?;
         // Read before returning: a change right after `start` must count as one.
         let mut last = fingerprint(&path);
         let thread = std::thread::Builder::new()

@@ -200,6 +200,32 @@ pub fn cause_chain(e: &dyn std::error::Error) -> String {
     detail
 }
 
+/// The innermost cause of `e` in a few words, for a message a person reads ("connection
+/// refused", "the host name is not known"), where [`cause_chain`] is for the log.
+pub fn short_cause(e: &dyn std::error::Error) -> String {
+    let mut last: &dyn std::error::Error = e;
+    while let Some(s) = last.source() {
+        last = s;
+    }
+    let text = last.to_string();
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+        return "the host name is not known".into();
+    }
+    // "Connection refused (os error 111)" → "connection refused".
+    let text = match text.rfind(" (os error ") {
+        Some(i) if text.ends_with(')') => &text[..i],
+        _ => text.as_str(),
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The delay a 503 or 429 answer asks for (`Retry-After` in seconds; an HTTP date is not
 /// honoured, as the services Skyport talks to send seconds).
 pub fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
@@ -257,6 +283,30 @@ mod tests {
         let text = cause_chain(&outer);
         assert!(text.starts_with("tcp connect error"), "{text}");
         assert!(text.ends_with(": Connection refused"), "{text}");
+    }
+
+    #[test]
+    fn the_short_cause_is_the_innermost_in_few_words() {
+        let chained = |inner: &str| {
+            std::io::Error::other(Chained(
+                "tcp connect error",
+                std::io::Error::other(inner.to_string()),
+            ))
+        };
+        assert_eq!(
+            short_cause(&chained("Connection refused (os error 111)")),
+            "connection refused"
+        );
+        assert_eq!(
+            short_cause(&chained(
+                "failed to lookup address information: Name or service not known"
+            )),
+            "the host name is not known"
+        );
+        assert_eq!(
+            short_cause(&chained("TLS handshake eof")),
+            "TLS handshake eof"
+        );
     }
 
     #[derive(Debug)]

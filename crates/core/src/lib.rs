@@ -9,6 +9,7 @@ pub mod account;
 pub mod auth;
 pub mod canfar_import;
 pub mod cert;
+pub mod concurrent;
 pub mod config;
 pub mod connect;
 pub mod discovery;

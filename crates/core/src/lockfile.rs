@@ -75,22 +75,66 @@ impl LockFile {
     /// rather than blocking a thread in the OS call, so a cancelled wait ends at once.
     pub async fn acquire(path: &Path, patience: Duration) -> Result<LockFile, LockError> {
         let file = open(path)?;
-        let deadline = tokio::time::Instant::now() + patience;
-        let mut pause = Duration::from_millis(5);
+        let mut waits = Waits::new(patience);
         loop {
             if try_lock(&file, path)? {
                 return Ok(LockFile { _file: file });
             }
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            if left.is_zero() {
-                return Err(LockError::Busy {
-                    path: path.display().to_string(),
-                    secs: patience.as_secs(),
-                });
-            }
-            tokio::time::sleep(pause.min(left)).await;
-            pause = (pause * 2).min(MAX_POLL);
+            let pause = waits.next().ok_or_else(|| busy(path, patience))?;
+            tokio::time::sleep(pause).await;
         }
+    }
+
+    /// [`LockFile::acquire`] for code that is not async (a short critical section such as
+    /// a read-modify-write of the config file).
+    pub fn acquire_blocking(path: &Path, patience: Duration) -> Result<LockFile, LockError> {
+        let file = open(path)?;
+        let mut waits = Waits::new(patience);
+        loop {
+            if try_lock(&file, path)? {
+                return Ok(LockFile { _file: file });
+            }
+            let pause = waits.next().ok_or_else(|| busy(path, patience))?;
+            std::thread::sleep(pause);
+        }
+    }
+}
+
+fn busy(path: &Path, patience: Duration) -> LockError {
+    LockError::Busy {
+        path: path.display().to_string(),
+        secs: patience.as_secs(),
+    }
+}
+
+/// The pauses between attempts: doubling from 5 ms up to [`MAX_POLL`], none past the
+/// deadline.
+struct Waits {
+    deadline: std::time::Instant,
+    pause: Duration,
+}
+
+impl Waits {
+    fn new(patience: Duration) -> Self {
+        Waits {
+            deadline: std::time::Instant::now() + patience,
+            pause: Duration::from_millis(5),
+        }
+    }
+}
+
+impl Iterator for Waits {
+    type Item = Duration;
+    fn next(&mut self) -> Option<Duration> {
+        let left = self
+            .deadline
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        let pause = self.pause.min(left);
+        self.pause = (self.pause * 2).min(MAX_POLL);
+        Some(pause)
     }
 }
 

@@ -80,13 +80,7 @@ pub fn summaries(paths: &Paths, store: &dyn SecretStore, cfg: &Config) -> Vec<Pr
 
 /// Make `name` the profile in use.
 pub fn switch(paths: &Paths, name: &str) -> Result<(), ConfigError> {
-    let file = paths.config_file();
-    let mut cfg = Config::load(&file)?;
-    if cfg.active.as_deref() != Some(name) {
-        cfg.use_profile(name)?;
-        cfg.save(&file)?;
-    }
-    Ok(())
+    Config::update(&paths.config_file(), |cfg| cfg.use_profile(name))
 }
 
 /// Show `name` as `display_name` (empty: as its key again).
@@ -97,14 +91,14 @@ pub fn rename(paths: &Paths, name: &str, display_name: &str) -> Result<(), Confi
             "a platform's name is at most {DISPLAY_NAME_MAX} characters on one line"
         )));
     }
-    let file = paths.config_file();
-    let mut cfg = Config::load(&file)?;
-    let p = cfg
-        .profiles
-        .get_mut(name)
-        .ok_or_else(|| ConfigError::NoSuchProfile(name.to_string()))?;
-    p.display_name = (!shown.is_empty()).then(|| shown.to_string());
-    cfg.save(&file)
+    Config::update(&paths.config_file(), |cfg| {
+        let p = cfg
+            .profiles
+            .get_mut(name)
+            .ok_or_else(|| ConfigError::NoSuchProfile(name.to_string()))?;
+        p.display_name = (!shown.is_empty()).then(|| shown.to_string());
+        Ok(())
+    })
 }
 
 /// What removing a profile took away.
@@ -152,14 +146,15 @@ pub async fn remove(
         Err(e) if no_keyring(&e) => (account::SignedOut::default(), Some(e.to_string())),
         Err(e) => return Err(e),
     };
-    let mut cfg = Config::load(&file)?;
-    cfg.remove(name)?;
-    cfg.save(&file)?;
+    let active = Config::update(&file, |cfg| {
+        cfg.remove(name)?;
+        Ok::<_, ConfigError>(cfg.active.clone())
+    })?;
     Ok(Removed {
         secrets: out.removed,
         revoked: out.report.is_some(),
         revoke_failed: out.revoke_failed,
-        active: cfg.active,
+        active,
         keyring_problem,
     })
 }

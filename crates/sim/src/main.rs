@@ -100,6 +100,11 @@ struct Args {
     /// above shape the first, CANFAR-like platform.
     #[arg(long)]
     world: bool,
+    /// Announce the registry in this folder (a file removed at exit), so that Skyport's
+    /// welcome page offers these platforms (Skyport reads SKYPORT_LOCAL_PLATFORMS, else
+    /// $XDG_RUNTIME_DIR/skyport/local-platforms).
+    #[arg(long, value_name = "DIR")]
+    announce: Option<std::path::PathBuf>,
     /// The registry's address with --world (loopback only).
     #[arg(long, default_value = "127.0.0.1:0", requires = "world")]
     registry_listen: SocketAddr,
@@ -266,10 +271,56 @@ async fn main() {
         .collect();
     line["registry_url"] = serde_json::json!(world.registry_url());
     line["platforms"] = world.platforms.iter().map(urls).collect();
+    let announced = match &args.announce {
+        Some(dir) => match announce(dir, &world.registry_url()) {
+            Ok(file) => Some(file),
+            Err(e) => {
+                eprintln!("skyport-sim: cannot announce in {}: {e}", dir.display());
+                std::process::exit(1);
+            }
+        },
+        None => None,
+    };
     println!("{line}");
     tracing::info!(registry = %world.registry_url(), "ready; Ctrl-C to stop");
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
+    if let Some(file) = announced {
+        let _ = std::fs::remove_file(file);
+    }
     world.shutdown().await;
+}
+
+/// Ctrl-C or SIGTERM (how scripts stop it).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Write the announcement (complete or not at all: a temporary file renamed).
+fn announce(dir: &std::path::Path, registry: &str) -> std::io::Result<std::path::PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let pid = std::process::id();
+    let body = serde_json::json!({"name": "Local demo platform", "registry": registry, "pid": pid});
+    let file = dir.join(format!("skyport-sim-{pid}.json"));
+    let tmp = dir.join(format!(".skyport-sim-{pid}.tmp"));
+    std::fs::write(&tmp, format!("{body}\n"))?;
+    std::fs::rename(&tmp, &file)?;
+    Ok(file)
 }
 
 fn urls(sim: &SimHandle) -> serde_json::Value {

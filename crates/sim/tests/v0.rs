@@ -7,18 +7,8 @@ mod common;
 use common::*;
 use skyport_sim::{ApiVersions, SimConfig};
 
-fn v0(sim: &Sim, path: &str) -> String {
-    sim.url(&format!("skaha/v0/{path}"))
-}
-
 async fn create_v0(sim: &Sim, params: &[(&str, &str)]) -> reqwest::Response {
-    sim.client
-        .post(v0(sim, "session"))
-        .bearer_auth(TOKEN)
-        .form(params)
-        .send()
-        .await
-        .unwrap()
+    sim.post_v0("session").form(params).send().await.unwrap()
 }
 
 #[tokio::test]
@@ -26,9 +16,7 @@ async fn v0_and_v1_show_the_same_sessions() {
     let sim = start().await;
     let id = sim.create_kind("notebook", "both").await;
     let listed: serde_json::Value = sim
-        .client
-        .get(v0(&sim, "session"))
-        .bearer_auth(TOKEN)
+        .get_v0("session")
         .send()
         .await
         .unwrap()
@@ -37,13 +25,7 @@ async fn v0_and_v1_show_the_same_sessions() {
         .unwrap();
     assert_eq!(listed[0]["id"], id.as_str());
     for path in ["image", "context"] {
-        let r = sim
-            .client
-            .get(v0(&sim, path))
-            .bearer_auth(TOKEN)
-            .send()
-            .await
-            .unwrap();
+        let r = sim.get_v0(path).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
     }
 }
@@ -109,13 +91,7 @@ async fn a_v0_only_node_has_no_v1_and_advertises_the_legacy_id() {
     .await;
     let r = sim.get("session").send().await.unwrap();
     assert_eq!(r.status(), 404);
-    let r = sim
-        .client
-        .get(v0(&sim, "session"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = sim.get_v0("session").send().await.unwrap();
     assert_eq!(r.status(), 200);
     let caps = sim
         .client

@@ -22,6 +22,8 @@ pub enum Signal {
     RenewCertificate,
     /// Someone (the tray) asks for a session's window.
     OpenSessionWindow(String),
+    /// Another platform is in use now (its certificate file may be another one).
+    PlatformChanged,
 }
 
 /// The certificate file as last read: its path and what was in it.

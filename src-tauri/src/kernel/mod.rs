@@ -73,6 +73,7 @@ pub fn platform_changed<R: Runtime>(app: &AppHandle<R>) {
         app.state::<Bus>().sessions.send_replace(empty.clone());
         let _ = events::SessionsUpdated(empty).emit(app);
         let _ = events::PlatformChanged.emit(app);
+        app.state::<Bus>().send(Signal::PlatformChanged);
         credential_changed(app, true);
     }
 }

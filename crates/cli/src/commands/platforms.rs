@@ -40,7 +40,7 @@ pub async fn platforms(ctx: &Ctx, a: &PlatformsArgs) -> CliResult {
             .map(|c| {
                 json!({
                     "name": c.name, "id": c.id, "url": c.service, "registry": c.registry,
-                    "srcnet": c.srcnet, "knownAddress": c.shipped,
+                    "srcnet": c.srcnet, "knownAddress": c.shipped, "local": c.local,
                     "reachable": c.probe.reachable,
                     "latencyMs": c.probe.latency_ms,
                     "problem": c.probe.detail,
@@ -61,10 +61,10 @@ pub async fn platforms(ctx: &Ctx, a: &PlatformsArgs) -> CliResult {
                     format!("no: {}", detail.as_deref().unwrap_or("no answer"))
                 }
             };
-            let name = if c.shipped {
-                format!("{} (known address)", c.name)
-            } else {
-                c.name.clone()
+            let name = match (c.shipped, c.local) {
+                (true, _) => format!("{} (known address)", c.name),
+                (_, true) => format!("{} (this computer)", c.name),
+                _ => c.name.clone(),
             };
             t.row(vec![name, c.service.clone(), reach, c.id.clone()]);
         }

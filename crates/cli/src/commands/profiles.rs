@@ -163,109 +163,106 @@ async fn add(ctx: &Ctx, a: &ProfileAddArgs) -> CliResult {
             .await?,
         ),
     };
-    let mut cfg = ctx.config()?;
-    let existed = cfg.profiles.contains_key(&a.name);
-    let mut p = cfg.profiles.get(&a.name).cloned().unwrap_or_default();
-    if let Some(url) = &a.url {
-        p.url = url.trim().to_string();
-    } else if let Some(d) = discovered {
-        // Its sign-in belongs to the platform it names: never carried to another one.
-        if existed && !skyport_core::discovery::profile::same_platform(&p, &d) {
-            return Err(CliError::usage(format!(
-                "profile {} is another platform ({}); choose another name, or remove it first (`skyport profiles remove {}`)",
-                a.name, p.url, a.name
-            )));
+    let (existed, active) = ctx.update_config(|cfg| {
+        let existed = cfg.profiles.contains_key(&a.name);
+        let mut p = cfg.profiles.get(&a.name).cloned().unwrap_or_default();
+        if let Some(url) = &a.url {
+            p.url = url.trim().to_string();
+        } else if let Some(d) = discovered {
+            // Its sign-in belongs to the platform it names: never carried to another one.
+            if existed && !skyport_core::discovery::profile::same_platform(&p, &d) {
+                return Err(CliError::usage(format!(
+                    "profile {} is another platform ({}); choose another name, or remove it first (`skyport profiles remove {}`)",
+                    a.name, p.url, a.name
+                )));
+            }
+            skyport_core::discovery::profile::apply(&mut p, &d);
+            for n in &d.notes {
+                warn(n);
+            }
+            note(&format!(
+                "Found session API {} at {}{}{}{}.",
+                d.session.version,
+                d.session.service,
+                d.login
+                    .as_deref()
+                    .map(|u| format!("; password sign-in at {u}"))
+                    .unwrap_or_default(),
+                d.oidc_issuer
+                    .as_deref()
+                    .map(|u| format!("; sign-in provider {u}"))
+                    .unwrap_or_default(),
+                d.storage
+                    .as_deref()
+                    .map(|u| format!("; storage at {u}"))
+                    .unwrap_or_default(),
+            ));
         }
-        skyport_core::discovery::profile::apply(&mut p, &d);
-        for n in &d.notes {
-            warn(n);
+        if let Some(v) = &a.display_name {
+            p.display_name = Some(v.clone());
         }
-        note(&format!(
-            "Found session API {} at {}{}{}{}.",
-            d.session.version,
-            d.session.service,
-            d.login
-                .as_deref()
-                .map(|u| format!("; password sign-in at {u}"))
-                .unwrap_or_default(),
-            d.oidc_issuer
-                .as_deref()
-                .map(|u| format!("; sign-in provider {u}"))
-                .unwrap_or_default(),
-            d.storage
-                .as_deref()
-                .map(|u| format!("; storage at {u}"))
-                .unwrap_or_default(),
-        ));
-    }
-    if let Some(v) = &a.display_name {
-        p.display_name = Some(v.clone());
-    }
-    for (flag, value) in [("--login-url", &a.login_url), ("--cred-url", &a.cred_url)] {
-        if let Some(u) = value {
-            let parsed = url::Url::parse(u)
-                .map_err(|e| CliError::usage(format!("{flag} {u:?} is not a URL ({e})")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(CliError::usage(format!("{flag} must start with https://")));
+        for (flag, value) in [("--login-url", &a.login_url), ("--cred-url", &a.cred_url)] {
+            if let Some(u) = value {
+                let parsed = url::Url::parse(u)
+                    .map_err(|e| CliError::usage(format!("{flag} {u:?} is not a URL ({e})")))?;
+                if !matches!(parsed.scheme(), "http" | "https") {
+                    return Err(CliError::usage(format!("{flag} must start with https://")));
+                }
             }
         }
-    }
-    if let Some(v) = &a.login_url {
-        p.login_url = Some(v.clone());
-    }
-    if let Some(v) = &a.cred_url {
-        p.cred_url = Some(v.clone());
-    }
-    if let Some(issuer) = &a.oidc_issuer {
-        p.oidc = Some(OidcSettings {
-            issuer: issuer.clone(),
-            client_id: a.client_id.clone(),
-            scopes: p
-                .oidc
-                .as_ref()
-                .map(|o| o.scopes.clone())
-                .unwrap_or_else(default_scopes),
-        });
-    }
-    if let Some(v) = &a.username {
-        p.username = Some(v.clone());
-    }
-    if let Some(f) = &a.ca_file {
-        let abs = std::fs::canonicalize(f)
-            .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", f.display())))?;
-        let pem = std::fs::read(&abs)
-            .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", abs.display())))?;
-        if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
-            return Err(CliError::usage(format!(
-                "--ca-file {} holds no PEM certificate",
-                abs.display()
-            )));
+        if let Some(v) = &a.login_url {
+            p.login_url = Some(v.clone());
         }
-        p.ca_file = Some(abs);
-    }
-    if let Some(f) = &a.cert_path {
-        p.cert_path = Some(if f.is_absolute() {
-            f.clone()
-        } else {
-            std::env::current_dir()
-                .map(|d| d.join(f))
-                .unwrap_or_else(|_| f.clone())
-        });
-    }
-    cfg.upsert(&a.name, p)?;
-    if a.make_active {
-        cfg.use_profile(&a.name)?;
-    }
-    ctx.save_config(&cfg)?;
+        if let Some(v) = &a.cred_url {
+            p.cred_url = Some(v.clone());
+        }
+        if let Some(issuer) = &a.oidc_issuer {
+            p.oidc = Some(OidcSettings {
+                issuer: issuer.clone(),
+                client_id: a.client_id.clone(),
+                scopes: p
+                    .oidc
+                    .as_ref()
+                    .map(|o| o.scopes.clone())
+                    .unwrap_or_else(default_scopes),
+            });
+        }
+        if let Some(v) = &a.username {
+            p.username = Some(v.clone());
+        }
+        if let Some(f) = &a.ca_file {
+            let abs = std::fs::canonicalize(f)
+                .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", f.display())))?;
+            let pem = std::fs::read(&abs)
+                .map_err(|e| CliError::usage(format!("--ca-file {}: {e}", abs.display())))?;
+            if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                return Err(CliError::usage(format!(
+                    "--ca-file {} holds no PEM certificate",
+                    abs.display()
+                )));
+            }
+            p.ca_file = Some(abs);
+        }
+        if let Some(f) = &a.cert_path {
+            p.cert_path = Some(if f.is_absolute() {
+                f.clone()
+            } else {
+                std::env::current_dir()
+                    .map(|d| d.join(f))
+                    .unwrap_or_else(|_| f.clone())
+            });
+        }
+        cfg.upsert(&a.name, p)?;
+        if a.make_active {
+            cfg.use_profile(&a.name)?;
+        }
+        Ok((existed, cfg.active.as_deref() == Some(a.name.as_str())))
+    })?;
     note(&format!(
         "{} profile {}{}.",
         if existed { "Updated" } else { "Added" },
         a.name,
-        if cfg.active.as_deref() == Some(a.name.as_str()) {
-            " (active)"
-        } else {
-            ""
-        }
+        if active { " (active)" } else { "" }
     ));
     Ok(())
 }
@@ -359,78 +356,80 @@ pub fn config(ctx: &Ctx, cmd: &ConfigCommand) -> CliResult {
         }
         ConfigCommand::Set { key, value } => {
             let path = key_path(key)?;
-            let cfg = ctx.config()?;
-            let mut root = to_value(&cfg)?;
-            let Some((last, parents)) = path.split_last() else {
-                return Err(CliError::usage("give a setting name"));
-            };
-            let mut node = &mut root;
-            for k in parents {
-                let table = node.as_table_mut().ok_or_else(|| {
-                    CliError::usage(format!("{key}: {k} is not a group of settings"))
-                })?;
-                node = table
-                    .entry(k.clone())
-                    .or_insert_with(|| toml::Value::Table(Default::default()));
-            }
-            let table = node.as_table_mut().ok_or_else(|| {
-                CliError::usage(format!("{key} is not inside a group of settings"))
-            })?;
-            let new = match table.get(last.as_str()) {
-                Some(toml::Value::Boolean(_)) => match value.trim() {
-                    "true" | "yes" | "on" | "1" => toml::Value::Boolean(true),
-                    "false" | "no" | "off" | "0" => toml::Value::Boolean(false),
-                    _ => return Err(CliError::usage(format!("{key} is true or false"))),
-                },
-                Some(toml::Value::Integer(_)) => toml::Value::Integer(
-                    value
-                        .trim()
-                        .parse()
-                        .map_err(|_| CliError::usage(format!("{key} is a whole number")))?,
-                ),
-                Some(toml::Value::Table(_)) | Some(toml::Value::Array(_)) => {
-                    return Err(CliError::usage(format!(
-                        "{key} is a group; set the settings inside it"
-                    )))
+            ctx.update_config(|cfg| {
+                let mut root = to_value(cfg)?;
+                let Some((last, parents)) = path.split_last() else {
+                    return Err(CliError::usage("give a setting name"));
+                };
+                let mut node = &mut root;
+                for k in parents {
+                    let table = node.as_table_mut().ok_or_else(|| {
+                        CliError::usage(format!("{key}: {k} is not a group of settings"))
+                    })?;
+                    node = table
+                        .entry(k.clone())
+                        .or_insert_with(|| toml::Value::Table(Default::default()));
                 }
-                _ if last == "remember_password" => match value.trim() {
-                    "true" => toml::Value::Boolean(true),
-                    "false" => toml::Value::Boolean(false),
-                    _ => return Err(CliError::usage(format!("{key} is true or false"))),
-                },
-                _ => toml::Value::String(value.clone()),
-            };
-            table.insert(last.clone(), new);
-            let cfg = rebuild(root, &path, true)?;
-            ctx.save_config(&cfg)?;
+                let table = node.as_table_mut().ok_or_else(|| {
+                    CliError::usage(format!("{key} is not inside a group of settings"))
+                })?;
+                let new = match table.get(last.as_str()) {
+                    Some(toml::Value::Boolean(_)) => match value.trim() {
+                        "true" | "yes" | "on" | "1" => toml::Value::Boolean(true),
+                        "false" | "no" | "off" | "0" => toml::Value::Boolean(false),
+                        _ => return Err(CliError::usage(format!("{key} is true or false"))),
+                    },
+                    Some(toml::Value::Integer(_)) => toml::Value::Integer(
+                        value
+                            .trim()
+                            .parse()
+                            .map_err(|_| CliError::usage(format!("{key} is a whole number")))?,
+                    ),
+                    Some(toml::Value::Table(_)) | Some(toml::Value::Array(_)) => {
+                        return Err(CliError::usage(format!(
+                            "{key} is a group; set the settings inside it"
+                        )))
+                    }
+                    _ if last == "remember_password" => match value.trim() {
+                        "true" => toml::Value::Boolean(true),
+                        "false" => toml::Value::Boolean(false),
+                        _ => return Err(CliError::usage(format!("{key} is true or false"))),
+                    },
+                    _ => toml::Value::String(value.clone()),
+                };
+                table.insert(last.clone(), new);
+                *cfg = rebuild(root, &path, true)?;
+                Ok(())
+            })?;
             note(&format!("{key} = {value}"));
             Ok(())
         }
         ConfigCommand::Unset { key } => {
             let path = key_path(key)?;
-            let cfg = ctx.config()?;
-            let mut root = to_value(&cfg)?;
-            let Some((last, parents)) = path.split_last() else {
-                return Err(CliError::usage("give a setting name"));
-            };
-            let mut node = &mut root;
-            for k in parents {
-                node = node.get_mut(k.as_str()).ok_or_else(|| {
-                    CliError::new(ErrorCode::NotFound, format!("{key} is not set"))
-                })?;
-            }
-            let removed = node
-                .as_table_mut()
-                .and_then(|t| t.remove(last.as_str()))
-                .is_some();
-            if !removed {
-                return Err(CliError::new(
-                    ErrorCode::NotFound,
-                    format!("{key} is not set"),
-                ));
-            }
-            let cfg = rebuild(root, &path, false)?;
-            ctx.save_config(&cfg)?;
+            ctx.update_config(|cfg| {
+                let mut root = to_value(cfg)?;
+                let Some((last, parents)) = path.split_last() else {
+                    return Err(CliError::usage("give a setting name"));
+                };
+                let mut node = &mut root;
+                for k in parents {
+                    node = node.get_mut(k.as_str()).ok_or_else(|| {
+                        CliError::new(ErrorCode::NotFound, format!("{key} is not set"))
+                    })?;
+                }
+                let removed = node
+                    .as_table_mut()
+                    .and_then(|t| t.remove(last.as_str()))
+                    .is_some();
+                if !removed {
+                    return Err(CliError::new(
+                        ErrorCode::NotFound,
+                        format!("{key} is not set"),
+                    ));
+                }
+                *cfg = rebuild(root, &path, false)?;
+                Ok(())
+            })?;
             note(&format!("{key} removed"));
             Ok(())
         }
@@ -465,17 +464,20 @@ async fn check_all(
         jobs.push((i, resolved, conn));
     }
     // Every platform at once: a slow one does not hold up the others.
-    let mut set = tokio::task::JoinSet::new();
-    for (i, resolved, conn) in jobs {
-        let d = d.clone();
-        set.spawn(async move { (i, check(&d, &resolved, conn.as_ref()).await) });
-    }
+    let (places, checks): (Vec<usize>, Vec<_>) = jobs
+        .into_iter()
+        .map(|(i, resolved, conn)| {
+            let d = d.clone();
+            (i, async move { check(&d, &resolved, conn.as_ref()).await })
+        })
+        .unzip();
     let mut out = vec![None; cfg.profiles.len()];
-    while let Some(r) = set.join_next().await {
-        if let Ok((i, c)) = r {
-            if let Some(slot) = out.get_mut(i) {
-                *slot = Some(c);
-            }
+    for (i, c) in places
+        .into_iter()
+        .zip(skyport_core::concurrent::all(checks).await)
+    {
+        if let Some(slot) = out.get_mut(i) {
+            *slot = c;
         }
     }
     Ok(out)
@@ -558,7 +560,10 @@ fn import_canfar(
         "Imported {} profile(s){}; {} is unchanged.",
         r.added.len(),
         if r.tokens > 0 {
-            format!(" and copied {} token(s) into the keyring", r.tokens)
+            format!(
+                " and copied {} access token(s) into the keyring (used until they lapse; then sign in with Skyport)",
+                r.tokens
+            )
         } else {
             String::new()
         },

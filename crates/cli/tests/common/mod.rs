@@ -187,6 +187,11 @@ impl Home {
             .env_remove("SKYPORT_BROWSER")
             .env_remove("SKYPORT_LOG")
             .env_remove("NETRC")
+            // Nor a platform the developer runs on this machine (the demo announces itself).
+            .env(
+                "SKYPORT_LOCAL_PLATFORMS",
+                self.path().join("local-platforms"),
+            )
             .stdin(if input.is_some() {
                 Stdio::piped()
             } else {

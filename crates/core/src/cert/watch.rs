@@ -24,7 +24,6 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use notify::Watcher as _;
 
 use super::bundle::{read_capped, CertBundle, CertInfo};
 use super::error::{display_path, CertError};
@@ -126,11 +125,6 @@ impl CertWatcher {
             .filter(|d| !d.as_os_str().is_empty())
             .map(PathBuf::from)
             .ok_or_else(|| watch_err("the path has no folder".into()))?;
-        let name = config
-            .path
-            .file_name()
-            .map(|n| n.to_os_string())
-            .ok_or_else(|| watch_err("the path has no file name".into()))?;
         if !dir.is_dir() {
             std::fs::DirBuilder::new()
                 .recursive(true)
@@ -141,29 +135,10 @@ impl CertWatcher {
 
         let (tx, rx) = mpsc::channel::<Msg>();
         let fs_tx = tx.clone();
-        let target_name = name.clone();
-        let mut fs_watcher =
-            notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-                let relevant = match &res {
-                    Ok(ev) => {
-                        ev.need_rescan()
-                            || ev.paths.is_empty()
-                            || ev
-                                .paths
-                                .iter()
-                                .any(|p| p.file_name() == Some(target_name.as_os_str()))
-                    }
-                    // An error from the backend: re-read to be safe.
-                    Err(_) => true,
-                };
-                if relevant {
-                    let _ = fs_tx.send(Msg::Fs);
-                }
-            })
-            .map_err(|e| watch_err(e.to_string()))?;
-        fs_watcher
-            .watch(&dir, notify::RecursiveMode::NonRecursive)
-            .map_err(|e| watch_err(e.to_string()))?;
+        let fs_watcher = crate::fswatch::watch_folder_of(&config.path, move || {
+            let _ = fs_tx.send(Msg::Fs);
+        })
+        .map_err(watch_err)?;
 
         let thread = std::thread::Builder::new()
             .name("skyport-cert-watch".into())

@@ -69,28 +69,19 @@ pub async fn check(
         wanted.push(("Sign-in provider".into(), well_known, true));
     }
     // Every service at once, and the credential meanwhile.
-    let mut probes = tokio::task::JoinSet::new();
-    for (i, (_, url, strict)) in wanted.iter().enumerate() {
+    let probes = wanted.iter().map(|(_, url, strict)| {
         let (d, url, strict) = (d.clone(), url.clone(), *strict);
-        probes.spawn(async move {
-            let p = if strict {
+        async move {
+            if strict {
                 d.probe_with(&url, reqwest::Method::GET, |s| s.is_success())
                     .await
             } else {
                 d.reach(&url).await
-            };
-            (i, p)
-        });
-    }
-    let credential = credential(connection).await;
-    let mut answers = vec![None; wanted.len()];
-    while let Some(r) = probes.join_next().await {
-        if let Ok((i, p)) = r {
-            if let Some(slot) = answers.get_mut(i) {
-                *slot = Some(p);
             }
         }
-    }
+    });
+    let (answers, credential) =
+        tokio::join!(crate::concurrent::all(probes), credential(connection));
     ConnectionCheck {
         services: wanted
             .into_iter()
@@ -98,11 +89,7 @@ pub async fn check(
             .map(|((service, url, _), probe)| ServiceCheck {
                 service,
                 url,
-                probe: probe.unwrap_or(Probe {
-                    reachable: false,
-                    latency_ms: None,
-                    detail: Some("the check did not finish".into()),
-                }),
+                probe: probe.unwrap_or_else(Probe::unfinished),
             })
             .collect(),
         credential,

@@ -51,6 +51,8 @@ pub struct Choice {
     pub srcnet: bool,
     /// From the list shipped with Skyport, because the registry could not be read.
     pub shipped: bool,
+    /// Runs on this computer (a local demo or test platform: its registry is on loopback).
+    pub local: bool,
     /// How its session service answered just now.
     pub probe: Probe,
 }
@@ -65,12 +67,19 @@ pub struct Choices {
     pub problems: Vec<String>,
 }
 
-/// The registries to read: `SKYPORT_REGISTRY` when set, else CANFAR's and SRCNet's.
+/// The registries to read: `SKYPORT_REGISTRY` when set, else CANFAR's and SRCNet's; then
+/// those of the platforms running on this computer ([`local`](super::local)).
 pub fn registries_from_env() -> Vec<String> {
-    match std::env::var(REGISTRY_ENV) {
+    let mut registries: Vec<String> = match std::env::var(REGISTRY_ENV) {
         Ok(v) if !v.trim().is_empty() => v.split_whitespace().map(str::to_string).collect(),
         _ => vec![CADC_REGISTRY.to_string(), SRCNET_REGISTRY.to_string()],
+    };
+    for a in super::local::announced() {
+        if !registries.contains(&a.registry) {
+            registries.push(a.registry);
+        }
     }
+    registries
 }
 
 /// Reads every registry (development deployments only when `development`), then probes
@@ -100,34 +109,23 @@ pub async fn choices(d: &Discoverer, registries: &[String], development: bool) -
             }
         }
     }
-    let mut probes = tokio::task::JoinSet::new();
-    for (i, (l, _, _)) in found.iter().enumerate() {
+    let answers = crate::concurrent::all(found.iter().map(|(l, _, _)| {
         let (d, service) = (d.clone(), l.service.clone());
-        probes.spawn(async move { (i, d.probe(&service).await) });
-    }
-    let mut answers: Vec<Option<Probe>> = vec![None; found.len()];
-    while let Some(r) = probes.join_next().await {
-        if let Ok((i, p)) = r {
-            if let Some(slot) = answers.get_mut(i) {
-                *slot = Some(p);
-            }
-        }
-    }
+        async move { d.probe(&service).await }
+    }))
+    .await;
     let platforms = found
         .into_iter()
         .zip(answers)
         .map(|((l, registry, shipped), probe)| Choice {
             srcnet: registry == SRCNET_REGISTRY || nodes::is_srcnet(&l.id),
+            local: super::local::is_local(&registry),
             name: l.name,
             id: l.id,
             service: l.service,
             registry,
             shipped,
-            probe: probe.unwrap_or(Probe {
-                reachable: false,
-                latency_ms: None,
-                detail: Some("the check did not finish".into()),
-            }),
+            probe: probe.unwrap_or_else(Probe::unfinished),
         })
         .collect();
     Choices {

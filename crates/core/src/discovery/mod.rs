@@ -11,6 +11,7 @@ pub mod cache;
 pub mod capabilities;
 pub mod check;
 pub mod choices;
+pub mod local;
 pub mod nodes;
 pub mod profile;
 pub mod registry;
@@ -22,7 +23,7 @@ use serde::Serialize;
 
 use crate::auth::challenge::{parse_challenges_lenient, Scheme, STANDARD_ID_OPENID};
 use crate::error::{Coded, ErrorCode};
-use crate::http::{cause_chain, read_capped, text_lossy};
+use crate::http::{cause_chain, read_capped, short_cause, text_lossy};
 use cache::Cache;
 use capabilities::Capability;
 use nodes::Listed;
@@ -131,6 +132,17 @@ pub struct Probe {
     pub detail: Option<String>,
 }
 
+impl Probe {
+    /// A check that ended without an answer (its task failed).
+    pub fn unfinished() -> Probe {
+        Probe {
+            reachable: false,
+            latency_ms: None,
+            detail: Some("the check did not finish".into()),
+        }
+    }
+}
+
 /// Reads registries and capabilities documents over HTTP, with a cache.
 #[derive(Debug, Clone)]
 pub struct Discoverer {
@@ -216,6 +228,7 @@ impl Discoverer {
             .send()
             .await
             .map_err(|e| {
+                tracing::info!(error = %cause_chain(&e), "discovery: {} did not answer", step.what());
                 if e.is_timeout() {
                     fail(
                         ErrorCode::Timeout,
@@ -225,7 +238,7 @@ impl Discoverer {
                 } else {
                     fail(
                         ErrorCode::PlatformUnreachable,
-                        &format!("cannot connect ({})", cause_chain(&e)),
+                        &format!("cannot connect ({})", short_cause(&e)),
                         "Check your network and the address.",
                     )
                 }
@@ -353,7 +366,7 @@ impl Discoverer {
             Err(e) => Probe {
                 reachable: false,
                 latency_ms: None,
-                detail: Some(format!("cannot connect ({})", cause_chain(&e))),
+                detail: Some(format!("cannot connect ({})", short_cause(&e))),
             },
         }
     }

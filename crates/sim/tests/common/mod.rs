@@ -55,6 +55,17 @@ impl Sim {
     pub fn delete(&self, path: &str) -> RequestBuilder {
         self.client.delete(self.api(path)).bearer_auth(TOKEN)
     }
+    /// The same under API v0 (`/skaha/v0/…`).
+    pub fn get_v0(&self, path: &str) -> RequestBuilder {
+        self.client
+            .get(self.url(&format!("skaha/v0/{path}")))
+            .bearer_auth(TOKEN)
+    }
+    pub fn post_v0(&self, path: &str) -> RequestBuilder {
+        self.client
+            .post(self.url(&format!("skaha/v0/{path}")))
+            .bearer_auth(TOKEN)
+    }
 
     /// Creates a session with query parameters (as the Python client does); returns the id.
     pub async fn create(&self, params: &[(&str, &str)]) -> String {

@@ -4,7 +4,8 @@
 //!
 //! Publishes the reading on the kernel's `Bus::cert` channel; listens for
 //! `Signal::SignedIn` (a paused automatic renewal may work again), `Signal::RenewCertificate`
-//! (the tray) and settings changes (the renewal policy applies at once).
+//! (the tray), `Signal::PlatformChanged` (the new profile's certificate file is watched) and
+//! settings changes (the renewal policy applies at once).
 
 pub mod commands;
 mod monitor;
@@ -21,7 +22,8 @@ use crate::kernel::{bus, Bus, SettingsStore, Signal};
 /// The feature's state: the watcher that keeps the reading current and the renewal policy.
 #[derive(Default)]
 pub struct CertMonitor {
-    watcher: Mutex<Option<CertWatcher>>,
+    /// The file watched and its watcher: the certificate of the profile in use.
+    watcher: Mutex<Option<(std::path::PathBuf, CertWatcher)>>,
     lifecycle: Mutex<Option<Lifecycle>>,
     wake: tokio::sync::Notify,
 }
@@ -66,6 +68,7 @@ fn spawn_listener<R: Runtime>(app: AppHandle<R>) {
                 signal = bus::next(&mut signals) => match signal {
                     Some(Signal::SignedIn) => renewal::resume_auto_renew(&app),
                     Some(Signal::RenewCertificate) => renewal::renew_now(&app).await,
+                    Some(Signal::PlatformChanged) => monitor::follow_platform(&app),
                     Some(_) => {}
                     None => return,
                 },
@@ -129,5 +132,34 @@ mod tests {
                     && l.config().policy == skyport_core::cert::RenewPolicy::DaysBefore(5)
             })
         });
+    }
+
+    /// Platforms item 4: the certificate monitor follows the platform in use — a profile
+    /// that keeps its certificate in another file gets that file watched after a switch
+    /// (here made as the CLI makes it, by writing the config file).
+    #[test]
+    fn a_switch_watches_the_new_profiles_certificate() {
+        let certs = tempfile::tempdir().expect("tmp");
+        let (a, b) = (certs.path().join("a.pem"), certs.path().join("b.pem"));
+        let config = |active: &str| {
+            format!(
+                "active = \"{active}\"\n[profiles.a]\nurl = \"http://127.0.0.1:9/skaha\"\ncert_path = {a:?}\n\
+                 [profiles.b]\nurl = \"http://127.0.0.1:9/skaha\"\ncert_path = {b:?}\n"
+            )
+        };
+        let m = crate::testing::app_with_config(&config("a"));
+        let app = m.app.handle();
+        init(app);
+        let watched = || app.state::<Bus>().cert().map(|r| r.path);
+        wait_until("a's certificate is read", || {
+            watched() == Some(a.display().to_string())
+        });
+        std::fs::write(m.paths.config_file(), config("b")).expect("switch");
+        wait_until("b's certificate is read", || {
+            watched() == Some(b.display().to_string())
+        });
+        let monitor = app.state::<CertMonitor>();
+        let guard = monitor.watcher.lock().expect("lock");
+        assert_eq!(guard.as_ref().map(|(p, _)| p.clone()), Some(b.clone()));
     }
 }

@@ -39,15 +39,36 @@ pub(super) fn start<R: Runtime>(app: &AppHandle<R>) {
         };
         publish(&handle, sink_path.clone(), summary);
     };
-    match CertWatcher::start(WatchConfig::new(path), sink) {
+    match CertWatcher::start(WatchConfig::new(path.clone()), sink) {
         Ok(w) => {
-            *monitor.watcher.lock().unwrap_or_else(|e| e.into_inner()) = Some(w);
+            *monitor.watcher.lock().unwrap_or_else(|e| e.into_inner()) = Some((path, w));
         }
         Err(e) => {
             tracing::warn!("cannot watch the certificate file {shown}: {e}");
             publish(app, shown, CertSummary::Invalid(e.to_string()));
         }
     }
+}
+
+/// Another platform is in use: when its profile keeps its certificate in another file,
+/// watch that one instead (with its own renewal state); the same file stays watched.
+pub(super) fn follow_platform<R: Runtime>(app: &AppHandle<R>) {
+    let path = app.state::<Platform>().cert_path();
+    let monitor = app.state::<CertMonitor>();
+    let old = {
+        let mut watcher = monitor.watcher.lock().unwrap_or_else(|e| e.into_inner());
+        if watcher
+            .as_ref()
+            .is_some_and(|(watched, _)| *watched == path)
+        {
+            return;
+        }
+        watcher.take()
+    };
+    // Stopped before the new one starts: no reading of the old file lands after.
+    drop(old);
+    tracing::info!("watching the certificate file {} now", path.display());
+    start(app);
 }
 
 /// Feed a watcher reading to the policy.

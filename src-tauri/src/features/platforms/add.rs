@@ -99,28 +99,29 @@ pub async fn add<R: Runtime>(
         .platform(&target(choice)?)
         .await
         .map_err(|e| ErrorPayload::new(e.code(), e.to_string()))?;
-    let file = platform.paths.config_file();
-    let mut cfg = Config::load(&file).map_err(|e| ErrorPayload::from_coded(&e))?;
-    let existing = cfg
-        .profiles
-        .iter()
-        .find(|(_, p)| profile::same_platform(p, &found))
-        .map(|(n, _)| n.clone());
-    let name = existing.unwrap_or_else(|| profile::free_name(&cfg, &found));
-    let mut p = cfg.profiles.get(&name).cloned().unwrap_or_default();
-    profile::apply(&mut p, &found);
-    let added = AddedPlatform {
-        profile: name.clone(),
-        display_name: p.display_name.clone().unwrap_or_else(|| name.clone()),
-        service_url: p.url.clone(),
-        password: p.login_url.is_some(),
-        browser: p.oidc.is_some(),
-        notes: found.notes.clone(),
-    };
-    cfg.upsert(&name, p)
-        .and_then(|_| cfg.use_profile(&name))
-        .and_then(|_| cfg.save(&file))
-        .map_err(|e| ErrorPayload::from_coded(&e))?;
+    let added = Config::update(&platform.paths.config_file(), |cfg| {
+        let existing = cfg
+            .profiles
+            .iter()
+            .find(|(_, p)| profile::same_platform(p, &found))
+            .map(|(n, _)| n.clone());
+        let name = existing.unwrap_or_else(|| profile::free_name(cfg, &found));
+        let mut p = cfg.profiles.get(&name).cloned().unwrap_or_default();
+        profile::apply(&mut p, &found);
+        let added = AddedPlatform {
+            profile: name.clone(),
+            display_name: p.display_name.clone().unwrap_or_else(|| name.clone()),
+            service_url: p.url.clone(),
+            password: p.login_url.is_some(),
+            browser: p.oidc.is_some(),
+            notes: found.notes.clone(),
+        };
+        cfg.upsert(&name, p)?;
+        cfg.use_profile(&name)?;
+        Ok::<_, skyport_core::config::ConfigError>(added)
+    })
+    .map_err(|e| ErrorPayload::from_coded(&e))?;
+    let name = &added.profile;
     tracing::info!(profile = %name, service = %added.service_url, "platform added and in use");
     crate::kernel::platform_changed(app);
     Ok(added)
