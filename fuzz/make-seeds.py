@@ -16,7 +16,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
-for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "canfar_config", "relay_gate", "relay_rewrite"]:
+for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "canfar_config", "relay_gate", "relay_rewrite", "credentials"]:
     shutil.rmtree(os.path.join(ROOT, t), ignore_errors=True)
 
 # --- challenge: one header value per line -------------------------------------------
@@ -213,3 +213,13 @@ R = [
 ]
 for i, (sel, fields) in enumerate(R):
     write("relay_rewrite", f"rewrite{i:02}.bin", bytes([sel]) + "\0".join(fields).encode())
+
+# --- credentials: PLACE \0 URL \0 (announcement or SSH key) ---------------------------------
+write("credentials", "domain.bin", "https://*.canfar.net\0https://ws-cadc.canfar.net/ac/login\0")
+write("credentials", "path.bin", "https://gea.esac.esa.int/tap-server\0https://gea.esac.esa.int/tap-server/tap/sync\0")
+write("credentials", "escape.bin", "https://host/tap/\0https://host/tap/..%2f..%2fadmin\0")
+write("credentials", "loopback.bin", "http://127.0.0.1:8080/vo/\0http://127.0.0.1:8080/vo/x\0"
+      '{"name":"Local demo platform","registry":"http://127.0.0.1:4000/reg/resource-caps","pid":1}')
+write("credentials", "key.bin", "https://x.org\0https://x.org/\0-----BEGIN OPENSSH PRIVATE KEY-----\n"
+      "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
+      "-----END OPENSSH PRIVATE KEY-----\n")

@@ -6,6 +6,7 @@
 
 pub mod cert_bundle;
 pub mod challenge;
+pub mod credentials;
 pub mod canfar_config;
 pub mod discovery;
 pub mod events_table;
@@ -35,7 +36,7 @@ mod tests {
     fn seeds_pass() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         type Harness = fn(&[u8]);
-        let targets: [(&str, Harness); 10] = [
+        let targets: [(&str, Harness); 11] = [
             ("challenge", super::challenge::run),
             ("cert_bundle", super::cert_bundle::run),
             ("skaha_json", super::skaha_json::run),
@@ -46,6 +47,7 @@ mod tests {
             ("canfar_config", super::canfar_config::run),
             ("relay_gate", super::relay_gate::run),
             ("relay_rewrite", super::relay_rewrite::run),
+            ("credentials", super::credentials::run),
         ];
         for (name, run) in targets {
             let mut n = 0;

@@ -29,7 +29,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         app::commands as app, certificates::commands as certs,
         credentials::commands as credentials, downloads::commands as downloads,
         platforms::commands as platforms, session_windows::commands as windows,
-        sessions::commands as sessions,
+        sessions::commands as sessions, vault::commands as vault,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -77,6 +77,10 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             downloads::download_offer,
             downloads::decide_download,
             downloads::download_prompt_ready,
+            vault::service_credentials,
+            vault::add_service_credential,
+            vault::remove_service_credential,
+            vault::probe_service,
         ])
         .events(events())
         .typ::<skyport_core::error::ErrorCode>()

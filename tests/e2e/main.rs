@@ -2,6 +2,7 @@
 //! Run under a display: `make test` wraps them in xvfb-run and dbus-run-session.
 
 mod certs;
+mod credentials;
 mod harness;
 mod platforms;
 mod sessions;

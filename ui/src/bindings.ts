@@ -100,6 +100,14 @@ export const commands = {
 	 *  until its own prompt says so.
 	 */
 	downloadPromptReady: (id: number, ready: boolean) => __TAURI_INVOKE<null>("download_prompt_ready", { id, ready }),
+	/**  Every credential: the user's for other services, and each platform's. */
+	serviceCredentials: () => __TAURI_INVOKE<ServiceCredential[]>("service_credentials"),
+	/**  Add one; a CADC token is got by logging in now (the password is not kept). Its id. */
+	addServiceCredential: (credential: NewServiceCredential) => __TAURI_INVOKE<string>("add_service_credential", { credential }),
+	/**  Remove one of the user's and its keyring entries. */
+	removeServiceCredential: (id: string) => __TAURI_INVOKE<null>("remove_service_credential", { id }),
+	/**  What a service at `url` asks for, and which credential would be sent ("Test"). */
+	probeService: (url: string) => __TAURI_INVOKE<ProbeReport>("probe_service", { url }),
 };
 
 /** Events */
@@ -163,6 +171,15 @@ export type AuthInfo = {
 	/**  Only in sign-out's answer: which tokens the provider revoked, and why not the others. */
 	signOut: SignOutReport | null,
 };
+
+/**  Whether the service wants a credential. */
+export type AuthRequirement = 
+/**  2xx without challenges. */
+"none" | 
+/**  2xx with challenges: anonymous works, a credential shows more. */
+"optional" | 
+/**  401 or 403. */
+"required";
 
 /**  The result for one session of a bulk action. */
 export type BulkOutcome = {
@@ -275,6 +292,27 @@ export type CredentialCheck = {
 	detail: string,
 };
 
+/**  The kinds of credential, as the CLI and the app name them. */
+export type CredentialKind = 
+/**  An X.509 client certificate and key in a PEM file (`~/.ssl/cadcproxy.pem`). */
+"certificate" | 
+/**  An OpenID Connect sign-in (a platform's, per issuer). */
+"oidc" | 
+/**  A CADC token, from a login with username and password (`ivoa_bearer`). */
+"cadc-token" | 
+/**  A bearer token given as it is (`Authorization: Bearer`). */
+"bearer" | 
+/**  A username and password (`Authorization: Basic`). */
+"basic" | 
+/**  A ready-made Basic token (`Authorization: Basic <token>`, as UNICORE takes it). */
+"basic-token" | 
+/**  A session cookie from a login page (`ivoa_cookie`): logged in again when refused. */
+"cookie" | 
+/**  A JWT signed with the user's SSH key for each request (as UNICORE's clients make). */
+"ssh-jwt" | 
+/**  Explicitly none: requests to these places go without a credential. */
+"anonymous";
+
 /**  How the user's credentials stand, at a glance. */
 export type CredentialState = 
 /**  Nothing usable: the user must sign in. */
@@ -301,6 +339,22 @@ export type CredentialStatus = {
 
 /**  The credential state changed (sign-in, sign-out, expiry, renewal). */
 export type CredentialStatusChanged = CredentialStatus;
+
+/**  What would be sent, and why. */
+export type CredentialVerdict = 
+/**  Nothing is asked for, and nothing is bound here. */
+{ decision: "notNeeded" } | 
+/**  This credential would be sent. */
+{ decision: "use"; id: string; kind: CredentialKind; why: string } | 
+/**  Bound as anonymous: nothing is sent. */
+{ decision: "anonymous"; id: string } | 
+/**
+ *  None is bound here, but one of the user's is of a kind the service takes; it is not
+ *  sent until it is bound here.
+ */
+{ decision: "suggest"; id: string; kind: CredentialKind; how: string } | 
+/**  None would do: what the service takes, and how to get one. */
+{ decision: "missing"; how: string[] };
 
 /**  What the user answered. */
 export type Decision = "undecided" | "save" | "discard";
@@ -438,6 +492,22 @@ export type Navigate = {
 	view: string,
 };
 
+/**  A credential to add, as the form gives it. */
+export type NewServiceCredential = {
+	kind: CredentialKind,
+	/**  Where it may be sent (one place per entry). */
+	origins: string[],
+	username: string | null,
+	/**  The password, token or Basic token (never shown again). */
+	secret: string | null,
+	/**  The certificate (PEM) or SSH key file. */
+	file: string | null,
+	loginUrl: string | null,
+	/**  The SSH key's passphrase, to keep. */
+	passphrase: string | null,
+	name: string | null,
+};
+
 /**  One download as the prompt shows it. */
 export type Offer = {
 	id: number,
@@ -472,6 +542,17 @@ export type OfferState =
  *  file is kept and Save may be pressed again (the Downloads folder was the problem).
  */
 { state: "failed"; message: string; canRetry: boolean };
+
+/**  One challenge, as shown. */
+export type OfferedChallenge = {
+	/**  `ivoa_cookie`, `Bearer`, … */
+	scheme: string,
+	accessUrl: string | null,
+	standardId: string | null,
+	realm: string | null,
+	/**  The kinds of credential that answer it. */
+	kinds: CredentialKind[],
+};
 
 /**  One server of the file, as a profile. */
 export type Planned = {
@@ -534,6 +615,19 @@ export type Probe = {
 	 *  the caller names the service.
 	 */
 	detail: string | null,
+};
+
+/**  A probe's answer. */
+export type ProbeReport = {
+	/**  The URL answered (after same-origin redirects). */
+	url: string,
+	method: string,
+	status: number,
+	requirement: AuthRequirement,
+	challenges: OfferedChallenge[],
+	/**  Challenges that could not be read, in words. */
+	unreadable: string[],
+	decision: CredentialVerdict,
 };
 
 /**  One profile, as the Platforms view and `skyport profiles list` show it. */
@@ -624,6 +718,24 @@ export type ServiceCheck = {
 	service: string,
 	url: string,
 	probe: Probe,
+};
+
+/**  A credential as listed: the user's own, or a platform's (`managed`). */
+export type ServiceCredential = {
+	/**  `gaia-cookie`, or `canfar/sign-in` for a platform's. */
+	id: string,
+	kind: CredentialKind,
+	/**  Where it may be sent. */
+	origins: string[],
+	username: string | null,
+	loginUrl: string | null,
+	/**  The file it reads (certificate, SSH key). */
+	file: string | null,
+	expiresAt: string | null,
+	/**  Where it is kept, in words ("GNOME Keyring (Secret Service)", "the file …"). */
+	kept: string,
+	/**  A platform's (under Platforms), not added here. */
+	managed: boolean,
 };
 
 /**  One session, as the app and the CLI use it. */

@@ -156,12 +156,119 @@ pub enum Command {
         #[arg(value_enum)]
         shell: CompletionShell,
     },
+    /// What a VO service asks for (its challenges), and which credential would be sent.
+    #[command(
+        after_help = "Examples:\n  skyport probe https://ws-uv.canfar.net/arc/capabilities\n  skyport probe https://gea.esac.esa.int/tap-server/tap --json"
+    )]
+    Probe(ProbeArgs),
+    /// Fetch a URL with the credential bound to it (streamed; progress on a terminal).
+    #[command(
+        after_help = "Examples:\n  skyport curl https://ws-uv.canfar.net/skaha/v1/session\n  \
+        skyport curl https://tap.example.org/tap/sync -d 'QUERY=SELECT TOP 1 * FROM t' -o out.vot\n  \
+        skyport curl -X DELETE https://service.example.org/item/7\n\n\
+        The credential is the one bound to the URL's origin (`skyport credentials list`); it never\n\
+        follows a redirect to another origin, and goes only over https (loopback excepted)."
+    )]
+    Curl(CurlArgs),
+    /// Print a fresh access token of a platform's sign-in, for scripts (refreshed when due).
+    #[command(
+        after_help = "Example:\n  curl -H \"Authorization: Bearer $(skyport token)\" https://ws-uv.canfar.net/skaha/v1/session"
+    )]
+    Token,
+    /// Credentials for VO services: list, add, remove.
+    Credentials {
+        #[command(subcommand)]
+        command: CredentialsCommand,
+    },
     /// Print the man page (roff), of skyport or of one command.
     #[command(after_help = "Example:\n  skyport man | man -l -\n  skyport man ps > skyport-ps.1")]
     Man {
         /// A command, for its own page.
         command: Option<String>,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The service's URL (its /capabilities is a good one to ask).
+    pub url: String,
+    /// Also trust this CA (PEM), e.g. a local deployment's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CurlArgs {
+    pub url: String,
+    /// The method (default GET, or POST with -d).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Send DATA as the body (POST unless -X says otherwise); @FILE reads a file, @- standard input.
+    #[arg(short = 'd', long = "data", value_name = "DATA")]
+    pub data: Option<String>,
+    /// An extra header, "Name: value" (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+    /// Write the body to FILE (complete, or not at all) instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+    /// Also trust this CA (PEM), e.g. a local deployment's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredentialsCommand {
+    /// Every credential: kind, where it may be sent, expiry, where it is kept.
+    #[command(visible_alias = "ls")]
+    List,
+    /// Add a credential, bound to the places given with --origin.
+    #[command(
+        after_help = "KIND: certificate, cadc-token, bearer, basic, basic-token, cookie, ssh-jwt, anonymous.\n\n\
+        Examples:\n  echo \"$TOKEN\" | skyport credentials add bearer --origin https://tap.example.org --token-stdin\n  \
+        skyport credentials add basic --origin https://data.example.org --username ada\n  \
+        skyport credentials add cookie --origin https://gea.esac.esa.int/tap-server --username ada\n  \
+        skyport credentials add ssh-jwt --origin https://unicore.example.org --username ada --identity ~/.ssh/id_ed25519\n  \
+        skyport credentials add certificate --origin 'https://*.canfar.net' --identity ~/.ssl/cadcproxy.pem\n  \
+        skyport credentials add anonymous --origin https://public.example.org"
+    )]
+    Add(CredentialAddArgs),
+    /// Remove a credential and its keyring entries.
+    #[command(visible_alias = "rm")]
+    Remove {
+        /// Its id (`skyport credentials list`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CredentialAddArgs {
+    /// The kind of credential.
+    #[arg(value_parser = PossibleValuesParser::new(["certificate", "cadc-token", "bearer", "basic", "basic-token", "cookie", "ssh-jwt", "anonymous"]))]
+    pub kind: String,
+    /// Where it may be sent: https://host[:port][/path], or https://*.domain (repeatable).
+    #[arg(long, value_name = "URL", required = true)]
+    pub origin: Vec<String>,
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// Read the password from standard input (else it is asked).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Read the token from standard input (else it is asked).
+    #[arg(long)]
+    pub token_stdin: bool,
+    /// The file: the certificate (PEM) or the SSH private key.
+    #[arg(long, value_name = "FILE")]
+    pub identity: Option<std::path::PathBuf>,
+    /// Where to log in (cookie, cadc-token); found by probing the first origin when not given.
+    #[arg(long, value_name = "URL")]
+    pub login_url: Option<String>,
+    /// Keep the SSH key's passphrase in the keyring, read from standard input.
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+    /// Its id (default: the kind and the host).
+    #[arg(long, value_name = "ID")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -327,6 +434,14 @@ pub struct CreateArgs {
     /// Environment variable for a headless session, KEY=VALUE (repeatable).
     #[arg(short, long, value_name = "KEY=VALUE", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
+    /// The image registry's username, for a private image (its secret is asked, or read
+    /// with --registry-secret-stdin). Without it, a username-and-password credential bound
+    /// to the registry (`skyport credentials add basic --origin https://REGISTRY`) is used.
+    #[arg(long, value_name = "USER")]
+    pub registry_user: Option<String>,
+    /// Read the registry secret from standard input.
+    #[arg(long, requires = "registry_user")]
+    pub registry_secret_stdin: bool,
     /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set).
     #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub replicas: u32,

@@ -67,6 +67,32 @@ impl Ctx {
         Ok(resolved)
     }
 
+    /// Refresh the profile's OIDC sign-in when its access token runs out within a minute
+    /// (nothing without one, or with SKYPORT_TOKEN). A refusal says to sign in again.
+    pub async fn refresh_sign_in(&self) -> CliResult<()> {
+        let Ok(profile) = self.profile() else {
+            // The command itself says what is missing.
+            return Ok(());
+        };
+        if skyport_core::connect::env_token().is_some()
+            || skyport_core::auth::oidc::load_record(&self.paths, &profile.name).is_none()
+        {
+            return Ok(());
+        }
+        let http = self.http(&profile)?;
+        skyport_core::auth::oidc::ensure_fresh(
+            &http,
+            &self.paths,
+            &self.store,
+            &profile.name,
+            chrono::Duration::seconds(60),
+            chrono::Utc::now(),
+        )
+        .await
+        .map_err(|e| CliError::from_coded(&e))?;
+        Ok(())
+    }
+
     fn connect_options(&self) -> ConnectOptions {
         ConnectOptions {
             env_token: skyport_core::connect::env_token(),
@@ -115,6 +141,7 @@ impl Ctx {
             timeout: self.timeout,
             extra_roots_pem: roots,
             identity_pem: None,
+            no_redirects: false,
         })?)
     }
 }

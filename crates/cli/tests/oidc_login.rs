@@ -50,6 +50,22 @@ async fn browser_login_lists_sessions_and_logout_revokes() {
         .err_has("Signed in to sim as alice");
     home.run(&["ps", "-a"]).await.ok();
     home.run(&["auth", "status"]).await.ok();
+
+    // The CLI keeps itself signed in without the app: with the access token run out, the
+    // next command refreshes it (under the lock the app takes) and goes on.
+    let first = home.run(&["token"]).await.ok().stdout.trim().to_string();
+    assert!(first.len() > 20, "an access token: {first:?}");
+    let record = home.skyport_home().join("state/auth/sim.json");
+    let mut r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    r["accessExpiresAt"] = serde_json::json!("2020-01-01T00:00:00Z");
+    std::fs::write(&record, serde_json::to_vec(&r).expect("json")).expect("write");
+    home.run(&["ps", "-a"]).await.ok();
+    let second = home.run(&["token"]).await.ok().stdout.trim().to_string();
+    assert_ne!(first, second, "a new access token after the refresh");
+    let r: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    assert_ne!(r["accessExpiresAt"], "2020-01-01T00:00:00Z", "{r}");
     home.run(&["logout"])
         .await
         .ok()

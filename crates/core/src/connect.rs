@@ -130,12 +130,26 @@ fn roots(profile: &ResolvedProfile) -> Result<Vec<Vec<u8>>, ConnectError> {
     }
 }
 
-/// The certificate path for a profile.
+/// A certificate file for scripts and automation, in place of every profile's.
+pub const CERT_ENV: &str = "SKYPORT_CERT";
+
+/// `SKYPORT_CERT`, when set.
+pub fn env_cert_path() -> Option<std::path::PathBuf> {
+    std::env::var_os(CERT_ENV)
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+}
+
+/// The certificate path for a profile: `SKYPORT_CERT`, else the profile's own, else
+/// `~/.ssl/cadcproxy.pem`.
 pub fn cert_path(paths: &Paths, profile: &ResolvedProfile) -> std::path::PathBuf {
-    profile
-        .profile
-        .cert_path
-        .clone()
+    profile_cert_path(paths, &profile.profile)
+}
+
+/// [`cert_path`] for a profile as config.toml has it.
+pub fn profile_cert_path(paths: &Paths, profile: &crate::config::Profile) -> std::path::PathBuf {
+    env_cert_path()
+        .or_else(|| profile.cert_path.clone())
         .unwrap_or_else(|| paths.cert_file())
 }
 
@@ -153,6 +167,7 @@ pub fn connect(
         timeout: opts.timeout,
         extra_roots_pem: extra_roots.clone(),
         identity_pem: None,
+        no_redirects: false,
     };
     let with_token =
         |token: SecretString, used: CredentialUsed| -> Result<Connection, ConnectError> {

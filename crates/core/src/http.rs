@@ -19,6 +19,8 @@ pub struct HttpOptions {
     pub extra_roots_pem: Vec<Vec<u8>>,
     /// Client certificate + key (PEM bundle) to present over TLS.
     pub identity_pem: Option<Secret<Vec<u8>>>,
+    /// Follow no redirect (the caller decides, per hop, what may be sent where).
+    pub no_redirects: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +84,11 @@ pub fn build_client(opts: HttpOptions) -> Result<reqwest::Client, HttpSetupError
         .connect_timeout(Duration::from_secs(10))
         .pool_idle_timeout(Duration::from_secs(60))
         .https_only(false)
-        .redirect(redirect_policy())
+        .redirect(if opts.no_redirects {
+            reqwest::redirect::Policy::none()
+        } else {
+            redirect_policy()
+        })
         .use_rustls_tls();
     for pem in &opts.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem)

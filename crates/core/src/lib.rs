@@ -39,3 +39,4 @@ pub mod status;
 #[cfg(any(test, feature = "testsupport"))]
 pub mod testsupport;
 pub mod tray;
+pub mod vault;

@@ -27,7 +27,26 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/tokens", post(mint_token))
         .route("/admin/sessions", get(sessions))
         .route("/admin/panic", post(panic_now))
+        .route("/admin/vo/keys", post(register_key))
+        .route("/admin/vo/forget-cookies", post(forget_cookies))
         .with_state(app)
+}
+
+/// Register a user's SSH public key for the UNICORE-like site: `USER ssh-ed25519 AAAA…`.
+async fn register_key(State(app): State<Arc<App>>, body: String) -> Response {
+    let Some((user, line)) = body.trim().split_once(' ') else {
+        return (StatusCode::BAD_REQUEST, "USER KEY\n").into_response();
+    };
+    match app.vo.register_key(user, line) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response(),
+    }
+}
+
+/// Every login cookie stops working (the site's sessions expired).
+async fn forget_cookies(State(app): State<Arc<App>>) -> Response {
+    app.vo.forget_cookies();
+    StatusCode::NO_CONTENT.into_response()
 }
 
 async fn state(State(app): State<Arc<App>>) -> Response {

@@ -25,6 +25,8 @@ pub struct App {
     pub clock: Arc<Clock>,
     pub store: Arc<Store>,
     pub auth: AuthState,
+    /// The other VO services' state (login cookies, registered SSH keys).
+    pub vo: crate::vo::VoState,
     pub tls: TlsMaterial,
     pub faults: Faults,
     pub urls: Urls,

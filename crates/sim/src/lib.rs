@@ -22,6 +22,7 @@ pub mod pages;
 pub mod server;
 pub mod store;
 pub mod tls;
+pub mod vo;
 pub mod world;
 
 use std::net::SocketAddr;
@@ -127,6 +128,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let panics = PanicLog::default();
     let app = Arc::new(App {
         auth: auth::AuthState::new(&config),
+        vo: vo::VoState::default(),
         faults: faults::Faults::new(config.faults.clone()),
         user_names: config.users.iter().map(|u| u.name.clone()).collect(),
         cfg: config,
@@ -202,6 +204,16 @@ async fn ticker(app: Arc<App>, mut shutdown: watch::Receiver<bool>) {
 }
 
 impl SimHandle {
+    /// Register `user`'s SSH public key (`authorized_keys` line) with the UNICORE-like site.
+    pub fn register_ssh_key(&self, user: &str, line: &str) -> Result<(), String> {
+        self.app.vo.register_key(user, line)
+    }
+
+    /// Every VO login cookie stops working (the site's sessions expired).
+    pub fn forget_vo_cookies(&self) {
+        self.app.vo.forget_cookies();
+    }
+
     /// Plain-HTTP API origin, e.g. `http://127.0.0.1:PORT/`.
     pub fn base_url(&self) -> url::Url {
         parse_url(&format!("{}/", self.app.urls.http))

@@ -11,3 +11,4 @@ pub mod platforms;
 pub mod session_windows;
 pub mod sessions;
 pub mod tray;
+pub mod vault;

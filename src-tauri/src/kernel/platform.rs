@@ -213,11 +213,12 @@ impl Platform {
         available
     }
 
-    /// The certificate file of the profile in use (default `~/.ssl/cadcproxy.pem`).
+    /// The certificate file of the profile in use (`SKYPORT_CERT`, the profile's, else
+    /// `~/.ssl/cadcproxy.pem`).
     pub fn cert_path(&self) -> std::path::PathBuf {
         match self.setting() {
             PlatformSetting::Ready(p) => skyport_core::connect::cert_path(&self.paths, &p),
-            _ => self.paths.cert_file(),
+            _ => skyport_core::connect::env_cert_path().unwrap_or_else(|| self.paths.cert_file()),
         }
     }
 

@@ -52,9 +52,17 @@ import type {
   Offer,
   OfferState,
   SignOutReport,
+  CredentialKind,
+  ServiceCredential,
+  NewServiceCredential,
+  ProbeReport,
 } from "../bindings";
 
 export type {
+  CredentialKind,
+  ServiceCredential,
+  NewServiceCredential,
+  ProbeReport,
   AddedPlatform,
   ImportPreview,
   ImportReport,

@@ -11,6 +11,9 @@ import type {
   ImportPreview,
   ImportReport,
   ConnectionCheck,
+  NewServiceCredential,
+  ProbeReport,
+  ServiceCredential,
   ProfileSummary,
   Removed,
   AppInfo,
@@ -444,6 +447,58 @@ export class FakePlatform implements Platform {
       if (first) this.platform = { serviceUrl: first.url, source: `Profile "${first.name}"` };
       return { added: added.map((s) => s.name), tokens: tokens ? added.filter((s) => s.hasToken).length : 0 };
     });
+  }
+
+  /** The service credentials, as the backend would list them. */
+  serviceCreds: ServiceCredential[] = [];
+  /** What `probeService` answers. */
+  probeReport: ProbeReport = {
+    url: "https://tap.example.org/tap",
+    method: "HEAD",
+    status: 401,
+    requirement: "required",
+    challenges: [{ scheme: "Basic", accessUrl: null, standardId: null, realm: "tap", kinds: ["basic", "basic-token"] }],
+    unreadable: [],
+    decision: { decision: "missing", how: ["a username and password (Basic): `skyport credentials add basic --origin ORIGIN --username U --password-stdin`"] },
+  };
+
+  serviceCredentials(): Promise<ServiceCredential[]> {
+    return this.call("serviceCredentials", [], () => this.serviceCreds.map((c) => ({ ...c })));
+  }
+
+  addServiceCredential(n: NewServiceCredential): Promise<string> {
+    // The secret is never logged (as the backend never keeps it outside the keyring).
+    return this.call(
+      "addServiceCredential",
+      [n],
+      () => {
+        const id = n.name || `${n.kind}-${(n.origins[0] ?? "").replace(/^\w+:\/\//, "").replace(/[^a-z0-9]+/gi, "-")}`;
+        this.serviceCreds.push({
+          id,
+          kind: n.kind,
+          origins: n.origins,
+          username: n.username,
+          loginUrl: n.loginUrl,
+          file: n.file,
+          expiresAt: null,
+          kept: n.kind === "certificate" ? `the file ${n.file}` : "the Secret Service keyring (e.g. GNOME Keyring)",
+          managed: false,
+        });
+        return id;
+      },
+      [{ ...n, secret: n.secret ? "<secret>" : null, passphrase: n.passphrase ? "<secret>" : null }],
+    );
+  }
+
+  removeServiceCredential(id: string): Promise<null> {
+    return this.call("removeServiceCredential", [id], () => {
+      this.serviceCreds = this.serviceCreds.filter((c) => c.id !== id);
+      return null;
+    });
+  }
+
+  probeService(url: string): Promise<ProbeReport> {
+    return this.call("probeService", [url], () => ({ ...this.probeReport, url }));
   }
 
   testConnection(name: string): Promise<ConnectionCheck> {

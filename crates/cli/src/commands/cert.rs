@@ -37,7 +37,9 @@ fn cert_file(ctx: &Ctx, profile: Option<&ResolvedProfile>, out: Option<&PathBuf>
     match (out, profile) {
         (Some(p), _) => p.clone(),
         (None, Some(p)) => cert_path(&ctx.paths, p),
-        (None, None) => ctx.paths.cert_file(),
+        (None, None) => {
+            skyport_core::connect::env_cert_path().unwrap_or_else(|| ctx.paths.cert_file())
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod platforms;
 pub mod profiles;
 pub mod sessions;
 pub mod signin;
+pub mod vo;
 
 use crate::cli::{AuthCommand, CertCommand, Cli, Command};
 use crate::ctx::Ctx;
@@ -20,6 +21,25 @@ pub async fn run(cli: &Cli) -> CliResult {
         _ => {}
     }
     let ctx = Ctx::new(cli)?;
+    // Commands that speak to the platform first refresh its sign-in when it is due, under
+    // the lock the app takes too: the CLI keeps itself signed in without the app.
+    if matches!(
+        &cli.command,
+        Command::Ps(_)
+            | Command::Create(_)
+            | Command::Info(_)
+            | Command::Logs(_)
+            | Command::Events(_)
+            | Command::Open(_)
+            | Command::Renew(_)
+            | Command::Delete(_)
+            | Command::Prune(_)
+            | Command::Stats
+            | Command::Images(_)
+            | Command::Token
+    ) {
+        ctx.refresh_sign_in().await?;
+    }
     match &cli.command {
         Command::Login(a) => auth::login(&ctx, a).await,
         Command::Logout => auth::logout(&ctx).await,
@@ -45,6 +65,10 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Platforms(a) => platforms::platforms(&ctx, a).await,
         Command::Profiles { command } => profiles::profiles(&ctx, command).await,
         Command::Config { command } => profiles::config(&ctx, command),
+        Command::Probe(a) => vo::probe(&ctx, a).await,
+        Command::Curl(a) => vo::curl(&ctx, a).await,
+        Command::Token => vo::token(&ctx).await,
+        Command::Credentials { command } => vo::credentials(&ctx, command).await,
         Command::Completions { .. } | Command::Man { .. } => Ok(()),
     }
 }

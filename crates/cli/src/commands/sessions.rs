@@ -211,10 +211,33 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
     } else {
         Resources::Flexible
     };
+    let registry_auth = match &a.registry_user {
+        Some(user) => Some(skyport_core::skaha::RegistryAuth {
+            username: user.clone(),
+            secret: if a.registry_secret_stdin {
+                crate::prompt::secret_from_stdin("registry secret")?
+            } else {
+                crate::prompt::ask_secret(
+                    &format!("Registry secret of {user}"),
+                    "--registry-secret-stdin",
+                )?
+            },
+        }),
+        None => match skyport_core::vault::registry_auth(&ctx.paths, &ctx.store, &image)
+            .map_err(|e| CliError::from_coded(&e))?
+        {
+            Some((id, auth)) => {
+                note(&format!("Using the registry credential {id} for {image}."));
+                Some(auth)
+            }
+            None => None,
+        },
+    };
     let req = CreateRequest {
         name,
         image,
         resources,
+        registry_auth,
         ..draft
     };
 

@@ -102,6 +102,50 @@ pub async fn login(
     username: &str,
     password: &SecretString,
 ) -> Result<PasswordLogin, PasswordLoginError> {
+    let answer = login_answer(http, login_url, LoginStyle::Form, username, password).await?;
+    let url = login_url.to_string();
+    Ok(PasswordLogin {
+        token: answer.token.ok_or(PasswordLoginError::NoToken { url })?,
+        user: answer.user,
+    })
+}
+
+/// How a login service takes the username and password (a challenge's `standard_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStyle {
+    /// `ivo://ivoa.net/sso#tls-with-password`: POST them as a form (the default).
+    Form,
+    /// `ivo://ivoa.net/sso#BasicAA`: GET with HTTP Basic.
+    Basic,
+}
+
+impl LoginStyle {
+    pub fn from_standard_id(id: Option<&str>) -> LoginStyle {
+        match id {
+            Some(crate::auth::challenge::STANDARD_ID_BASIC_AA) => LoginStyle::Basic,
+            _ => LoginStyle::Form,
+        }
+    }
+}
+
+/// Everything a successful login answered: a token (body or `X-VO-Bearer`), cookies.
+#[derive(Debug, Default)]
+pub struct LoginAnswer {
+    pub token: Option<SecretString>,
+    /// `name=value` of each `Set-Cookie` (attributes dropped: the caller keeps cookies only
+    /// for the places the credential is bound to).
+    pub cookies: Vec<(String, String)>,
+    pub user: Option<String>,
+}
+
+/// Log in at `login_url` (IVOA `tls-with-password` or `BasicAA`, no redirect followed).
+pub async fn login_answer(
+    http: &reqwest::Client,
+    login_url: &Url,
+    style: LoginStyle,
+    username: &str,
+    password: &SecretString,
+) -> Result<LoginAnswer, PasswordLoginError> {
     crate::secure::require_secure(login_url, "the sign-in service")?;
     let url = login_url.to_string();
     let username = username.trim();
@@ -116,11 +160,16 @@ pub async fn login(
         ));
     }
     tracing::debug!(%url, user = %username, "password sign-in");
-    let form = [("username", username), ("password", password.expose())];
-    let resp = http
-        .post(login_url.clone())
+    let request = match style {
+        LoginStyle::Form => http
+            .post(login_url.clone())
+            .form(&[("username", username), ("password", password.expose())]),
+        LoginStyle::Basic => http
+            .get(login_url.clone())
+            .basic_auth(username, Some(password.expose())),
+    };
+    let resp = request
         .header("Accept", "text/plain")
-        .form(&form)
         .send()
         .await
         .map_err(|e| transport(&url, &e))?;
@@ -134,6 +183,16 @@ pub async fn login(
     };
     let header_token = header("x-vo-bearer");
     let user = header("x-vo-authenticated");
+    let cookies: Vec<(String, String)> = resp
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(n, v)| (n.trim().to_string(), v.trim().to_string()))
+        .filter(|(n, _)| !n.is_empty())
+        .collect();
     let retry_after = crate::http::retry_after(resp.headers());
     let body = if status.is_success() {
         match read_capped(resp, TOKEN_BODY_LIMIT).await {
@@ -172,17 +231,15 @@ pub async fn login(
             })
         }
     }
-    // The body is the token; fall back to the header when a proxy ate the body.
+    // The header names the token; a CADC login also puts it in the body (and the body is
+    // all there is when a proxy ate the header). A cookie login's body is a page.
     let from_body = body.trim();
-    let token = if !from_body.is_empty() && looks_like_token(from_body) {
-        from_body.to_string()
-    } else if let Some(t) = header_token.filter(|t| looks_like_token(t)) {
-        t
-    } else {
-        return Err(PasswordLoginError::NoToken { url });
-    };
-    Ok(PasswordLogin {
-        token: SecretString::new(token),
+    let token = header_token.filter(|t| looks_like_token(t)).or_else(|| {
+        (!from_body.is_empty() && looks_like_token(from_body)).then(|| from_body.to_string())
+    });
+    Ok(LoginAnswer {
+        token: token.map(SecretString::new),
+        cookies,
         user,
     })
 }

@@ -562,6 +562,7 @@ pub async fn renew_certificate(
         timeout: opts.timeout,
         extra_roots_pem: roots,
         identity_pem: None,
+        no_redirects: false,
     })
     .map_err(|e| RenewError::Config(e.to_string()))?;
     let path = cert_path(paths, profile);

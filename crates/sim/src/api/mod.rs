@@ -120,7 +120,8 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/cred/generate", get(crate::cred::generate))
             .route("/cred/generate/{*rest}", get(crate::cred::generate));
     }
-    r.fallback(not_found)
+    r.merge(crate::vo::router())
+        .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), auth_mw))
         .layer(middleware::from_fn_with_state(
             app.faults.clone(),
