@@ -3,6 +3,8 @@
 
 use crate::harness::{driver_or_skip, App, GUI};
 
+const TOKEN: &str = "e2e-vo-token-not-shown";
+
 #[tokio::test]
 async fn a_service_credential_is_added_tested_and_removed() {
     let Some(driver) = driver_or_skip() else {
@@ -10,7 +12,7 @@ async fn a_service_credential_is_added_tested_and_removed() {
     };
     let _gui = GUI.lock().await;
     let sim = skyport_sim::start(skyport_sim::SimConfig {
-        tokens: vec![("e2e-vo-token-not-shown".into(), "alice".into())],
+        tokens: vec![(TOKEN.into(), "alice".into())],
         ..skyport_sim::SimConfig::default()
     })
     .await
@@ -38,7 +40,8 @@ async fn a_service_credential_is_added_tested_and_removed() {
     )
     .await;
 
-    // Add a bearer token for that service only.
+    // Add a bearer token for that service only; a place over plain http elsewhere is
+    // refused first, and says why (the dialog stays).
     app.click("[data-testid=add-service-credential]").await;
     app.wait_text("[data-testid=add-credential-dialog]", "Kind")
         .await;
@@ -49,14 +52,38 @@ async fn a_service_credential_is_added_tested_and_removed() {
         )
         .await
         .expect("choose the kind");
+    app.fill("#svc-origins", "http://plain.example.org").await;
+    app.fill("#svc-secret", TOKEN).await;
+    app.fill("#svc-name", "sim-bearer").await;
+    app.click("[data-testid=add-credential-save]").await;
+    app.wait_text("[data-testid=add-credential-dialog]", "only over https")
+        .await;
     app.fill("#svc-origins", &format!("{origin}/vo/bearer/"))
         .await;
-    app.fill("#svc-secret", "e2e-vo-token-not-shown").await;
-    app.fill("#svc-name", "sim-bearer").await;
     app.click("[data-testid=add-credential-save]").await;
     app.wait_text("[data-testid=service-credentials]", "Added sim-bearer")
         .await;
     app.wait_text("[data-testid=service-credential]", "Bearer token")
+        .await;
+
+    // The token does not outlive the dialog: opened again, no field holds it.
+    app.click("[data-testid=add-service-credential]").await;
+    app.wait_text("[data-testid=add-credential-dialog]", "Kind")
+        .await;
+    let held = app
+        .client
+        .execute(
+            &format!("return Array.from(document.querySelectorAll('input, textarea, select')).some(e => (e.value || '').includes('{TOKEN}'));"),
+            vec![],
+        )
+        .await
+        .expect("read the fields");
+    assert_eq!(
+        held,
+        serde_json::json!(false),
+        "a field still holds the token"
+    );
+    app.click("[data-testid=add-credential-dialog] .dialog-close")
         .await;
 
     // Test again: this one would go, and why.
@@ -65,10 +92,7 @@ async fn a_service_credential_is_added_tested_and_removed() {
         .await;
     app.screenshot("credentials-services").await;
     let page = app.client.source().await.expect("page source");
-    assert!(
-        !page.contains("e2e-vo-token-not-shown"),
-        "the token must never reach the DOM"
-    );
+    assert!(!page.contains(TOKEN), "the token must never reach the page");
 
     // Remove it.
     app.click("button[aria-label='Remove sim-bearer']").await;

@@ -627,6 +627,8 @@ export type ProbeReport = {
 	challenges: OfferedChallenge[],
 	/**  Challenges that could not be read, in words. */
 	unreadable: string[],
+	/**  Where it sent the probe instead, when that is another origin (a login page, often). */
+	redirectedTo: string | null,
 	decision: CredentialVerdict,
 };
 

@@ -79,7 +79,8 @@ impl Ctx {
         {
             return Ok(());
         }
-        let http = self.http(&profile)?;
+        // A token request follows no redirect (as every one Skyport makes).
+        let http = self.http_with(&profile, true)?;
         skyport_core::auth::oidc::ensure_fresh(
             &http,
             &self.paths,
@@ -124,6 +125,14 @@ impl Ctx {
     /// A plain HTTP client for the profile (sign-in and credential services): the
     /// profile's extra CA, the timeout, no client certificate.
     pub fn http(&self, profile: &ResolvedProfile) -> CliResult<reqwest::Client> {
+        self.http_with(profile, false)
+    }
+
+    fn http_with(
+        &self,
+        profile: &ResolvedProfile,
+        no_redirects: bool,
+    ) -> CliResult<reqwest::Client> {
         let mut roots = Vec::new();
         if let Some(p) = &profile.profile.ca_file {
             roots.push(std::fs::read(p).map_err(|e| {
@@ -141,7 +150,8 @@ impl Ctx {
             timeout: self.timeout,
             extra_roots_pem: roots,
             identity_pem: None,
-            no_redirects: false,
+            no_redirects,
+            ..Default::default()
         })?)
     }
 }

@@ -141,12 +141,17 @@ async fn every_kind_end_to_end_bound_to_its_origin() {
         .ok()
         .out_has("hello bob (basic)");
 
-    // A bearer token, on the whole origin: the echo shows it arrives…
+    // A bearer token, on the whole origin and on another service's: the echo shows it
+    // arrives at each…
+    let other = common::sim().await;
+    let elsewhere = format!("{}/vo/echo/x", origin(&other));
     add(
         vec![
             "bearer".into(),
             "--origin".into(),
             o.clone(),
+            "--origin".into(),
+            origin(&other),
             "--token-stdin".into(),
             "--name".into(),
             "tok".into(),
@@ -163,24 +168,41 @@ async fn every_kind_end_to_end_bound_to_its_origin() {
         .await
         .ok()
         .out_has("\"authorization\":true");
-    // …but not after a redirect to another origin (another service).
-    let other = common::sim().await;
-    let elsewhere = format!("{}/vo/echo/x", origin(&other));
-    let r = curl(&format!("/vo/redirect?to={elsewhere}")).await;
+    home.run(&["curl", &elsewhere])
+        .await
+        .ok()
+        .out_has("\"authorization\":true");
+    // …but not after a redirect from one to the other: a redirect to another origin never
+    // carries a credential, even one bound there.
+    let hop = format!("{o}/vo/redirect?to={elsewhere}");
+    let r = home.run(&["curl", &hop]).await;
     r.ok()
         .out_has("\"authorization\":false")
         .out_has("\"cookie\":false")
         .err_has("no credential went there");
-    // A header the user gave does not follow it either.
-    home.run(&[
-        "curl",
+    // Headers the user gave do not follow it either (harmless ones do).
+    let given = [
         "-H",
         "Authorization: Bearer user-given",
-        &format!("{o}/vo/redirect?to={elsewhere}"),
-    ])
-    .await
-    .ok()
-    .out_has("\"authorization\":false");
+        "-H",
+        "X-Auth-Token: user-given",
+        "-H",
+        "Accept: text/plain",
+    ];
+    let with = |url: &str| {
+        let mut args = vec!["curl".to_string()];
+        args.extend(given.iter().map(|s| s.to_string()));
+        args.push(url.to_string());
+        args
+    };
+    let direct = with(&elsewhere);
+    let direct: Vec<&str> = direct.iter().map(String::as_str).collect();
+    home.run(&direct).await.ok().out_has("x-auth-token");
+    let redirected = with(&hop);
+    let redirected: Vec<&str> = redirected.iter().map(String::as_str).collect();
+    let r = home.run(&redirected).await;
+    r.ok().out_has("\"authorization\":false").out_has("accept");
+    assert!(!r.stdout.contains("x-auth-token"), "{r}");
 
     // Anonymous: a more specific place bound to no credential.
     add(
@@ -198,7 +220,22 @@ async fn every_kind_end_to_end_bound_to_its_origin() {
         .ok()
         .out_has("\"authorization\":false");
 
-    // A CADC token: the login address found by probing (ivoa_bearer tls-with-password).
+    // A CADC token: the login address found by probing (ivoa_bearer tls-with-password) —
+    // and refused, before any password goes, when it is outside the places given.
+    add(
+        vec![
+            "cadc-token".into(),
+            "--origin".into(),
+            format!("{o}/vo/ivoa-bearer/"),
+            "-u".into(),
+            "alice".into(),
+            "--password-stdin".into(),
+        ],
+        Some(format!("{PASSWORD}\n")),
+    )
+    .await
+    .code(2)
+    .err_has("outside the places");
     add(
         vec![
             "cadc-token".into(),
@@ -563,24 +600,28 @@ async fn a_private_image_gets_the_registry_credential() {
     )
     .await
     .ok();
-    // …or kept as a credential bound to the registry.
-    home.run_stdin(
-        &[
-            "credentials",
-            "add",
-            "basic",
-            "--origin",
-            "https://images.canfar.net",
-            "-u",
-            "ada",
-            "--password-stdin",
-            "--name",
-            "harbor",
-        ],
-        "harbor-SECRET\n",
-    )
-    .await
-    .ok();
+    // …or kept as a credential bound to the registry and to the platform that receives it:
+    // bound to the registry alone, it is not sent.
+    let add_harbor = |origins: Vec<String>| {
+        let home = &home;
+        async move {
+            let mut args = vec!["credentials".to_string(), "add".into(), "basic".into()];
+            for o in origins {
+                args.push("--origin".into());
+                args.push(o);
+            }
+            args.extend(["-u", "ada", "--password-stdin", "--name", "harbor"].map(String::from));
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            home.run_stdin(&refs, "harbor-SECRET\n").await.ok();
+        }
+    };
+    add_harbor(vec!["https://images.canfar.net".into()]).await;
+    home.run(&["create", "headless", private, "--", "true"])
+        .await
+        .code(2);
+    home.run(&["credentials", "remove", "harbor"]).await.ok();
+    let platform = sim.base_url().as_str().trim_end_matches('/').to_string();
+    add_harbor(vec!["https://images.canfar.net".into(), platform]).await;
     home.run(&["create", "headless", private, "--", "true"])
         .await
         .ok()

@@ -168,6 +168,7 @@ pub fn connect(
         extra_roots_pem: extra_roots.clone(),
         identity_pem: None,
         no_redirects: false,
+        ..Default::default()
     };
     let with_token =
         |token: SecretString, used: CredentialUsed| -> Result<Connection, ConnectError> {

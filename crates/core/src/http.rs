@@ -21,6 +21,9 @@ pub struct HttpOptions {
     pub identity_pem: Option<Secret<Vec<u8>>>,
     /// Follow no redirect (the caller decides, per hop, what may be sent where).
     pub no_redirects: bool,
+    /// Go direct, past any proxy of the environment (plain http on this machine carries
+    /// credentials that must not cross the network to a proxy).
+    pub direct: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +93,9 @@ pub fn build_client(opts: HttpOptions) -> Result<reqwest::Client, HttpSetupError
             redirect_policy()
         })
         .use_rustls_tls();
+    if opts.direct {
+        b = b.no_proxy();
+    }
     for pem in &opts.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| HttpSetupError::BadRoot(e.to_string()))?;

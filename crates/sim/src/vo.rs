@@ -173,7 +173,8 @@ async fn cookie(State(app): State<Arc<App>>, Query(size): Query<Size>, req: Requ
     }
 }
 
-/// The login form: `POST username, password` → 200 with the cookie (scoped to `/vo`).
+/// The login form: `POST username, password` → 303 back to the service with the cookie
+/// (scoped to `/vo`), as web login forms answer.
 async fn cookie_login(State(app): State<Arc<App>>, req: Request) -> Response {
     let (p, _) = Params::read(req, app.cfg.max_body_bytes).await;
     let (Some(user), Some(password)) = (p.text("username"), p.get("password")) else {
@@ -192,10 +193,16 @@ async fn cookie_login(State(app): State<Arc<App>>, req: Request) -> Response {
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .insert(value.clone(), user.trim().to_string());
-    let mut resp = (StatusCode::OK, "<html><body>Logged in</body></html>\n").into_response();
+    let mut resp = (
+        StatusCode::SEE_OTHER,
+        "<html><body>Logged in</body></html>\n",
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/vo; HttpOnly")) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
+    resp.headers_mut()
+        .insert(header::LOCATION, HeaderValue::from_static("/vo/cookie/"));
     resp
 }
 
@@ -267,10 +274,13 @@ async fn echo(req: Request) -> Response {
         .conn
         .as_ref()
         .is_some_and(|c| c.client_cert.is_some());
+    let mut names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+    names.sort_unstable();
     axum::Json(serde_json::json!({
         "authorization": h.contains_key(header::AUTHORIZATION),
         "cookie": h.contains_key(header::COOKIE),
         "certificate": cert,
+        "headers": names,
     }))
     .into_response()
 }

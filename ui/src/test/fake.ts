@@ -459,6 +459,7 @@ export class FakePlatform implements Platform {
     requirement: "required",
     challenges: [{ scheme: "Basic", accessUrl: null, standardId: null, realm: "tap", kinds: ["basic", "basic-token"] }],
     unreadable: [],
+    redirectedTo: null,
     decision: { decision: "missing", how: ["a username and password (Basic): `skyport credentials add basic --origin ORIGIN --username U --password-stdin`"] },
   };
 

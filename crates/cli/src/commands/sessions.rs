@@ -223,8 +223,13 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
                 )?
             },
         }),
-        None => match skyport_core::vault::registry_auth(&ctx.paths, &ctx.store, &image)
-            .map_err(|e| CliError::from_coded(&e))?
+        None => match skyport_core::vault::registry_auth(
+            &ctx.paths,
+            &ctx.store,
+            &image,
+            &client.service().api_base(),
+        )
+        .map_err(|e| CliError::from_coded(&e))?
         {
             Some((id, auth)) => {
                 note(&format!("Using the registry credential {id} for {image}."));

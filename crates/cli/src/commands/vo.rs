@@ -22,6 +22,11 @@ fn parse_url(text: &str) -> CliResult<Url> {
     if !matches!(url.scheme(), "http" | "https") {
         return Err(CliError::usage(format!("{text}: only http and https URLs")));
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(CliError::usage(
+            "give the address without a user name or password; add a credential for it instead (`skyport credentials add`)",
+        ));
+    }
     Ok(url)
 }
 
@@ -41,6 +46,7 @@ fn no_redirect_client(ctx: &Ctx, cacert: Option<&Path>) -> CliResult<reqwest::Cl
             extra_roots_pem: roots(cacert)?,
             identity_pem: None,
             no_redirects: true,
+            ..Default::default()
         },
     )?)
 }
@@ -89,6 +95,11 @@ pub async fn probe(ctx: &Ctx, a: &ProbeArgs) -> CliResult {
     }
     for u in &report.unreadable {
         warn(&format!("a challenge could not be read: {u}"));
+    }
+    if let Some(to) = &report.redirected_to {
+        line(&format!(
+            "It sends visitors to {to} (a login page, often); that origin gets no credential of this one's."
+        ))?;
     }
     match &report.decision {
         Decision::NotNeeded => line("Sent: nothing (none needed, none bound here)."),
@@ -526,15 +537,16 @@ async fn discover_login(ctx: &Ctx, a: &CredentialAddArgs, kind: Kind) -> CliResu
                 .iter()
                 .find(|c| c.scheme.as_str() == scheme && c.access_url().is_some())
                 .and_then(|c| c.access_url().map(str::to_string));
-            if found.is_none() {
+            let Some(u) = found else {
                 return Err(CliError::usage(format!(
                     "{first} names no {scheme} login; give it with --login-url"
                 )));
-            }
-            if let Some(u) = &found {
-                note(&format!("Logging in at {u} (as {first} says)."));
-            }
-            Ok(found)
+            };
+            // The service names it; the password goes there only if the user bound it.
+            vault::login_allowed(&u, &a.origin)
+                .map_err(|e| CliError::usage(format!("{first} says to log in at {u}, but {e}")))?;
+            note(&format!("Logging in at {u} (as {first} says)."));
+            Ok(Some(u))
         }
         Err(e) => Err(CliError::usage(format!(
             "cannot find where to log in ({e}); give it with --login-url"

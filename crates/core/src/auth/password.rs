@@ -129,13 +129,25 @@ impl LoginStyle {
 }
 
 /// Everything a successful login answered: a token (body or `X-VO-Bearer`), cookies.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct LoginAnswer {
     pub token: Option<SecretString>,
     /// `name=value` of each `Set-Cookie` (attributes dropped: the caller keeps cookies only
     /// for the places the credential is bound to).
     pub cookies: Vec<(String, String)>,
     pub user: Option<String>,
+}
+
+impl std::fmt::Debug for LoginAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Cookie values are credentials: only their names.
+        let names: Vec<&str> = self.cookies.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("LoginAnswer")
+            .field("token", &self.token)
+            .field("cookies", &names)
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// Log in at `login_url` (IVOA `tls-with-password` or `BasicAA`, no redirect followed).
@@ -209,6 +221,9 @@ pub async fn login_answer(
     };
     match status.as_u16() {
         200..=299 => {}
+        // A login form that answers with a redirect (to the page it came from) and sets its
+        // cookie has logged in: the redirect is not followed.
+        300..=399 if !cookies.is_empty() => {}
         401 | 403 => return Err(PasswordLoginError::BadCredentials { url }),
         400 => {
             return Err(PasswordLoginError::Rejected {

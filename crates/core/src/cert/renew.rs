@@ -563,6 +563,7 @@ pub async fn renew_certificate(
         extra_roots_pem: roots,
         identity_pem: None,
         no_redirects: false,
+        ..Default::default()
     })
     .map_err(|e| RenewError::Config(e.to_string()))?;
     let path = cert_path(paths, profile);

@@ -21,7 +21,7 @@ use crate::secret::{Secret, SecretString};
 const MAX_REDIRECTS: usize = 10;
 
 /// What to send.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub url: Url,
     pub method: Method,
@@ -30,6 +30,29 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     pub body: Option<Vec<u8>>,
 }
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Header values and the body may be secrets: names and a length only.
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Request")
+            .field("url", &self.url.origin().ascii_serialization())
+            .field("method", &self.method)
+            .field("headers", &names)
+            .field("body_len", &self.body.as_ref().map(Vec::len))
+            .finish()
+    }
+}
+
+/// Headers of the caller's that still go once a redirect has left the first origin: none
+/// that could carry a credential (`Authorization`, `Cookie`, `X-Auth-Token`, API keys, …).
+const FOLLOWING_HEADERS: [&str; 5] = [
+    "accept",
+    "accept-language",
+    "content-type",
+    "range",
+    "user-agent",
+];
 
 /// How to send it.
 #[derive(Debug, Default, Clone)]
@@ -123,7 +146,7 @@ pub async fn send(
         } else {
             bound_to(http_paths, store, &url)?
         };
-        let chosen = bound.first().filter(|b| b.record.kind != Kind::Anonymous);
+        let chosen = choose(&bound, &url, opts).await;
         let (resp, sent) = send_hop(
             http_paths,
             store,
@@ -159,7 +182,12 @@ pub async fn send(
                 method = Method::GET;
                 body = None;
             }
-            tracing::debug!(from = %url, to = %next, "redirect");
+            // Origins only: a URL may carry a pre-authorised token.
+            tracing::debug!(
+                from = %url.origin().ascii_serialization(),
+                to = %next.origin().ascii_serialization(),
+                "redirect"
+            );
             url = next;
             continue;
         }
@@ -172,6 +200,32 @@ pub async fn send(
     Err(FetchError::TooManyRedirects {
         url: req.url.to_string(),
     })
+}
+
+/// The credential to send to `url`: with one kind bound there, that one; with several
+/// kinds, the one the service's challenges prefer (asked anonymously first), as `probe` says.
+async fn choose<'a>(bound: &'a [Bound], url: &Url, opts: &Options) -> Option<&'a Bound> {
+    let kinds: std::collections::BTreeSet<Kind> = bound.iter().map(|b| b.record.kind).collect();
+    if kinds.len() <= 1
+        || bound
+            .first()
+            .is_some_and(|b| b.record.kind == Kind::Anonymous)
+    {
+        return super::probe::pick(bound, &[]);
+    }
+    let http = build_client(HttpOptions {
+        timeout: opts.timeout,
+        extra_roots_pem: opts.extra_roots_pem.clone(),
+        no_redirects: true,
+        direct: url.scheme() == "http",
+        ..Default::default()
+    })
+    .ok()?;
+    let accepted = match super::probe::ask(&http, url).await {
+        Ok(answer) => super::probe::accepted(&answer.challenges),
+        Err(_) => vec![],
+    };
+    super::probe::pick(bound, &accepted).or_else(|| super::probe::pick(bound, &[]))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -188,6 +242,10 @@ async fn send_hop(
 ) -> Result<(reqwest::Response, Option<(String, Kind)>), FetchError> {
     let mut relogged = false;
     loop {
+        // Whether a kept cookie goes (a fresh login that is refused is not tried again).
+        let kept_cookie = chosen.is_some_and(|b| b.record.kind == Kind::Cookie)
+            && !relogged
+            && chosen.is_some_and(|b| cookies(store, &b.id).is_ok_and(|c| !c.is_empty()));
         let presented = match chosen {
             Some(b) => present(paths, store, b, opts, relogged).await?,
             None => Presented::None,
@@ -201,6 +259,8 @@ async fn send_hop(
             extra_roots_pem: opts.extra_roots_pem.clone(),
             identity_pem: identity,
             no_redirects: true,
+            // Plain http here is loopback (scopes allow no other): past any proxy.
+            direct: url.scheme() == "http",
         })?;
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {
@@ -213,7 +273,7 @@ async fn send_hop(
                 )));
             };
             // What the user gave for the first origin does not follow a redirect away.
-            if left_origin && (n == AUTHORIZATION || n == COOKIE) {
+            if left_origin && !FOLLOWING_HEADERS.contains(&n.as_str()) {
                 continue;
             }
             headers.append(n, v);
@@ -227,7 +287,8 @@ async fn send_hop(
                 if let Some(user) = headers.get(COOKIE).and_then(|v| v.to_str().ok()) {
                     all = format!("{user}; {all}");
                 }
-                if let Ok(v) = HeaderValue::from_str(&all) {
+                if let Ok(mut v) = HeaderValue::from_str(&all) {
+                    v.set_sensitive(true);
                     headers.insert(COOKIE, v);
                 }
             }
@@ -249,13 +310,10 @@ async fn send_hop(
                 }
             }
         })?;
-        let refused = matches!(
-            resp.status(),
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
-        );
         let sent = chosen.map(|b| (b.id.clone(), b.record.kind));
-        // A login cookie that is refused has lapsed: log in again, once.
-        if refused && !relogged && chosen.is_some_and(|b| b.record.kind == Kind::Cookie) {
+        // A kept login cookie that is refused (401) has lapsed: log in again, once. A 403
+        // is "not allowed", which a new login would not change.
+        if resp.status() == StatusCode::UNAUTHORIZED && kept_cookie {
             relogged = true;
             continue;
         }
@@ -350,6 +408,7 @@ async fn present(
                 extra_roots_pem: opts.extra_roots_pem.clone(),
                 identity_pem: None,
                 no_redirects: true,
+                direct: login.scheme() == "http",
             })?;
             let user = b.record.username.clone().unwrap_or_default();
             let answer = login_answer(
@@ -416,8 +475,17 @@ async fn present_platform(
         }
         kind => {
             if kind == Kind::Oidc {
+                // As every token request: no redirect followed, the profile's own CA.
+                let roots = crate::config::Config::load(&paths.config_file())
+                    .ok()
+                    .and_then(|c| c.profiles.get(profile).and_then(|p| p.ca_file.clone()))
+                    .and_then(|f| std::fs::read(f).ok())
+                    .into_iter()
+                    .collect();
                 let http = build_client(HttpOptions {
                     timeout: opts.timeout,
+                    extra_roots_pem: roots,
+                    no_redirects: true,
                     ..Default::default()
                 })?;
                 crate::auth::oidc::ensure_fresh(

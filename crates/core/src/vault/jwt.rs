@@ -238,7 +238,17 @@ mod agent {
         Some(field)
     }
 
+    /// An agent that does not answer in this time (stuck, or waiting for a confirmation no
+    /// one gives) is given up on.
+    const PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
     async fn call(socket: &Path, message: &[u8]) -> Result<Vec<u8>, String> {
+        tokio::time::timeout(PATIENCE, exchange(socket, message))
+            .await
+            .map_err(|_| "ssh-agent did not answer in 30 s".to_string())?
+    }
+
+    async fn exchange(socket: &Path, message: &[u8]) -> Result<Vec<u8>, String> {
         let mut stream = tokio::net::UnixStream::connect(socket)
             .await
             .map_err(|e| format!("cannot reach ssh-agent ({e})"))?;

@@ -349,15 +349,8 @@ fn check_new(n: &NewCredential, kind: Kind) -> Result<Vec<Scope>, VaultError> {
         Kind::Anonymous => {}
     }
     if let Some(u) = &n.login_url {
-        let url = Url::parse(u).map_err(|e| {
-            VaultError::Invalid(format!("the login address {u:?} is not a URL ({e})"))
-        })?;
         // The password goes there: it must be one of the credential's places.
-        if !scopes.iter().any(|s| s.contains(&url)) {
-            return Err(VaultError::Invalid(format!(
-                "the login address {u} is outside the places given with --origin; add its origin too (the password is sent there)"
-            )));
-        }
+        login_allowed(u, &n.origins)?;
     }
     Ok(scopes)
 }
@@ -430,18 +423,36 @@ pub fn add(paths: &Paths, store: &dyn SecretStore, n: NewCredential) -> Result<S
     Ok(id)
 }
 
-/// A CADC token, by logging in at `login_url` now (the password is not kept).
-pub async fn cadc_token(
-    http: &reqwest::Client,
-    login_url: &str,
-    username: &str,
-    password: &SecretString,
-) -> Result<SecretString, VaultError> {
+/// Whether the password may go to `login_url`: it must be inside one of `origins` (the
+/// places the credential is bound to), checked before anything is sent.
+pub fn login_allowed(login_url: &str, origins: &[String]) -> Result<Url, VaultError> {
     let url = Url::parse(login_url.trim()).map_err(|e| {
         VaultError::Invalid(format!(
             "the login address {login_url:?} is not a URL ({e})"
         ))
     })?;
+    let scopes = origins
+        .iter()
+        .map(|o| Scope::parse(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !scopes.iter().any(|s| s.contains(&url)) {
+        return Err(VaultError::Invalid(format!(
+            "the login address {url} is outside the places given with --origin; add its origin too if you trust it (the password is sent there)"
+        )));
+    }
+    Ok(url)
+}
+
+/// A CADC token, by logging in at `login_url` now (the password is not kept). The login
+/// address must be inside `origins`, checked before the password goes anywhere.
+pub async fn cadc_token(
+    http: &reqwest::Client,
+    login_url: &str,
+    origins: &[String],
+    username: &str,
+    password: &SecretString,
+) -> Result<SecretString, VaultError> {
+    let url = login_allowed(login_url, origins)?;
     crate::auth::password::login(http, &url, username, password)
         .await
         .map(|l| l.token)
@@ -647,18 +658,26 @@ pub fn bound_to(
 }
 
 /// The registry credential for a private image (`x-skaha-registry-auth`): a username and
-/// password credential bound to the image's registry (`https://images.canfar.net`).
+/// password credential bound to the image's registry (`https://images.canfar.net`) and to
+/// the platform it is sent to (`service`), since the platform receives it.
 pub fn registry_auth(
     paths: &Paths,
     store: &dyn SecretStore,
     image: &str,
+    service: &Url,
 ) -> Result<Option<(String, crate::skaha::RegistryAuth)>, VaultError> {
     let host = image.split('/').next().unwrap_or_default();
     let Ok(url) = Url::parse(&format!("https://{host}/")) else {
         return Ok(None);
     };
     for b in bound_to(paths, store, &url)? {
-        if b.profile.is_some() {
+        let to_platform = b
+            .record
+            .origins
+            .iter()
+            .filter_map(|o| Scope::parse(o).ok())
+            .any(|s| s.contains(service));
+        if b.profile.is_some() || !to_platform {
             continue;
         }
         match b.record.kind {

@@ -71,6 +71,8 @@ pub struct Report {
     pub challenges: Vec<Offered>,
     /// Challenges that could not be read, in words.
     pub unreadable: Vec<String>,
+    /// Where it sent the probe instead, when that is another origin (a login page, often).
+    pub redirected_to: Option<String>,
     pub decision: Decision,
 }
 
@@ -104,6 +106,8 @@ pub struct Answer {
     pub status: u16,
     pub challenges: Vec<Challenge>,
     pub unreadable: Vec<String>,
+    /// A redirect to another origin, not followed.
+    pub redirected_to: Option<String>,
 }
 
 /// Ask `url` anonymously (a client that follows no redirects): HEAD, then GET when HEAD is
@@ -132,15 +136,22 @@ pub async fn ask(http: &reqwest::Client, url: &Url) -> Result<Answer, ProbeError
             break;
         };
         let status = resp.status();
+        let mut redirected_to = None;
         if status.is_redirection() {
             let next = resp
                 .headers()
                 .get(reqwest::header::LOCATION)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|l| current.join(l).ok());
-            if let Some(n) = next.filter(|n| n.origin() == url.origin() && *n != current) {
-                current = n;
-                continue;
+            match next {
+                Some(n) if n.origin() == url.origin() && n != current => {
+                    current = n;
+                    continue;
+                }
+                Some(n) if n.origin() != url.origin() => {
+                    redirected_to = Some(n.origin().ascii_serialization());
+                }
+                _ => {}
             }
         }
         let values: Vec<&str> = resp
@@ -160,6 +171,7 @@ pub async fn ask(http: &reqwest::Client, url: &Url) -> Result<Answer, ProbeError
             status: status.as_u16(),
             challenges: parsed.challenges,
             unreadable: parsed.skipped.iter().map(ToString::to_string).collect(),
+            redirected_to,
         });
     }
     Err(ProbeError::RedirectLoop {
@@ -232,11 +244,7 @@ pub fn classify(
             status: answer.status,
         });
     }
-    let accepted: Vec<CredentialKind> = answer
-        .challenges
-        .iter()
-        .filter_map(|c| credential_for(&c.scheme))
-        .collect();
+    let accepted = accepted(&answer.challenges);
     let decision = decide(&answer.challenges, &accepted, requirement, bound, others);
     Ok(Report {
         url: answer.url.to_string(),
@@ -245,8 +253,35 @@ pub fn classify(
         requirement,
         challenges: answer.challenges.iter().map(offered).collect(),
         unreadable: answer.unreadable,
+        redirected_to: answer.redirected_to,
         decision,
     })
+}
+
+/// Of the credentials bound to a URL (most specific first), the one to send: the most
+/// secure kind the service takes (certificate, token, cookie, password); with no challenge
+/// to go by, the most specific binding. None when the most specific is "anonymous". The
+/// probe's answer and `curl`'s choice are this one rule.
+pub fn pick<'a>(bound: &'a [Bound], accepted: &[CredentialKind]) -> Option<&'a Bound> {
+    if bound.first()?.record.kind == Kind::Anonymous {
+        return None;
+    }
+    if accepted.is_empty() {
+        return bound.first();
+    }
+    PREFERENCE.iter().find_map(|want| {
+        bound
+            .iter()
+            .find(|b| b.record.kind.answers() == Some(*want) && accepted.contains(want))
+    })
+}
+
+/// The kinds of credential a set of challenges takes.
+pub fn accepted(challenges: &[Challenge]) -> Vec<CredentialKind> {
+    challenges
+        .iter()
+        .filter_map(|c| credential_for(&c.scheme))
+        .collect()
 }
 
 fn decide(
@@ -259,18 +294,7 @@ fn decide(
     if let Some(b) = bound.first().filter(|b| b.record.kind == Kind::Anonymous) {
         return Decision::Anonymous { id: b.id.clone() };
     }
-    // Of the bound ones, the most secure kind the service takes (certificate, token,
-    // cookie, password); with no challenge at all, the most specific binding.
-    let pick = if accepted.is_empty() {
-        bound.first()
-    } else {
-        PREFERENCE.iter().find_map(|want| {
-            bound
-                .iter()
-                .find(|b| b.record.kind.answers() == Some(*want) && accepted.contains(want))
-        })
-    };
-    if let Some(b) = pick {
+    if let Some(b) = pick(bound, accepted) {
         let why = format!(
             "bound to {}{}",
             b.scope,
@@ -358,6 +382,7 @@ mod tests {
             status,
             challenges: parsed.challenges,
             unreadable: vec![],
+            redirected_to: None,
         }
     }
 
@@ -388,7 +413,7 @@ mod tests {
             r.challenges[0].access_url.as_deref(),
             Some("https://ws-cadc.canfar.net/ac/login")
         );
-        // Nothing held, nothing required: nothing to do.
+        // Nothing held: what the service takes, and how to get each.
         assert!(matches!(r.decision, Decision::Missing { .. }));
         let Decision::Missing { how } = &r.decision else {
             unreachable!()

@@ -10,7 +10,7 @@ use tauri::State;
 use crate::kernel::{payload, Platform};
 
 /// A credential to add, as the form gives it.
-#[derive(Debug, Deserialize, specta::Type)]
+#[derive(Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct NewServiceCredential {
     pub kind: Kind,
@@ -25,6 +25,19 @@ pub struct NewServiceCredential {
     /// The SSH key's passphrase, to keep.
     pub passphrase: Option<String>,
     pub name: Option<String>,
+}
+
+impl std::fmt::Debug for NewServiceCredential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The password, token and passphrase never reach a log.
+        f.debug_struct("NewServiceCredential")
+            .field("kind", &self.kind)
+            .field("origins", &self.origins)
+            .field("username", &self.username)
+            .field("file", &self.file)
+            .field("login_url", &self.login_url)
+            .finish_non_exhaustive()
+    }
 }
 
 fn no_redirects() -> Result<reqwest::Client, ErrorPayload> {
@@ -56,6 +69,7 @@ pub async fn add_service_credential(
     let username = filled(new.username);
     let secret = match (new.kind, secret) {
         (Kind::CadcToken, Some(password)) => {
+            let origins: Vec<String> = new.origins.clone();
             let (Some(login), Some(user)) = (&login_url, &username) else {
                 return Err(ErrorPayload::new(
                     ErrorCode::Validation,
@@ -63,7 +77,7 @@ pub async fn add_service_credential(
                 ));
             };
             Some(
-                vault::cadc_token(&no_redirects()?, login, user, &password)
+                vault::cadc_token(&no_redirects()?, login, &origins, user, &password)
                     .await
                     .map_err(payload)?,
             )
