@@ -224,12 +224,13 @@ pub enum CredentialsCommand {
     List,
     /// Add a credential, bound to the places given with --origin.
     #[command(
-        after_help = "KIND: certificate, cadc-token, bearer, basic, basic-token, cookie, ssh-jwt, anonymous.\n\n\
+        after_help = "KIND: certificate, oidc, cadc-token, bearer, basic, basic-token, cookie, ssh-jwt, anonymous.\n\n\
         Examples:\n  echo \"$TOKEN\" | skyport credentials add bearer --origin https://tap.example.org --token-stdin\n  \
         skyport credentials add basic --origin https://data.example.org --username ada\n  \
         skyport credentials add cookie --origin https://gea.esac.esa.int/tap-server --username ada\n  \
         skyport credentials add ssh-jwt --origin https://unicore.example.org --username ada --identity ~/.ssh/id_ed25519\n  \
         skyport credentials add certificate --origin 'https://*.canfar.net' --identity ~/.ssl/cadcproxy.pem\n  \
+        skyport credentials add oidc --issuer https://ska-iam.stfc.ac.uk/ --origin https://data.example.org\n  \
         skyport credentials add anonymous --origin https://public.example.org"
     )]
     Add(CredentialAddArgs),
@@ -244,7 +245,7 @@ pub enum CredentialsCommand {
 #[derive(Debug, Args)]
 pub struct CredentialAddArgs {
     /// The kind of credential.
-    #[arg(value_parser = PossibleValuesParser::new(["certificate", "cadc-token", "bearer", "basic", "basic-token", "cookie", "ssh-jwt", "anonymous"]))]
+    #[arg(value_parser = PossibleValuesParser::new(["certificate", "oidc", "cadc-token", "bearer", "basic", "basic-token", "cookie", "ssh-jwt", "anonymous"]))]
     pub kind: String,
     /// Where it may be sent: https://host[:port][/path], or https://*.domain (repeatable).
     #[arg(long, value_name = "URL", required = true)]
@@ -263,6 +264,9 @@ pub struct CredentialAddArgs {
     /// Where to log in (cookie, cadc-token); found by probing the first origin when not given.
     #[arg(long, value_name = "URL")]
     pub login_url: Option<String>,
+    /// The OpenID provider (oidc): your sign-in there, on a platform of yours, is what goes.
+    #[arg(long, value_name = "URL", conflicts_with = "login_url")]
+    pub issuer: Option<String>,
     /// Keep the SSH key's passphrase in the keyring, read from standard input.
     #[arg(long)]
     pub passphrase_stdin: bool,

@@ -66,6 +66,40 @@ async fn browser_login_lists_sessions_and_logout_revokes() {
     let r: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
     assert_ne!(r["accessExpiresAt"], "2020-01-01T00:00:00Z", "{r}");
+
+    // The same sign-in for another service at that provider, bound by the user: sent there,
+    // refreshed as the platform's is; a provider no platform signs in at is refused.
+    let vo = format!("{}vo/bearer/", sim.base_url());
+    home.run(&[
+        "credentials",
+        "add",
+        "oidc",
+        "--issuer",
+        "https://nowhere.example.org/",
+        "--origin",
+        &vo,
+    ])
+    .await
+    .code(2)
+    .err_has("none of your platforms signs in at");
+    home.run(&[
+        "credentials",
+        "add",
+        "oidc",
+        "--issuer",
+        &op.issuer,
+        "--origin",
+        &vo,
+        "--name",
+        "iam",
+    ])
+    .await
+    .ok();
+    home.run(&["curl", &format!("{vo}data")])
+        .await
+        .ok()
+        .out_has("hello alice (bearer)");
+    home.run(&["credentials", "remove", "iam"]).await.ok();
     home.run(&["logout"])
         .await
         .ok()

@@ -424,7 +424,7 @@ fn list(ctx: &Ctx) -> CliResult {
 async fn add(ctx: &Ctx, a: &CredentialAddArgs) -> CliResult {
     let kind = Kind::parse(&a.kind)
         .ok_or_else(|| CliError::usage(format!("unknown kind {:?}", a.kind)))?;
-    let mut login_url = a.login_url.clone();
+    let mut login_url = a.login_url.clone().or_else(|| a.issuer.clone());
     // A token given as it is needs no login address.
     let logs_in = kind == Kind::Cookie || (kind == Kind::CadcToken && !a.token_stdin);
     if logs_in && login_url.is_none() {

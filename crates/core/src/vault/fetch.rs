@@ -445,10 +445,17 @@ async fn present(
             let token = super::jwt::sign(&user, file, passphrase.as_ref()).await?;
             header(format!("Bearer {}", token.expose()))
         }
-        Kind::Oidc => Err(FetchError::Credential(format!(
-            "{} is an OpenID Connect sign-in without a platform",
-            b.id
-        ))),
+        // The sign-in of the platform at that provider, refreshed when due.
+        Kind::Oidc => {
+            let issuer = b.record.login_url.as_deref().unwrap_or_default();
+            let profile = super::profile_for_issuer(paths, issuer)?.ok_or_else(|| {
+                FetchError::Credential(format!(
+                    "{}: none of your platforms signs in at {issuer} any more; add one and sign in",
+                    b.id
+                ))
+            })?;
+            present_platform(paths, store, b, &profile, opts).await
+        }
     }
 }
 

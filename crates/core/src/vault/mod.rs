@@ -300,8 +300,23 @@ fn valid_id(id: &str) -> bool {
         && id.len() <= 64
 }
 
+/// The platform (profile) that signs in at `issuer`, one with a sign-in first.
+pub fn profile_for_issuer(paths: &Paths, issuer: &str) -> Result<Option<String>, VaultError> {
+    let norm = |s: &str| s.trim().trim_end_matches('/').to_ascii_lowercase();
+    let want = norm(issuer);
+    let cfg = Config::load(&paths.config_file())?;
+    let mut found: Vec<&String> = cfg
+        .profiles
+        .iter()
+        .filter(|(_, p)| p.oidc.as_ref().is_some_and(|o| norm(&o.issuer) == want))
+        .map(|(name, _)| name)
+        .collect();
+    found.sort_by_key(|name| crate::auth::oidc::load_record(paths, name).is_none());
+    Ok(found.first().map(|n| (*n).clone()))
+}
+
 /// Check what a new credential needs, in the user's terms.
-fn check_new(n: &NewCredential, kind: Kind) -> Result<Vec<Scope>, VaultError> {
+fn check_new(paths: &Paths, n: &NewCredential, kind: Kind) -> Result<Vec<Scope>, VaultError> {
     if n.origins.is_empty() {
         return Err(VaultError::Invalid(format!(
             "say where the {} may be sent with --origin URL (repeatable)",
@@ -335,22 +350,32 @@ fn check_new(n: &NewCredential, kind: Kind) -> Result<Vec<Scope>, VaultError> {
         Kind::Cookie => {
             need(n.username.is_some(), "--username")?;
             need(n.secret.is_some(), "the password (--password-stdin)")?;
-            need(n.login_url.is_some(), "the login address (--login-url, or a probe of the service that names it)")?;
+            need(
+                n.login_url.is_some(),
+                "the login address (--login-url, or a probe of the service that names it)",
+            )?;
         }
         Kind::SshJwt => {
             need(n.username.is_some(), "--username")?;
             need(n.file.is_some(), "--identity FILE (the SSH private key)")?;
         }
-        Kind::Oidc => {
-            return Err(VaultError::Invalid(
-                "an OpenID Connect sign-in belongs to a platform: add the platform (`skyport profiles add`) and sign in (`skyport login`)".into(),
-            ))
-        }
+        Kind::Oidc => need(n.login_url.is_some(), "--issuer URL (the OpenID provider)")?,
         Kind::Anonymous => {}
     }
-    if let Some(u) = &n.login_url {
+    match (&n.login_url, kind) {
+        // The sign-in of a platform at that provider is what goes.
+        (Some(issuer), Kind::Oidc) => {
+            if profile_for_issuer(paths, issuer)?.is_none() {
+                return Err(VaultError::Invalid(format!(
+                    "none of your platforms signs in at {issuer}: add one that does (`skyport profiles add`) and sign in (`skyport login`) first"
+                )));
+            }
+        }
         // The password goes there: it must be one of the credential's places.
-        login_allowed(u, &n.origins)?;
+        (Some(u), _) => {
+            login_allowed(u, &n.origins)?;
+        }
+        (None, _) => {}
     }
     Ok(scopes)
 }
@@ -361,7 +386,7 @@ pub fn add(paths: &Paths, store: &dyn SecretStore, n: NewCredential) -> Result<S
     let kind = n
         .kind
         .ok_or_else(|| VaultError::Invalid("say which kind of credential".into()))?;
-    let scopes = check_new(&n, kind)?;
+    let scopes = check_new(paths, &n, kind)?;
     let file = match &n.file {
         Some(f) => {
             let abs = std::fs::canonicalize(f)

@@ -23,7 +23,7 @@ describe("Credentials for other services", () => {
     const section = await openCredentials(p);
     const rows = await within(section).findAllByTestId("service-credential");
     expect(rows).toHaveLength(2);
-    expect(rows[0].textContent).toContain("Browser sign-in");
+    expect(rows[0].textContent).toContain("Your sign-in at an OpenID provider");
     expect(within(rows[0]).queryByRole("button")).toBeNull();
     expect(rows[1].textContent).toContain("Login cookie");
     expect(rows[1].textContent).toContain("https://gea.esac.esa.int/tap-server/");
