@@ -1,7 +1,8 @@
 //! A file watched for changes by other programs (the CLI switching profiles in config.toml
 //! while the app runs). The folder is watched, because writers replace the file by renaming
 //! a new one over it; events are coalesced over a short quiet time, and the callback runs
-//! only when the contents really changed.
+//! only when the contents really changed. With no event for a few seconds the file is read
+//! anyway: a change whose event the backend dropped is seen a little later, not never.
 //!
 //! The watcher owns one thread; dropping the [`FileWatch`] stops and joins it.
 
@@ -16,6 +17,9 @@ use notify::Watcher as _;
 
 /// Quiet time before a burst of events counts as one change.
 const QUIET: Duration = Duration::from_millis(150);
+/// How often the file is read when no event came (a small file: one read every few seconds
+/// is nothing, and a change is never missed for longer).
+const RECHECK: Duration = Duration::from_secs(3);
 
 enum Msg {
     Fs,
@@ -102,9 +106,21 @@ impl FileWatch {
         let thread = std::thread::Builder::new()
             .name("skyport-file-watch".into())
             .spawn(move || {
-                while let Ok(msg) = rx.recv() {
-                    if matches!(msg, Msg::Stop) {
-                        return;
+                loop {
+                    match rx.recv_timeout(RECHECK) {
+                        Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                        Ok(Msg::Fs) => {}
+                        // No event for a while: look anyway (an event the backend dropped
+                        // must not leave a change unseen for good).
+                        Err(RecvTimeoutError::Timeout) => {
+                            let now = fingerprint(&path);
+                            if now != last {
+                                tracing::info!(file = %path.display(), "changed without an event; seen on the periodic look");
+                                last = now;
+                                on_change();
+                            }
+                            continue;
+                        }
                     }
                     // Coalesce the burst a rename-over write makes.
                     loop {
