@@ -27,10 +27,9 @@ async fn profile_home(sim: &SimHandle) -> (Home, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cli_sign_in_is_the_apps_sign_in_and_back() {
-    let _turn = KEYRING.lock().await;
-    if !keyring_or_skip("a_cli_sign_in_is_the_apps_sign_in_and_back") {
+    let Some(_turn) = keyring_turn("a_cli_sign_in_is_the_apps_sign_in_and_back").await else {
         return;
-    }
+    };
     let sim = sim().await;
     let (home, name) = profile_home(&sim).await;
 
@@ -104,10 +103,9 @@ async fn a_cli_sign_in_is_the_apps_sign_in_and_back() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_login_and_remembered_password_renewal() {
-    let _turn = KEYRING.lock().await;
-    if !keyring_or_skip("token_login_and_remembered_password_renewal") {
+    let Some(_turn) = keyring_turn("token_login_and_remembered_password_renewal").await else {
         return;
-    }
+    };
     let sim = sim().await;
     let (home, name) = profile_home(&sim).await;
 
@@ -428,10 +426,10 @@ async fn certificates_obtain_status_renew_and_failures() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_credential_and_bad_certificates_for_session_commands() {
-    let _turn = KEYRING.lock().await;
-    if !keyring_or_skip("no_credential_and_bad_certificates_for_session_commands") {
+    let Some(_turn) = keyring_turn("no_credential_and_bad_certificates_for_session_commands").await
+    else {
         return;
-    }
+    };
     let sim = sim().await;
     let home = Home::env(&sim, None);
     home.run(&["ps"])

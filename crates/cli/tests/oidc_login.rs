@@ -6,16 +6,15 @@ mod common;
 
 use std::path::Path;
 
-use common::{keyring_or_skip, sim_with, Home, KEYRING};
+use common::{keyring_turn, sim_with, Home};
 use skyport_core::testsupport::start_oidc;
 use skyport_sim::OidcTrust;
 
 #[tokio::test]
 async fn browser_login_lists_sessions_and_logout_revokes() {
-    if !keyring_or_skip("browser_login_lists_sessions_and_logout_revokes") {
+    let Some(_k) = keyring_turn("browser_login_lists_sessions_and_logout_revokes").await else {
         return;
-    }
-    let _k = KEYRING.lock().await;
+    };
     let Some(op) = start_oidc(300) else { return };
     let sim = sim_with(|c| {
         c.oidc = Some(OidcTrust {

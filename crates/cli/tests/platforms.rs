@@ -378,10 +378,9 @@ imp-swe: {idp: srcnet, url: 'https://services.swesrc.chalmers.se/skaha', version
         );
 
     // With --tokens (the user said yes), the tokens go to the keyring.
-    if !common::keyring_or_skip("canfar import --tokens") {
+    let Some(_k) = common::keyring_turn("canfar import --tokens").await else {
         return;
-    }
-    let _k = common::KEYRING.lock().await;
+    };
     let fresh = Home::new();
     let file = fresh.skyport_home().join(".canfar/config.yaml");
     std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");

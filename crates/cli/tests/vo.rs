@@ -62,10 +62,9 @@ fn public_line(key: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_end_to_end_bound_to_its_origin() {
-    if !common::keyring_or_skip("credentials end to end") {
+    let Some(_k) = common::keyring_turn("credentials end to end").await else {
         return;
-    }
-    let _k = common::KEYRING.lock().await;
+    };
     let sim = sim().await;
     let home = Home::new();
     let o = origin(&sim);
@@ -328,10 +327,9 @@ async fn every_kind_end_to_end_bound_to_its_origin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_certificate_over_https() {
-    if !common::keyring_or_skip("certificate credential") {
+    let Some(_k) = common::keyring_turn("certificate credential").await else {
         return;
-    }
-    let _k = common::KEYRING.lock().await;
+    };
     let sim = sim().await;
     let home = Home::new();
     let ca = home.path().join("ca.pem");
@@ -379,10 +377,9 @@ async fn a_client_certificate_over_https() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ssh_key_signed_jwts_from_the_file_with_a_passphrase_and_through_ssh_agent() {
-    if !common::keyring_or_skip("ssh-jwt credential") {
+    let Some(_k) = common::keyring_turn("ssh-jwt credential").await else {
         return;
-    }
-    let _k = common::KEYRING.lock().await;
+    };
     let sim = sim().await;
     let home = Home::new();
     let o = origin(&sim);
@@ -572,10 +569,9 @@ async fn probe_reads_cadcs_real_challenge_set_and_says_what_to_do() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_private_image_gets_the_registry_credential() {
-    if !common::keyring_or_skip("registry credentials") {
+    let Some(_k) = common::keyring_turn("registry credentials").await else {
         return;
-    }
-    let _k = common::KEYRING.lock().await;
+    };
     let sim = sim().await;
     let home = Home::env(&sim, Some(TOKEN));
     let private = "images.canfar.net/lab/private-tool:1.0";

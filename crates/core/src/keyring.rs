@@ -193,10 +193,56 @@ impl OsKeyring {
         keyring::Entry::new(SERVICE, &key.account()).map_err(|e| map_err(&key.account(), e))
     }
 
+    /// One keyring call, done again when the item it found vanished under it: the Secret
+    /// Service looks an entry up by its attributes, then reads, replaces or deletes the item
+    /// found, and another process (the app while the CLI signs out) may delete that item in
+    /// between. That is a changed entry, not a missing keyring; the next attempt sees the
+    /// entry as it is now.
+    fn settled<T>(
+        key: &EntryKey,
+        call: impl Fn(&keyring::Entry) -> keyring::Result<T>,
+    ) -> Result<keyring::Result<T>, KeyringError> {
+        let entry = Self::entry(key)?;
+        // One call at a time from this process: gnome-keyring's daemon has been seen to
+        // crash when one client reads an item while another deletes it.
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+        let mut answer = call(&entry);
+        for _ in 0..VANISHED_RETRIES {
+            match &answer {
+                Err(e) if item_vanished(e) => answer = call(&entry),
+                _ => break,
+            }
+        }
+        Ok(answer)
+    }
+
     /// Check that the keyring answers at all (used at start to warn early).
     pub fn probe(&self) -> Result<(), KeyringError> {
         self.get_raw(&EntryKey::new("_probe", "_probe")).map(|_| ())
     }
+}
+
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// How often a call is repeated when its item vanished (each loss needs another process to
+/// delete the entry again in the few milliseconds between lookup and use).
+const VANISHED_RETRIES: usize = 5;
+
+/// The Secret Service's answer for an item path that no longer exists. The `keyring` crate
+/// passes it on as an opaque platform failure, so its D-Bus wording is all there is to go by.
+fn item_vanished(e: &keyring::Error) -> bool {
+    let keyring::Error::PlatformFailure(inner) = e else {
+        return false;
+    };
+    let text = inner.to_string();
+    // gnome-keyring says either, depending on how far the call got.
+    let gone = [
+        "No such interface",
+        "Object does not exist",
+        "No such object",
+        "UnknownObject",
+    ];
+    text.contains("/org/freedesktop/secrets/collection/") && gone.iter().any(|g| text.contains(g))
 }
 
 fn map_err(account: &str, e: keyring::Error) -> KeyringError {
@@ -224,7 +270,7 @@ fn map_err(account: &str, e: keyring::Error) -> KeyringError {
 
 impl SecretStore for OsKeyring {
     fn get_raw(&self, key: &EntryKey) -> Result<Option<String>, KeyringError> {
-        match Self::entry(key)?.get_password() {
+        match Self::settled(key, |e| e.get_password())? {
             Ok(v) => Ok(Some(v)),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(map_err(&key.account(), e)),
@@ -232,13 +278,11 @@ impl SecretStore for OsKeyring {
     }
 
     fn set_raw(&self, key: &EntryKey, value: &str) -> Result<(), KeyringError> {
-        Self::entry(key)?
-            .set_password(value)
-            .map_err(|e| map_err(&key.account(), e))
+        Self::settled(key, |e| e.set_password(value))?.map_err(|e| map_err(&key.account(), e))
     }
 
     fn delete_raw(&self, key: &EntryKey) -> Result<bool, KeyringError> {
-        match Self::entry(key)?.delete_credential() {
+        match Self::settled(key, |e| e.delete_credential())? {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(e) => Err(map_err(&key.account(), e)),
@@ -291,6 +335,59 @@ fn poisoned<T>(_: T) -> KeyringError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn platform_failure(text: &str) -> keyring::Error {
+        keyring::Error::PlatformFailure(Box::new(std::io::Error::other(text.to_string())))
+    }
+
+    #[test]
+    fn an_item_deleted_under_a_call_is_told_from_a_missing_keyring() {
+        // gnome-keyring's wordings, as seen when another client deleted the item found.
+        for seen in [
+            "DBus error: No such interface “org.freedesktop.Secret.Item” on object at path /org/freedesktop/secrets/collection/login/14",
+            "DBus error: Object does not exist at path “/org/freedesktop/secrets/collection/login/75”",
+        ] {
+            assert!(item_vanished(&platform_failure(seen)), "{seen}");
+        }
+        for other in [
+            "DBus error: Message recipient disconnected from message bus without replying",
+            "DBus error: The name org.freedesktop.secrets was not provided by any .service files",
+            "Secret Service: no result found",
+        ] {
+            assert!(!item_vanished(&platform_failure(other)), "{other}");
+        }
+        assert!(!item_vanished(&keyring::Error::NoEntry));
+    }
+
+    #[test]
+    fn a_call_whose_item_vanished_is_done_again() {
+        let key = EntryKey::new("p", "tok");
+        let tries = std::cell::Cell::new(0);
+        let answer = OsKeyring::settled(&key, |_| -> keyring::Result<()> {
+            tries.set(tries.get() + 1);
+            if tries.get() < 3 {
+                Err(platform_failure(
+                    "Object does not exist at path “/org/freedesktop/secrets/collection/login/3”",
+                ))
+            } else {
+                Err(keyring::Error::NoEntry)
+            }
+        })
+        .expect("an entry handle");
+        assert!(matches!(answer, Err(keyring::Error::NoEntry)));
+        assert_eq!(tries.get(), 3);
+        // A keyring that is really gone is not asked again and again.
+        tries.set(0);
+        let answer = OsKeyring::settled(&key, |_| -> keyring::Result<()> {
+            tries.set(tries.get() + 1);
+            Err(platform_failure(
+                "Message recipient disconnected from message bus without replying",
+            ))
+        })
+        .expect("an entry handle");
+        assert!(answer.is_err());
+        assert_eq!(tries.get(), 1);
+    }
 
     #[test]
     fn long_values_are_chunked_and_reassembled() {

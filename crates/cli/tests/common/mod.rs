@@ -40,9 +40,16 @@ pub async fn sim_with(f: impl FnOnce(&mut SimConfig)) -> SimHandle {
 /// fresh keyring at once.
 pub static KEYRING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// The real OS keyring is there (gnome-keyring under `make test`), warmed up with one
-/// write. Without it, keyring tests are skipped with a message outside CI and fail in CI.
-pub fn keyring_or_skip(test: &str) -> bool {
+/// This test's turn at the real OS keyring (gnome-keyring under `make test`), warmed up
+/// with one write; `None` when there is none: keyring tests are skipped with a message
+/// outside CI and fail in CI. The warm-up runs inside the turn too: gnome-keyring's daemon
+/// can fall over when clients read and delete the same item at once.
+pub async fn keyring_turn(test: &str) -> Option<tokio::sync::MutexGuard<'static, ()>> {
+    let turn = KEYRING.lock().await;
+    keyring_or_skip(test).then_some(turn)
+}
+
+fn keyring_or_skip(test: &str) -> bool {
     let key = EntryKey::new(format!("cli-test-{}", std::process::id()), "warm-up");
     let missing = EntryKey::new(format!("cli-test-{}", std::process::id()), "never-set");
     let mut warm = OsKeyring
