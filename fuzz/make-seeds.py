@@ -114,6 +114,11 @@ for i, u in enumerate([
     "https://[::1]:8443/a/b/skaha/v2/", "ftp://host/skaha", "ws-uv.canfar.net/skaha",
     "https://user:pw@host.example/skaha", "https://xn--bcher-kva.example/skaha%2Fv1",
     "http://h/v1/v2", "HTTPS://WS-UV.CANFAR.NET:443/./skaha/../skaha//v1",
+    # skyport:// links (applink) go through the same harness.
+    "skyport://session/k3x9q2ab", "SKYPORT://Session/a1b2/",
+    "skyport://platform/add?url=https%3A%2F%2Fws-uv.canfar.net%2Fskaha",
+    "skyport://platform/add?url=ivo://swesrc.chalmers.se/skaha&url=x",
+    "skyport://platform/add?url=http://[::1]:8080/skaha", "skyport://delete/all",
 ]):
     write("service_url", f"url{i:02}.txt", u)
 

@@ -28,4 +28,9 @@ export NO_AT_BRIDGE=1
 timeout 2400 dbus-run-session -- scripts/keyring-session.sh \
   xvfb-run -a -s "-screen 0 1280x800x24" cargo test --workspace --locked
 
+stage "Packages: release build of the .deb and .rpm, installed with apt, run, purged"
+scripts/package.sh
+timeout 1200 dbus-run-session -- scripts/keyring-session.sh \
+  xvfb-run -a -s "-screen 0 1280x800x24" scripts/package-test.sh
+
 stage "All checks passed"

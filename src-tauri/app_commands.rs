@@ -48,6 +48,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "sign_in_password",
     "sign_out",
     "test_connection",
+    "take_links",
     "use_profile",
     "windows_to_reopen",
 ];

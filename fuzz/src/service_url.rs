@@ -6,9 +6,38 @@
 //! back to the same service; the display form (`as_str`) parses back to the same service
 //! whenever the version is the default and the path does not itself end in a version
 //! segment; a companion URL (login, credential service) stays on the service's own
-//! host, CANFAR's excepted.
+//! host, CANFAR's excepted. The same text also goes through `applink::parse` (`skyport://`
+//! links): a session link names a plain id; an add-platform link gives an https, ivo or
+//! loopback http address with a host and no user info; refusals are short and printable.
 
+use skyport_core::applink::{self, AppLink};
 use skyport_core::platform::{companion_url, parse_http_url, ServiceUrl};
+
+fn check_app_link(text: &str) {
+    match applink::parse(text) {
+        Ok(AppLink::Session { id }) => {
+            assert!(!id.is_empty() && id.len() <= 64);
+            assert!(id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+        }
+        Ok(AppLink::AddPlatform { address }) => {
+            let u = url::Url::parse(&address).expect("an address that parses");
+            assert!(u.host_str().is_some_and(|h| !h.is_empty()));
+            assert!(u.username().is_empty() && u.password().is_none());
+            match u.scheme() {
+                "https" | "ivo" => {}
+                "http" => assert!(skyport_core::secure::is_loopback(&u), "{address}"),
+                other => panic!("scheme {other} accepted"),
+            }
+        }
+        Err(e) => {
+            let said = e.to_string();
+            assert!(said.len() < 600, "{said}");
+            assert!(!said.chars().any(char::is_control), "{said:?}");
+        }
+    }
+}
 
 fn is_version(segment: &str) -> bool {
     segment.len() >= 2
@@ -18,6 +47,7 @@ fn is_version(segment: &str) -> bool {
 
 pub fn run(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
+    check_app_link(&text);
     if let Ok(u) = parse_http_url(&text, "the login URL", "https://example.org/login") {
         assert!(matches!(u.scheme(), "http" | "https"));
     }

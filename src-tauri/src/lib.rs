@@ -21,15 +21,16 @@ mod layering;
 #[cfg(test)]
 mod testing;
 
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
 
 /// The typed IPC surface: every command and event the UI may use.
 pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
     use features::{
         app::commands as app, certificates::commands as certs,
         credentials::commands as credentials, downloads::commands as downloads,
-        platforms::commands as platforms, session_windows::commands as windows,
-        sessions::commands as sessions, vault::commands as vault,
+        links::commands as links, platforms::commands as platforms,
+        session_windows::commands as windows, sessions::commands as sessions,
+        vault::commands as vault,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -81,6 +82,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             vault::add_service_credential,
             vault::remove_service_credential,
             vault::probe_service,
+            links::take_links,
         ])
         .events(events())
         .typ::<skyport_core::error::ErrorCode>()
@@ -113,6 +115,7 @@ pub fn events() -> tauri_specta::Events {
         events::DownloadChanged,
         events::MainWindowClosed,
         events::PlatformChanged,
+        events::LinkReceived,
     ]
 }
 
@@ -125,6 +128,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, platform: kernel::Platform) {
     features::sessions::init(app);
     features::session_windows::init(app);
     features::downloads::init(app);
+    features::links::init(app);
 }
 
 /// Build and run the app.
@@ -139,9 +143,18 @@ pub fn run() {
         }
     };
     let log_guard = skyport_core::logging::init("skyport-desktop", Some(&paths.log_dir()));
+    let instance = features::links::instance_id(&paths.config_dir);
     let platform = kernel::Platform::load(paths, env_token);
     let ipc = ipc();
     let result = tauri::Builder::default()
+        // First: a second launch hands over its arguments and ends before anything starts.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(instance)
+                .callback(|app, args, _cwd| features::links::second_launch(app, args))
+                .build(),
+        )
+        .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())
@@ -154,9 +167,19 @@ pub fn run() {
             ipc.mount_events(app);
             tracing::info!(platform = %platform.summary(), "Skyport started");
             start(app.handle(), platform);
-            kernel::windows::create_main_window(app.handle())?;
+            let hidden = kernel::lifetime::started_hidden();
+            kernel::windows::create_main_window(app.handle(), !hidden)?;
             // Last: the tray shows what the others have published.
             features::tray::init(app.handle());
+            if hidden {
+                if app.state::<kernel::lifetime::Lifetime>().tray_shown() {
+                    tracing::info!("started in the tray (--hidden): no window until asked");
+                } else {
+                    // Never hidden where nobody can find it.
+                    tracing::info!("--hidden, but no tray is shown: the window opens");
+                    kernel::lifetime::show_main(app.handle());
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!("tauri.conf.json"));

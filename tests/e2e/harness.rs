@@ -63,12 +63,22 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// The app under test: the one cargo built, or an installed one named by `SKYPORT_E2E_APP`
+/// (the package test runs against `/usr/bin/skyport-desktop` from the .deb).
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("SKYPORT_E2E_APP")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_skyport-desktop")))
+}
+
 /// A running app under WebDriver control.
 pub struct App {
     pub client: Client,
     driver: Option<Child>,
     pub home: tempfile::TempDir,
     name: String,
+    skyport_home: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl App {
@@ -119,7 +129,7 @@ impl App {
         caps.insert("browserName".into(), "wry".into());
         caps.insert(
             "tauri:options".into(),
-            serde_json::json!({ "application": env!("CARGO_BIN_EXE_skyport-desktop") }),
+            serde_json::json!({ "application": app_binary() }),
         );
         let url = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -142,6 +152,44 @@ impl App {
             driver: Some(driver),
             home,
             name: name.to_string(),
+            skyport_home,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    /// Launch the app a second time as the desktop would (same folders, same environment)
+    /// with `args`: the running one takes them over and this one ends. Its exit status,
+    /// waited for up to 20 s.
+    pub async fn launch_again(&self, args: &[&str]) -> std::process::ExitStatus {
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let mut second = isolated(
+            &app_binary(),
+            self.home.path(),
+            &self.skyport_home,
+            &format!("{}-second-launch", self.name),
+            &env,
+        )
+        .args(args)
+        .env_remove("TAURI_WEBVIEW_AUTOMATION")
+        .spawn()
+        .expect("launch the app again");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = second.try_wait().expect("wait for the second launch") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                terminate(&mut second);
+                panic!("a second launch of the app did not end within 20 s: it did not hand over to the running one");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -353,7 +401,7 @@ impl PlainApp {
         let skyport_home = home.path().join("skyport");
         prepare(&skyport_home);
         let child = isolated(
-            Path::new(env!("CARGO_BIN_EXE_skyport-desktop")),
+            &app_binary(),
             home.path(),
             &skyport_home,
             &format!("{name}-app"),
@@ -529,4 +577,24 @@ pub fn close_window(window: &str) {
         .status()
         .expect("run python3");
     assert!(status.success(), "could not ask window {window} to close");
+}
+
+/// The id of the sim's session named `name`, as `skyport ps` would show it.
+pub async fn session_id(sim: &skyport_sim::SimHandle, token: &str, name: &str) -> String {
+    let list: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v1/session", sim.skaha_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("list the sim's sessions")
+        .json()
+        .await
+        .expect("a JSON list");
+    list.as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["name"] == name)
+        .and_then(|s| s["id"].as_str())
+        .unwrap_or_else(|| panic!("no session {name} in {list}"))
+        .to_string()
 }

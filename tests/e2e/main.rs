@@ -4,6 +4,8 @@
 mod certs;
 mod credentials;
 mod harness;
+mod installed;
+mod links;
 mod platforms;
 mod sessions;
 mod shell;

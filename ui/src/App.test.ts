@@ -282,6 +282,48 @@ describe("Platform load", () => {
   });
 });
 
+describe("skyport:// links", () => {
+  it("open a running session's window, or the details of one that is not running", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(p.listening.links).toBe(1));
+    p.receiveLink({ link: { kind: "session", id: "k3x9q2ab" }, problem: null });
+    await waitFor(() => expect(p.log).toContainEqual({ name: "openSessionWindow", args: ["k3x9q2ab"] }));
+    p.receiveLink({ link: { kind: "session", id: "d7m2p9zq" }, problem: null });
+    const details = await screen.findByTestId("session-details");
+    expect(within(details).getByRole("heading", { level: 2 }).textContent).toBe("desktop1");
+    expect(p.calls.filter((c) => c === "openSessionWindow")).toHaveLength(1);
+  });
+
+  it("fill in the add-platform form and add nothing by themselves", async () => {
+    const p = FakePlatform.signedIn();
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(p.listening.links).toBe(1));
+    p.receiveLink({ link: { kind: "addPlatform", address: "https://src.example.org/skaha" }, problem: null });
+    await screen.findByRole("heading", { level: 1, name: "Platforms" });
+    const field = (await screen.findByLabelText("Its address or registry id")) as HTMLInputElement;
+    await waitFor(() => expect(field.value).toBe("https://src.example.org/skaha"));
+    expect(screen.getByTestId("link-prefill").textContent).toContain("then choose Add");
+    expect(p.calls).not.toContain("addPlatform");
+  });
+
+  it("that cannot be followed say why, once, and change nothing", async () => {
+    const p = FakePlatform.signedIn();
+    // One came with the launch, before the UI listened.
+    p.links.push({ link: null, problem: "Skyport does not know links of the form skyport://delete/…" });
+    render(App, { props: { platform: p } });
+    const area = screen.getByTestId("notices");
+    await waitFor(() => expect(within(area).getAllByTestId("notice")).toHaveLength(1));
+    expect(area.textContent).toContain("Link not opened");
+    expect(area.textContent).toContain("skyport://delete/");
+    // A session the list does not hold.
+    p.receiveLink({ link: { kind: "session", id: "gone0001" }, problem: null });
+    await waitFor(() => expect(within(area).getAllByTestId("notice")).toHaveLength(2));
+    expect(area.textContent).toContain("gone0001 is not among your sessions");
+    expect(p.calls).not.toContain("deleteSessions");
+  });
+});
+
 describe("Notices of the user's own actions", () => {
   it("go away by themselves; event notices stay until dismissed", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });

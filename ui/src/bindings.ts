@@ -108,6 +108,8 @@ export const commands = {
 	removeServiceCredential: (id: string) => __TAURI_INVOKE<null>("remove_service_credential", { id }),
 	/**  What a service at `url` asks for, and which credential would be sent ("Test"). */
 	probeService: (url: string) => __TAURI_INVOKE<ProbeReport>("probe_service", { url }),
+	/**  The links received since the last call (each is handed out once). */
+	takeLinks: () => __TAURI_INVOKE<LinkRequest[]>("take_links"),
 };
 
 /** Events */
@@ -115,6 +117,7 @@ export const events = {
 	certStatusChanged: makeEvent<CertStatusChanged, CertStatusChanged>("cert-status-changed"),
 	credentialStatusChanged: makeEvent<CredentialStatusChanged, CredentialStatusChanged>("credential-status-changed"),
 	downloadChanged: makeEvent<DownloadChanged, DownloadChanged>("download-changed"),
+	linkReceived: makeEvent<LinkReceived, LinkReceived>("link-received"),
 	mainWindowClosed: makeEvent<MainWindowClosed, MainWindowClosed>("main-window-closed"),
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	platformChanged: makeEvent<PlatformChanged, PlatformChanged>("platform-changed"),
@@ -153,6 +156,16 @@ export type AppInfo = {
 	/**  Where downloads from session windows are saved. */
 	downloadsDir: string,
 };
+
+/**  What a valid link asks for. */
+export type AppLink = 
+/**  `skyport://session/<id>`: the session's window when it runs, else its details. */
+{ kind: "session"; id: string } | 
+/**
+ *  `skyport://platform/add?url=<address>`: the add-platform form with the address filled
+ *  in (a URL or an `ivo://` id), for the user to check and confirm.
+ */
+{ kind: "addPlatform"; address: string };
 
 /**  How the user can sign in to the current platform, and how they are signed in now. */
 export type AuthInfo = {
@@ -479,6 +492,15 @@ export type LaunchOutcome = {
 	error: ErrorPayload | null,
 	/**  The form field a rejection is about (`cores`, `ram`, `gpus`, `name`, `image`, `registry`, `kind`). */
 	field: string | null,
+};
+
+/**  A `skyport://` link arrived: the UI takes it (`take_links`) and follows it. */
+export type LinkReceived = null;
+
+/**  A link for the UI to follow, or why it cannot be. */
+export type LinkRequest = {
+	link: AppLink | null,
+	problem: string | null,
 };
 
 /**

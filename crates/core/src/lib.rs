@@ -6,6 +6,7 @@
 //! adapters over these modules.
 
 pub mod account;
+pub mod applink;
 pub mod auth;
 pub mod canfar_import;
 pub mod cert;

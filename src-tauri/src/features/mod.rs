@@ -7,6 +7,7 @@ pub mod app;
 pub mod certificates;
 pub mod credentials;
 pub mod downloads;
+pub mod links;
 pub mod platforms;
 pub mod session_windows;
 pub mod sessions;

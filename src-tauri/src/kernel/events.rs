@@ -45,3 +45,7 @@ pub struct DownloadChanged(pub skyport_core::downloads::Offer);
 /// Another platform (or none) is in use now: chosen here, or with `skyport profiles use`.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct PlatformChanged;
+
+/// A `skyport://` link arrived: the UI takes it (`take_links`) and follows it.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+pub struct LinkReceived;

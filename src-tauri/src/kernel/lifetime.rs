@@ -53,9 +53,21 @@ pub fn close_action(keep_in_tray: bool, tray_shown: bool, other_windows: usize) 
     }
 }
 
+/// The command-line flag of a start at login: no window, only the tray.
+pub const HIDDEN: &str = "--hidden";
+
+/// Whether this launch asked to start in the tray.
+pub fn started_hidden() -> bool {
+    std::env::args().skip(1).any(|a| a == HIDDEN)
+}
+
 impl Lifetime {
     pub fn set_tray_shown(&self, shown: bool) {
         self.tray_shown.store(shown, Ordering::SeqCst);
+    }
+
+    pub fn tray_shown(&self) -> bool {
+        self.tray_shown.load(Ordering::SeqCst)
     }
 
     /// Register a feature's "work still running" question.

@@ -66,8 +66,9 @@ pub fn app_pages_only<'a, R: Runtime, M: Manager<R>>(
         })
 }
 
-/// Create the main window from its configuration, kept on the app's own pages.
-pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
+/// Create the main window from its configuration, kept on the app's own pages; not shown
+/// (`visible: false`) for a start in the tray.
+pub fn create_main_window<R: Runtime>(app: &AppHandle<R>, visible: bool) -> tauri::Result<()> {
     let Some(config) = app
         .config()
         .app
@@ -79,7 +80,7 @@ pub fn create_main_window<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         return Ok(());
     };
     let builder = app_pages_only(app, WebviewWindowBuilder::from_config(app, &config)?);
-    with_download_handler(app, builder, Carrier::Main).build()?;
+    with_download_handler(app, builder.visible(visible), Carrier::Main).build()?;
     Ok(())
 }
 

@@ -56,9 +56,13 @@ import type {
   ServiceCredential,
   NewServiceCredential,
   ProbeReport,
+  LinkRequest,
+  AppLink,
 } from "../bindings";
 
 export type {
+  LinkRequest,
+  AppLink,
   CredentialKind,
   ServiceCredential,
   NewServiceCredential,

@@ -44,6 +44,7 @@ import type {
   SignInStage,
   SignOutReport,
   Unlisten,
+  LinkRequest,
 } from "../platform/types";
 import { AppError } from "../platform/types";
 import {
@@ -129,6 +130,8 @@ export class FakePlatform implements Platform {
   clipboard: string[] = [];
   /** Session windows remembered from the last run. */
   reopen: string[] = [];
+  /** skyport:// links waiting for the UI, as the backend queues them. */
+  links: LinkRequest[] = [];
   /** What the provider does at the next sign-out (default: revokes both tokens). */
   signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
   /** What `platformChoices` answers. */
@@ -254,6 +257,7 @@ export class FakePlatform implements Platform {
     cert: number;
     navigate: number;
     platformChanged: number;
+    links: number;
   } {
     const n = (e: EventName) => this.listeners.get(e)?.size ?? 0;
     return {
@@ -264,6 +268,7 @@ export class FakePlatform implements Platform {
       cert: n("certStatusChanged"),
       navigate: n("navigate"),
       platformChanged: n("platformChanged"),
+      links: n("linkReceived"),
     };
   }
 
@@ -697,6 +702,16 @@ export class FakePlatform implements Platform {
       this.find(id);
       return null;
     });
+  }
+
+  takeLinks(): Promise<LinkRequest[]> {
+    return this.call("takeLinks", [], () => this.links.splice(0));
+  }
+
+  /** A link arrives while the app runs (a second launch handed it over). */
+  receiveLink(r: LinkRequest): void {
+    this.links.push(r);
+    this.emit("linkReceived", null);
   }
 
   windowsToReopen(): Promise<Session[]> {
