@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
   xvfb xauth xclip xdotool trayer x11-utils dbus dbus-x11 at-spi2-core webkit2gtk-driver
   gnome-keyring libsecret-tools imagemagick python3-venv
-  desktop-file-utils lintian rpm man-db   # checks of the packages (scripts/package-test.sh)
+  desktop-file-utils appstream lintian rpm man-db   # checks of the packages (scripts/package-test.sh)
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_AFL_VERSION=0.18.2   # the fuzzer (scripts/fuzz.sh): AFL++ through afl.rs, on stable Rust

@@ -34,17 +34,20 @@ say "Release build of the app and the bundles (.deb, .rpm)"
 # The app is built first (as the bundler builds it, with its custom-protocol feature); the
 # bundles are made after its shared libraries have been read.
 deps_of() {  # the Debian packages providing the shared libraries the binaries need
-  for bin in "$@"; do
-    objdump -p "$bin" | awk '/NEEDED/ { print $2 }'
-  done | sort -u | while read -r so; do
-    path=$(ldconfig -p | awk -v so="$so" '$1 == so && /x86-64|64bit|x86_64/ { print $NF; exit }')
-    [ -n "$path" ] || { echo "cannot find $so, which the binaries need" >&2; exit 1; }
-    dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1 \
-      || dpkg -S "$path" | head -1 | cut -d: -f1
+  local libs so path owner
+  libs=$(ldconfig -p)   # read whole: a reader that stops early would kill it with SIGPIPE
+  for so in $(objdump -p "$@" | awk '/NEEDED/ { print $2 }' | sort -u); do
+    path=$(awk -v so="$so" '$1 == so && /x86-64/ && !found { print $NF; found = 1 }' <<<"$libs")
+    [ -n "$path" ] || { echo "cannot find $so, which the binaries need" >&2; return 1; }
+    # dpkg knows the file under the name it installed: the real path or the link.
+    owner=$(dpkg -S "$(readlink -f "$path")" 2>/dev/null || dpkg -S "$path" 2>/dev/null) \
+      || { echo "no Debian package provides $path ($so)" >&2; return 1; }
+    echo "${owner%%:*}"
   done | sort -u
 }
 npx --no-install tauri build --no-bundle -- --locked
-mapfile -t debs < <(deps_of target/release/skyport-desktop "$cli")
+deps=$(deps_of target/release/skyport-desktop "$cli")
+mapfile -t debs <<<"$deps"
 # The tray loads libayatana-appindicator at run time (dlopen), so no binary names it.
 debs+=(libayatana-appindicator3-1)
 # Tauri's bundler adds these two itself.
@@ -55,6 +58,7 @@ import json, sys
 path, debs = sys.argv[1], sys.argv[2:]
 json.dump({"bundle": {"linux": {"deb": {"depends": sorted(set(debs))}}}}, open(path, "w"), indent=2)
 PY
+rm -rf target/release/bundle/deb target/release/bundle/rpm   # no older version left beside
 npx --no-install tauri bundle --bundles deb,rpm --config "$out/tauri.package.json"
 
 ls target/release/bundle/deb/*.deb target/release/bundle/rpm/*.rpm | tee "$out/built.txt"

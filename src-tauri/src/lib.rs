@@ -169,6 +169,7 @@ pub fn run() {
             start(app.handle(), platform);
             let hidden = kernel::lifetime::started_hidden();
             kernel::windows::create_main_window(app.handle(), !hidden)?;
+            features::links::launch_links(app.handle());
             // Last: the tray shows what the others have published.
             features::tray::init(app.handle());
             if hidden {

@@ -64,15 +64,10 @@ async fn a_second_launch_hands_its_links_to_the_running_app() {
         Some("https://src.example.org/skaha")
     );
     app.screenshot("links-add-platform").await;
-    let config = std::fs::read_to_string(app.home.path().join("skyport/config/config.toml"))
-        .unwrap_or_default();
-    assert!(
-        !config.contains("src.example.org"),
-        "a link added a platform by itself:\n{config}"
-    );
 
     // A link the app does not know: a notice that says so.
-    app.launch_again(&["skyport://launch/evil?image=x"]).await;
+    let status = app.launch_again(&["skyport://launch/evil?image=x"]).await;
+    assert!(status.success());
     app.wait_text("[data-testid=notices]", "Link not opened")
         .await;
     app.wait_text("[data-testid=notices]", "skyport://launch/")
@@ -84,6 +79,13 @@ async fn a_second_launch_hands_its_links_to_the_running_app() {
     app.wait_text("h1", "Sessions").await;
     app.wait_text("[data-testid=session-details]", &id).await;
     app.screenshot("links-session").await;
+    // By now an add the link had started by itself would long be done: there was none.
+    let config = std::fs::read_to_string(app.home.path().join("skyport/config/config.toml"))
+        .unwrap_or_default();
+    assert!(
+        !config.contains("src.example.org"),
+        "a link added a platform by itself:\n{config}"
+    );
     tokio::time::timeout(Duration::from_secs(10), app.stop())
         .await
         .expect("the app stops");

@@ -305,6 +305,12 @@ describe("skyport:// links", () => {
     await waitFor(() => expect(field.value).toBe("https://src.example.org/skaha"));
     expect(screen.getByTestId("link-prefill").textContent).toContain("then choose Add");
     expect(p.calls).not.toContain("addPlatform");
+    // The address was for that visit: back on Platforms later, the form is closed.
+    const nav = screen.getByRole("navigation", { name: "Main" });
+    await fireEvent.click(within(nav).getByRole("button", { name: "Sessions" }));
+    await fireEvent.click(within(nav).getByRole("button", { name: "Platforms" }));
+    await screen.findByTestId("add-platform");
+    expect(screen.queryByTestId("link-prefill")).toBeNull();
   });
 
   it("that cannot be followed say why, once, and change nothing", async () => {

@@ -38,7 +38,9 @@ pub enum LinkProblem {
 
 /// Whether a command-line argument is a link for the app (as the desktop passes it).
 pub fn is_app_link(arg: &str) -> bool {
-    arg.len() > SCHEME.len() && arg[..SCHEME.len() + 1].eq_ignore_ascii_case("skyport:")
+    arg.as_bytes()
+        .get(..SCHEME.len() + 1)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"skyport:"))
 }
 
 /// Read a `skyport://` link.
@@ -94,11 +96,15 @@ fn session_id(id: &str) -> Result<String, LinkProblem> {
 /// A platform address the add-platform form accepts: an https (or loopback http) URL with a
 /// host, or an `ivo://` resource id. The form discovers it; nothing is contacted here.
 fn platform_address(address: &str) -> Result<String, LinkProblem> {
+    let shown = Url::parse(address.trim()).ok().map(|u| without_secrets(&u));
     let bad = || {
-        LinkProblem::Invalid(format!(
-            "\"{}\" is not a platform address (an https:// URL or an ivo:// id)",
-            printable(address)
-        ))
+        LinkProblem::Invalid(match &shown {
+            Some(u) => format!(
+                "\"{}\" is not a platform address (an https:// URL or an ivo:// id)",
+                printable(u)
+            ),
+            None => "the address in the link is not a platform address (an https:// URL or an ivo:// id)".into(),
+        })
     };
     let url = Url::parse(address.trim()).map_err(|_| bad())?;
     let fine = url.host_str().is_some_and(|h| !h.is_empty())
@@ -114,6 +120,17 @@ fn platform_address(address: &str) -> Result<String, LinkProblem> {
     } else {
         Err(bad())
     }
+}
+
+/// A URL as a notice may show it: scheme, host and path; never user info, query or fragment
+/// (a link may carry a token there).
+fn without_secrets(u: &Url) -> String {
+    format!(
+        "{}://{}{}",
+        u.scheme(),
+        u.host_str().unwrap_or_default(),
+        u.path()
+    )
 }
 
 /// At most 80 characters of outside text, without control characters, for a notice.
@@ -189,7 +206,16 @@ mod tests {
     #[test]
     fn anything_else_is_refused_with_words() {
         assert_eq!(parse("https://example.org"), Err(LinkProblem::NotOurs));
-        assert!(matches!(parse("skyport:"), Err(LinkProblem::NotOurs)));
+        assert!(matches!(parse("skyport:"), Err(LinkProblem::Malformed(_))));
+        assert!(matches!(parse("skypor"), Err(LinkProblem::NotOurs)));
+        // Not a char boundary at byte 8: no slicing panic.
+        assert!(!is_app_link("skyporté://session/x"));
+        assert!(!is_app_link("skypor\u{fffd}x"));
+        // A token in a refused address never reaches the notice.
+        let e = parse("skyport://platform/add?url=ftp://me:s3cret@host/p?token=s3cret")
+            .expect_err("ftp");
+        assert!(!e.to_string().contains("s3cret"), "{e}");
+        assert!(e.to_string().contains("ftp://host/p"), "{e}");
         assert!(matches!(
             parse("skyport://"),
             Err(LinkProblem::Malformed(_))

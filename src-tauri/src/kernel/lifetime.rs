@@ -58,7 +58,7 @@ pub const HIDDEN: &str = "--hidden";
 
 /// Whether this launch asked to start in the tray.
 pub fn started_hidden() -> bool {
-    std::env::args().skip(1).any(|a| a == HIDDEN)
+    std::env::args_os().skip(1).any(|a| a == HIDDEN)
 }
 
 impl Lifetime {

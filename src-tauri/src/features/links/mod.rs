@@ -67,6 +67,8 @@ fn capitalised(s: &str) -> String {
 /// folder's app and a test's (or a second user setup's, with `SKYPORT_HOME`) do not
 /// stand in for each other.
 pub fn instance_id(config_dir: &std::path::Path) -> String {
+    // The folder itself, however it was named (a symlink, `..`), when it exists.
+    let config_dir = std::fs::canonicalize(config_dir).unwrap_or_else(|_| config_dir.into());
     // FNV-1a: stable across builds and Rust versions, unlike the std hasher.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in config_dir.as_os_str().as_encoded_bytes() {
@@ -88,7 +90,16 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
             }
         });
     }
-    for arg in std::env::args().skip(1).filter(|a| applink::is_app_link(a)) {
+}
+
+/// The links this launch came with, once the main window exists (a link shows it, also in
+/// a start in the tray).
+pub fn launch_links<R: Runtime>(app: &AppHandle<R>) {
+    // Arguments that are not UTF-8 are not links (and must not stop the app).
+    let args = std::env::args_os()
+        .skip(1)
+        .filter_map(|a| a.into_string().ok());
+    for arg in args.filter(|a| applink::is_app_link(a)) {
         receive(app, &arg);
     }
 }
