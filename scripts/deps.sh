@@ -10,6 +10,7 @@ APT_PACKAGES=(
   xvfb xauth xclip xdotool trayer x11-utils dbus dbus-x11 at-spi2-core webkit2gtk-driver
   gnome-keyring libsecret-tools imagemagick python3-venv
   desktop-file-utils appstream lintian rpm man-db   # checks of the packages (scripts/package-test.sh)
+  haskell-gtk-sni-tray-utils   # a real StatusNotifier tray host (tests/e2e/login_start.rs)
 )
 TAURI_DRIVER_VERSION=2.1.0
 CARGO_AFL_VERSION=0.18.2   # the fuzzer (scripts/fuzz.sh): AFL++ through afl.rs, on stable Rust

@@ -19,6 +19,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "import_canfar",
     "launch_options",
     "launch_session",
+    "list_painted",
     "list_profiles",
     "main_window_used",
     "obtain_certificate",

@@ -75,6 +75,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             windows::windows_to_reopen,
             app::get_settings,
             app::save_settings,
+            app::list_painted,
             downloads::download_offer,
             downloads::decide_download,
             downloads::download_prompt_ready,
@@ -129,10 +130,20 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, platform: kernel::Platform) {
     features::session_windows::init(app);
     features::downloads::init(app);
     features::links::init(app);
+    features::app::autostart::init(app);
+}
+
+/// Start at login on macOS and Windows (a login item that passes `--hidden`).
+#[cfg(not(target_os = "linux"))]
+fn autostart_plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R> {
+    tauri_plugin_autostart::Builder::new()
+        .args([kernel::lifetime::HIDDEN])
+        .build()
 }
 
 /// Build and run the app.
 pub fn run() {
+    kernel::lifetime::mark_start();
     // Before any thread starts: no child of the app may inherit the token.
     let env_token = skyport_core::connect::take_env_token();
     let paths = match skyport_core::paths::Paths::from_env() {
@@ -146,7 +157,7 @@ pub fn run() {
     let instance = features::links::instance_id(&paths.config_dir);
     let platform = kernel::Platform::load(paths, env_token);
     let ipc = ipc();
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // First: a second launch hands over its arguments and ends before anything starts.
         .plugin(
             tauri_plugin_single_instance::Builder::new()
@@ -154,7 +165,11 @@ pub fn run() {
                 .callback(|app, args, _cwd| features::links::second_launch(app, args))
                 .build(),
         )
-        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_deep_link::init());
+    // On Linux core writes the XDG autostart entry itself (features::app::autostart).
+    #[cfg(not(target_os = "linux"))]
+    let builder = builder.plugin(autostart_plugin());
+    let result = builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(ipc.invoke_handler())

@@ -19,7 +19,7 @@ const DAY: u64 = 24 * 3600;
 /// A profile for the sim's TLS listener (client certificates need TLS), trusting the sim's
 /// CA, with its login and credential services, written into SKYPORT_HOME. Named for this
 /// file: the tests share one keyring, keyed by profile name (see signin.rs).
-fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
+pub(crate) fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
     let dir = home.join("config");
     std::fs::create_dir_all(&dir).expect("config dir");
     let ca = home.join("sim-ca.pem");
@@ -36,7 +36,7 @@ fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
 
 /// Put `pem` at `<ssl>/cadcproxy.pem` the way renewal tools do: a private temp file in the
 /// same folder, then an atomic rename over the old one. Returns the moment of the rename.
-fn install_cert(ssl: &Path, pem: &str) -> Instant {
+pub(crate) fn install_cert(ssl: &Path, pem: &str) -> Instant {
     std::fs::create_dir_all(ssl).expect(".ssl folder");
     std::fs::set_permissions(ssl, std::fs::Permissions::from_mode(0o700)).expect("chmod .ssl");
     let tmp = ssl.join(".cadcproxy.pem.new");

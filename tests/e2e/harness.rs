@@ -247,6 +247,14 @@ impl App {
         }
     }
 
+    /// A DOM property of the first element matching `css` (e.g. `checked`: "true"/"false").
+    pub async fn prop(&self, css: &str, name: &str) -> Option<String> {
+        self.on_element(css, "read a property of", |el| async move {
+            el.prop(name).await
+        })
+        .await
+    }
+
     pub async fn click(&self, css: &str) {
         self.on_element(css, "click", |el| async move { el.click().await })
             .await
@@ -397,6 +405,16 @@ pub struct PlainApp {
 impl PlainApp {
     /// Start with `SKYPORT_HOME` = `<home>/skyport`; `prepare` may write files there first.
     pub fn start(name: &str, env: &[(&str, &str)], prepare: impl FnOnce(&Path)) -> PlainApp {
+        Self::start_with_args(name, &[], env, prepare)
+    }
+
+    /// As [`PlainApp::start`], with command-line arguments (e.g. `--hidden`).
+    pub fn start_with_args(
+        name: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+        prepare: impl FnOnce(&Path),
+    ) -> PlainApp {
         let home = tempfile::tempdir().expect("temp home");
         let skyport_home = home.path().join("skyport");
         prepare(&skyport_home);
@@ -407,6 +425,7 @@ impl PlainApp {
             &format!("{name}-app"),
             env,
         )
+        .args(args)
         .current_dir(home.path())
         .env_remove("TAURI_WEBVIEW_AUTOMATION")
         .spawn()
@@ -423,9 +442,10 @@ impl PlainApp {
     }
 
     /// Wait until `needle` has been logged at least `count` times: the app's own word that
-    /// it reached a state (a page loaded, a prompt ready for an answer). Fails after 20 s.
+    /// it reached a state (a page loaded, a prompt ready for an answer). Fails after 45 s (a
+    /// first WebKit start on a loaded CI machine can take a while; success returns at once).
     pub async fn wait_log(&self, needle: &str, count: usize) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + Duration::from_secs(45);
         while self.log_count(needle) < count {
             assert!(
                 Instant::now() < deadline,

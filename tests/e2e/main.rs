@@ -6,6 +6,7 @@ mod credentials;
 mod harness;
 mod installed;
 mod links;
+mod login_start;
 mod platforms;
 mod sessions;
 mod shell;

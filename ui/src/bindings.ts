@@ -88,6 +88,8 @@ export const commands = {
 	getSettings: () => __TAURI_INVOKE<Settings>("get_settings"),
 	/**  Keep new settings; they apply at once. */
 	saveSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("save_settings", { settings }),
+	/**  The UI painted the session list (once per run it counts: the start-up figure). */
+	listPainted: (sessions: number) => __TAURI_INVOKE<void>("list_painted", { sessions }),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => __TAURI_INVOKE<Offer>("download_offer", { id }),
 	/**
@@ -127,7 +129,7 @@ export const events = {
 };
 
 /* Constants */
-export const DEFAULT_SETTINGS = {"autoRenewCert":true,"certRenewDaysBefore":null,"expiryWarningHours":12,"keepInTray":true,"notifications":true,"reopenWindows":false} as const;
+export const DEFAULT_SETTINGS = {"autoRenewCert":true,"certRenewDaysBefore":null,"expiryWarningHours":12,"keepInTray":true,"notifications":true,"reopenWindows":false,"startAtLogin":false} as const;
 
 export const EXPIRY_WARNING_HOURS = {"max":336,"min":1} as const;
 
@@ -854,6 +856,11 @@ export type Settings = {
 	certRenewDaysBefore: number | null,
 	/**  Reopen the session windows that were open when Skyport quit, without asking. */
 	reopenWindows: boolean,
+	/**
+	 *  Start Skyport at login, hidden in the tray. The system's autostart entry is the
+	 *  truth (a desktop tool may change it): the app reads it there and writes it on save.
+	 */
+	startAtLogin: boolean,
 };
 
 export type SignInMode = 

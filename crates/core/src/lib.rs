@@ -8,6 +8,7 @@
 pub mod account;
 pub mod applink;
 pub mod auth;
+pub mod autostart;
 pub mod canfar_import;
 pub mod cert;
 pub mod concurrent;

@@ -53,8 +53,28 @@ pub fn close_action(keep_in_tray: bool, tray_shown: bool, other_windows: usize) 
     }
 }
 
-/// The command-line flag of a start at login: no window, only the tray.
-pub const HIDDEN: &str = "--hidden";
+/// When this run began (set first thing in `run`), for the start-up figures.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+static LIST_PAINTED: AtomicBool = AtomicBool::new(false);
+
+/// Note the start of this run.
+pub fn mark_start() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// The UI painted the session list: the first time in this run it is logged with the time
+/// since start (what `make bench` reads as start-up time, and what tests wait for).
+pub fn list_painted(sessions: u32) {
+    if LIST_PAINTED.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    let since_start_ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
+    tracing::info!(sessions, since_start_ms, "session list painted");
+}
+
+/// The command-line flag of a start at login: no window, only the tray (written into the
+/// autostart entry by core).
+pub const HIDDEN: &str = skyport_core::autostart::HIDDEN_FLAG;
 
 /// Whether this launch asked to start in the tray.
 pub fn started_hidden() -> bool {
@@ -135,6 +155,7 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
         CloseAction::Hide => {
             api.prevent_close();
             let _ = window.hide();
+            tracing::info!("main window closed; Skyport stays in the tray");
         }
         CloseAction::Minimize => {
             api.prevent_close();

@@ -28,6 +28,9 @@ pub struct Settings {
     pub cert_renew_days_before: Option<u32>,
     /// Reopen the session windows that were open when Skyport quit, without asking.
     pub reopen_windows: bool,
+    /// Start Skyport at login, hidden in the tray. The system's autostart entry is the
+    /// truth (a desktop tool may change it): the app reads it there and writes it on save.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -39,6 +42,7 @@ impl Default for Settings {
             auto_renew_cert: true,
             cert_renew_days_before: None,
             reopen_windows: false,
+            start_at_login: false,
         }
     }
 }

@@ -704,6 +704,10 @@ export class FakePlatform implements Platform {
     });
   }
 
+  listPainted(sessions: number): Promise<void> {
+    return this.call("listPainted", [sessions], () => undefined);
+  }
+
   takeLinks(): Promise<LinkRequest[]> {
     return this.call("takeLinks", [], () => this.links.splice(0));
   }

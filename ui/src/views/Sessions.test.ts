@@ -14,6 +14,18 @@ const rows = () => screen.queryAllByTestId("session-row");
 const rowNames = () => rows().map((r) => r.getAttribute("data-name"));
 
 describe("Sessions list", () => {
+  it("tells the backend once when the first list is painted, with its length", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await waitFor(() => expect(p.argsOf("listPainted")).toEqual([[demoSessions().length]]));
+    // Another list arriving is not a first paint.
+    p.emitSessions({ asOf: new Date().toISOString() });
+    await fireEvent.click(screen.getByTestId("sessions-refresh"));
+    await waitFor(() => expect(p.calls).toContain("refreshSessions"));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    expect(p.argsOf("listPainted")).toHaveLength(1);
+  });
+
   it("shows each session with type, name, status, image, resources, start and expiry", async () => {
     const p = FakePlatform.signedIn();
     await openApp(p);

@@ -44,7 +44,20 @@ describe("Settings", () => {
     expect(p.settings.keepInTray).toBe(false);
   });
 
-  it("loads a saved 'quit on close' and saves back the settings it does not show unchanged", async () => {
+  it("switches the start at login, explained, and reads it as the system has it", async () => {
+    const p = FakePlatform.signedIn({ settings: { ...DEFAULT_SETTINGS, startAtLogin: true } });
+    await openSettings(p);
+    const login = screen.getByRole("switch", { name: "Start Skyport when you log in" }) as HTMLInputElement;
+    expect(login.checked).toBe(true);
+    expect(document.getElementById(login.getAttribute("aria-describedby")!)?.textContent).toContain("starts in the tray");
+    await fireEvent.click(login);
+    expect(document.getElementById("login-help")?.textContent).toContain("only while it runs");
+    await fireEvent.click(screen.getByTestId("settings-save"));
+    await waitFor(() => expect(screen.getByTestId("settings-status").textContent).toBe("Settings saved."));
+    expect(p.settings.startAtLogin).toBe(false);
+  });
+
+  it("loads a saved 'quit on close and saves back the settings it does not show unchanged", async () => {
     const p = FakePlatform.signedIn({ settings: { ...DEFAULT_SETTINGS, keepInTray: false, autoRenewCert: false, certRenewDaysBefore: 3 } });
     await openSettings(p);
     expect((screen.getByTestId("settings-keep-in-tray") as HTMLInputElement).checked).toBe(false);

@@ -3,8 +3,9 @@
 use serde::Serialize;
 use skyport_core::error::{ErrorCode, ErrorPayload};
 use skyport_core::status::CredentialStatus;
-use tauri::State;
+use tauri::{AppHandle, State};
 
+use super::autostart;
 use crate::kernel::lifetime::Lifetime;
 use crate::kernel::platform::{Platform, PlatformSetting};
 use crate::kernel::{Settings, SettingsStore};
@@ -89,16 +90,29 @@ pub fn platform_status(platform: State<'_, Platform>) -> Result<PlatformStatus, 
 
 #[tauri::command]
 #[specta::specta]
-pub fn get_settings(settings: State<'_, SettingsStore>) -> Settings {
-    settings.get()
+pub fn get_settings(app: AppHandle, settings: State<'_, SettingsStore>) -> Settings {
+    Settings {
+        start_at_login: autostart::is_enabled(&app),
+        ..settings.get()
+    }
+}
+
+/// The UI painted the session list (once per run it counts: the start-up figure).
+#[tauri::command]
+#[specta::specta]
+pub fn list_painted(sessions: u32) {
+    crate::kernel::lifetime::list_painted(sessions);
 }
 
 /// Keep new settings; they apply at once.
 #[tauri::command]
 #[specta::specta]
 pub fn save_settings(
+    app: AppHandle,
     store: State<'_, SettingsStore>,
     settings: Settings,
 ) -> Result<Settings, ErrorPayload> {
+    settings.check()?;
+    autostart::apply(&app, settings.start_at_login)?;
     store.save(settings)
 }
