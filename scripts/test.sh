@@ -9,8 +9,9 @@ stage() { say "$1 ($(( $(date +%s) - t0 )) s elapsed)"; }
 
 scripts/deps.sh
 
-stage "Formatting (rustfmt)"
+stage "Formatting (rustfmt); the bench script compiles"
 cargo fmt --all --check
+python3 -m py_compile scripts/bench.py
 
 stage "UI: type check, unit tests, build"
 npm run --silent check:ui

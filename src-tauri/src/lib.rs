@@ -109,6 +109,7 @@ pub fn events() -> tauri_specta::Events {
     tauri_specta::collect_events![
         events::CredentialStatusChanged,
         events::SessionsUpdated,
+        events::SessionsConfirmed,
         events::SessionNotified,
         events::SignInProgress,
         events::CertStatusChanged,

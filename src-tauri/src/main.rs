@@ -2,5 +2,6 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 fn main() {
+    skyport_core::memory::limit_arenas();
     skyport_desktop::run();
 }

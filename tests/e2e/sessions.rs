@@ -219,8 +219,11 @@ async fn launch_watch_renew_delete() {
     sim.shutdown().await;
 }
 
+/// 2,000 sessions: a virtualised list (few rows in the DOM, the full count told to screen
+/// readers), a refresh rendered again, and the last row reached by scrolling. How fast it
+/// renders and scrolls is measured by `make bench`, not here.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_thousand_sessions_render_quickly() {
+async fn two_thousand_sessions_are_all_reachable() {
     let Some(driver) = driver_or_skip() else {
         return;
     };
@@ -234,22 +237,7 @@ async fn two_thousand_sessions_render_quickly() {
     let app = start_app("sessions-2000", &driver, &sim).await;
     let list = "[data-testid=sessions-list]";
     wait_text(&app, "[data-testid=sessions-summary]", "2,000 sessions").await;
-    wait_until(&app, "measured", list, Duration::from_secs(30), |_| true).await;
-    let mut first = None;
-    for _ in 0..100 {
-        first = attr(&app, list, "data-render-ms")
-            .await
-            .filter(|v| !v.is_empty());
-        if first.is_some() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let first: f64 = first
-        .expect("the list records its render time")
-        .parse()
-        .expect("a number of milliseconds");
-
+    wait_until(&app, "rendered", list, Duration::from_secs(30), |_| true).await;
     // Only a window of rows is in the DOM; the grid tells screen readers the full size.
     let rows = app
         .client
@@ -269,25 +257,22 @@ async fn two_thousand_sessions_render_quickly() {
     );
     shot(&app, "sessions-2000").await;
 
-    // A refresh delivers the whole list again: measure that too (the steady state).
+    // A refresh delivers the whole list again and it is rendered again.
     let count_before = attr(&app, list, "data-render-count")
         .await
         .unwrap_or_default();
     app.click("[data-testid=sessions-refresh]").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    let refresh: f64 = loop {
+    loop {
         let count = attr(&app, list, "data-render-count")
             .await
             .unwrap_or_default();
         if count != count_before {
-            break attr(&app, list, "data-render-ms")
-                .await
-                .and_then(|v| v.parse().ok())
-                .expect("render time after refresh");
+            break;
         }
         assert!(Instant::now() < deadline, "the refresh was never rendered");
         tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    }
 
     // Scrolling to the end shows the last rows.
     app.client
@@ -317,12 +302,6 @@ async fn two_thousand_sessions_render_quickly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     shot(&app, "sessions-2000-end").await;
-    // The first list of a run also pays WebKitGTK's one-time switch into accelerated
-    // compositing and the JavaScript warm-up; the refresh is what every later update costs.
-    println!(
-        "BENCH real app (WebKitGTK): 2,000 sessions, data arrival -> rendered frame: first list of the run {first} ms, after a refresh {refresh} ms; {} rows in the DOM",
-        rows.len()
-    );
     app.stop().await;
     sim.shutdown().await;
 }

@@ -89,7 +89,7 @@ export const commands = {
 	/**  Keep new settings; they apply at once. */
 	saveSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("save_settings", { settings }),
 	/**  The UI painted the session list (once per run it counts: the start-up figure). */
-	listPainted: (sessions: number) => __TAURI_INVOKE<void>("list_painted", { sessions }),
+	listPainted: (sessions: number, pageMs: number) => __TAURI_INVOKE<void>("list_painted", { sessions, pageMs }),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => __TAURI_INVOKE<Offer>("download_offer", { id }),
 	/**
@@ -124,6 +124,7 @@ export const events = {
 	navigate: makeEvent<Navigate, Navigate>("navigate"),
 	platformChanged: makeEvent<PlatformChanged, PlatformChanged>("platform-changed"),
 	sessionNotified: makeEvent<SessionNotified, SessionNotified>("session-notified"),
+	sessionsConfirmed: makeEvent<SessionsConfirmed, SessionsConfirmed>("sessions-confirmed"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
 };
@@ -823,6 +824,14 @@ export type SessionNotified = SessionNotice;
 export type SessionStatus = "Pending" | "Running" | "Terminating" | "Completed" | "Failed" | 
 /**  Anything else the server said, kept verbatim. */
 { Unknown: string };
+
+/**
+ *  The session list was read again and is as it was: only its time moves (a list of 2,000
+ *  sessions is not sent again every poll).
+ */
+export type SessionsConfirmed = {
+	asOf: string,
+};
 
 /**
  *  The session list as the app shows it: the last good list, when it was fetched, and why

@@ -1,8 +1,10 @@
 //! A file watched for changes by other programs (the CLI switching profiles in config.toml
 //! while the app runs). The folder is watched, because writers replace the file by renaming
 //! a new one over it; events are coalesced over a short quiet time, and the callback runs
-//! only when the contents really changed. With no event for a few seconds the file is read
-//! anyway: a change whose event the backend dropped is seen a little later, not never.
+//! only when the contents really changed. With no event for a while the file is read
+//! anyway: a change whose event the backend dropped is seen a little later, not never. That
+//! look comes 3 s after the last event, then ever more seldom up to every 30 s (the session
+//! poll's pace): an idle app does not wake every few seconds for it.
 //!
 //! The watcher owns one thread; dropping the [`FileWatch`] stops and joins it.
 
@@ -17,9 +19,10 @@ use notify::Watcher as _;
 
 /// Quiet time before a burst of events counts as one change.
 const QUIET: Duration = Duration::from_millis(150);
-/// How often the file is read when no event came (a small file: one read every few seconds
-/// is nothing, and a change is never missed for longer).
-const RECHECK: Duration = Duration::from_secs(3);
+/// When the file is read though no event came: first after 3 s, then twice as long each time,
+/// up to 30 s.
+const RECHECK_FIRST: Duration = Duration::from_secs(3);
+const RECHECK_MAX: Duration = Duration::from_secs(30);
 
 enum Msg {
     Fs,
@@ -106,13 +109,15 @@ impl FileWatch {
         let thread = std::thread::Builder::new()
             .name("skyport-file-watch".into())
             .spawn(move || {
+                let mut recheck = RECHECK_FIRST;
                 loop {
-                    match rx.recv_timeout(RECHECK) {
+                    match rx.recv_timeout(recheck) {
                         Ok(Msg::Stop) | Err(RecvTimeoutError::Disconnected) => return,
-                        Ok(Msg::Fs) => {}
+                        Ok(Msg::Fs) => recheck = RECHECK_FIRST,
                         // No event for a while: look anyway (an event the backend dropped
                         // must not leave a change unseen for good).
                         Err(RecvTimeoutError::Timeout) => {
+                            recheck = (recheck * 2).min(RECHECK_MAX);
                             let now = fingerprint(&path);
                             if now != last {
                                 tracing::info!(file = %path.display(), "changed without an event; seen on the periodic look");

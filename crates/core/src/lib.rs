@@ -27,6 +27,7 @@ pub mod launch;
 pub mod links;
 pub mod lockfile;
 pub mod logging;
+pub mod memory;
 pub mod netrc;
 pub mod paths;
 pub mod platform;

@@ -58,6 +58,15 @@ impl SessionsSnapshot {
         }
     }
 
+    /// Whether this fresh list shows what `before` showed (the same sessions, in the same
+    /// state, no error then or now): only the time it was read differs.
+    pub fn same_list_as(&self, before: &SessionsSnapshot) -> bool {
+        self.is_fresh()
+            && before.is_fresh()
+            && self.skipped == before.skipped
+            && self.sessions == before.sessions
+    }
+
     /// Whether this is a list the server gave just now (not an error, not the placeholder).
     pub fn is_fresh(&self) -> bool {
         self.error.is_none() && self.as_of.is_some()
@@ -67,37 +76,90 @@ impl SessionsSnapshot {
 /// How often to ask for the list.
 #[derive(Debug, Clone)]
 pub struct PollPolicy {
-    /// While any session is Pending or Terminating.
+    /// While a session is Pending or Terminating and the list changed lately.
     pub fast: Duration,
+    /// While a session is Pending or Terminating but nothing changed for a while (a session
+    /// queued for hours on a full platform).
+    pub waiting: Duration,
     /// Otherwise.
     pub slow: Duration,
     /// Longest wait after repeated failures.
     pub max_backoff: Duration,
+    /// How long after the last change the fast pace lasts, and after which the waiting pace
+    /// gives way to the slow one.
+    pub fast_for: Duration,
+    pub waiting_for: Duration,
 }
 
 impl Default for PollPolicy {
     fn default() -> Self {
-        // The Science Portal polls every 5–10 s while something changes; 30 s is enough otherwise.
+        // The Science Portal polls every 5–10 s while something changes; 30 s is enough
+        // otherwise. A session that stays Pending for hours must not keep the app (and the
+        // platform) busy every few seconds: the pace eases off when nothing changes.
         Self {
             fast: Duration::from_secs(3),
+            waiting: Duration::from_secs(10),
             slow: Duration::from_secs(30),
             max_backoff: Duration::from_secs(120),
+            fast_for: Duration::from_secs(120),
+            waiting_for: Duration::from_secs(600),
         }
     }
 }
 
 impl PollPolicy {
-    /// The wait before the next poll.
-    pub fn next(&self, sessions: &[Session], consecutive_errors: u32) -> Duration {
+    /// The wait before the next poll, the list having last changed `unchanged_for` ago (a
+    /// session's status, or one added or gone).
+    pub fn next(
+        &self,
+        sessions: &[Session],
+        consecutive_errors: u32,
+        unchanged_for: Duration,
+    ) -> Duration {
         if consecutive_errors > 0 {
             let exp = self.fast.saturating_mul(1u32 << consecutive_errors.min(8));
             return exp.min(self.max_backoff);
         }
-        if sessions.iter().any(|s| s.status.is_transitional()) {
+        if !sessions.iter().any(|s| s.status.is_transitional()) {
+            self.slow
+        } else if unchanged_for < self.fast_for {
             self.fast
+        } else if unchanged_for < self.waiting_for {
+            self.waiting
         } else {
             self.slow
         }
+    }
+}
+
+/// When the list last changed in a way that matters to the pace: which sessions there are
+/// and in which status (not their CPU figures, which move at every poll).
+#[derive(Debug, Default)]
+pub struct ChangeClock {
+    seen: Vec<(SessionId, SessionStatus)>,
+    changed_at: Option<std::time::Instant>,
+}
+
+impl ChangeClock {
+    /// Note a list read at `now`; answers how long it has been unchanged.
+    pub fn observe(&mut self, sessions: &[Session], now: std::time::Instant) -> Duration {
+        let mut seen: Vec<(SessionId, SessionStatus)> = sessions
+            .iter()
+            .map(|s| (s.id.clone(), s.status.clone()))
+            .collect();
+        seen.sort_by(|a, b| a.0.cmp(&b.0));
+        if self.changed_at.is_none() || seen != self.seen {
+            self.seen = seen;
+            self.changed_at = Some(now);
+        }
+        self.changed_at
+            .map(|at| now.saturating_duration_since(at))
+            .unwrap_or_default()
+    }
+
+    /// Something was done to the list (a launch, a delete): the fast pace starts again.
+    pub fn poke(&mut self, now: std::time::Instant) {
+        self.changed_at = Some(now);
     }
 }
 
@@ -513,10 +575,60 @@ mod tests {
         let p = PollPolicy::default();
         let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
         let running = [s("a", SessionKind::Notebook, SessionStatus::Running, None)];
-        assert_eq!(p.next(&pending, 0), p.fast);
-        assert_eq!(p.next(&running, 0), p.slow);
-        assert_eq!(p.next(&running, 1), p.fast * 2);
-        assert_eq!(p.next(&running, 30), p.max_backoff);
+        let now = Duration::ZERO;
+        assert_eq!(p.next(&pending, 0, now), p.fast);
+        assert_eq!(p.next(&running, 0, now), p.slow);
+        assert_eq!(p.next(&running, 1, now), p.fast * 2);
+        assert_eq!(p.next(&running, 30, now), p.max_backoff);
+    }
+
+    #[test]
+    fn an_unchanged_list_is_told_apart_from_a_changed_one() {
+        let t1 = t("2026-01-01T00:00:00Z");
+        let t2 = t("2026-01-01T00:00:30Z");
+        let a = vec![s("a", SessionKind::Notebook, SessionStatus::Running, None)];
+        let before = SessionsSnapshot::fetched(a.clone(), 0, t1);
+        assert!(SessionsSnapshot::fetched(a.clone(), 0, t2).same_list_as(&before));
+        let mut busier = a.clone();
+        busier[0].cores_in_use = Some(1.5);
+        assert!(!SessionsSnapshot::fetched(busier, 0, t2).same_list_as(&before));
+        assert!(!SessionsSnapshot::fetched(a.clone(), 1, t2).same_list_as(&before));
+        assert!(
+            !SessionsSnapshot::fetched(a.clone(), 0, t2).same_list_as(&SessionsSnapshot::default())
+        );
+        let failed = before
+            .clone()
+            .failed(ErrorPayload::new(crate::error::ErrorCode::Internal, "x"));
+        assert!(
+            !SessionsSnapshot::fetched(a, 0, t2).same_list_as(&failed),
+            "the error goes away"
+        );
+    }
+
+    #[test]
+    fn a_session_pending_for_long_eases_the_pace_off() {
+        let p = PollPolicy::default();
+        let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
+        let mut clock = ChangeClock::default();
+        let t0 = std::time::Instant::now();
+        let at = |secs| t0 + Duration::from_secs(secs);
+        let mut pace = |secs| p.next(&pending, 0, clock.observe(&pending, at(secs)));
+        assert_eq!(pace(0), p.fast);
+        assert_eq!(pace(119), p.fast);
+        assert_eq!(pace(121), p.waiting);
+        assert_eq!(pace(599), p.waiting);
+        assert_eq!(pace(601), p.slow, "queued for ten minutes: the slow pace");
+        assert_eq!(pace(3600), p.slow);
+        // A change (the session starts, another is launched) brings the fast pace back.
+        let both = [
+            s("a", SessionKind::Notebook, SessionStatus::Pending, None),
+            s("b", SessionKind::Notebook, SessionStatus::Pending, None),
+        ];
+        assert_eq!(p.next(&both, 0, clock.observe(&both, at(3601))), p.fast);
+        assert_eq!(p.next(&both, 0, clock.observe(&both, at(3700))), p.fast);
+        assert_eq!(p.next(&both, 0, clock.observe(&both, at(4400))), p.slow);
+        clock.poke(at(4401));
+        assert_eq!(p.next(&both, 0, clock.observe(&both, at(4402))), p.fast);
     }
 }
 

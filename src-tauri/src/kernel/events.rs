@@ -15,6 +15,14 @@ pub struct CredentialStatusChanged(pub CredentialStatus);
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SessionsUpdated(pub SessionsSnapshot);
 
+/// The session list was read again and is as it was: only its time moves (a list of 2,000
+/// sessions is not sent again every poll).
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsConfirmed {
+    pub as_of: chrono::DateTime<chrono::Utc>,
+}
+
 /// A session event worth telling the user about (shown in-app; also a desktop notification).
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct SessionNotified(pub SessionNotice);

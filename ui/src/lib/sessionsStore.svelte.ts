@@ -15,7 +15,7 @@ export class SessionsStore {
   refreshError = $state<string | null>(null);
 
   #platform: Platform;
-  #unlisten: Unlisten | null = null;
+  #unlisten: Unlisten[] = [];
   #stopped = false;
 
   constructor(platform: Platform) {
@@ -25,12 +25,18 @@ export class SessionsStore {
   /** Listen first, then read the current snapshot (unless an event already brought a newer one). */
   async start(): Promise<void> {
     let fromEvent = false;
-    const un = await this.#platform.listen("sessionsUpdated", (s) => {
-      fromEvent = true;
-      this.set(s);
-    });
+    const un = await Promise.all([
+      this.#platform.listen("sessionsUpdated", (s) => {
+        fromEvent = true;
+        this.set(s);
+      }),
+      // The list was read again and is unchanged: only its time moves (no re-render).
+      this.#platform.listen("sessionsConfirmed", ({ asOf }) => {
+        if (this.snapshot.asOf && !this.snapshot.error) this.snapshot = { ...this.snapshot, asOf };
+      }),
+    ]);
     if (this.#stopped) {
-      un();
+      un.forEach((u) => u());
       return;
     }
     this.#unlisten = un;
@@ -44,8 +50,8 @@ export class SessionsStore {
 
   stop(): void {
     this.#stopped = true;
-    this.#unlisten?.();
-    this.#unlisten = null;
+    this.#unlisten.forEach((u) => u());
+    this.#unlisten = [];
   }
 
   set(s: SessionsSnapshot): void {

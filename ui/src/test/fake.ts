@@ -284,6 +284,12 @@ export class FakePlatform implements Platform {
     this.emit("sessionsUpdated", this.snapshot);
   }
 
+  /** The poller read the list again and found it unchanged. */
+  confirmSessions(asOf: string): void {
+    this.snapshot = { ...this.snapshot, asOf };
+    this.emit("sessionsConfirmed", { asOf });
+  }
+
   emitNotice(notice: SessionNotice): void {
     this.emit("sessionNotified", notice);
   }
@@ -704,8 +710,8 @@ export class FakePlatform implements Platform {
     });
   }
 
-  listPainted(sessions: number): Promise<void> {
-    return this.call("listPainted", [sessions], () => undefined);
+  listPainted(sessions: number, pageMs: number): Promise<void> {
+    return this.call("listPainted", [sessions, pageMs], () => undefined);
   }
 
   takeLinks(): Promise<LinkRequest[]> {

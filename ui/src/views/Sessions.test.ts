@@ -14,10 +14,23 @@ const rows = () => screen.queryAllByTestId("session-row");
 const rowNames = () => rows().map((r) => r.getAttribute("data-name"));
 
 describe("Sessions list", () => {
+  it("moves only the time when the poller finds the list unchanged (no re-render)", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const list = await screen.findByTestId("sessions-list");
+    await waitFor(() => expect(list.getAttribute("data-render-count")).toBe("1"));
+    p.confirmSessions("2026-12-03T17:42:00Z");
+    await waitFor(() => expect(screen.getByText(/As of/).textContent).toMatch(/As of \d\d:42/));
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    expect(list.getAttribute("data-render-count")).toBe("1");
+    expect(rows().length).toBeGreaterThan(0);
+  });
+
   it("tells the backend once when the first list is painted, with its length", async () => {
     const p = FakePlatform.signedIn();
     await openApp(p);
-    await waitFor(() => expect(p.argsOf("listPainted")).toEqual([[demoSessions().length]]));
+    await waitFor(() => expect(p.argsOf("listPainted").map(([n]) => n)).toEqual([demoSessions().length]));
+    expect(p.argsOf("listPainted")[0][1]).toBeGreaterThan(0);
     // Another list arriving is not a first paint.
     p.emitSessions({ asOf: new Date().toISOString() });
     await fireEvent.click(screen.getByTestId("sessions-refresh"));

@@ -100,8 +100,8 @@ pub fn get_settings(app: AppHandle, settings: State<'_, SettingsStore>) -> Setti
 /// The UI painted the session list (once per run it counts: the start-up figure).
 #[tauri::command]
 #[specta::specta]
-pub fn list_painted(sessions: u32) {
-    crate::kernel::lifetime::list_painted(sessions);
+pub fn list_painted(sessions: u32, page_ms: u32) {
+    crate::kernel::lifetime::list_painted(sessions, page_ms);
 }
 
 /// Keep new settings; they apply at once.

@@ -4,13 +4,15 @@ use std::time::Duration;
 
 use chrono::Utc;
 use skyport_core::error::ErrorCode;
-use skyport_core::sessions::{PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot};
+use skyport_core::sessions::{
+    ChangeClock, PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot,
+};
 use skyport_core::skaha::ListQuery;
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
 use super::SessionsHub;
-use crate::kernel::events::{SessionNotified, SessionsUpdated};
+use crate::kernel::events::{SessionNotified, SessionsConfirmed, SessionsUpdated};
 use crate::kernel::{self, payload, Bus, Platform, SettingsStore};
 
 fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
@@ -46,7 +48,7 @@ pub async fn refresh<R: Runtime>(
     if platform.generation() != generation {
         return (bus.sessions(), false);
     }
-    let (snap, failed) = match result {
+    let (snap, failed, same) = match result {
         Ok(list) => {
             if platform.is_refused() {
                 platform.clear_refused();
@@ -60,21 +62,30 @@ pub async fn refresh<R: Runtime>(
             for n in notices {
                 notify(app, &n, settings.notifications);
             }
-            (
-                SessionsSnapshot::fetched(list.sessions, list.skipped, Utc::now()),
-                false,
-            )
+            let snap = SessionsSnapshot::fetched(list.sessions, list.skipped, Utc::now());
+            let same = snap.same_list_as(&previous);
+            (snap, false, same)
         }
         Err(err) => {
             if err.code == ErrorCode::SignInNeeded && platform.client().is_ok() {
                 platform.mark_refused(err.message.clone());
                 kernel::credential_changed(app, false);
             }
-            (previous.failed(err), true)
+            (previous.failed(err), true, false)
         }
     };
-    bus.sessions.send_replace(snap.clone());
-    let _ = SessionsUpdated(snap.clone()).emit(app);
+    if let Some(as_of) = snap.as_of.filter(|_| same) {
+        // Nothing the UI or the other features show changed: no wake-up for them, and the
+        // UI only learns the new time.
+        bus.sessions.send_if_modified(|s| {
+            s.as_of = Some(as_of);
+            false
+        });
+        let _ = SessionsConfirmed { as_of }.emit(app);
+    } else {
+        bus.sessions.send_replace(snap.clone());
+        let _ = SessionsUpdated(snap.clone()).emit(app);
+    }
     (snap, failed)
 }
 
@@ -90,6 +101,7 @@ fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, desktop: bool)
 pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let policy = PollPolicy::default();
+        let mut changes = ChangeClock::default();
         let mut tracker = SessionTracker::load(&notices_file(&app.state::<Platform>().paths));
         let mut errors: u32 = 0;
         loop {
@@ -98,14 +110,16 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
             let configured = app.state::<Platform>().client().is_ok();
             // Nothing to poll until a platform and credential exist; wait for a poke.
             let wait = if configured {
-                policy.next(&snap.sessions, errors)
+                let unchanged = changes.observe(&snap.sessions, std::time::Instant::now());
+                policy.next(&snap.sessions, errors, unchanged)
             } else {
                 Duration::from_secs(3600)
             };
             let hub = app.state::<SessionsHub>();
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
-                _ = hub.poke.notified() => {}
+                // A launch, a delete or a refresh: something is about to change.
+                _ = hub.poke.notified() => changes.poke(std::time::Instant::now()),
             }
         }
     });
