@@ -224,7 +224,15 @@ class Run:
         return (at - self.started) * 1000
 
     def stop(self):
+        # WebKit's processes too: left running, they pile up as X clients until the server
+        # refuses new ones (and a later start fails to open the display).
+        family = tree(self.pid)
         stop(self.proc)
+        for p in family[1:]:
+            try:
+                os.kill(p, 9)
+            except OSError:
+                pass
 
 
 def drop_caches():
@@ -620,10 +628,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix="skyport-bench-")
     sim6, sim2000 = Sim(args.sim, 6), Sim(args.sim, 2000)
-    try:
-        version = subprocess.run([args.app, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
-    except Exception:
-        version = "?"
+    # The desktop app has no --version (it would start): the version it was built as.
+    version = json.load(open("tauri.conf.json")).get("version", "?")
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     lock = open("Cargo.lock").read()
     tauri = re.search(r'name = "tauri"\nversion = "([^"]+)"', lock)
@@ -636,13 +642,25 @@ def main():
         "settle": args.settle,
         "settle_idle": args.settle_idle,
     }
+    out = os.path.join(args.out, "report.json")
+
+    def keep():
+        # After every stage: a later one that fails loses nothing measured before it.
+        json.dump(r, open(out, "w"), indent=2)
+
     try:
         if "start" in stages:
             r["start"] = bench_start(args, tmp, sim6)
+            keep()
         if "idle" in stages:
             r["idle"] = bench_idle(args, tmp, sim6, sim2000)
+            keep()
         if "render" in stages:
-            r["render"] = bench_render(args, tmp, sim2000)
+            try:
+                r["render"] = bench_render(args, tmp, sim2000)
+            except Exception as e:  # WebDriver went away: say so in the report, keep the rest
+                r["render"] = {"skipped": f"WebDriver failed: {type(e).__name__}: {e}"}
+            keep()
         if "sim" in stages:
             say("The sim's list throughput")
             r["sim"] = {"lists_per_s_6": bench_sim(sim6), "lists_per_s_2000": bench_sim(sim2000)}
@@ -654,7 +672,7 @@ def main():
         r["cli"] = bench_cli(args)
     if "package" in stages:
         r["package"] = bench_package()
-    json.dump(r, open(os.path.join(args.out, "report.json"), "w"), indent=2)
+    keep()
     if stages >= {"start", "idle", "render", "cli", "sim", "package"}:
         before = json.load(open(args.before)) if args.before and os.path.exists(args.before) else None
         md = report(r, before)
