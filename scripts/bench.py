@@ -66,12 +66,9 @@ def tree(pid):
 
 def kb(pid, field, source="smaps_rollup"):
     try:
-        for line in open(f"/proc/{pid}/{source}"):
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
+        return kb_line(f"/proc/{pid}/{source}", field)
     except OSError:
-        pass
-    return 0
+        return 0
 
 
 def memory(pid):

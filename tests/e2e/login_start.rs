@@ -18,6 +18,7 @@ use crate::harness::{
     close_window, driver_or_skip, screen_shot, wait_until, x_window, x_window_exists, xdo,
     xdotool_or_skip, App, PlainApp, GUI,
 };
+use crate::tray::open_menus;
 use crate::windows::{running_notebook, start_sim, TOKEN};
 
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
@@ -131,26 +132,13 @@ fn tray_icon() -> (i32, i32) {
     (x + w - h / 2, y + h / 2)
 }
 
-/// Whether a popup menu is open on screen (GTK names its menu windows' type).
-fn menu_open() -> bool {
-    xdo(&["search", "--onlyvisible", "--class", ".*"])
-        .lines()
-        .any(|id| {
-            Command::new("xprop")
-                .args(["-id", id, "_NET_WM_WINDOW_TYPE"])
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).contains("MENU"))
-                .unwrap_or(false)
-        })
-}
-
 /// Open the icon's menu as a person does (a right click: the left one asks the item to
 /// activate, which an AppIndicator does not take) and choose "Open Skyport", the item
 /// above "Quit Skyport" at the end of the menu.
 async fn open_from_tray(shot: &str) {
     let (x, y) = tray_icon();
     xdo(&["mousemove", &x.to_string(), &y.to_string(), "click", "3"]);
-    wait_until("the tray menu did not open", menu_open).await;
+    wait_until("the tray menu did not open", || open_menus() > 0).await;
     screen_shot(shot);
     xdo(&["key", "--delay", "150", "Up", "Up", "Return"]);
 }

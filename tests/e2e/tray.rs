@@ -100,7 +100,7 @@ async fn tray_icon(pid: u32) -> (i32, i32) {
 /// How many popup menus are open on screen: GTK gives its menu windows the type
 /// `_NET_WM_WINDOW_TYPE_POPUP_MENU` (or `…DROPDOWN_MENU`). Counting menus, not all windows,
 /// keeps a window that opens or a menu that is still closing from being taken for one.
-fn open_menus() -> usize {
+pub(crate) fn open_menus() -> usize {
     xdo(&["search", "--onlyvisible", "--class", ".*"])
         .lines()
         .filter(|id| {

@@ -87,11 +87,7 @@ impl Autostart {
     /// Turn the start at login on or off.
     pub fn set(&self, on: bool) -> Result<(), AutostartError> {
         if on {
-            let text = self.entry_text()?;
-            write_atomic(&self.entry, text.as_bytes()).map_err(|source| AutostartError::Write {
-                path: self.entry.display().to_string(),
-                source,
-            })
+            self.write(&self.entry_text()?)
         } else {
             match std::fs::remove_file(&self.entry) {
                 Ok(()) => Ok(()),
@@ -118,8 +114,15 @@ impl Autostart {
         if text == wanted {
             return Ok(false);
         }
-        self.set(true)?;
+        self.write(&wanted)?;
         Ok(true)
+    }
+
+    fn write(&self, text: &str) -> Result<(), AutostartError> {
+        write_atomic(&self.entry, text.as_bytes()).map_err(|source| AutostartError::Write {
+            path: self.entry.display().to_string(),
+            source,
+        })
     }
 
     /// The entry's text.
