@@ -189,7 +189,9 @@ pub fn run() {
             // Last: the tray shows what the others have published.
             features::tray::init(app.handle());
             if hidden {
-                if app.state::<kernel::lifetime::Lifetime>().tray_shown() {
+                let life = app.state::<kernel::lifetime::Lifetime>();
+                if life.tray_shown() {
+                    life.set_main_hidden(true);
                     tracing::info!("started in the tray (--hidden): no window until asked");
                 } else {
                     // Never hidden where nobody can find it.

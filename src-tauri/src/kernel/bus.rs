@@ -24,6 +24,9 @@ pub enum Signal {
     OpenSessionWindow(String),
     /// Another platform is in use now (its certificate file may be another one).
     PlatformChanged,
+    /// The main window is shown again after being hidden in the tray: what was held back
+    /// from it while nobody could see it (the list's time) is due.
+    MainShown,
 }
 
 /// The certificate file as last read: its path and what was in it.

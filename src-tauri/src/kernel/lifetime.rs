@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
+use super::bus::{Bus, Signal};
 use super::events::MainWindowClosed;
 use super::settings::SettingsStore;
 use super::windows::{MAIN, PROMPT_PREFIX, SESSION_PREFIX};
@@ -28,6 +29,8 @@ pub struct Lifetime {
     main_closed: AtomicBool,
     /// Whether a tray icon is shown (set by the tray feature).
     tray_shown: AtomicBool,
+    /// The main window is hidden in the tray (closed there, or started with `--hidden`).
+    main_hidden: AtomicBool,
     guards: Mutex<Vec<QuitGuard>>,
 }
 
@@ -62,16 +65,39 @@ pub fn mark_start() {
     STARTED.get_or_init(std::time::Instant::now);
 }
 
+/// The page's steps to its first session list, each on its own clock (ms since its
+/// navigation began): where the start-up time inside the page goes.
+#[derive(Debug, Clone, Copy, Default, serde::Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PageTimes {
+    /// The script bundle loaded and running.
+    pub script_ms: Option<u32>,
+    /// The platform setting read (the first view can mount).
+    pub status_ms: Option<u32>,
+    /// The first session list (with its time) in the page.
+    pub list_ms: Option<u32>,
+    /// The list painted.
+    pub painted_ms: u32,
+}
+
 /// The UI painted the session list: the first time in this run it is logged with the time
 /// since start (what `make bench` reads as start-up time, and what tests wait for).
 /// `page_ms` is the page's own clock (since its navigation began): the rest of the time is
 /// the process, Tauri and WebKit starting.
-pub fn list_painted(sessions: u32, page_ms: u32) {
+pub fn list_painted(sessions: u32, page: PageTimes) {
     if LIST_PAINTED.swap(true, Ordering::SeqCst) {
         return;
     }
     let since_start_ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
-    tracing::info!(sessions, since_start_ms, page_ms, "session list painted");
+    tracing::info!(
+        sessions,
+        since_start_ms,
+        page_ms = page.painted_ms,
+        script_ms = page.script_ms,
+        status_ms = page.status_ms,
+        list_ms = page.list_ms,
+        "session list painted"
+    );
     // Start-up is over: what it allocated and freed goes back to the system.
     skyport_core::memory::give_back_freed();
 }
@@ -92,6 +118,15 @@ impl Lifetime {
 
     pub fn tray_shown(&self) -> bool {
         self.tray_shown.load(Ordering::SeqCst)
+    }
+
+    /// Nobody can see the main window: news that changes nothing shown can wait.
+    pub fn main_hidden(&self) -> bool {
+        self.main_hidden.load(Ordering::SeqCst)
+    }
+
+    pub fn set_main_hidden(&self, hidden: bool) {
+        self.main_hidden.store(hidden, Ordering::SeqCst);
     }
 
     /// Register a feature's "work still running" question.
@@ -159,6 +194,9 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
         CloseAction::Hide => {
             api.prevent_close();
             let _ = window.hide();
+            if let Some(life) = app.try_state::<Lifetime>() {
+                life.set_main_hidden(true);
+            }
             tracing::info!("main window closed; Skyport stays in the tray");
         }
         CloseAction::Minimize => {
@@ -201,6 +239,14 @@ pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
+    }
+    let was_hidden = app
+        .try_state::<Lifetime>()
+        .is_some_and(|life| life.main_hidden.swap(false, Ordering::SeqCst));
+    if was_hidden {
+        if let Some(bus) = app.try_state::<Bus>() {
+            bus.send(Signal::MainShown);
+        }
     }
 }
 

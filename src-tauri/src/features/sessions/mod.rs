@@ -43,12 +43,19 @@ impl SessionsHub {
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(SessionsHub::default());
     poller::spawn(app.clone());
+    answer_signals(app);
+}
+
+/// What other features ask of the session list, on the bus.
+fn answer_signals<R: Runtime>(app: &AppHandle<R>) {
     let mut signals = app.state::<Bus>().subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while let Some(signal) = bus::next(&mut signals).await {
-            if signal == (Signal::CredentialChanged { replaced: true }) {
-                app.state::<SessionsHub>().poke();
+            match signal {
+                Signal::CredentialChanged { replaced: true } => app.state::<SessionsHub>().poke(),
+                Signal::MainShown => poller::confirm_shown(&app),
+                _ => {}
             }
         }
     });
@@ -65,6 +72,7 @@ mod tests {
     use tauri::Manager;
 
     use super::poller::refresh;
+    use crate::kernel::lifetime::Lifetime;
     use crate::kernel::{self, Bus, Platform};
     use crate::testing::app_at;
 
@@ -121,6 +129,93 @@ mod tests {
         assert_eq!(
             platform.credential_status().state,
             CredentialState::SignedIn
+        );
+        rt.block_on(sim.shutdown());
+    }
+
+    /// An unchanged list sends the page only its time, and not even that while the window
+    /// is hidden in the tray; shown again, the page hears the latest time once.
+    #[test]
+    fn an_unchanged_list_wakes_no_hidden_window() {
+        use std::sync::{Arc, Mutex};
+        use tauri::Listener;
+
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = rt
+            .block_on(skyport_sim::start(skyport_sim::SimConfig {
+                tokens: vec![("good-token".into(), "alice".into())],
+                seed_sessions: 2,
+                seed_owner: Some("alice".into()),
+                ..Default::default()
+            }))
+            .expect("sim");
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        app.manage(super::SessionsHub::default());
+        super::answer_signals(app);
+        app.state::<Platform>()
+            .secrets
+            .set(
+                &TokenSlot::Token.key("lab"),
+                &SecretString::new("good-token".into()),
+            )
+            .expect("set");
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        for name in ["sessions-confirmed", "sessions-updated"] {
+            let heard = heard.clone();
+            app.listen_any(name, move |e| {
+                heard
+                    .lock()
+                    .expect("lock")
+                    .push(format!("{name} {}", e.payload()));
+            });
+        }
+        let names = || -> Vec<String> {
+            heard
+                .lock()
+                .expect("lock")
+                .iter()
+                .map(|h| h.split(' ').next().unwrap_or("").to_string())
+                .collect()
+        };
+        let mut tracker = SessionTracker::default();
+
+        let (first, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(first.sessions.len(), 2, "{first:?}");
+        assert_eq!(names(), ["sessions-updated"]);
+        rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(
+            names(),
+            ["sessions-updated", "sessions-confirmed"],
+            "shown: the time"
+        );
+
+        let life = app.state::<Lifetime>();
+        life.set_main_hidden(true);
+        let (hidden, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(names().len(), 2, "hidden: nothing for the page");
+        assert_eq!(
+            app.state::<Bus>().sessions().as_of,
+            hidden.as_of,
+            "the bus has the time"
+        );
+
+        crate::kernel::lifetime::show_main(app);
+        assert!(!life.main_hidden());
+        crate::testing::wait_until("the time is sent on show", || names().len() == 3);
+        let last = heard
+            .lock()
+            .expect("lock")
+            .last()
+            .cloned()
+            .unwrap_or_default();
+        let as_of = hidden
+            .as_of
+            .expect("time")
+            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
+        assert!(
+            last.starts_with("sessions-confirmed") && last.contains(&as_of),
+            "{last} / {as_of}"
         );
         rt.block_on(sim.shutdown());
     }

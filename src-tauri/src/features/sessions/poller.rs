@@ -13,6 +13,7 @@ use tauri_specta::Event;
 
 use super::SessionsHub;
 use crate::kernel::events::{SessionNotified, SessionsConfirmed, SessionsUpdated};
+use crate::kernel::lifetime::Lifetime;
 use crate::kernel::{self, payload, Bus, Platform, SettingsStore};
 
 fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
@@ -76,17 +77,30 @@ pub async fn refresh<R: Runtime>(
     };
     if let Some(as_of) = snap.as_of.filter(|_| same) {
         // Nothing the UI or the other features show changed: no wake-up for them, and the
-        // UI only learns the new time.
+        // UI only learns the new time — not even that while the window is hidden in the
+        // tray (it hears it when shown again).
         bus.sessions.send_if_modified(|s| {
             s.as_of = Some(as_of);
             false
         });
-        let _ = SessionsConfirmed { as_of }.emit(app);
+        let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
+        if !hidden {
+            let _ = SessionsConfirmed { as_of }.emit(app);
+        }
     } else {
         bus.sessions.send_replace(snap.clone());
         let _ = SessionsUpdated(snap.clone()).emit(app);
     }
     (snap, failed)
+}
+
+/// The window is shown again: the list's time, held back while it was hidden (the list
+/// itself, when it changed, was sent as usual).
+pub(super) fn confirm_shown<R: Runtime>(app: &AppHandle<R>) {
+    let snap = app.state::<Bus>().sessions();
+    if let (Some(as_of), None) = (snap.as_of, snap.error) {
+        let _ = SessionsConfirmed { as_of }.emit(app);
+    }
 }
 
 fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, desktop: bool) {
