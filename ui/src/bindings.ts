@@ -89,7 +89,7 @@ export const commands = {
 	/**  Keep new settings; they apply at once. */
 	saveSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("save_settings", { settings }),
 	/**  The UI painted the session list (once per run it counts: the start-up figure). */
-	listPainted: (sessions: number, pageMs: number) => __TAURI_INVOKE<void>("list_painted", { sessions, pageMs }),
+	listPainted: (sessions: number, page: PageTimes) => __TAURI_INVOKE<void>("list_painted", { sessions, page }),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => __TAURI_INVOKE<Offer>("download_offer", { id }),
 	/**
@@ -577,6 +577,21 @@ export type OfferedChallenge = {
 	realm: string | null,
 	/**  The kinds of credential that answer it. */
 	kinds: CredentialKind[],
+};
+
+/**
+ *  The page's steps to its first session list, each on its own clock (ms since its
+ *  navigation began): where the start-up time inside the page goes.
+ */
+export type PageTimes = {
+	/**  The script bundle loaded and running. */
+	scriptMs: number | null,
+	/**  The platform setting read (the first view can mount). */
+	statusMs: number | null,
+	/**  The first session list (with its time) in the page. */
+	listMs: number | null,
+	/**  The list painted. */
+	paintedMs: number,
 };
 
 /**  One server of the file, as a profile. */

@@ -5,6 +5,9 @@ import App from "./App.svelte";
 import DownloadPrompt from "./components/DownloadPrompt.svelte";
 import { downloadPromptId } from "./lib/route";
 import { tauriPlatform } from "./platform/tauri";
+import { startMark } from "./lib/startMarks";
+
+startMark("script");
 
 const target = document.getElementById("app");
 if (target) {

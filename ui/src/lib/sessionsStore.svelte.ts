@@ -2,6 +2,7 @@
 // level so it survives view changes. The backend adapts the polling; the UI only listens.
 import type { Platform, Session, SessionsSnapshot, Unlisten } from "../platform/types";
 import { errorMessage } from "../platform/types";
+import { startMark } from "./startMarks";
 
 const EMPTY: SessionsSnapshot = { sessions: [], asOf: null, error: null, skipped: 0, loading: true };
 
@@ -22,9 +23,22 @@ export class SessionsStore {
     this.#platform = platform;
   }
 
-  /** Listen first, then read the current snapshot (unless an event already brought a newer one). */
+  /** Read the current snapshot while the listeners are set up (one round trip less before the
+   * first list shows), then once more when listening, for a list that changed in between. An
+   * event's list is never replaced by a read that answered after it. */
   async start(): Promise<void> {
     let fromEvent = false;
+    const read = (again: boolean) =>
+      this.#platform.sessionsSnapshot().then(
+        (s) => {
+          if (fromEvent || this.#stopped || (again && sameRead(s, this.snapshot))) return;
+          this.set(s);
+        },
+        (e) => {
+          this.refreshError = errorMessage(e);
+        },
+      );
+    const first = read(false);
     const un = await Promise.all([
       this.#platform.listen("sessionsUpdated", (s) => {
         fromEvent = true;
@@ -40,12 +54,8 @@ export class SessionsStore {
       return;
     }
     this.#unlisten = un;
-    try {
-      const s = await this.#platform.sessionsSnapshot();
-      if (!fromEvent) this.set(s);
-    } catch (e) {
-      this.refreshError = errorMessage(e);
-    }
+    await first;
+    if (!fromEvent) await read(true);
   }
 
   stop(): void {
@@ -57,6 +67,7 @@ export class SessionsStore {
   set(s: SessionsSnapshot): void {
     this.receivedAt = typeof performance !== "undefined" ? performance.now() : Date.now();
     this.snapshot = s;
+    if (s.asOf) startMark("list");
   }
 
   async refresh(): Promise<void> {
@@ -90,4 +101,9 @@ export class SessionsStore {
   byId(id: string): Session | undefined {
     return this.snapshot.sessions.find((s) => s.id === id);
   }
+}
+
+/** The same read of the platform (its time, state and error): nothing to render again. */
+function sameRead(a: SessionsSnapshot, b: SessionsSnapshot): boolean {
+  return a.asOf === b.asOf && a.loading === b.loading && a.error?.message === b.error?.message;
 }

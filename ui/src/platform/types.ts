@@ -58,11 +58,13 @@ import type {
   ProbeReport,
   LinkRequest,
   AppLink,
+  PageTimes,
 } from "../bindings";
 
 export type {
   LinkRequest,
   AppLink,
+  PageTimes,
   CredentialKind,
   ServiceCredential,
   NewServiceCredential,

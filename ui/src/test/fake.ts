@@ -7,6 +7,7 @@
 // what the UI asked for.
 import { DEFAULT_SETTINGS } from "../bindings";
 import type {
+  PageTimes,
   AddedPlatform,
   ImportPreview,
   ImportReport,
@@ -710,8 +711,8 @@ export class FakePlatform implements Platform {
     });
   }
 
-  listPainted(sessions: number, pageMs: number): Promise<void> {
-    return this.call("listPainted", [sessions, pageMs], () => undefined);
+  listPainted(sessions: number, page: PageTimes): Promise<void> {
+    return this.call("listPainted", [sessions, page], () => undefined);
   }
 
   takeLinks(): Promise<LinkRequest[]> {

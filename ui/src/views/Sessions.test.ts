@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { FakePlatform, demoSessions, manySessions } from "../test/fake";
-import { AppError } from "../platform/types";
+import { AppError, type PageTimes } from "../platform/types";
 
 async function openApp(p: FakePlatform) {
   render(App, { props: { platform: p } });
@@ -30,7 +30,12 @@ describe("Sessions list", () => {
     const p = FakePlatform.signedIn();
     await openApp(p);
     await waitFor(() => expect(p.argsOf("listPainted").map(([n]) => n)).toEqual([demoSessions().length]));
-    expect(p.argsOf("listPainted")[0][1]).toBeGreaterThan(0);
+    // With the page's steps to it, in order.
+    const page = p.argsOf("listPainted")[0][1] as PageTimes;
+    expect(page.statusMs).not.toBeNull();
+    expect(page.listMs).not.toBeNull();
+    expect(page.statusMs!).toBeLessThanOrEqual(page.paintedMs);
+    expect(page.listMs!).toBeLessThanOrEqual(page.paintedMs);
     // Another list arriving is not a first paint.
     p.emitSessions({ asOf: new Date().toISOString() });
     await fireEvent.click(screen.getByTestId("sessions-refresh"));

@@ -6,7 +6,7 @@ use skyport_core::status::CredentialStatus;
 use tauri::{AppHandle, State};
 
 use super::autostart;
-use crate::kernel::lifetime::Lifetime;
+use crate::kernel::lifetime::{Lifetime, PageTimes};
 use crate::kernel::platform::{Platform, PlatformSetting};
 use crate::kernel::{Settings, SettingsStore};
 
@@ -100,8 +100,8 @@ pub fn get_settings(app: AppHandle, settings: State<'_, SettingsStore>) -> Setti
 /// The UI painted the session list (once per run it counts: the start-up figure).
 #[tauri::command]
 #[specta::specta]
-pub fn list_painted(sessions: u32, page_ms: u32) {
-    crate::kernel::lifetime::list_painted(sessions, page_ms);
+pub fn list_painted(sessions: u32, page: PageTimes) {
+    crate::kernel::lifetime::list_painted(sessions, page);
 }
 
 /// Keep new settings; they apply at once.
