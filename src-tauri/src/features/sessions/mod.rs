@@ -76,17 +76,23 @@ mod tests {
     use crate::kernel::{self, Bus, Platform};
     use crate::testing::app_at;
 
+    /// The simulated platform, where `good-token` is alice's and `seed_sessions` are hers.
+    fn start_sim(rt: &tokio::runtime::Runtime, seed_sessions: usize) -> skyport_sim::SimHandle {
+        rt.block_on(skyport_sim::start(skyport_sim::SimConfig {
+            tokens: vec![("good-token".into(), "alice".into())],
+            seed_sessions,
+            seed_owner: Some("alice".into()),
+            ..Default::default()
+        }))
+        .expect("sim")
+    }
+
     /// The poller against the simulated platform: a refused token is shown as refused and
     /// the list kept; a new token (announced) is used at once, and the refusal cleared.
     #[test]
     fn a_refused_credential_shows_and_a_new_one_is_used_at_once() {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let sim = rt
-            .block_on(skyport_sim::start(skyport_sim::SimConfig {
-                tokens: vec![("good-token".into(), "alice".into())],
-                ..Default::default()
-            }))
-            .expect("sim");
+        let sim = start_sim(&rt, 0);
         let m = app_at(sim.skaha_url().as_str());
         let app = m.app.handle();
         let platform = app.state::<Platform>();
@@ -141,14 +147,7 @@ mod tests {
         use tauri::Listener;
 
         let rt = tokio::runtime::Runtime::new().expect("runtime");
-        let sim = rt
-            .block_on(skyport_sim::start(skyport_sim::SimConfig {
-                tokens: vec![("good-token".into(), "alice".into())],
-                seed_sessions: 2,
-                seed_owner: Some("alice".into()),
-                ..Default::default()
-            }))
-            .expect("sim");
+        let sim = start_sim(&rt, 2);
         let m = app_at(sim.skaha_url().as_str());
         let app = m.app.handle();
         app.manage(super::SessionsHub::default());
