@@ -27,6 +27,11 @@ pub struct SessionsSnapshot {
     pub skipped: u32,
     /// True until the first answer (success or failure) arrives.
     pub loading: bool,
+    /// The digest of the server's answer the list was read from (`ListAnswer::digest`): the
+    /// same answer next time need not be read again. Not for the UI.
+    #[serde(skip)]
+    #[specta(skip)]
+    pub answer: Option<u64>,
 }
 
 impl SessionsSnapshot {
@@ -46,6 +51,15 @@ impl SessionsSnapshot {
             error: None,
             skipped,
             loading: false,
+            answer: None,
+        }
+    }
+
+    /// Note the digest of the answer this list was read from.
+    pub fn read_from(self, answer: u64) -> Self {
+        Self {
+            answer: Some(answer),
+            ..self
         }
     }
 

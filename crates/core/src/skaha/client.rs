@@ -4,6 +4,7 @@
 //! bodies, 502/503/504; renew and delete only on 503 (the server says it did nothing); a
 //! create is never retried, because a retry could start a second session.
 
+use std::hash::BuildHasher as _;
 use std::time::Duration;
 
 use reqwest::{Method, RequestBuilder, StatusCode};
@@ -72,6 +73,58 @@ pub struct ListQuery {
 pub struct SessionList {
     pub sessions: Vec<Session>,
     pub skipped: u32,
+}
+
+/// A session list as the server sent it, before it is read. Reading 2,000 sessions takes
+/// tens of milliseconds of CPU; hashing the answer takes well under one, so a poll that
+/// finds the same answer as last time need not read it again.
+#[derive(Debug)]
+pub struct ListAnswer {
+    body: String,
+    digest: u64,
+}
+
+impl ListAnswer {
+    fn new(body: String) -> Self {
+        // Keyed per process (SipHash with a random key), so a server cannot craft two
+        // different lists with one digest.
+        static KEY: std::sync::OnceLock<std::hash::RandomState> = std::sync::OnceLock::new();
+        let digest = KEY.get_or_init(Default::default).hash_one(body.as_str());
+        Self { body, digest }
+    }
+
+    /// Equal for equal answers within this process, and (but for a 2^-64 chance) only then.
+    pub fn digest(&self) -> u64 {
+        self.digest
+    }
+
+    /// The sessions in it; entries that cannot be read at all are counted and left out.
+    pub fn read(&self) -> Result<SessionList, SkahaError> {
+        let (sessions, skipped) = Session::list_from_json(&parse_json(&self.body)?)?;
+        if skipped > 0 {
+            tracing::warn!(
+                skipped,
+                "some session entries could not be read and were left out"
+            );
+        }
+        Ok(SessionList {
+            sessions,
+            skipped: skipped as u32,
+        })
+    }
+}
+
+fn parse_json(body: &str) -> Result<serde_json::Value, SkahaError> {
+    serde_json::from_str(body).map_err(|e| SkahaError::Garbage {
+        detail: format!(
+            "not valid JSON ({e}){}",
+            if body.is_empty() {
+                ", empty answer"
+            } else {
+                ""
+            }
+        ),
+    })
 }
 
 /// Requested resources.
@@ -251,31 +304,30 @@ impl SkahaClient {
         })
     }
 
+    async fn get_text(&self, path: &str, query: &[(&str, String)]) -> Result<String, SkahaError> {
+        self.send(
+            || Ok(self.request(Method::GET, path)?.query(query)),
+            Retry::Read,
+        )
+        .await
+    }
+
     async fn get_json(
         &self,
         path: &str,
         query: &[(&str, String)],
     ) -> Result<serde_json::Value, SkahaError> {
-        let body = self
-            .send(
-                || Ok(self.request(Method::GET, path)?.query(query)),
-                Retry::Read,
-            )
-            .await?;
-        serde_json::from_str(&body).map_err(|e| SkahaError::Garbage {
-            detail: format!(
-                "not valid JSON ({e}){}",
-                if body.is_empty() {
-                    ", empty answer"
-                } else {
-                    ""
-                }
-            ),
-        })
+        parse_json(&self.get_text(path, query).await?)
     }
 
     /// `GET session`, with filters.
     pub async fn list_sessions(&self, q: &ListQuery) -> Result<SessionList, SkahaError> {
+        self.list_answer(q).await?.read()
+    }
+
+    /// `GET session`, with filters, not yet read: a poller compares its digest with the
+    /// last one's and reads only an answer that changed.
+    pub async fn list_answer(&self, q: &ListQuery) -> Result<ListAnswer, SkahaError> {
         let mut query = Vec::new();
         if let Some(k) = &q.kind {
             query.push(("type", k.as_str().to_string()));
@@ -286,18 +338,8 @@ impl SkahaClient {
         if q.interactive_only {
             query.push(("view", "interactive".to_string()));
         }
-        let v = self.get_json("session", &query).await?;
-        let (sessions, skipped) = Session::list_from_json(&v)?;
-        if skipped > 0 {
-            tracing::warn!(
-                skipped,
-                "some session entries could not be read and were left out"
-            );
-        }
-        Ok(SessionList {
-            sessions,
-            skipped: skipped as u32,
-        })
+        let body = self.get_text("session", &query).await?;
+        Ok(ListAnswer::new(body))
     }
 
     /// `GET session/{id}`.

@@ -5,7 +5,8 @@ pub mod error;
 pub mod model;
 
 pub use client::{
-    Auth, CreateRequest, ListQuery, RegistryAuth, Resources, RetryPolicy, SessionList, SkahaClient,
+    Auth, CreateRequest, ListAnswer, ListQuery, RegistryAuth, Resources, RetryPolicy, SessionList,
+    SkahaClient,
 };
 pub use error::SkahaError;
 pub use model::{

@@ -68,6 +68,7 @@ mod tests {
     use skyport_core::keyring::SecretStoreExt;
     use skyport_core::secret::SecretString;
     use skyport_core::sessions::SessionTracker;
+    use skyport_core::skaha::SessionStatus;
     use skyport_core::status::CredentialState;
     use tauri::Manager;
 
@@ -136,6 +137,66 @@ mod tests {
             platform.credential_status().state,
             CredentialState::SignedIn
         );
+        rt.block_on(sim.shutdown());
+    }
+
+    /// A poll that gets the very answer the list was read from does not read it again (2,000
+    /// sessions cost tens of milliseconds to read, on every poll); a new answer is read, and
+    /// the same answer after a failed poll clears the failure.
+    #[test]
+    fn the_same_answer_is_not_read_again() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = start_sim(&rt, 2);
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        let platform = app.state::<Platform>();
+        let bus = app.state::<Bus>();
+        platform
+            .secrets
+            .set(
+                &TokenSlot::Token.key("lab"),
+                &SecretString::new("good-token".into()),
+            )
+            .expect("set");
+        let mut tracker = SessionTracker::default();
+        let (first, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(first.sessions.len(), 2, "{first:?}");
+        assert!(first.answer.is_some(), "the answer's digest is kept");
+
+        // A mark on the list held: read again, the list would lose it.
+        bus.sessions
+            .send_modify(|s| s.sessions[0].name = "held".into());
+        let (again, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(!failed && again.is_fresh(), "{again:?}");
+        assert_eq!(again.sessions[0].name, "held", "not read again");
+        assert!(again.as_of >= first.as_of);
+
+        // A failed poll keeps the list; the same answer then clears the failure, unread.
+        sim.set_fault(skyport_sim::FaultRule {
+            method: Some("GET".into()),
+            error_rate: 1.0,
+            error_status: 403,
+            ..Default::default()
+        });
+        let (down, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(failed && down.error.is_some(), "{down:?}");
+        sim.clear_faults();
+        let (back, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(!failed && back.is_fresh(), "{back:?}");
+        assert_eq!(back.sessions[0].name, "held", "not read again");
+
+        // The platform's list changes: the new answer is read.
+        let gone = back.sessions[1].id.clone();
+        let client = platform.client().expect("client");
+        rt.block_on(client.delete(&gone)).expect("delete");
+        let (changed, failed) = rt.block_on(refresh(app, &mut tracker));
+        assert!(!failed, "{changed:?}");
+        assert_eq!(changed.sessions[1].status, SessionStatus::Terminating);
+        assert_eq!(
+            changed.sessions[0].name, first.sessions[0].name,
+            "read anew"
+        );
+        assert_ne!(changed.answer, first.answer);
         rt.block_on(sim.shutdown());
     }
 

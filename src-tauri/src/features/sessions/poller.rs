@@ -7,7 +7,7 @@ use skyport_core::error::ErrorCode;
 use skyport_core::sessions::{
     ChangeClock, PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot,
 };
-use skyport_core::skaha::ListQuery;
+use skyport_core::skaha::{ListQuery, SessionList};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
@@ -25,73 +25,123 @@ pub async fn refresh<R: Runtime>(
     app: &AppHandle<R>,
     tracker: &mut SessionTracker,
 ) -> (SessionsSnapshot, bool) {
+    let failed = poll_once(app, tracker).await;
+    (app.state::<Bus>().sessions(), failed)
+}
+
+/// What one poll brought.
+enum Fetched {
+    /// The very answer the list held was read from: nothing to read again.
+    Held,
+    /// A new answer, read, with its digest.
+    Read(SessionList, u64),
+}
+
+/// Fetch once, publish, notify; true when it failed. An answer the same as the last one is
+/// not read again (2,000 sessions cost tens of milliseconds to read, every poll).
+async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker) -> bool {
     let platform = app.state::<Platform>();
     let bus = app.state::<Bus>();
-    let mut previous = bus.sessions();
     // Another platform: none of the last list is its, and its running sessions are not news.
     let generation = platform.generation();
-    if app
+    let switched = app
         .try_state::<SessionsHub>()
-        .is_some_and(|hub| hub.switch_to(generation))
-    {
+        .is_some_and(|hub| hub.switch_to(generation));
+    if switched {
         let profile = platform.profile().map(|p| p.name).unwrap_or_default();
         tracker.switched_platform(&profile);
-        previous = SessionsSnapshot::default();
     }
     let result = match platform.client() {
-        Ok(c) => c
-            .list_sessions(&ListQuery::default())
-            .await
-            .map_err(payload),
+        Ok(c) => c.list_answer(&ListQuery::default()).await.map_err(payload),
         Err(e) => Err(e),
     };
     // The platform changed while this list was fetched: it belongs to the one before.
     if platform.generation() != generation {
-        return (bus.sessions(), false);
+        return false;
     }
-    let (snap, failed, same) = match result {
-        Ok(list) => {
-            if platform.is_refused() {
-                platform.clear_refused();
-                kernel::credential_changed(app, false);
-            }
-            let settings = app.state::<SettingsStore>().get();
-            let notices = tracker.observe(&list.sessions, Utc::now(), settings.expiry_warning());
-            if !notices.is_empty() {
-                let _ = tracker.save(&notices_file(&platform.paths));
-            }
-            for n in notices {
-                notify(app, &n, settings.notifications);
-            }
-            let snap = SessionsSnapshot::fetched(list.sessions, list.skipped, Utc::now());
-            let same = snap.same_list_as(&previous);
-            (snap, false, same)
+    let result = result.and_then(|answer| {
+        let digest = answer.digest();
+        if !switched && bus.sessions.borrow().answer == Some(digest) {
+            return Ok(Fetched::Held);
         }
+        let list = answer.read().map_err(payload)?;
+        Ok(Fetched::Read(list, digest))
+    });
+    let fetched = match result {
+        Ok(fetched) => fetched,
         Err(err) => {
             if err.code == ErrorCode::SignInNeeded && platform.client().is_ok() {
                 platform.mark_refused(err.message.clone());
                 kernel::credential_changed(app, false);
             }
-            (previous.failed(err), true, false)
+            let previous = if switched {
+                SessionsSnapshot::default()
+            } else {
+                bus.sessions()
+            };
+            publish(app, previous.failed(err));
+            return true;
         }
     };
-    if let Some(as_of) = snap.as_of.filter(|_| same) {
-        // Nothing the UI or the other features show changed: no wake-up for them, and the
-        // UI only learns the new time — not even that while the window is hidden in the
-        // tray (it hears it when shown again).
-        bus.sessions.send_if_modified(|s| {
-            s.as_of = Some(as_of);
-            false
-        });
-        let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
-        if !hidden {
-            let _ = SessionsConfirmed { as_of }.emit(app);
-        }
-    } else {
-        bus.sessions.send_replace(snap.clone());
-        let _ = SessionsUpdated(snap.clone()).emit(app);
+    if platform.is_refused() {
+        platform.clear_refused();
+        kernel::credential_changed(app, false);
     }
-    (snap, failed)
+    let settings = app.state::<SettingsStore>().get();
+    let now = Utc::now();
+    // Notices are about time too (a session soon to expire): looked at on every poll.
+    let notices = match &fetched {
+        Fetched::Held => tracker.observe(
+            &bus.sessions.borrow().sessions,
+            now,
+            settings.expiry_warning(),
+        ),
+        Fetched::Read(list, _) => tracker.observe(&list.sessions, now, settings.expiry_warning()),
+    };
+    if !notices.is_empty() {
+        let _ = tracker.save(&notices_file(&platform.paths));
+    }
+    for n in notices {
+        notify(app, &n, settings.notifications);
+    }
+    let snap = match fetched {
+        Fetched::Held if bus.sessions.borrow().is_fresh() => None,
+        Fetched::Held => Some(SessionsSnapshot {
+            as_of: Some(now),
+            error: None,
+            ..bus.sessions()
+        }),
+        Fetched::Read(list, digest) => {
+            let snap =
+                SessionsSnapshot::fetched(list.sessions, list.skipped, now).read_from(digest);
+            (switched || !snap.same_list_as(&bus.sessions.borrow())).then_some(snap)
+        }
+    };
+    match snap {
+        Some(snap) => publish(app, snap),
+        None => confirm(app, now),
+    }
+    false
+}
+
+/// A list that differs from the one shown: to every feature and the UI.
+fn publish<R: Runtime>(app: &AppHandle<R>, snap: SessionsSnapshot) {
+    app.state::<Bus>().sessions.send_replace(snap.clone());
+    let _ = SessionsUpdated(snap).emit(app);
+}
+
+/// The same list as shown, read again at `as_of`: no wake-up for the other features, and
+/// the UI only learns the new time — not even that while the window is hidden in the tray
+/// (it hears it when shown again).
+fn confirm<R: Runtime>(app: &AppHandle<R>, as_of: chrono::DateTime<Utc>) {
+    app.state::<Bus>().sessions.send_if_modified(|s| {
+        s.as_of = Some(as_of);
+        false
+    });
+    let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
+    if !hidden {
+        let _ = SessionsConfirmed { as_of }.emit(app);
+    }
 }
 
 /// The window is shown again: the list's time, held back while it was hidden (the list
@@ -119,11 +169,13 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
         let mut tracker = SessionTracker::load(&notices_file(&app.state::<Platform>().paths));
         let mut errors: u32 = 0;
         loop {
-            let (snap, failed) = refresh(&app, &mut tracker).await;
+            let failed = poll_once(&app, &mut tracker).await;
             errors = if failed { errors.saturating_add(1) } else { 0 };
             let configured = app.state::<Platform>().client().is_ok();
             // Nothing to poll until a platform and credential exist; wait for a poke.
             let wait = if configured {
+                let bus = app.state::<Bus>();
+                let snap = bus.sessions.borrow();
                 let unchanged = changes.observe(&snap.sessions, std::time::Instant::now());
                 policy.next(&snap.sessions, errors, unchanged)
             } else {
