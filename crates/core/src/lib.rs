@@ -43,3 +43,4 @@ pub mod status;
 pub mod testsupport;
 pub mod tray;
 pub mod vault;
+pub mod why;

@@ -15,6 +15,7 @@ use crate::api::session::session_json;
 use crate::app::App;
 use crate::clock::iso;
 use crate::faults::FaultRule;
+use crate::store::Stall;
 
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
@@ -26,10 +27,32 @@ pub fn router(app: Arc<App>) -> Router {
         )
         .route("/admin/tokens", post(mint_token))
         .route("/admin/sessions", get(sessions))
+        .route("/admin/stall", post(stall))
         .route("/admin/panic", post(panic_now))
         .route("/admin/vo/keys", post(register_key))
         .route("/admin/vo/forget-cookies", post(forget_cookies))
         .with_state(app)
+}
+
+#[derive(Deserialize)]
+struct StallBody {
+    id: String,
+    /// `no-memory`, `no-cpu`, `no-gpu`, `pulling`, `image-missing`, `image-private`,
+    /// `crashing`, `storage-mount`; absent or null releases the session.
+    stall: Option<Stall>,
+}
+
+/// Hold a Pending session for a reason (its events then show it), or release it.
+async fn stall(State(app): State<Arc<App>>, Json(b): Json<StallBody>) -> Response {
+    if app.store.stall(&b.id, b.stall) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (
+            StatusCode::NOT_FOUND,
+            format!("no Pending session {}\n", b.id),
+        )
+            .into_response()
+    }
 }
 
 /// Register a user's SSH public key for the UNICORE-like site: `USER ssh-ed25519 AAAA…`.

@@ -137,6 +137,9 @@ pub struct SimConfig {
     pub headless_gc_delay: Duration,
     /// Interactive session quota (`skaha.maxusersessions`).
     pub max_interactive_sessions: u32,
+    /// The most memory any node has free: a fixed session asking more waits Pending with
+    /// FailedScheduling (Insufficient memory), as on a loaded platform.
+    pub node_free_ram_gb: u32,
     /// Number of headless sessions to create at start.
     pub seed_sessions: usize,
     /// Owner of the seeded sessions (default: the first configured user, like one user's
@@ -209,6 +212,7 @@ impl Default for SimConfig {
             interactive_gc_delay: Duration::from_secs(86_400),
             headless_gc_delay: Duration::from_secs(3_600),
             max_interactive_sessions: 3,
+            node_free_ram_gb: 128,
             seed_sessions: 0,
             seed_owner: None,
             seed_spread: false,

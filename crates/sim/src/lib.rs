@@ -35,6 +35,7 @@ use tokio::sync::watch;
 pub use config::{ApiVersions, OidcTrust, ResourceContext, SimConfig, SimImage, SimUser};
 pub use errors::SimError;
 pub use faults::FaultRule;
+pub use store::Stall;
 pub use tls::KeyKind;
 pub use world::{demo_configs, start_world, World};
 
@@ -279,6 +280,12 @@ impl SimHandle {
     /// Current sim time.
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
         self.app.clock.now()
+    }
+
+    /// Holds a Pending session for `stall`'s reason (its events show it), or releases it;
+    /// false when it is not a Pending session.
+    pub fn stall(&self, id: &str, stall: Option<Stall>) -> bool {
+        self.app.store.stall(id, stall)
     }
 
     pub fn set_fault(&self, rule: FaultRule) {

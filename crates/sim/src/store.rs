@@ -109,6 +109,47 @@ impl Status {
     }
 }
 
+/// Why a session is held Pending, on demand (`SimHandle::stall`, `POST /admin/stall`): the
+/// session waits until released, and its events table shows what Kubernetes would.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stall {
+    /// FailedScheduling: Insufficient memory.
+    NoMemory,
+    /// FailedScheduling: Insufficient cpu.
+    NoCpu,
+    /// FailedScheduling: Insufficient nvidia.com/gpu.
+    NoGpu,
+    /// Scheduled, then pulling the image (a large one, first use on the node).
+    Pulling,
+    /// The image does not exist: ErrImagePull, ImagePullBackOff.
+    ImageMissing,
+    /// The registry refuses the pull (401): a private image without credentials.
+    ImagePrivate,
+    /// The container exits at once: BackOff restarting failed container.
+    Crashing,
+    /// The storage volume cannot be mounted: FailedMount.
+    StorageMount,
+}
+
+impl Stall {
+    pub const ALL: [Stall; 8] = [
+        Stall::NoMemory,
+        Stall::NoCpu,
+        Stall::NoGpu,
+        Stall::Pulling,
+        Stall::ImageMissing,
+        Stall::ImagePrivate,
+        Stall::Crashing,
+        Stall::StorageMount,
+    ];
+
+    /// Whether the pod never got a node (no Scheduled event).
+    pub fn unscheduled(self) -> bool {
+        matches!(self, Stall::NoMemory | Stall::NoCpu | Stall::NoGpu)
+    }
+}
+
 /// Requested resources; `cores`/`ram_gb` are `Some` for fixed sessions only.
 #[derive(Debug, Clone, Default)]
 pub struct Resources {
@@ -128,6 +169,8 @@ pub struct NewSession {
     pub cmd: Option<String>,
     pub args: Vec<String>,
     pub env: Vec<(String, String)>,
+    /// Held Pending from the start, and why.
+    pub stall: Option<Stall>,
 }
 
 #[derive(Debug)]
@@ -159,6 +202,8 @@ pub struct Session {
     pub process: Option<ProcessCtl>,
     pub output: Arc<Mutex<String>>,
     pub exit_code: Option<i32>,
+    /// Held Pending, and why (see `Stall`).
+    pub stall: Option<Stall>,
     seq: u64,
 }
 
@@ -173,6 +218,7 @@ impl Session {
 
     fn next_due(&self, gc: chrono::Duration) -> Option<DateTime<Utc>> {
         match self.status {
+            Status::Pending if self.stall.is_some() => None,
             Status::Pending => Some(self.ready_at),
             Status::Running => {
                 let exp = self.expiry()?;
@@ -365,7 +411,7 @@ impl Store {
         loop {
             match s.status {
                 Status::Pending => {
-                    if now < s.ready_at {
+                    if now < s.ready_at || s.stall.is_some() {
                         return false;
                     }
                     s.status = Status::Running;
@@ -483,6 +529,7 @@ impl Store {
             process: None,
             output: Arc::new(Mutex::new(String::new())),
             exit_code: None,
+            stall: n.stall,
             seq: 0,
         }
     }
@@ -611,6 +658,35 @@ impl Store {
         n
     }
 
+    /// Holds a Pending session for `stall`'s reason, or (`None`) lets it go on. Returns false
+    /// when there is no such session, or it is no longer Pending.
+    pub fn stall(self: &Arc<Self>, id: &str, stall: Option<Stall>) -> bool {
+        self.advance();
+        let now = self.clock.now();
+        let mut inner = self.write();
+        let Some(seq) = inner.by_key.get(id).copied() else {
+            return false;
+        };
+        let Some(s) = inner.by_seq.get_mut(&seq) else {
+            return false;
+        };
+        if s.status != Status::Pending {
+            return false;
+        }
+        s.stall = stall;
+        // Held or released, the pod exists from now at the latest (its events show).
+        s.pod_at = s.pod_at.min(now);
+        if stall.is_none() {
+            // Released: it runs after the usual delay.
+            s.ready_at = s.ready_at.max(now + self.timings.pending);
+            let due = s.ready_at;
+            drop(inner);
+            self.bump_due(due);
+        }
+        self.clock.changed.notify_waiters();
+        true
+    }
+
     /// Counts the user's sessions that hold the interactive quota.
     pub fn active_interactive(self: &Arc<Self>, user: &str) -> u32 {
         self.for_user(user, |s| {
@@ -663,6 +739,7 @@ impl Store {
                     ("REPLICA_ID".to_string(), (i + 1).to_string()),
                     ("REPLICA_COUNT".to_string(), n.to_string()),
                 ],
+                stall: None,
             };
             let age = chrono::Duration::seconds(rng.random_range(60..3000));
             let id = Self::unique_id(&inner, 8, None);

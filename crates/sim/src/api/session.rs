@@ -16,7 +16,7 @@ use crate::app::App;
 use crate::clock::iso;
 use crate::config::SimConfig;
 use crate::errors::{ApiError, ApiResult};
-use crate::store::{uid_for, Kind, NewSession, Resources, Session, Status};
+use crate::store::{uid_for, Kind, NewSession, Resources, Session, Stall, Status};
 
 /// Kubernetes drops events after an hour; older sessions then show `<none>`.
 const EVENT_TTL_SECS: i64 = 3600;
@@ -468,6 +468,10 @@ fn create(
         cmd,
         args,
         env,
+        // More memory than any node has free: it waits, as on a loaded platform.
+        stall: ram
+            .filter(|r| *r > cfg.node_free_ram_gb)
+            .map(|_| Stall::NoMemory),
     });
     Ok(text_plain(format!("{sid}\n")))
 }
@@ -629,6 +633,7 @@ fn attach_app(app: &Arc<App>, user: &str, sid: &str, p: &Params) -> ApiResult<Re
                 cmd: None,
                 args: Vec::new(),
                 env: Vec::new(),
+                stall: None,
             },
         )
         .ok_or_else(|| ApiError::session_not_found(sid))?;
@@ -647,44 +652,177 @@ fn container_name(s: &Session) -> &'static str {
     }
 }
 
+/// Events as they accumulate: kept while younger than the cluster's event TTL.
+struct Rows {
+    rows: Vec<[String; 5]>,
+    now: DateTime<Utc>,
+}
+
+impl Rows {
+    /// An event seen first at `first` and again up to `last` (a repeating one).
+    fn span(
+        &mut self,
+        t: &str,
+        reason: &str,
+        msg: String,
+        first: DateTime<Utc>,
+        last: DateTime<Utc>,
+    ) {
+        if (self.now - last).num_seconds() < EVENT_TTL_SECS {
+            self.rows.push([
+                t.to_string(),
+                reason.to_string(),
+                msg,
+                iso(first),
+                iso(last),
+            ]);
+        }
+    }
+
+    fn add(&mut self, t: &str, reason: &str, msg: String, at: DateTime<Utc>) {
+        self.span(t, reason, msg, at, at)
+    }
+}
+
 /// `kubectl get event` custom columns; `None` when the pod does not exist yet.
 pub fn events(s: &Session, now: DateTime<Utc>) -> Option<String> {
     if now < s.pod_at {
         return None;
     }
     let pod = format!("skaha-{}-{}-{}", s.kind.as_str(), s.user, s.id);
-    let mut rows: Vec<[String; 5]> = Vec::new();
-    let mut add = |t: &str, reason: &str, msg: String, at: DateTime<Utc>| {
-        if (now - at).num_seconds() < EVENT_TTL_SECS {
-            rows.push([t.to_string(), reason.to_string(), msg, iso(at), iso(at)]);
-        }
+    let mut ev = Rows {
+        rows: Vec::new(),
+        now,
     };
-    add(
+    if let Some(stall) = s.stall.filter(|st| st.unscheduled()) {
+        let short = match stall {
+            Stall::NoCpu => "Insufficient cpu",
+            Stall::NoGpu => "Insufficient nvidia.com/gpu",
+            _ => "Insufficient memory",
+        };
+        ev.span(
+            "Warning",
+            "FailedScheduling",
+            format!(
+                "0/12 nodes are available: 12 {short}. preemption: 0/12 nodes are available: \
+                 12 No preemption victims found for incoming pod."
+            ),
+            s.pod_at,
+            now,
+        );
+        return Some(table(ev.rows));
+    }
+    ev.add(
         "Normal",
         "Scheduled",
         format!("Successfully assigned skaha-workload/{pod} to k8s-worker-07"),
         s.pod_at,
     );
-    add(
-        "Normal",
-        "Pulling",
-        format!("Pulling image \"{}\"", s.image),
-        s.pod_at,
-    );
+    let image = &s.image;
+    match s.stall {
+        Some(Stall::StorageMount) => ev.span(
+            "Warning",
+            "FailedMount",
+            "MountVolume.SetUp failed for volume \"cavern-volume\" : mount failed: exit status 32"
+                .into(),
+            s.pod_at,
+            now,
+        ),
+        Some(Stall::Crashing) => {
+            let c = container_name(s);
+            ev.add(
+                "Normal",
+                "Pulled",
+                format!("Container image \"{image}\" already present on machine"),
+                s.pod_at,
+            );
+            ev.add(
+                "Normal",
+                "Created",
+                format!("Created container {c}"),
+                s.pod_at,
+            );
+            ev.add(
+                "Normal",
+                "Started",
+                format!("Started container {c}"),
+                s.pod_at,
+            );
+            ev.span(
+                "Warning",
+                "BackOff",
+                format!("Back-off restarting failed container {c} in pod {pod}_skaha-workload"),
+                s.pod_at,
+                now,
+            );
+        }
+        stall => {
+            ev.add(
+                "Normal",
+                "Pulling",
+                format!("Pulling image \"{image}\""),
+                s.pod_at,
+            );
+            let refused = match stall {
+                Some(Stall::ImageMissing) => Some(format!(
+                    "rpc error: code = NotFound desc = failed to pull and unpack image \
+                     \"{image}\": failed to resolve reference \"{image}\": {image}: not found"
+                )),
+                Some(Stall::ImagePrivate) => Some(format!(
+                    "rpc error: code = Unknown desc = failed to pull and unpack image \
+                     \"{image}\": failed to resolve reference \"{image}\": failed to \
+                     authorize: failed to fetch anonymous token: unexpected status: 401 \
+                     Unauthorized"
+                )),
+                _ => None,
+            };
+            if let Some(why) = refused {
+                let first = s.pod_at;
+                ev.span(
+                    "Warning",
+                    "Failed",
+                    format!("Failed to pull image \"{image}\": {why}"),
+                    first,
+                    now,
+                );
+                ev.span(
+                    "Warning",
+                    "Failed",
+                    "Error: ErrImagePull".into(),
+                    first,
+                    now,
+                );
+                ev.span(
+                    "Normal",
+                    "BackOff",
+                    format!("Back-off pulling image \"{image}\""),
+                    first,
+                    now,
+                );
+                ev.span(
+                    "Warning",
+                    "Failed",
+                    "Error: ImagePullBackOff".into(),
+                    first,
+                    now,
+                );
+            }
+        }
+    }
     if let Some(start) = s.start {
-        add(
+        ev.add(
             "Normal",
             "Pulled",
             format!("Successfully pulled image \"{}\"", s.image),
             start,
         );
-        add(
+        ev.add(
             "Normal",
             "Created",
             format!("Created container {}", container_name(s)),
             start,
         );
-        add(
+        ev.add(
             "Normal",
             "Started",
             format!("Started container {}", container_name(s)),
@@ -692,15 +830,20 @@ pub fn events(s: &Session, now: DateTime<Utc>) -> Option<String> {
         );
     }
     if let Some(t) = s.terminating_since {
-        add(
+        ev.add(
             "Normal",
             "Killing",
             format!("Stopping container {}", container_name(s)),
             t,
         );
     }
+    Some(table(ev.rows))
+}
+
+/// The rows as `kubectl get event -o custom-columns` prints them.
+fn table(rows: Vec<[String; 5]>) -> String {
     if rows.is_empty() {
-        return Some("<none>\n".to_string());
+        return "<none>\n".to_string();
     }
     let header = ["TYPE", "REASON", "MESSAGE", "FIRST-TIME", "LAST-TIME"];
     let mut widths = header.map(str::len);
@@ -724,7 +867,7 @@ pub fn events(s: &Session, now: DateTime<Utc>) -> Option<String> {
     for r in &rows {
         line([&r[0], &r[1], &r[2], &r[3], &r[4]]);
     }
-    Some(out)
+    out
 }
 
 /// Container output: real child output for executed headless jobs, else what the image
