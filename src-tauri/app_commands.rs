@@ -44,6 +44,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "session_details",
     "session_events",
     "session_logs",
+    "session_why",
     "sessions_snapshot",
     "sign_in",
     "sign_in_password",

@@ -63,6 +63,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             sessions::session_details,
             sessions::session_logs,
             sessions::session_events,
+            sessions::session_why,
             sessions::renew_session,
             sessions::delete_sessions,
             sessions::prune_preview,

@@ -305,3 +305,66 @@ async fn two_thousand_sessions_are_all_reachable() {
     app.stop().await;
     sim.shutdown().await;
 }
+
+/// A Pending session explained: one that asks more memory than any node has free says so on
+/// its line and, with the next step and the platform's words, in its details; released, it
+/// runs and says nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_session_is_explained() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig::default()).await;
+    let client = skyport_core::skaha::SkahaClient::new(
+        skyport_core::http::build_client(Default::default()).expect("http client"),
+        skyport_core::platform::ServiceUrl::parse(sim.skaha_url().as_str()).expect("url"),
+        skyport_core::skaha::Auth::Bearer(skyport_core::secret::SecretString::new(TOKEN.into())),
+    );
+    let id = client
+        .create_session(&skyport_core::skaha::CreateRequest {
+            name: "bigmem".into(),
+            image: "images.canfar.net/skaha/astroml:latest".into(),
+            kind: Some(skyport_core::skaha::SessionKind::Notebook),
+            resources: skyport_core::skaha::Resources::Fixed {
+                cores: 2,
+                ram_gb: 192,
+                gpus: None,
+            },
+            ..Default::default()
+        })
+        .await
+        .expect("launch a big session");
+    let app = start_app("why", &driver, &sim).await;
+    let long = Duration::from_secs(30);
+
+    let row = "[data-testid=session-row][data-name=bigmem]";
+    wait_until(&app, "pending", row, long, |t| t.contains("Pending")).await;
+    let line = format!("{row} [data-testid=session-why]");
+    wait_until(&app, "why on the line", &line, long, |t| {
+        t.contains("No room: memory") && t.contains("No node has 192 GB free.")
+    })
+    .await;
+    shot(&app, "sessions-why-line").await;
+
+    app.click(row).await;
+    let why = "[data-testid=session-why-details]";
+    let text = wait_text(&app, why, "Try 92 GB, or wait.").await;
+    assert!(
+        text.contains("Insufficient memory"),
+        "the platform's own words: {text:?}"
+    );
+    shot(&app, "sessions-why-details").await;
+    app.click("[data-testid=session-details] button[aria-label=Close]")
+        .await;
+
+    // Room frees up: it runs, and its line says what it is again.
+    assert!(sim.stall(id.as_str(), None));
+    wait_until(&app, "running", row, Duration::from_secs(60), |t| {
+        t.contains("Running")
+    })
+    .await;
+    wait_gone(&app, "why gone", &line, long).await;
+    app.stop().await;
+    sim.shutdown().await;
+}

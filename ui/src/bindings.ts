@@ -68,6 +68,11 @@ export const commands = {
 	sessionDetails: (sessionId: string) => __TAURI_INVOKE<Session>("session_details", { sessionId }),
 	sessionLogs: (sessionId: string) => __TAURI_INVOKE<string>("session_logs", { sessionId }),
 	sessionEvents: (sessionId: string) => __TAURI_INVOKE<SessionEvent[]>("session_events", { sessionId }),
+	/**
+	 *  Why a session waits or failed, read from its events, the platform's load and the quota;
+	 *  `None` when nothing holds it.
+	 */
+	sessionWhy: (sessionId: string) => __TAURI_INVOKE<Why | null>("session_why", { sessionId }),
 	/**  Renew, then return the session with its new expiry. */
 	renewSession: (sessionId: string) => __TAURI_INVOKE<Session>("renew_session", { sessionId }),
 	/**  Delete one or more sessions; each gets its own outcome. */
@@ -202,6 +207,31 @@ export type BulkOutcome = {
 	id: string,
 	error: ErrorPayload | null,
 };
+
+/**  The kinds of hold, for icons, tests and scripts (`skyport why --json`). */
+export type Cause = 
+/**  No pod yet: the platform's queue holds the request. */
+"queued" | 
+/**  The platform has it but has not acted on it yet. */
+"accepted" | 
+/**  No node has room for what it asks. */
+"noRoom" | 
+/**  The image is being pulled onto the node. */
+"pulling" | 
+/**  The image cannot be pulled. */
+"imageUnavailable" | 
+/**  Its program stops right after starting, over and over. */
+"crashing" | 
+/**  The storage it mounts cannot be attached. */
+"storageUnavailable" | 
+/**  The platform stopped it to make room or because the node failed. */
+"evicted" | 
+/**  On its way: placed, image there, container starting. */
+"starting" | 
+/**  It ran and ended with an error. */
+"ended" | 
+/**  Something else the platform reports as a warning. */
+"other";
 
 /**  What the UI and CLI show about a certificate bundle. Holds no secret. */
 export type CertInfo = {
@@ -862,6 +892,8 @@ export type SessionsSnapshot = {
 	skipped: number,
 	/**  True until the first answer (success or failure) arrives. */
 	loading: boolean,
+	/**  Why Pending sessions wait, by session id (`why::explain_list`; the first few only). */
+	why?: { [key in string]: Why },
 };
 
 /**  A fresh session list (or a failed refresh, with the previous list and the error). */
@@ -916,6 +948,21 @@ export type SignOutReport = {
 	revoked: string[],
 	/**  Why revocation was skipped or failed, if it was. */
 	revocationNote: string | null,
+};
+
+/**  What holds a session, in one sentence, with what the user can do about it. */
+export type Why = {
+	cause: Cause,
+	/**  A few words for a list's line ("No room: memory", "Pulling image"). */
+	short: string,
+	/**  What is happening, in plain words. */
+	sentence: string,
+	/**  What the user can do, when there is something to do. */
+	nextStep: string | null,
+	/**  The platform's own words it was read from (an event's reason and message). */
+	evidence: string | null,
+	/**  Since when this has been so, as the platform reports it. */
+	since: string | null,
 };
 
 /* Tauri Specta runtime */

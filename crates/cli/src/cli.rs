@@ -111,6 +111,10 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print a session's events (scheduling, image pulls, failures).
     Events(IdsArgs),
+    /// Why a session is still Pending (or failed), in one sentence, with the next step.
+    #[command(after_help = "Examples:\n  skyport why k3x9q2ab\n  \
+        skyport ps -q -s pending | xargs skyport why\n  skyport why k3x9q2ab --json")]
+    Why(IdsArgs),
     /// Open a session in the web browser, waiting until it runs.
     Open(OpenArgs),
     /// Push sessions' expiry back.

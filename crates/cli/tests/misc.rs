@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 
-const COMMANDS: [&str; 18] = [
+const COMMANDS: [&str; 19] = [
     "login",
     "logout",
     "auth",
@@ -15,6 +15,7 @@ const COMMANDS: [&str; 18] = [
     "info",
     "logs",
     "events",
+    "why",
     "open",
     "renew",
     "delete",

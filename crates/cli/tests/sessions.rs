@@ -620,3 +620,57 @@ async fn ctrl_c_while_waiting_exits_130() {
     assert!(err.contains("interrupted"), "{err}");
     assert!(out.stdout.is_empty());
 }
+
+/// `skyport why`: a session that waits for memory, one whose image cannot be pulled, and a
+/// running one, in words and in JSON; an unknown id is exit 1 and the others still answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn why_says_what_holds_a_session_and_what_to_do() {
+    let sim = sim().await;
+    let home = Home::env(&sim, Some(TOKEN));
+    let big = ids(home
+        .run(&["create", "notebook", IMAGE, "-m", "192", "-c", "2"])
+        .await
+        .ok())[0]
+        .clone();
+    let pulled = ids(home
+        .run(&["create", "headless", IMAGE, "-n", "fit", "--", "python"])
+        .await
+        .ok())[0]
+        .clone();
+    assert!(sim.stall(&pulled, Some(skyport_sim::Stall::ImageMissing)));
+
+    home.run(&["why", &big])
+        .await
+        .ok()
+        .out_has(&format!("{big} (notebook1) is Pending."))
+        .out_has("No node has 192 GB free.")
+        .out_has("Next: Try 92 GB, or wait.")
+        .out_has("The platform says (since ")
+        .out_has("Insufficient memory");
+
+    let v = home
+        .run(&["why", &big, &pulled, "--json"])
+        .await
+        .ok()
+        .json();
+    let list = v.as_array().unwrap();
+    assert_eq!(list[0]["why"]["cause"], "noRoom");
+    assert_eq!(list[1]["id"], pulled.as_str());
+    assert_eq!(list[1]["why"]["cause"], "imageUnavailable");
+    assert_eq!(
+        list[1]["why"]["sentence"],
+        "The image could not be pulled: it does not exist under that name."
+    );
+
+    assert!(sim.stall(&pulled, None));
+    wait_status(&sim, &home, &pulled, "Running").await;
+    home.run(&["why", &pulled])
+        .await
+        .ok()
+        .out_has(&format!("{pulled} (fit) is Running: nothing holds it."));
+    let r = home.run(&["why", "zzzzzzzz", &big]).await;
+    r.code(1)
+        .err_has("not found")
+        .out_has("No node has 192 GB free.");
+    sim.shutdown().await;
+}

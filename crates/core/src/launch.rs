@@ -229,7 +229,7 @@ pub fn plan(req: &CreateRequest, replicas: u32) -> Vec<CreateRequest> {
 
 /// How many interactive sessions count against the quota, and the quota (`None` when the
 /// platform does not say: it is shown as unknown, and nothing is blocked on a guess).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Quota {
     pub used: u32,

@@ -2,7 +2,7 @@
 //! desktop notification each (a session became Running, failed, finished, or will expire
 //! soon). Pure logic on an injected clock; the shell does the polling and the notifying.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ErrorPayload;
 use crate::skaha::{Session, SessionId, SessionKind, SessionStatus};
+use crate::why::Why;
 
 /// The session list as the app shows it: the last good list, when it was fetched, and why
 /// the latest refresh failed when it did.
@@ -27,6 +28,9 @@ pub struct SessionsSnapshot {
     pub skipped: u32,
     /// True until the first answer (success or failure) arrives.
     pub loading: bool,
+    /// Why Pending sessions wait, by session id (`why::explain_list`; the first few only).
+    #[serde(default)]
+    pub why: BTreeMap<String, Why>,
     /// The digest of the server's answer the list was read from (`ListAnswer::digest`): the
     /// same answer next time need not be read again. Not for the UI.
     #[serde(skip)]
@@ -51,6 +55,7 @@ impl SessionsSnapshot {
             error: None,
             skipped,
             loading: false,
+            why: BTreeMap::new(),
             answer: None,
         }
     }
@@ -79,6 +84,7 @@ impl SessionsSnapshot {
             && before.is_fresh()
             && self.skipped == before.skipped
             && self.sessions == before.sessions
+            && self.why == before.why
     }
 
     /// Whether this is a list the server gave just now (not an error, not the placeholder).

@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::launch::quota;
+use crate::launch::Quota;
 use crate::skaha::{Context, PlatformStats, Session, SessionEvent, SessionKind, SessionStatus};
 
 /// What holds a session, in one sentence, with what the user can do about it.
@@ -17,6 +17,8 @@ use crate::skaha::{Context, PlatformStats, Session, SessionEvent, SessionKind, S
 #[serde(rename_all = "camelCase")]
 pub struct Why {
     pub cause: Cause,
+    /// A few words for a list's line ("No room: memory", "Pulling image").
+    pub short: String,
     /// What is happening, in plain words.
     pub sentence: String,
     /// What the user can do, when there is something to do.
@@ -56,6 +58,25 @@ pub enum Cause {
     Other,
 }
 
+impl Cause {
+    /// The few words a list's line shows.
+    pub fn label(self) -> &'static str {
+        match self {
+            Cause::Queued => "In the queue",
+            Cause::Accepted => "Accepted",
+            Cause::NoRoom => "No room",
+            Cause::Pulling => "Pulling image",
+            Cause::ImageUnavailable => "Image unavailable",
+            Cause::Crashing => "Keeps crashing",
+            Cause::StorageUnavailable => "Storage not ready",
+            Cause::Evicted => "Evicted",
+            Cause::Starting => "Starting",
+            Cause::Ended => "Ended with an error",
+            Cause::Other => "See details",
+        }
+    }
+}
+
 /// Everything the explanation is read from.
 #[derive(Debug, Clone, Copy)]
 pub struct Facts<'a> {
@@ -64,15 +85,23 @@ pub struct Facts<'a> {
     pub events: Option<&'a [SessionEvent]>,
     /// The platform's load, when known.
     pub stats: Option<&'a PlatformStats>,
-    /// The resource options and the session quota, when known.
+    /// The resource options, when known.
     pub context: Option<&'a Context>,
-    /// The user's sessions (for the quota count).
-    pub sessions: &'a [Session],
+    /// The user's interactive-session quota and use (`launch::quota`), when known.
+    pub quota: Option<Quota>,
 }
 
 /// Why the session is not running: for a Pending or Failed session, what holds (or held)
 /// it; `None` for any other state.
 pub fn explain(f: &Facts) -> Option<Why> {
+    let mut why = reason(f)?;
+    if why.short.is_empty() {
+        why.short = why.cause.label().into();
+    }
+    Some(why)
+}
+
+fn reason(f: &Facts) -> Option<Why> {
     if !matches!(
         f.session.status,
         SessionStatus::Pending | SessionStatus::Failed
@@ -195,6 +224,7 @@ fn read_event(f: &Facts, events: &[SessionEvent], e: &SessionEvent) -> Why {
         "Failed" | "CreateContainerError" | "RunContainerError" => crashing(f),
         _ if e.kind.eq_ignore_ascii_case("Warning") => Why {
             cause: Cause::Other,
+            short: String::new(),
             sentence: format!("The platform reports a problem: {reason}."),
             next_step: Some(
                 "If it lasts, ask the platform's support, quoting the message below.".into(),
@@ -212,6 +242,7 @@ fn read_event(f: &Facts, events: &[SessionEvent], e: &SessionEvent) -> Why {
 fn plain(cause: Cause, sentence: &str, next_step: Option<&str>) -> Why {
     Why {
         cause,
+        short: String::new(),
         sentence: sentence.into(),
         next_step: next_step.map(Into::into),
         evidence: None,
@@ -226,6 +257,7 @@ fn queued(f: &Facts) -> Why {
         .map(|(what, pct)| format!(" The platform's {what} {} {pct}% taken.", verb(what)));
     Why {
         cause: Cause::Queued,
+        short: String::new(),
         sentence: format!(
             "Waiting in the platform's queue: no node has been chosen yet.{}",
             load.unwrap_or_default()
@@ -239,10 +271,10 @@ fn queued(f: &Facts) -> Why {
 /// The scheduler's "0/N nodes are available: 3 Insufficient memory, …".
 fn no_room(f: &Facts, message: &str) -> Why {
     let s = f.session;
-    let short = |what: &str| message.contains(&format!("Insufficient {what}"));
+    let lacks = |what: &str| message.contains(&format!("Insufficient {what}"));
     let stats = f.stats;
     let ctx = f.context;
-    let (sentence, next) = if short("nvidia.com/gpu") || short("amd.com/gpu") {
+    let (label, sentence, next) = if lacks("nvidia.com/gpu") || lacks("amd.com/gpu") {
         let n = s.requested_gpus.filter(|g| *g > 0.0);
         let sentence = match n {
             Some(n) => format!("No node has {} free.", count(n, "GPU", "GPUs")),
@@ -252,8 +284,8 @@ fn no_room(f: &Facts, message: &str) -> Why {
             Some(fewer) => format!("Try {}, or wait.", count(fewer, "GPU", "GPUs")),
             None => "Wait: GPUs free up as other sessions end.".to_string(),
         };
-        (sentence, next)
-    } else if short("memory") {
+        ("No room: GPUs", sentence, next)
+    } else if lacks("memory") {
         let pct = stats.and_then(|st| percent(st.ram_requested_gb, st.ram_available_gb));
         let free = stats.and_then(|st| Some(st.ram_available_gb? - st.ram_requested_gb?));
         let load = pct.map(|p| format!(": the platform's RAM is {p}% taken"));
@@ -275,8 +307,8 @@ fn no_room(f: &Facts, message: &str) -> Why {
             Some(gb) => format!("Try {}, or wait.", gb_text(gb)),
             None => "Wait: memory frees up as other sessions end.".to_string(),
         };
-        (sentence, next)
-    } else if short("cpu") {
+        ("No room: memory", sentence, next)
+    } else if lacks("cpu") {
         let pct = stats.and_then(|st| percent(st.cores_requested, st.cores_available));
         let free = stats.and_then(|st| Some(st.cores_available? - st.cores_requested?));
         let load = pct.map(|p| format!(": the platform's CPUs are {p}% taken"));
@@ -298,15 +330,17 @@ fn no_room(f: &Facts, message: &str) -> Why {
             Some(n) => format!("Try {}, or wait.", count(n, "core", "cores")),
             None => "Wait: cores free up as other sessions end.".to_string(),
         };
-        (sentence, next)
+        ("No room: cores", sentence, next)
     } else {
         (
+            "No node fits",
             "No node can take it now (none fits its placement rules).".to_string(),
             "Wait; if it lasts, ask the platform's support, quoting the message below.".to_string(),
         )
     };
     Why {
         cause: Cause::NoRoom,
+        short: label.into(),
         sentence,
         next_step: Some(next),
         evidence: None,
@@ -337,8 +371,9 @@ fn image_unavailable(lower: &str) -> Why {
         "notfound",
         "does not exist",
     ];
-    let (sentence, next) = if auth.iter().any(|w| lower.contains(w)) {
+    let (label, sentence, next) = if auth.iter().any(|w| lower.contains(w)) {
         (
+            "Registry refused the image",
             "The image could not be pulled: its registry refused access (it is private or \
              the name is wrong).",
             "Check the image name; for a private image, give your registry user name and \
@@ -346,17 +381,22 @@ fn image_unavailable(lower: &str) -> Why {
         )
     } else if missing.iter().any(|w| lower.contains(w)) {
         (
+            "Image not found",
             "The image could not be pulled: it does not exist under that name.",
             "Check the image name and tag; delete this session and launch again.",
         )
     } else {
         (
+            "Image unavailable",
             "The image could not be pulled: it does not exist or needs registry credentials.",
             "Check the image name; for a private image, give your registry credentials when \
              you launch. Then delete this session and launch again.",
         )
     };
-    plain(Cause::ImageUnavailable, sentence, Some(next))
+    Why {
+        short: label.into(),
+        ..plain(Cause::ImageUnavailable, sentence, Some(next))
+    }
 }
 
 fn crashing(f: &Facts) -> Why {
@@ -367,6 +407,7 @@ fn crashing(f: &Facts) -> Why {
     };
     Why {
         cause: Cause::Crashing,
+        short: String::new(),
         sentence: "Its program stops right after starting; the platform keeps restarting it."
             .into(),
         next_step: Some(format!(
@@ -380,13 +421,12 @@ fn crashing(f: &Facts) -> Why {
 /// A session that waits for room counts toward the quota all the same: say so when the
 /// user is at the limit, since deleting a waiting session is then the way to launch another.
 fn with_quota(f: &Facts, mut why: Why) -> Why {
-    let Some(ctx) = f.context else {
+    let Some(q) = f.quota else {
         return why;
     };
     if !f.session.kind.is_interactive() || f.session.kind == SessionKind::DesktopApp {
         return why;
     }
-    let q = quota(f.sessions, ctx);
     if let Some(max) = q.max.filter(|m| q.used >= *m) {
         why.sentence.push_str(&format!(
             " You are at your limit of {}; this one counts toward it while it waits.",
@@ -482,7 +522,7 @@ fn trim(n: f64) -> String {
 }
 
 mod ask;
-pub use ask::{ask, explain_list};
+pub use ask::{ask, explain_list, waiting, MAX_EXPLAINED};
 
 #[cfg(test)]
 mod tests;

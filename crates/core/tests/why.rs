@@ -153,7 +153,9 @@ async fn no_pod_yet_is_the_queue_and_a_list_is_explained_at_once() {
     assert!(sim.stall(pulling.as_str(), Some(Stall::Pulling)));
     let list = c.list_sessions(&ListQuery::default()).await.expect("list");
     let ctx = c.context().await.expect("context");
-    let whys = why::explain_list(&c, &list.sessions, Some(&ctx)).await;
+    let quota = skyport_core::launch::quota(&list.sessions, &ctx);
+    let waiting = why::waiting(&list.sessions);
+    let whys = why::explain_list(&c, &waiting, Some(&ctx), Some(quota)).await;
     assert_eq!(whys.len(), 2, "{whys:?}");
     assert_eq!(whys[queued.as_str()].cause, Cause::Queued);
     assert_eq!(whys[pulling.as_str()].cause, Cause::Pulling);

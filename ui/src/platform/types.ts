@@ -52,6 +52,8 @@ import type {
   Offer,
   OfferState,
   SignOutReport,
+  Why,
+  Cause,
   CredentialKind,
   ServiceCredential,
   NewServiceCredential,
@@ -116,6 +118,8 @@ export type {
   Offer,
   OfferState,
   SignOutReport,
+  Why,
+  Cause,
 };
 
 /** An error from the backend, as `{code, message}` (codes are generated from Rust). */

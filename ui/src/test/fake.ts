@@ -37,6 +37,7 @@ import type {
   Quota,
   Session,
   SessionEvent,
+  Why,
   SessionNotice,
   SessionsSnapshot,
   Settings,
@@ -670,6 +671,22 @@ export class FakePlatform implements Platform {
         { kind: "Normal", reason: "Pulling", message: 'Pulling image "images.canfar.net/skaha/astroml:latest"', firstTime: "2026-07-13T22:57:03Z", lastTime: "2026-07-13T22:57:03Z" },
         { kind: "Warning", reason: "BackOff", message: "Back-off pulling image", firstTime: null, lastTime: null },
       ];
+    });
+  }
+
+  /** A Pending session waits for memory (as the platform would say for a big request). */
+  sessionWhy(id: string): Promise<Why | null> {
+    return this.call("sessionWhy", [id], () => {
+      const s = this.find(id);
+      if (s.status !== "Pending") return null;
+      return {
+        cause: "noRoom",
+        short: "No room: memory",
+        sentence: "No node has 192 GB free: the platform's RAM is 94% taken.",
+        nextStep: "Try 92 GB, or wait.",
+        evidence: "FailedScheduling: 0/12 nodes are available: 12 Insufficient memory.",
+        since: "2026-07-13T22:57:10Z",
+      };
     });
   }
 

@@ -298,6 +298,46 @@ describe("Session details", () => {
     expect(logs.textContent).toContain("Jupyter Server is running");
   });
 
+  it("says why a Pending session waits: on its line from the poller, in full in its details", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const waits = {
+      cause: "noRoom" as const,
+      short: "No room: memory",
+      sentence: "No node has 192 GB free: the platform's RAM is 94% taken.",
+      nextStep: "Try 92 GB, or wait.",
+      evidence: "FailedScheduling: 0/12 nodes are available: 12 Insufficient memory.",
+      since: null,
+    };
+    p.emitSessions({ why: { d7m2p9zq: waits } });
+    const row = await waitFor(() => rows().find((r) => r.dataset.name === "desktop1")!);
+    const line = await within(row).findByTestId("session-why");
+    expect(line.textContent).toContain("No room: memory");
+    expect(line.getAttribute("title")).toBe("No node has 192 GB free: the platform's RAM is 94% taken.");
+    // Only the waiting session's line says anything.
+    expect(screen.getAllByTestId("session-why")).toHaveLength(1);
+    await fireEvent.click(row);
+    const d = await screen.findByTestId("session-details");
+    const why = await within(d).findByTestId("session-why-details");
+    expect(why.textContent).toContain("Try 92 GB, or wait.");
+    expect(why.textContent).toContain("The platform says: FailedScheduling");
+    // Gone from the list when it no longer waits.
+    p.emitSessions({ why: {} });
+    await waitFor(() => expect(screen.queryAllByTestId("session-why")).toHaveLength(0));
+  });
+
+  it("asks why a failed session failed when its details open; a running one is not asked", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "fit-2");
+    await waitFor(() => expect(p.argsOf("sessionWhy")).toEqual([["h1job002"]]));
+    expect(within(d).queryByTestId("session-why-details")).toBeNull(); // the fake has nothing to say of it
+    await fireEvent.click(within(d).getByRole("button", { name: /Close/ }));
+    await waitFor(() => expect(screen.queryByTestId("session-details")).toBeNull());
+    await fireEvent.click(rows().find((r) => r.dataset.name === "notebook1")!);
+    await within(await screen.findByTestId("session-details")).findByTestId("logs");
+    expect(p.argsOf("sessionWhy")).toHaveLength(1);
+  });
+
   it("follows the logs when asked", async () => {
     const p = FakePlatform.signedIn();
     const d = await openDetails(p, "notebook1");

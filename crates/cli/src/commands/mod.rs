@@ -30,6 +30,7 @@ pub async fn run(cli: &Cli) -> CliResult {
             | Command::Info(_)
             | Command::Logs(_)
             | Command::Events(_)
+            | Command::Why(_)
             | Command::Open(_)
             | Command::Renew(_)
             | Command::Delete(_)
@@ -56,6 +57,7 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Info(a) => sessions::info(&ctx, a).await,
         Command::Logs(a) => sessions::logs(&ctx, a).await,
         Command::Events(a) => sessions::events(&ctx, a).await,
+        Command::Why(a) => sessions::why(&ctx, a).await,
         Command::Open(a) => sessions::open(&ctx, a).await,
         Command::Renew(a) => sessions::renew(&ctx, a).await,
         Command::Delete(a) => sessions::delete(&ctx, a).await,

@@ -499,6 +499,60 @@ pub async fn events(ctx: &Ctx, a: &IdsArgs) -> CliResult {
     finish(last)
 }
 
+// -------------------------------------------------------------------------------- why
+
+pub async fn why(ctx: &Ctx, a: &IdsArgs) -> CliResult {
+    let client = ctx.client()?;
+    let mut answers = Vec::new();
+    let mut last = None;
+    for i in &a.ids {
+        match skyport_core::why::ask(&client, &id(i)).await {
+            Ok(answer) => answers.push(answer),
+            Err(e) => report(&e.into(), &mut last),
+        }
+    }
+    if ctx.json {
+        let v: Vec<_> = answers
+            .iter()
+            .map(|(s, w)| {
+                json!({"id": s.id.as_str(), "name": s.name, "status": s.status.as_str(), "why": w})
+            })
+            .collect();
+        print_json(&v)?;
+    } else {
+        let mut out = String::new();
+        for (n, (s, w)) in answers.iter().enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str(&format!(
+                "{} ({}) is {}",
+                s.id.as_str(),
+                s.name,
+                s.status.as_str()
+            ));
+            match w {
+                None => out.push_str(": nothing holds it.\n"),
+                Some(w) => {
+                    out.push_str(&format!(".\n  {}\n", w.sentence));
+                    if let Some(next) = &w.next_step {
+                        out.push_str(&format!("  Next: {next}\n"));
+                    }
+                    if let Some(evidence) = &w.evidence {
+                        let since = w
+                            .since
+                            .map(|t| format!(" (since {})", t.format("%Y-%m-%d %H:%M UTC")))
+                            .unwrap_or_default();
+                        out.push_str(&format!("  The platform says{since}: {evidence}\n"));
+                    }
+                }
+            }
+        }
+        print!("{out}");
+    }
+    finish(last)
+}
+
 // -------------------------------------------------------------------------------- open
 
 /// Open a URL with `SKYPORT_BROWSER` (a command; the URL is added as its last argument)

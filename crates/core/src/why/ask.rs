@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use crate::launch::{quota, Quota};
 use crate::skaha::{
     Context, ListQuery, PlatformStats, Session, SessionEvent, SessionId, SessionStatus,
     SkahaClient, SkahaError,
@@ -27,7 +28,11 @@ pub async fn ask(
         client.list_sessions(&all)
     );
     let events = events?;
-    let sessions = list.map(|l| l.sessions).unwrap_or_default();
+    let context = context.ok();
+    let quota = match (&list, &context) {
+        (Ok(l), Some(c)) => Some(quota(&l.sessions, c)),
+        _ => None,
+    };
     let stats = match needs_load(&session, events.as_deref()) {
         true => client.stats().await.ok(),
         false => None,
@@ -36,23 +41,37 @@ pub async fn ask(
         session: &session,
         events: events.as_deref(),
         stats: stats.as_ref(),
-        context: context.ok().as_ref(),
-        sessions: &sessions,
+        context: context.as_ref(),
+        quota,
     });
     Ok((session, why))
 }
 
-/// Why each waiting or failed session of a list is so, keyed by id: one events request per
-/// such session (a few at a time), the platform's load once when some wait for room. A
-/// session whose events cannot be read is left out (the list still shows it).
+/// The most sessions of one list explained at a time: one events request each, and a
+/// batch of hundreds of queued replicas all wait for the same reason.
+pub const MAX_EXPLAINED: usize = 8;
+
+/// The Pending sessions of a list worth explaining, the first `MAX_EXPLAINED` of them.
+pub fn waiting(sessions: &[Session]) -> Vec<Session> {
+    sessions
+        .iter()
+        .filter(|s| s.status == SessionStatus::Pending)
+        .take(MAX_EXPLAINED)
+        .cloned()
+        .collect()
+}
+
+/// Why each of `waiting` (from `waiting`) is so, keyed by id: one events request per
+/// session (four at a time), the platform's load once when some wait for room. A session
+/// whose events cannot be read is left out (the list still shows it).
 pub async fn explain_list(
     client: &SkahaClient,
-    sessions: &[Session],
+    waiting: &[Session],
     context: Option<&Context>,
+    quota: Option<Quota>,
 ) -> BTreeMap<String, Why> {
-    let asked: Vec<&Session> = sessions.iter().filter(|s| waits_or_failed(s)).collect();
     let gate = Arc::new(tokio::sync::Semaphore::new(4));
-    let events = crate::concurrent::all(asked.iter().map(|s| {
+    let events = crate::concurrent::all(waiting.iter().map(|s| {
         let (client, id, gate) = (client.clone(), s.id.clone(), gate.clone());
         async move {
             let _turn = gate.acquire().await;
@@ -60,12 +79,13 @@ pub async fn explain_list(
         }
     }))
     .await;
-    let read: Vec<(&Session, Option<Vec<SessionEvent>>)> = asked
-        .into_iter()
+    let read: Vec<(&Session, Option<Vec<SessionEvent>>)> = waiting
+        .iter()
         .zip(events)
         .filter_map(|(s, e)| e.and_then(Result::ok).map(|e| (s, e)))
         .collect();
-    let stats: Option<PlatformStats> = match read.iter().any(|(s, e)| needs_load(s, e.as_deref())) {
+    let load = read.iter().any(|(s, e)| needs_load(s, e.as_deref()));
+    let stats: Option<PlatformStats> = match load {
         true => client.stats().await.ok(),
         false => None,
     };
@@ -76,7 +96,7 @@ pub async fn explain_list(
                 events: e.as_deref(),
                 stats: stats.as_ref(),
                 context,
-                sessions,
+                quota,
             })?;
             Some((s.id.as_str().to_string(), why))
         })
@@ -106,7 +126,7 @@ fn needs_load(s: &Session, events: Option<&[SessionEvent]>) -> bool {
         events,
         stats: None,
         context: None,
-        sessions: &[],
+        quota: None,
     };
     matches!(
         explain(&facts).map(|w| w.cause),

@@ -58,7 +58,7 @@ fn why(s: &Session, events: Option<&[SessionEvent]>, others: &[Session]) -> Why 
         events,
         stats: Some(&st),
         context: Some(&ctx),
-        sessions: others,
+        quota: Some(crate::launch::quota(others, &ctx)),
     })
     .expect("a reason")
 }
@@ -77,6 +77,7 @@ fn not_enough_memory_names_the_size_the_load_and_a_size_that_fits() {
     );
     // Half of 192 is 96, the platform has 246 GB free in all: the largest option <= 96.
     assert_eq!(w.next_step.as_deref(), Some("Try 92 GB, or wait."));
+    assert_eq!(w.short, "No room: memory");
     assert!(w
         .evidence
         .as_deref()
@@ -171,6 +172,7 @@ fn pulling_then_starting() {
     let w = why(&s, Some(&ev), &[]);
     assert_eq!(w.cause, Cause::Pulling);
     assert_eq!(w.sentence, "Pulling the image (first use on this node).");
+    assert_eq!(w.short, "Pulling image");
 
     let ev = table(&[
         SCHEDULED,
@@ -210,6 +212,7 @@ fn an_image_that_cannot_be_pulled_says_which_way() {
         w.sentence,
         "The image could not be pulled: it does not exist under that name."
     );
+    assert_eq!(w.short, "Image not found");
 
     let private = table(&[
         "Warning Failed Failed to pull image \"images.canfar.net/private/x:1\": rpc error: code = Unknown desc = failed to pull and unpack image \"images.canfar.net/private/x:1\": failed to resolve reference \"images.canfar.net/private/x:1\": failed to authorize: failed to fetch anonymous token: unexpected status from GET request to https://images.canfar.net/service/token?scope=repository%3Aprivate%2Fx%3Apull&service=harbor-registry: 401 Unauthorized 2026-07-13T22:57:12Z 2026-07-13T22:57:40Z",
@@ -276,7 +279,7 @@ fn failed_sessions_and_running_ones() {
         events: Some(&started),
         stats: Some(&st),
         context: Some(&ctx),
-        sessions: &[],
+        quota: None,
     };
     assert_eq!(explain(&facts), None);
 }
@@ -292,7 +295,7 @@ fn without_stats_or_context_it_still_explains() {
         events: Some(&ev),
         stats: None,
         context: None,
-        sessions: &[],
+        quota: None,
     })
     .expect("a reason");
     assert_eq!(w.sentence, "No node has 192 GB free.");

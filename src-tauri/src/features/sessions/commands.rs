@@ -3,6 +3,7 @@
 use skyport_core::error::ErrorPayload;
 use skyport_core::sessions::{PruneRule, SessionTracker, SessionsSnapshot};
 use skyport_core::skaha::{Session, SessionEvent};
+use skyport_core::why::{self, Why};
 use tauri::{AppHandle, State};
 
 use super::actions::{
@@ -64,6 +65,21 @@ pub async fn session_events(
         .events(&id(&session_id)?)
         .await
         .map_err(payload)
+}
+
+/// Why a session waits or failed, read from its events, the platform's load and the quota;
+/// `None` when nothing holds it.
+#[tauri::command]
+#[specta::specta]
+pub async fn session_why(
+    platform: State<'_, Platform>,
+    session_id: String,
+) -> Result<Option<Why>, ErrorPayload> {
+    let client = platform.client()?;
+    let (_, why) = why::ask(&client, &id(&session_id)?)
+        .await
+        .map_err(payload)?;
+    Ok(why)
 }
 
 /// Renew, then return the session with its new expiry.

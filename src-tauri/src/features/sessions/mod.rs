@@ -9,6 +9,7 @@ pub mod actions;
 pub mod commands;
 mod poller;
 
+use skyport_core::skaha::Context;
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::kernel::{bus, Bus, Signal};
@@ -20,12 +21,25 @@ pub struct SessionsHub {
     poke: tokio::sync::Notify,
     /// The platform generation the last list came from (`None` before the first).
     generation: std::sync::Mutex<Option<u64>>,
+    /// The platform's context (resource options, quota) for explaining waits, by generation.
+    context: std::sync::Mutex<Option<(u64, Context)>>,
 }
 
 impl SessionsHub {
     /// Refresh now (after a launch, renew or delete).
     pub fn poke(&self) {
         self.poke.notify_one();
+    }
+
+    fn context(&self, generation: u64) -> Option<Context> {
+        let held = self.context.lock().unwrap_or_else(|e| e.into_inner());
+        held.as_ref()
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, c)| c.clone())
+    }
+
+    fn keep_context(&self, generation: u64, context: Context) {
+        *self.context.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, context));
     }
 
     /// Note the platform generation the next list comes from; true when it is another than

@@ -1,13 +1,16 @@
 //! The background poller: fetch, publish, notify; the next fetch when the policy says.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use skyport_core::error::ErrorCode;
+use skyport_core::launch::quota;
 use skyport_core::sessions::{
     ChangeClock, PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot,
 };
-use skyport_core::skaha::{ListQuery, SessionList};
+use skyport_core::skaha::{ListQuery, SessionList, SkahaClient};
+use skyport_core::why::{self, Why};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
@@ -51,9 +54,10 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
         let profile = platform.profile().map(|p| p.name).unwrap_or_default();
         tracker.switched_platform(&profile);
     }
-    let result = match platform.client() {
+    let client = platform.client();
+    let result = match &client {
         Ok(c) => c.list_answer(&ListQuery::default()).await.map_err(payload),
-        Err(e) => Err(e),
+        Err(e) => Err(e.clone()),
     };
     // The platform changed while this list was fetched: it belongs to the one before.
     if platform.generation() != generation {
@@ -104,16 +108,28 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     for n in notices {
         notify(app, &n, settings.notifications);
     }
+    let why = match &client {
+        Ok(c) => explain_waiting(app, c, &fetched, generation).await,
+        Err(_) => BTreeMap::new(),
+    };
+    if platform.generation() != generation {
+        return false;
+    }
     let snap = match fetched {
-        Fetched::Held if bus.sessions.borrow().is_fresh() => None,
+        Fetched::Held if bus.sessions.borrow().is_fresh() && bus.sessions.borrow().why == why => {
+            None
+        }
         Fetched::Held => Some(SessionsSnapshot {
             as_of: Some(now),
             error: None,
+            why,
             ..bus.sessions()
         }),
         Fetched::Read(list, digest) => {
-            let snap =
-                SessionsSnapshot::fetched(list.sessions, list.skipped, now).read_from(digest);
+            let snap = SessionsSnapshot {
+                why,
+                ..SessionsSnapshot::fetched(list.sessions, list.skipped, now).read_from(digest)
+            };
             (switched || !snap.same_list_as(&bus.sessions.borrow())).then_some(snap)
         }
     };
@@ -122,6 +138,40 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
         None => confirm(app, now),
     }
     false
+}
+
+/// Why the first few Pending sessions wait (one events request each, on every poll while
+/// some wait; the context is fetched once per platform).
+async fn explain_waiting<R: Runtime>(
+    app: &AppHandle<R>,
+    client: &SkahaClient,
+    fetched: &Fetched,
+    generation: u64,
+) -> BTreeMap<String, Why> {
+    let bus = app.state::<Bus>();
+    let waiting = match fetched {
+        Fetched::Held => why::waiting(&bus.sessions.borrow().sessions),
+        Fetched::Read(list, _) => why::waiting(&list.sessions),
+    };
+    if waiting.is_empty() {
+        return BTreeMap::new();
+    }
+    let Some(hub) = app.try_state::<SessionsHub>() else {
+        return BTreeMap::new();
+    };
+    let context = match hub.context(generation) {
+        Some(c) => Some(c),
+        None => client
+            .context()
+            .await
+            .ok()
+            .inspect(|c| hub.keep_context(generation, c.clone())),
+    };
+    let quota = context.as_ref().map(|c| match fetched {
+        Fetched::Held => quota(&bus.sessions.borrow().sessions, c),
+        Fetched::Read(list, _) => quota(&list.sessions, c),
+    });
+    why::explain_list(client, &waiting, context.as_ref(), quota).await
 }
 
 /// A list that differs from the one shown: to every feature and the UI.
