@@ -166,7 +166,7 @@ describe("App shell", () => {
     await fireEvent.click(screen.getByRole("button", { name: /^Sessions/ }));
     await screen.findByText("No platform yet");
     await fireEvent.click(screen.getByRole("button", { name: "Choose a platform" }));
-    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Platforms");
+    await screen.findByRole("heading", { level: 1, name: "Platforms" }); // the view loads when first opened
     expect(await screen.findByTestId("platform-chooser")).toBeTruthy();
   });
 
@@ -175,7 +175,7 @@ describe("App shell", () => {
     render(App, { props: { platform: p } });
     await screen.findByText("Sign in to see your sessions");
     await fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
-    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Credentials");
+    await screen.findByRole("heading", { level: 1, name: "Credentials" }); // the view loads when first opened
   });
 
   it("shows the credential state in the status bar and follows change events", async () => {
@@ -204,9 +204,9 @@ describe("App shell", () => {
   it("switches views with Ctrl+number and Ctrl+N", async () => {
     render(App, { props: { platform: new FakePlatform() } });
     await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
-    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Settings");
+    await screen.findByRole("heading", { level: 1, name: "Settings" }); // the view loads when first opened
     await fireEvent.keyDown(window, { key: "n", ctrlKey: true });
-    expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Launch");
+    await screen.findByRole("heading", { level: 1, name: "Launch" }); // the view loads when first opened
   });
 });
 

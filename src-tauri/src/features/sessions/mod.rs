@@ -214,6 +214,60 @@ mod tests {
         rt.block_on(sim.shutdown());
     }
 
+    /// Why a Pending session waits is asked on every poll while the window is shown, and not
+    /// while it is hidden in the tray (nobody reads it there; the last answer is kept).
+    #[test]
+    fn waiting_sessions_are_explained_while_shown() {
+        use skyport_core::why::Cause;
+        use skyport_sim::Stall;
+
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = start_sim(&rt, 0);
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        app.manage(super::SessionsHub::default());
+        let platform = app.state::<Platform>();
+        platform
+            .secrets
+            .set(
+                &TokenSlot::Token.key("lab"),
+                &SecretString::new("good-token".into()),
+            )
+            .expect("set");
+        let client = platform.client().expect("client");
+        let id = rt
+            .block_on(client.create_session(&skyport_core::skaha::CreateRequest {
+                name: "fit".into(),
+                image: "images.canfar.net/skaha/astroml:latest".into(),
+                kind: Some(skyport_core::skaha::SessionKind::Headless),
+                ..Default::default()
+            }))
+            .expect("create");
+        assert!(sim.stall(id.as_str(), Some(Stall::Pulling)));
+        let mut tracker = SessionTracker::default();
+        let cause = |snap: &skyport_core::sessions::SessionsSnapshot| {
+            snap.why.get(id.as_str()).map(|w| w.cause)
+        };
+
+        let (snap, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(cause(&snap), Some(Cause::Pulling), "{snap:?}");
+
+        let life = app.state::<Lifetime>();
+        life.set_main_hidden(true);
+        assert!(sim.stall(id.as_str(), Some(Stall::ImageMissing)));
+        let (snap, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(
+            cause(&snap),
+            Some(Cause::Pulling),
+            "hidden: not asked again"
+        );
+
+        life.set_main_hidden(false);
+        let (snap, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(cause(&snap), Some(Cause::ImageUnavailable), "shown: asked");
+        rt.block_on(sim.shutdown());
+    }
+
     /// An unchanged list sends the page only its time, and not even that while the window
     /// is hidden in the tray; shown again, the page hears the latest time once.
     #[test]

@@ -115,10 +115,14 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     if platform.generation() != generation {
         return false;
     }
+    // One borrow at a time: a second read lock of the channel, taken while a writer waits,
+    // would never be granted.
+    let unchanged = |why: &BTreeMap<String, Why>| {
+        let shown = bus.sessions.borrow();
+        shown.is_fresh() && shown.why == *why
+    };
     let snap = match fetched {
-        Fetched::Held if bus.sessions.borrow().is_fresh() && bus.sessions.borrow().why == why => {
-            None
-        }
+        Fetched::Held if unchanged(&why) => None,
         Fetched::Held => Some(SessionsSnapshot {
             as_of: Some(now),
             error: None,
@@ -141,7 +145,8 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
 }
 
 /// Why the first few Pending sessions wait (one events request each, on every poll while
-/// some wait; the context is fetched once per platform).
+/// some wait and the window is shown: nobody reads them in the tray, where the last ones are
+/// kept; the context is fetched once per platform).
 async fn explain_waiting<R: Runtime>(
     app: &AppHandle<R>,
     client: &SkahaClient,
@@ -149,6 +154,10 @@ async fn explain_waiting<R: Runtime>(
     generation: u64,
 ) -> BTreeMap<String, Why> {
     let bus = app.state::<Bus>();
+    let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
+    if hidden && matches!(fetched, Fetched::Held) {
+        return bus.sessions.borrow().why.clone();
+    }
     let waiting = match fetched {
         Fetched::Held => why::waiting(&bus.sessions.borrow().sessions),
         Fetched::Read(list, _) => why::waiting(&list.sessions),
