@@ -102,6 +102,17 @@ mod tests {
         .expect("sim")
     }
 
+    /// The profile's saved token, as if the user had pasted it.
+    fn set_token(platform: &Platform, token: &str) {
+        platform
+            .secrets
+            .set(
+                &TokenSlot::Token.key("lab"),
+                &SecretString::new(token.into()),
+            )
+            .expect("set");
+    }
+
     /// The poller against the simulated platform: a refused token is shown as refused and
     /// the list kept; a new token (announced) is used at once, and the refusal cleared.
     #[test]
@@ -111,23 +122,16 @@ mod tests {
         let m = app_at(sim.skaha_url().as_str());
         let app = m.app.handle();
         let platform = app.state::<Platform>();
-        let key = TokenSlot::Token.key("lab");
         let mut tracker = SessionTracker::default();
 
-        platform
-            .secrets
-            .set(&key, &SecretString::new("good-token".into()))
-            .expect("set");
+        set_token(&platform, "good-token");
         let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
         assert!(!failed && snap.is_fresh(), "{snap:?}");
         assert_eq!(app.state::<Bus>().sessions(), snap, "published on the bus");
 
         // Replaced behind the app's back: the kept connection still works until the platform
         // refuses a credential; then the refusal shows and the list stays.
-        platform
-            .secrets
-            .set(&key, &SecretString::new("stale-token".into()))
-            .expect("set");
+        set_token(&platform, "stale-token");
         platform.forget_connection();
         let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
         assert!(failed);
@@ -139,10 +143,7 @@ mod tests {
         assert!(platform.is_refused());
         assert_eq!(platform.credential_status().state, CredentialState::Expired);
 
-        platform
-            .secrets
-            .set(&key, &SecretString::new("good-token".into()))
-            .expect("set");
+        set_token(&platform, "good-token");
         kernel::credential_changed(app, true);
         let (snap, failed) = rt.block_on(refresh(app, &mut tracker));
         assert!(!failed && snap.is_fresh(), "{snap:?}");
@@ -165,13 +166,7 @@ mod tests {
         let app = m.app.handle();
         let platform = app.state::<Platform>();
         let bus = app.state::<Bus>();
-        platform
-            .secrets
-            .set(
-                &TokenSlot::Token.key("lab"),
-                &SecretString::new("good-token".into()),
-            )
-            .expect("set");
+        set_token(&platform, "good-token");
         let mut tracker = SessionTracker::default();
         let (first, _) = rt.block_on(refresh(app, &mut tracker));
         assert_eq!(first.sessions.len(), 2, "{first:?}");
@@ -227,13 +222,7 @@ mod tests {
         let app = m.app.handle();
         app.manage(super::SessionsHub::default());
         let platform = app.state::<Platform>();
-        platform
-            .secrets
-            .set(
-                &TokenSlot::Token.key("lab"),
-                &SecretString::new("good-token".into()),
-            )
-            .expect("set");
+        set_token(&platform, "good-token");
         let client = platform.client().expect("client");
         let id = rt
             .block_on(client.create_session(&skyport_core::skaha::CreateRequest {
@@ -281,13 +270,7 @@ mod tests {
         let app = m.app.handle();
         app.manage(super::SessionsHub::default());
         super::answer_signals(app);
-        app.state::<Platform>()
-            .secrets
-            .set(
-                &TokenSlot::Token.key("lab"),
-                &SecretString::new("good-token".into()),
-            )
-            .expect("set");
+        set_token(&app.state::<Platform>(), "good-token");
         let heard = Arc::new(Mutex::new(Vec::<String>::new()));
         for name in ["sessions-confirmed", "sessions-updated"] {
             let heard = heard.clone();
