@@ -31,6 +31,15 @@ async fn start_app(name: &str, driver: &std::path::Path, sim: &SimHandle) -> App
     .await
 }
 
+/// A Skaha client of the sim, as alice.
+fn client(sim: &SimHandle) -> skyport_core::skaha::SkahaClient {
+    skyport_core::skaha::SkahaClient::new(
+        skyport_core::http::build_client(Default::default()).expect("http client"),
+        skyport_core::platform::ServiceUrl::parse(sim.skaha_url().as_str()).expect("url"),
+        skyport_core::skaha::Auth::Bearer(skyport_core::secret::SecretString::new(TOKEN.into())),
+    )
+}
+
 async fn find(app: &App, css: &str) -> Option<Element> {
     app.client.find(Locator::Css(css)).await.ok()
 }
@@ -316,12 +325,7 @@ async fn a_pending_session_is_explained() {
     };
     let _gui = GUI.lock().await;
     let sim = sim(SimConfig::default()).await;
-    let client = skyport_core::skaha::SkahaClient::new(
-        skyport_core::http::build_client(Default::default()).expect("http client"),
-        skyport_core::platform::ServiceUrl::parse(sim.skaha_url().as_str()).expect("url"),
-        skyport_core::skaha::Auth::Bearer(skyport_core::secret::SecretString::new(TOKEN.into())),
-    );
-    let id = client
+    let id = client(&sim)
         .create_session(&skyport_core::skaha::CreateRequest {
             name: "bigmem".into(),
             image: "images.canfar.net/skaha/astroml:latest".into(),
@@ -365,6 +369,75 @@ async fn a_pending_session_is_explained() {
     })
     .await;
     wait_gone(&app, "why gone", &line, long).await;
+    app.stop().await;
+    sim.shutdown().await;
+}
+
+/// A launch made through the form is among the recent launches, and one click there launches
+/// it again with the same parameters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recent_launch_is_launched_again() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig::default()).await;
+    let app = start_app("relaunch", &driver, &sim).await;
+    let long = Duration::from_secs(30);
+    let rows = "[data-testid=session-row][data-name=again]";
+
+    app.click("nav button[data-view=launch]").await;
+    wait_text(&app, "[data-testid=quota]", "interactive sessions in use").await;
+    app.click("input[type=radio][value=fixed]").await;
+    app.fill("[data-testid=launch-name]", "again").await;
+    app.click("[data-testid=launch-submit]").await;
+    wait_text(&app, "h1", "Sessions").await;
+    wait_until(&app, "launched", rows, long, |_| true).await;
+
+    app.click("nav button[data-view=launch]").await;
+    let recent = wait_text(&app, "[data-testid=recent-launches]", "again").await;
+    assert!(
+        recent.contains("cores") && recent.contains("GB"),
+        "the recent launch says what it asked for: {recent:?}"
+    );
+    shot(&app, "launch-recent").await;
+    app.click("[data-testid=recent-launch]").await;
+    wait_text(&app, "h1", "Sessions").await;
+    let deadline = Instant::now() + long;
+    loop {
+        let found = app
+            .client
+            .find_all(Locator::Css(rows))
+            .await
+            .map(|r| r.len())
+            .unwrap_or(0);
+        if found == 2 {
+            break;
+        }
+        if Instant::now() > deadline {
+            shot(&app, "sessions-failure-relaunch").await;
+            panic!("the launch made again never showed: {found} sessions named again");
+        }
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+    // The same parameters: both ask the same fixed resources.
+    let list = client(&sim)
+        .list_sessions(&Default::default())
+        .await
+        .expect("list the sessions");
+    let asked: Vec<_> = list
+        .sessions
+        .iter()
+        .filter(|s| s.name == "again")
+        .map(|s| (s.image.clone(), s.requested_cores, s.requested_ram_gb))
+        .collect();
+    assert_eq!(asked.len(), 2);
+    assert!(
+        asked[0].1.is_some(),
+        "fixed resources were asked: {asked:?}"
+    );
+    assert_eq!(asked[0], asked[1], "launched again as it was");
+    shot(&app, "sessions-relaunched").await;
     app.stop().await;
     sim.shutdown().await;
 }

@@ -80,6 +80,13 @@ export const commands = {
 	/**  The sessions a prune rule would delete (the UI shows them before confirming). */
 	prunePreview: (rule: PruneRule) => __TAURI_INVOKE<Session[]>("prune_preview", { rule }),
 	launchOptions: () => __TAURI_INVOKE<LaunchOptions>("launch_options"),
+	/**  The catalogue kept from the last visit to this platform, shown while a fresh one comes. */
+	cachedLaunchOptions: () => __TAURI_INVOKE<LaunchOptions | null>("cached_launch_options"),
+	/**  The presets and recent launches of the platform in use (shared with `skyport presets`). */
+	launchMemory: () => __TAURI_INVOKE<LaunchMemoryView>("launch_memory"),
+	/**  Save the form as a named preset, for this platform or any. */
+	savePreset: (name: string, anyPlatform: boolean, form: LaunchForm) => __TAURI_INVOKE<LaunchMemoryView>("save_preset", { name, anyPlatform, form }),
+	removePreset: (name: string) => __TAURI_INVOKE<LaunchMemoryView>("remove_preset", { name }),
 	launchSession: (form: LaunchForm) => __TAURI_INVOKE<LaunchOutcome[]>("launch_session", { form }),
 	/**  Whether a registry secret is remembered for this image's registry and user. */
 	registrySecretSaved: (image: string, username: string) => __TAURI_INVOKE<boolean>("registry_secret_saved", { image, username }),
@@ -416,6 +423,7 @@ export type DevicePromptView = {
 /**  A download from a session changed (progress, arrived, saved, failed); sent to its prompt. */
 export type DownloadChanged = Offer;
 
+/**  One environment variable of a launch. */
 export type EnvVar = {
 	name: string,
 	value: string,
@@ -509,6 +517,12 @@ export type LaunchForm = {
 	registry: RegistryForm | null,
 };
 
+/**  The presets and recent launches of the platform in use. */
+export type LaunchMemoryView = {
+	presets: Preset[],
+	recent: RecentLaunch[],
+};
+
 /**  Everything the launch form needs. */
 export type LaunchOptions = {
 	images: Image[],
@@ -517,6 +531,10 @@ export type LaunchOptions = {
 	quota: Quota,
 	/**  Names of existing sessions, for suggesting a free default name. */
 	existingNames: string[],
+	/**  When the platform gave the catalogue. */
+	fetchedAt: string,
+	/**  Whether this is the catalogue kept from an earlier visit (a fresh one follows). */
+	cached: boolean,
 };
 
 export type LaunchOutcome = {
@@ -525,6 +543,22 @@ export type LaunchOutcome = {
 	error: ErrorPayload | null,
 	/**  The form field a rejection is about (`cores`, `ram`, `gpus`, `name`, `image`, `registry`, `kind`). */
 	field: string | null,
+};
+
+/**  What a launch asks for, without any secret: enough to launch it again. */
+export type LaunchSpec = {
+	kind: SessionKind,
+	image: string,
+	/**  The session name; empty for the next free `<kind><n>` at launch time. */
+	sessionName?: string,
+	resources?: Resources,
+	cmd?: string | null,
+	args?: string | null,
+	/**  Environment variables, in order (headless sessions). */
+	env?: EnvVar[],
+	replicas?: number,
+	/**  The registry user for a private image; the secret is looked up in the keyring. */
+	registryUser?: string | null,
 };
 
 /**  A `skyport://` link arrived: the UI takes it (`take_links`) and follows it. */
@@ -675,6 +709,13 @@ export type PlatformStatus = {
 	source: string,
 };
 
+/**  A launch saved under a name. */
+export type Preset = {
+	name: string,
+	/**  The platform profile it was saved for; `None` for any platform. */
+	profile?: string | null,
+} & LaunchSpec;
+
 /**  How a service answered a quick check (`HEAD` of its URL, redirects followed). */
 export type Probe = {
 	reachable: boolean,
@@ -741,6 +782,13 @@ export type PruneRule = {
 export type Quota = {
 	used: number,
 	max: number | null,
+};
+
+/**  One launch made from this machine. */
+export type RecentLaunch = {
+	profile: string,
+	at: string,
+	spec: LaunchSpec,
 };
 
 /**  Registry credentials for a private image; a secret typed now, or the one remembered. */

@@ -111,6 +111,11 @@ pub enum Command {
     Logs(LogsArgs),
     /// Print a session's events (scheduling, image pulls, failures).
     Events(IdsArgs),
+    /// Saved launches: list, save, remove; and the recent launches.
+    Presets {
+        #[command(subcommand)]
+        command: PresetsCommand,
+    },
     /// Why a session is still Pending (or failed), in one sentence, with the next step.
     #[command(after_help = "Examples:\n  skyport why k3x9q2ab\n  \
         skyport ps -q -s pending | xargs skyport why\n  skyport why k3x9q2ab --json")]
@@ -419,11 +424,30 @@ pub struct PsArgs {
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
-    /// Session kind.
+    #[command(flatten)]
+    pub launch: LaunchArgs,
+    /// Start from a saved preset (`skyport presets list`): KIND and IMAGE may then be left
+    /// out, and every option given here overrides the preset's.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Read the registry secret from standard input.
+    #[arg(long)]
+    pub registry_secret_stdin: bool,
+    /// Print the requests that would be sent, and start nothing (it still reads the
+    /// registry list and your session names to fill in the defaults).
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// What a launch asks for: `create`'s and `presets save`'s arguments.
+#[derive(Debug, Args)]
+pub struct LaunchArgs {
+    /// Session kind (the preset's with `create --preset`).
     #[arg(value_parser = PossibleValuesParser::new(LAUNCH_KINDS), ignore_case = true)]
-    pub kind: String,
-    /// Image: registry/project/name:tag, or project/name (registry and :latest added).
-    pub image: String,
+    pub kind: Option<String>,
+    /// Image: registry/project/name:tag, or project/name (registry and :latest added); the
+    /// preset's with `create --preset`.
+    pub image: Option<String>,
     /// Command and arguments for a headless session, after `--`.
     #[arg(last = true, value_name = "CMD")]
     pub cmd: Vec<String>,
@@ -447,16 +471,45 @@ pub struct CreateArgs {
     /// to the registry (`skyport credentials add basic --origin https://REGISTRY`) is used.
     #[arg(long, value_name = "USER")]
     pub registry_user: Option<String>,
-    /// Read the registry secret from standard input.
-    #[arg(long, requires = "registry_user")]
-    pub registry_secret_stdin: bool,
-    /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set).
-    #[arg(short, long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=512))]
-    pub replicas: u32,
-    /// Print the requests that would be sent, and start nothing (it still reads the
-    /// registry list and your session names to fill in the defaults).
-    #[arg(long)]
-    pub dry_run: bool,
+    /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set); default 1.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub replicas: Option<u32>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetsCommand {
+    /// The presets of the profile in use (and those for any platform).
+    #[command(visible_alias = "ls")]
+    List,
+    /// Save a launch under NAME: KIND IMAGE and `create`'s options.
+    #[command(
+        after_help = "Examples:\n  skyport presets save fit headless skaha/astroml -c 4 -m 16 -r 10 -- python fit.py\n  \
+        skyport create --preset fit\n  skyport create --preset fit -r 20 --dry-run"
+    )]
+    Save {
+        /// The preset's name.
+        #[arg(id = "preset", value_name = "NAME", value_parser = parse_preset_name)]
+        name: String,
+        #[command(flatten)]
+        launch: LaunchArgs,
+        /// Offer it on every platform, not only the one in use.
+        #[arg(long)]
+        any_platform: bool,
+    },
+    /// Remove the preset NAME.
+    #[command(visible_alias = "rm")]
+    Remove {
+        #[arg(value_parser = parse_preset_name)]
+        name: String,
+    },
+    /// The last launches made from this machine on the profile in use.
+    Recent,
+}
+
+fn parse_preset_name(s: &str) -> Result<String, String> {
+    skyport_core::presets::validate_preset_name(s)
+        .map(|()| s.to_string())
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Args)]

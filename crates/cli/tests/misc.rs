@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 
-const COMMANDS: [&str; 19] = [
+const COMMANDS: [&str; 20] = [
     "login",
     "logout",
     "auth",
@@ -16,6 +16,7 @@ const COMMANDS: [&str; 19] = [
     "logs",
     "events",
     "why",
+    "presets",
     "open",
     "renew",
     "delete",

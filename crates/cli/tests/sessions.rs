@@ -674,3 +674,138 @@ async fn why_says_what_holds_a_session_and_what_to_do() {
         .out_has("No node has 192 GB free.");
     sim.shutdown().await;
 }
+
+/// Presets: saved, listed, launched with overrides (dry run and for real), remembered as a
+/// recent launch, removed; a launch with neither KIND and IMAGE nor a preset is a usage error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn presets_save_launch_override_and_remember() {
+    let sim = sim().await;
+    let home = Home::env(&sim, Some(TOKEN));
+    home.run(&["presets", "list"])
+        .await
+        .ok()
+        .out_empty()
+        .err_has("No presets for");
+    home.run(&[
+        "presets",
+        "save",
+        "fit",
+        "headless",
+        "skaha/astroml:24.07",
+        "-c",
+        "2",
+        "-m",
+        "4",
+        "-r",
+        "2",
+        "-e",
+        "MODE=fast",
+        "--",
+        "python",
+        "fit.py",
+    ])
+    .await
+    .ok()
+    .err_has("Saved the preset fit")
+    .err_has("skyport create --preset fit");
+    let list = home.run(&["presets", "list"]).await;
+    list.ok()
+        .out_has("fit")
+        .out_has("2 cores, 4 GB")
+        .out_has("skaha/astroml:24.07");
+    let json = home.run(&["presets", "list", "--json"]).await.ok().json();
+    assert_eq!(json[0]["name"], "fit");
+    assert_eq!(json[0]["cmd"], "python");
+    assert_eq!(json[0]["replicas"], 2);
+
+    let form_of = |plan: &serde_json::Value, i: usize| -> Vec<(String, String)> {
+        plan[i]["form"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p[0].as_str().unwrap().to_string(),
+                    p[1].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    // The preset as it is, then with options that override it.
+    let plan = home
+        .run(&["--json", "create", "--preset", "fit", "--dry-run"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(plan.as_array().unwrap().len(), 2);
+    let form = form_of(&plan, 0);
+    for want in [
+        ("cores", "2"),
+        ("ram", "4"),
+        ("cmd", "python"),
+        ("args", "fit.py"),
+        ("env", "MODE=fast"),
+        ("image", "images.canfar.net/skaha/astroml:24.07"),
+    ] {
+        assert!(
+            form.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} not in {form:?}"
+        );
+    }
+    let plan = home
+        .run(&[
+            "--json",
+            "create",
+            "--preset",
+            "fit",
+            "-r",
+            "3",
+            "-m",
+            "8",
+            "--dry-run",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(plan.as_array().unwrap().len(), 3);
+    assert!(form_of(&plan, 2).contains(&("ram".into(), "8".into())));
+    assert!(form_of(&plan, 2).contains(&("cores".into(), "2".into())));
+
+    // For real: two replicas, and the launch is remembered.
+    let created = home.run(&["create", "--preset", "fit"]).await;
+    assert_eq!(ids(created.ok()).len(), 2);
+    home.run(&["presets", "recent"])
+        .await
+        .ok()
+        .out_has("headless")
+        .out_has("2 cores, 4 GB");
+    let recent = home.run(&["presets", "recent", "--json"]).await.ok().json();
+    assert_eq!(recent.as_array().unwrap().len(), 1);
+    assert_eq!(recent[0]["spec"]["replicas"], 2);
+
+    home.run(&["presets", "remove", "fit"])
+        .await
+        .ok()
+        .err_has("Removed the preset fit");
+    home.run(&["create", "--preset", "fit"])
+        .await
+        .code(1)
+        .err_has("no preset named \"fit\"");
+    home.run(&["create"]).await.code(2).err_has("--preset NAME");
+    home.run(&["presets", "save", "bad name", "notebook", "skaha/astroml"])
+        .await
+        .code(2);
+    home.run(&[
+        "presets",
+        "save",
+        "half",
+        "notebook",
+        "skaha/astroml",
+        "-m",
+        "8",
+    ])
+    .await
+    .code(2)
+    .err_has("both --cpu and --memory");
+    sim.shutdown().await;
+}

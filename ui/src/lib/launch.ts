@@ -1,5 +1,5 @@
 // Launch-form rules, mirroring what the Skaha server and the Science Portal accept.
-import type { EnvVar, Image } from "../platform/types";
+import type { EnvVar, Image, LaunchForm, LaunchSpec } from "../platform/types";
 import { naturalOrder, splitImage } from "./sessions";
 
 /** The portal's input limit (the server itself lower-cases and truncates at 63). */
@@ -81,4 +81,33 @@ export function imagePathProblem(path: string): string | null {
   if (/\s/.test(p)) return "The image path cannot contain spaces.";
   if (p.split("/").length < 2) return "Give the project too: project/image:tag.";
   return null;
+}
+
+/** The form a remembered launch stands for: its own name, or the next free one when it has
+ * none; a private image's secret is the one remembered in the keyring. */
+export function specForm(spec: LaunchSpec, existing: readonly string[]): LaunchForm {
+  const headless = spec.kind === "headless";
+  return {
+    kind: spec.kind,
+    image: spec.image,
+    name: spec.sessionName?.trim() || defaultName(spec.kind, existing),
+    resources: spec.resources ?? { mode: "flexible" },
+    cmd: headless ? (spec.cmd ?? null) : null,
+    args: headless ? (spec.args ?? null) : null,
+    env: headless ? (spec.env ?? []) : [],
+    replicas: headless ? Math.max(1, spec.replicas ?? 1) : 1,
+    registry: spec.registryUser ? { username: spec.registryUser, secret: null, remember: false } : null,
+  };
+}
+
+/** A launch in a few words: "4 cores, 16 GB · python fit.py · 10 replicas". */
+export function specSummary(spec: LaunchSpec): string {
+  const r = spec.resources ?? { mode: "flexible" };
+  const parts = [
+    r.mode === "fixed" ? `${r.cores} ${r.cores === 1 ? "core" : "cores"}, ${r.ram_gb} GB${r.gpus ? `, ${r.gpus} GPU` : ""}` : "flexible resources",
+  ];
+  const command = [spec.cmd, spec.args].filter(Boolean).join(" ");
+  if (command) parts.push(command);
+  if ((spec.replicas ?? 1) > 1) parts.push(`${spec.replicas} replicas`);
+  return parts.join(" · ");
 }

@@ -26,7 +26,10 @@ import type {
   EventName,
   EventPayload,
   LaunchForm,
+  LaunchMemoryView,
   LaunchOptions,
+  LaunchSpec,
+  Preset,
   LaunchOutcome,
   Offer,
   Platform,
@@ -92,6 +95,10 @@ export interface FakeOptions {
   profiles?: ProfileSummary[];
   /** What the canfar client's settings hold (default: no such file). */
   canfarImport?: ImportPreview | null;
+  /** The catalogue kept from an earlier visit (default: none). */
+  cachedOptions?: Partial<LaunchOptions>;
+  /** The presets and recent launches the shared files hold (default: none). */
+  memory?: Partial<LaunchMemoryView>;
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -109,6 +116,21 @@ type Method = Exclude<keyof Platform, "listen">;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyFn = (...args: any[]) => any;
 
+/** What the backend remembers of a launch form: no secret, the registry user only. */
+function specOf(form: LaunchForm): LaunchSpec {
+  return {
+    kind: form.kind,
+    image: form.image,
+    sessionName: form.name,
+    resources: form.resources,
+    cmd: form.cmd,
+    args: form.args,
+    env: form.env,
+    replicas: form.replicas,
+    registryUser: form.registry?.username ?? null,
+  };
+}
+
 export class FakePlatform implements Platform {
   /** Names of the methods called, in order. */
   calls: string[] = [];
@@ -122,6 +144,8 @@ export class FakePlatform implements Platform {
   registrySecrets: Set<string>;
   logs = new Map<string, string>();
   options: Partial<LaunchOptions>;
+  cachedOptions: Partial<LaunchOptions> | null;
+  memory: LaunchMemoryView;
   load: Partial<PlatformLoad>;
   quota: Quota;
   delayMs: number;
@@ -178,6 +202,8 @@ export class FakePlatform implements Platform {
     this.settings = opts.settings ?? { ...DEFAULT_SETTINGS };
     this.registrySecrets = new Set(opts.registrySecrets ?? []);
     this.options = opts.launchOptions ?? {};
+    this.cachedOptions = opts.cachedOptions ?? null;
+    this.memory = { presets: [], recent: [], ...opts.memory };
     this.load = opts.load ?? {};
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
@@ -746,15 +772,47 @@ export class FakePlatform implements Platform {
     return this.call("windowsToReopen", [], () => this.snapshot.sessions.filter((s) => this.reopen.includes(s.id)));
   }
 
-  launchOptions(): Promise<LaunchOptions> {
-    return this.call("launchOptions", [], () => ({
+  private demoOptions(over: Partial<LaunchOptions>, cached: boolean): LaunchOptions {
+    return {
       images: DEMO_IMAGES,
       context: DEMO_CONTEXT,
       repositories: ["images.canfar.net"],
       quota: this.quota,
       existingNames: this.snapshot.sessions.map((s) => s.name),
-      ...this.options,
-    }));
+      fetchedAt: iso(Date.now()),
+      cached,
+      ...over,
+    };
+  }
+
+  launchOptions(): Promise<LaunchOptions> {
+    return this.call("launchOptions", [], () => this.demoOptions(this.options, false));
+  }
+
+  cachedLaunchOptions(): Promise<LaunchOptions | null> {
+    return this.call("cachedLaunchOptions", [], () => (this.cachedOptions ? this.demoOptions(this.cachedOptions, true) : null));
+  }
+
+  launchMemory(): Promise<LaunchMemoryView> {
+    return this.call("launchMemory", [], () => this.memory);
+  }
+
+  /** Kept as the backend keeps it (the spec of the form, by name, replacing one of that name). */
+  savePreset(name: string, anyPlatform: boolean, form: LaunchForm): Promise<LaunchMemoryView> {
+    return this.call("savePreset", [name, anyPlatform, form], () => {
+      const preset: Preset = { name, profile: anyPlatform ? null : "sim", ...specOf(form) };
+      const presets = [...this.memory.presets.filter((p) => p.name !== name), preset].sort((a, b) => a.name.localeCompare(b.name));
+      this.memory = { ...this.memory, presets };
+      return this.memory;
+    });
+  }
+
+  removePreset(name: string): Promise<LaunchMemoryView> {
+    return this.call("removePreset", [name], () => {
+      if (!this.memory.presets.some((p) => p.name === name)) throw new AppError("not_found", `there is no preset named "${name}"`);
+      this.memory = { ...this.memory, presets: this.memory.presets.filter((p) => p.name !== name) };
+      return this.memory;
+    });
   }
 
   /**
@@ -785,6 +843,9 @@ export class FakePlatform implements Platform {
         this.snapshot = { ...this.snapshot, sessions: [...this.snapshot.sessions, s] };
         return { name, id: s.id, error: null, field: null };
       });
+      const spec = specOf(form);
+      const recent = this.memory.recent.filter((r) => JSON.stringify(r.spec) !== JSON.stringify(spec));
+      this.memory = { ...this.memory, recent: [{ profile: "sim", at: iso(Date.now()), spec }, ...recent] };
       this.emitSessions({ asOf: iso(Date.now()) });
       return out;
       },

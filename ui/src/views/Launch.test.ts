@@ -2,7 +2,7 @@ import { fireEvent, render, screen, waitFor, within } from "@testing-library/sve
 import { describe, expect, it } from "vitest";
 import App from "../App.svelte";
 import { FakePlatform, demoSessions, fakeId, makeSession } from "../test/fake";
-import type { LaunchForm } from "../platform/types";
+import { AppError, type LaunchForm, type LaunchOptions, type LaunchSpec } from "../platform/types";
 
 async function openLaunch(p: FakePlatform) {
   render(App, { props: { platform: p } });
@@ -231,5 +231,150 @@ describe("Launch form", () => {
     expect(err.textContent).toContain("check your network");
     await fireEvent.click(within(err).getByRole("button", { name: "Retry" }));
     await screen.findByTestId("launch-form");
+  });
+});
+
+describe("Presets and recent launches", () => {
+  const fit: LaunchSpec = {
+    kind: "headless",
+    image: "images.canfar.net/skaha/astroml:latest",
+    sessionName: "fit",
+    resources: { mode: "fixed", cores: 4, ram_gb: 16, gpus: null },
+    cmd: "python",
+    args: "fit.py --fast",
+    env: [{ name: "MODE", value: "fast" }],
+    replicas: 3,
+    registryUser: null,
+  };
+
+  it("launches a recent launch again in one click, with the same parameters", async () => {
+    const p = FakePlatform.signedIn({ memory: { recent: [{ profile: "sim", at: new Date(Date.now() - 3_600_000).toISOString(), spec: fit }] } });
+    await openLaunch(p);
+    const recent = await screen.findByTestId("recent-launches");
+    expect(recent.textContent).toContain("astroml:latest · 4 cores, 16 GB · python fit.py --fast · 3 replicas · 1 h ago");
+    await fireEvent.click(within(recent).getByRole("button", { name: "Launch fit again" }));
+    await waitFor(() => expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Sessions"));
+    expect(lastForm(p)).toEqual({
+      kind: "headless",
+      image: fit.image,
+      name: "fit",
+      resources: fit.resources,
+      cmd: "python",
+      args: "fit.py --fast",
+      env: [{ name: "MODE", value: "fast" }],
+      replicas: 3,
+      registry: null,
+    });
+    expect(screen.getByTestId("notices").textContent).toContain("Launched fit");
+  });
+
+  it("a recent interactive launch at the quota says so instead of launching", async () => {
+    const spec: LaunchSpec = { kind: "notebook", image: "images.canfar.net/skaha/astroml:latest", sessionName: "" };
+    const p = FakePlatform.signedIn({ quota: { used: 3, max: 3 }, memory: { recent: [{ profile: "sim", at: new Date().toISOString(), spec }] } });
+    await openLaunch(p);
+    await fireEvent.click(await screen.findByRole("button", { name: "Launch a notebook session again" }));
+    expect((await screen.findByTestId("remembered-progress")).textContent).toContain("You are using 3 of 3 interactive sessions");
+    expect(p.calls).not.toContain("launchSession");
+  });
+
+  it("a failed relaunch says why and how to change it", async () => {
+    const p = FakePlatform.signedIn({ memory: { recent: [{ profile: "sim", at: new Date().toISOString(), spec: fit }] } });
+    p.override("launchSession", async (form: LaunchForm) => [
+      { name: form.name, id: null, field: "image", error: { code: "validation", message: "The image does not exist." } },
+    ]);
+    await openLaunch(p);
+    await fireEvent.click(await screen.findByRole("button", { name: "Launch fit again" }));
+    const said = await screen.findByTestId("remembered-progress");
+    await waitFor(() => expect(said.textContent).toContain("fit did not launch: The image does not exist. Use Edit to change it"));
+    expect(said.getAttribute("role")).toBe("alert");
+  });
+
+  it("fills the form from a preset, saves the form as a preset and removes one", async () => {
+    const p = FakePlatform.signedIn({ memory: { presets: [{ name: "fit", profile: "sim", ...fit }] } });
+    await openLaunch(p);
+    const presets = await screen.findByTestId("presets");
+    await fireEvent.click(within(presets).getByRole("button", { name: "Fill the form with the preset fit" }));
+    expect((screen.getByRole("radio", { name: "Headless" }) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId("launch-name") as HTMLInputElement).value).toBe("fit");
+    expect((screen.getByRole("radio", { name: "Fixed" }) as HTMLInputElement).checked).toBe(true);
+    expect(screen.getByTestId("launch-filled").textContent).toContain("The form holds fit");
+
+    // Change it and keep it under another name, for every platform.
+    await fireEvent.input(screen.getByTestId("launch-name"), { target: { value: "fit-slow" } });
+    await fireEvent.click(screen.getByTestId("preset-open"));
+    const name = screen.getByTestId("preset-name");
+    expect(document.activeElement).toBe(name);
+    await fireEvent.input(name, { target: { value: "bad name" } });
+    await fireEvent.keyDown(name, { key: "Enter" });
+    expect(screen.getByRole("alert").textContent).toContain("Use letters, digits");
+    expect(p.calls).not.toContain("savePreset");
+    await fireEvent.input(name, { target: { value: "slow" } });
+    await fireEvent.click(screen.getByRole("checkbox", { name: "Every platform" }));
+    await fireEvent.keyDown(name, { key: "Enter" });
+    await waitFor(() => expect(screen.getByText(/Saved the preset slow for every platform/)).toBeTruthy());
+    const [saved, anyPlatform, form] = p.argsOf("savePreset").at(-1) as [string, boolean, LaunchForm];
+    expect([saved, anyPlatform, form.name, form.cmd, form.replicas, form.registry]).toEqual(["slow", true, "fit-slow", "python", 3, null]);
+    // Enter saved the preset; it launched nothing.
+    expect(p.calls).not.toContain("launchSession");
+    expect(within(screen.getByTestId("presets")).getAllByRole("listitem").map((li) => li.textContent)).toEqual([
+      expect.stringContaining("fit"),
+      expect.stringContaining("slow"),
+    ]);
+
+    await fireEvent.click(screen.getByRole("button", { name: "Remove the preset fit" }));
+    await waitFor(() => expect(within(screen.getByTestId("presets")).getAllByRole("listitem")).toHaveLength(1));
+    expect(p.argsOf("removePreset")).toEqual([["fit"]]);
+  });
+
+  it("a private image's preset keeps the registry user, never the secret", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    await fireEvent.click(screen.getByText(/Advanced: an image not in the catalogue/));
+    await fireEvent.input(screen.getByTestId("launch-registry-user"), { target: { value: "alice" } });
+    await fireEvent.input(screen.getByTestId("launch-registry-secret"), { target: { value: "s3cret-token" } });
+    await fireEvent.click(screen.getByTestId("preset-open"));
+    await fireEvent.input(screen.getByTestId("preset-name"), { target: { value: "private" } });
+    await fireEvent.click(screen.getByTestId("preset-save"));
+    await waitFor(() => expect(p.calls).toContain("savePreset"));
+    const form = (p.argsOf("savePreset").at(-1) as [string, boolean, LaunchForm])[2];
+    expect(form.registry).toEqual({ username: "alice", secret: null, remember: false });
+    expect(JSON.stringify(p.log)).not.toContain("s3cret-token");
+  });
+
+  it("shows the catalogue kept from the last visit at once, then the platform's", async () => {
+    let answer: (o: LaunchOptions) => void = () => {};
+    const p = FakePlatform.signedIn({
+      cachedOptions: { images: [{ id: "images.canfar.net/skaha/kept:1", kinds: ["notebook"], digest: null }], fetchedAt: "2026-12-01T09:30:00Z" },
+    });
+    p.override("launchOptions", () => new Promise<LaunchOptions>((r) => (answer = r)));
+    await openLaunch(p);
+    expect((screen.getByTestId("launch-image") as HTMLSelectElement).value).toBe("images.canfar.net/skaha/kept:1");
+    expect(screen.getByTestId("launch-cached").textContent).toContain("while checking for changes");
+    // The user picks resources meanwhile; the refresh does not undo it.
+    await fireEvent.click(screen.getByRole("radio", { name: "Fixed" }));
+    answer({
+      images: [
+        { id: "images.canfar.net/skaha/kept:1", kinds: ["notebook"], digest: null },
+        { id: "images.canfar.net/skaha/astroml:latest", kinds: ["notebook"], digest: null },
+      ],
+      context: (await new FakePlatform().launchOptions()).context,
+      repositories: ["images.canfar.net"],
+      quota: { used: 0, max: 3 },
+      existingNames: [],
+      fetchedAt: new Date().toISOString(),
+      cached: false,
+    });
+    await waitFor(() => expect(screen.queryByTestId("launch-cached")).toBeNull());
+    expect((screen.getByTestId("launch-image") as HTMLSelectElement).options).toHaveLength(2);
+    expect((screen.getByRole("radio", { name: "Fixed" }) as HTMLInputElement).checked).toBe(true);
+  });
+
+  it("says when the kept catalogue cannot be refreshed", async () => {
+    const p = FakePlatform.signedIn({ cachedOptions: {} });
+    p.fail("launchOptions", new AppError("platform_unreachable", "The platform did not answer in time."));
+    await openLaunch(p);
+    await waitFor(() => expect(screen.getByTestId("launch-cached").textContent).toContain("it cannot be refreshed now (The platform did not answer in time.)"));
+    await fireEvent.click(within(screen.getByTestId("launch-cached")).getByRole("button", { name: "Retry" }));
+    await waitFor(() => expect(screen.queryByTestId("launch-cached")).toBeNull());
   });
 });

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod cert;
 pub mod generate;
 pub mod platforms;
+pub mod presets;
 pub mod profiles;
 pub mod sessions;
 pub mod signin;
@@ -58,6 +59,7 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Logs(a) => sessions::logs(&ctx, a).await,
         Command::Events(a) => sessions::events(&ctx, a).await,
         Command::Why(a) => sessions::why(&ctx, a).await,
+        Command::Presets { command } => presets::run(&ctx, command),
         Command::Open(a) => sessions::open(&ctx, a).await,
         Command::Renew(a) => sessions::renew(&ctx, a).await,
         Command::Delete(a) => sessions::delete(&ctx, a).await,

@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde_json::json;
 use skyport_core::error::ErrorCode;
 use skyport_core::launch::{self, DEFAULT_REGISTRY};
+use skyport_core::presets::{LaunchMemory, LaunchSpec};
 use skyport_core::sessions::PruneRule;
 use skyport_core::skaha::{
     CreateRequest, ListQuery, Resources, Session, SessionId, SessionKind, SessionStatus,
@@ -14,7 +15,7 @@ use skyport_core::skaha::{
 };
 
 use crate::cli::{
-    CreateArgs, DeleteArgs, IdsArgs, ImagesArgs, LogsArgs, OpenArgs, PruneArgs, PsArgs,
+    CreateArgs, DeleteArgs, IdsArgs, ImagesArgs, LaunchArgs, LogsArgs, OpenArgs, PruneArgs, PsArgs,
 };
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
@@ -139,25 +140,42 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> CliResult {
 
 pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
     let usage = |e: launch::LaunchError| CliError::usage(e.message);
-    let kind = SessionKind::parse(&a.kind);
-    let (cmd, args) = match a.cmd.split_first() {
-        Some((c, rest)) => (Some(c.clone()), (!rest.is_empty()).then(|| rest.join(" "))),
-        None => (None, None),
+    let profile = ctx.profile()?;
+    let memory = LaunchMemory::new(&ctx.paths);
+    let base = match &a.preset {
+        Some(n) => Some(
+            memory
+                .preset(&profile.name, n)
+                .map_err(|e| CliError::from_coded(&e))?
+                .spec,
+        ),
+        None => None,
     };
+    let l = merged(&a.launch, base.as_ref());
+    let (Some(kind), Some(image_in)) = (l.kind.clone(), l.image.clone()) else {
+        return Err(CliError::usage(
+            "give the session's KIND and IMAGE, or --preset NAME (`skyport presets list`)",
+        ));
+    };
+    if a.registry_secret_stdin && l.registry_user.is_none() {
+        return Err(CliError::usage(
+            "--registry-secret-stdin needs --registry-user (or a preset with one)",
+        ));
+    }
     // What the command line alone can tell is checked before any request.
     let draft = CreateRequest {
         kind: Some(kind.clone()),
-        cmd,
-        args,
-        env: a.env.clone(),
+        cmd: l.cmd.clone(),
+        args: l.args.clone(),
+        env: l.env.clone(),
         ..Default::default()
     };
     launch::check_options(&draft).map_err(usage)?;
-    launch::check_replicas(&kind, a.replicas).map_err(usage)?;
-    if let Some(n) = &a.name {
+    launch::check_replicas(&kind, l.replicas).map_err(usage)?;
+    if let Some(n) = &l.name {
         launch::validate_name(n).map_err(|e| CliError::usage(format!("--name {n:?}: {e}")))?;
     }
-    launch::normalize_image(&a.image, DEFAULT_REGISTRY).map_err(usage)?;
+    launch::normalize_image(&image_in, DEFAULT_REGISTRY).map_err(usage)?;
 
     let client = ctx.client()?;
     let registry = match client.repositories().await {
@@ -179,16 +197,16 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
             DEFAULT_REGISTRY.to_string()
         }
     };
-    let image = launch::normalize_image(&a.image, &registry).map_err(usage)?;
-    let name = match &a.name {
+    let image = launch::normalize_image(&image_in, &registry).map_err(usage)?;
+    let name = match &l.name {
         Some(n) => n.clone(),
         None => {
             let list = client.list_sessions(&ListQuery::default()).await?;
             launch::free_name(&kind, list.sessions.iter().map(|s| s.name.as_str()))
         }
     };
-    let resources = if a.cpu.is_some() || a.memory.is_some() || a.gpu.is_some() {
-        let (cores, ram) = match (a.cpu, a.memory) {
+    let resources = if l.cpu.is_some() || l.memory.is_some() || l.gpu.is_some() {
+        let (cores, ram) = match (l.cpu, l.memory) {
             (Some(c), Some(m)) => (c, m),
             (c, m) => {
                 let context = client.context().await?;
@@ -206,12 +224,12 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
         Resources::Fixed {
             cores,
             ram_gb: ram,
-            gpus: a.gpu,
+            gpus: l.gpu,
         }
     } else {
         Resources::Flexible
     };
-    let registry_auth = match &a.registry_user {
+    let registry_auth = match &l.registry_user {
         Some(user) => Some(skyport_core::skaha::RegistryAuth {
             username: user.clone(),
             secret: if a.registry_secret_stdin {
@@ -252,7 +270,7 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
             |u| u.to_string(),
         );
         // Exactly what the client sends: core's plan and form.
-        let plan = launch::plan(&req, a.replicas)
+        let plan = launch::plan(&req, l.replicas)
             .iter()
             .map(launch::form)
             .collect::<Result<Vec<_>, _>>()
@@ -282,7 +300,17 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
         return Ok(());
     }
 
-    let results = client.create_replicas(&req, a.replicas).await;
+    let results = client.create_replicas(&req, l.replicas).await;
+    if results.iter().any(|(_, r)| r.is_ok()) {
+        // Remembered for a relaunch, under the name given (a defaulted one is chosen anew).
+        let spec = LaunchSpec {
+            session_name: l.name.clone().unwrap_or_default(),
+            ..LaunchSpec::of(&req, kind.clone(), l.replicas)
+        };
+        if let Err(e) = memory.record(&profile.name, &spec, Utc::now()) {
+            warn(&format!("This launch is not in the recent launches: {e}"));
+        }
+    }
     let mut last = None;
     let mut rows = Vec::new();
     for (name, res) in results {
@@ -310,6 +338,70 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
         print_json(&rows)?;
     }
     finish(last)
+}
+
+/// A launch as the command line and a preset give it: every option given overrides the
+/// preset's; a command given replaces the preset's command and arguments.
+struct Launch {
+    kind: Option<SessionKind>,
+    image: Option<String>,
+    name: Option<String>,
+    cmd: Option<String>,
+    args: Option<String>,
+    env: Vec<(String, String)>,
+    cpu: Option<u32>,
+    memory: Option<u32>,
+    gpu: Option<u32>,
+    registry_user: Option<String>,
+    replicas: u32,
+}
+
+fn merged(a: &LaunchArgs, base: Option<&LaunchSpec>) -> Launch {
+    let (cmd, args) = match a.cmd.split_first() {
+        Some((c, rest)) => (Some(c.clone()), (!rest.is_empty()).then(|| rest.join(" "))),
+        None => base.map_or((None, None), |b| (b.cmd.clone(), b.args.clone())),
+    };
+    let (cores, ram, gpus) = match base.map(|b| &b.resources) {
+        Some(Resources::Fixed {
+            cores,
+            ram_gb,
+            gpus,
+        }) => (Some(*cores), Some(*ram_gb), *gpus),
+        _ => (None, None, None),
+    };
+    Launch {
+        kind: a
+            .kind
+            .as_deref()
+            .map(SessionKind::parse)
+            .or_else(|| base.map(|b| b.kind.clone())),
+        image: a.image.clone().or_else(|| base.map(|b| b.image.clone())),
+        name: a.name.clone().or_else(|| {
+            base.map(|b| b.session_name.clone())
+                .filter(|n| !n.is_empty())
+        }),
+        cmd,
+        args,
+        env: if a.env.is_empty() {
+            base.map(|b| {
+                b.env
+                    .iter()
+                    .map(|v| (v.name.clone(), v.value.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+        } else {
+            a.env.clone()
+        },
+        cpu: a.cpu.or(cores),
+        memory: a.memory.or(ram),
+        gpu: a.gpu.or(gpus),
+        registry_user: a
+            .registry_user
+            .clone()
+            .or_else(|| base.and_then(|b| b.registry_user.clone())),
+        replicas: a.replicas.or(base.map(|b| b.replicas)).unwrap_or(1),
+    }
 }
 
 // -------------------------------------------------------------------------------- info

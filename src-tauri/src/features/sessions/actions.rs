@@ -1,9 +1,12 @@
 //! What the user does with sessions: look closer, renew, delete, prune, launch.
 
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use skyport_core::catalogue::{Catalogue, CatalogueCache};
 use skyport_core::error::{ErrorCode, ErrorPayload};
 use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::launch::{quota, Quota};
+use skyport_core::presets::{LaunchMemory, LaunchSpec, Preset, RecentLaunch};
 use skyport_core::secret::SecretString;
 use skyport_core::sessions::PruneRule;
 use skyport_core::skaha::{
@@ -77,6 +80,11 @@ pub struct LaunchOptions {
     pub quota: Quota,
     /// Names of existing sessions, for suggesting a free default name.
     pub existing_names: Vec<String>,
+    /// When the platform gave the catalogue.
+    #[specta(type = String)]
+    pub fetched_at: chrono::DateTime<Utc>,
+    /// Whether this is the catalogue kept from an earlier visit (a fresh one follows).
+    pub cached: bool,
 }
 
 pub async fn launch_options(platform: &Platform) -> Result<LaunchOptions, ErrorPayload> {
@@ -90,22 +98,92 @@ pub async fn launch_options(platform: &Platform) -> Result<LaunchOptions, ErrorP
     );
     let context = context.map_err(payload)?;
     let list = list.map_err(payload)?;
-    Ok(LaunchOptions {
+    let catalogue = Catalogue {
         images: images.map_err(payload)?,
-        quota: quota(&list.sessions, &context),
         context,
         // Older servers have no /repository; the form then offers free text only.
         repositories: repositories.unwrap_or_default(),
-        existing_names: list.sessions.iter().map(|s| s.name.clone()).collect(),
+        fetched_at: Utc::now(),
+    };
+    if let Ok(profile) = platform.profile() {
+        if let Err(e) = CatalogueCache::new(&platform.paths).store(&profile.name, &catalogue) {
+            tracing::warn!(error = %e, "the image catalogue is not kept for next time");
+        }
+    }
+    Ok(options(catalogue, &list.sessions, false))
+}
+
+fn options(catalogue: Catalogue, sessions: &[Session], cached: bool) -> LaunchOptions {
+    LaunchOptions {
+        quota: quota(sessions, &catalogue.context),
+        existing_names: sessions.iter().map(|s| s.name.clone()).collect(),
+        images: catalogue.images,
+        context: catalogue.context,
+        repositories: catalogue.repositories,
+        fetched_at: catalogue.fetched_at,
+        cached,
+    }
+}
+
+/// The catalogue kept from the last visit to this platform, with the list as last polled:
+/// the form shows it at once while `launch_options` asks the platform.
+pub fn cached_launch_options(platform: &Platform, bus: &Bus) -> Option<LaunchOptions> {
+    let profile = platform.profile().ok()?;
+    let catalogue = CatalogueCache::new(&platform.paths).load(&profile.name)?;
+    let snap = bus.sessions();
+    Some(options(catalogue, &snap.sessions, true))
+}
+
+/// The presets and recent launches of the platform in use.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LaunchMemoryView {
+    pub presets: Vec<Preset>,
+    pub recent: Vec<RecentLaunch>,
+}
+
+pub fn launch_memory(platform: &Platform) -> Result<LaunchMemoryView, ErrorPayload> {
+    let profile = platform.profile()?;
+    let memory = LaunchMemory::new(&platform.paths);
+    Ok(LaunchMemoryView {
+        presets: memory.presets(&profile.name).map_err(payload)?,
+        recent: memory.recent(&profile.name).map_err(payload)?,
     })
 }
 
-#[derive(Debug, Clone, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct EnvVar {
-    pub name: String,
-    pub value: String,
+/// Save the form as a preset (for this platform, or any); returns the presets now.
+pub fn save_preset(
+    platform: &Platform,
+    name: String,
+    any_platform: bool,
+    form: LaunchForm,
+) -> Result<LaunchMemoryView, ErrorPayload> {
+    let profile = platform.profile()?;
+    let (req, replicas) = request(&form);
+    let mut spec = LaunchSpec::of(&req, form.kind.clone(), replicas);
+    spec.registry_user = form
+        .registry
+        .map(|r| r.username.trim().to_string())
+        .filter(|u| !u.is_empty());
+    LaunchMemory::new(&platform.paths)
+        .save(Preset {
+            name: name.trim().to_string(),
+            profile: (!any_platform).then(|| profile.name.clone()),
+            spec,
+        })
+        .map_err(payload)?;
+    launch_memory(platform)
 }
+
+pub fn remove_preset(platform: &Platform, name: &str) -> Result<LaunchMemoryView, ErrorPayload> {
+    let profile = platform.profile()?;
+    LaunchMemory::new(&platform.paths)
+        .remove(&profile.name, name)
+        .map_err(payload)?;
+    launch_memory(platform)
+}
+
+pub use skyport_core::presets::EnvVar;
 
 /// Registry credentials for a private image; a secret typed now, or the one remembered.
 #[derive(Debug, Clone, Deserialize, specta::Type)]
@@ -147,13 +225,54 @@ fn registry_key(image: &str, username: &str) -> EntryKey {
     EntryKey::new(format!("registry:{host}"), username)
 }
 
+/// The request a form stands for (without registry credentials) and how many replicas;
+/// options a kind does not take are dropped.
+fn request(form: &LaunchForm) -> (CreateRequest, u32) {
+    let is_headless = form.kind == SessionKind::Headless;
+    let req = CreateRequest {
+        name: form.name.trim().to_string(),
+        image: form.image.trim().to_string(),
+        kind: Some(form.kind.clone()),
+        resources: form.resources.clone(),
+        cmd: form.cmd.clone().filter(|_| is_headless),
+        args: form.args.clone().filter(|_| is_headless),
+        env: if is_headless {
+            form.env
+                .iter()
+                .map(|e| (e.name.trim().to_string(), e.value.clone()))
+                .collect()
+        } else {
+            vec![]
+        },
+        registry_auth: None,
+    };
+    let replicas = if is_headless {
+        form.replicas.clamp(1, 512)
+    } else {
+        1
+    };
+    (req, replicas)
+}
+
+/// Note a launch among the recent ones (shared with `skyport presets recent`).
+fn remember(platform: &Platform, req: &CreateRequest, replicas: u32) {
+    let Ok(profile) = platform.profile() else {
+        return;
+    };
+    let kind = req.kind.clone().unwrap_or(SessionKind::Headless);
+    let spec = LaunchSpec::of(req, kind, replicas);
+    if let Err(e) = LaunchMemory::new(&platform.paths).record(&profile.name, &spec, Utc::now()) {
+        tracing::warn!(error = %e, "this launch is not among the recent launches");
+    }
+}
+
 pub async fn launch(
     platform: &Platform,
     hub: &SessionsHub,
-    form: LaunchForm,
+    mut form: LaunchForm,
 ) -> Result<Vec<LaunchOutcome>, ErrorPayload> {
     let client = platform.client()?;
-    let registry_auth = match form.registry {
+    let registry_auth = match form.registry.take() {
         None => None,
         Some(r) if r.username.trim().is_empty() => None,
         Some(r) => {
@@ -186,31 +305,13 @@ pub async fn launch(
             })
         }
     };
-    let is_headless = form.kind == SessionKind::Headless;
-    let req = CreateRequest {
-        name: form.name.trim().to_string(),
-        image: form.image.trim().to_string(),
-        kind: Some(form.kind),
-        resources: form.resources,
-        cmd: if is_headless { form.cmd } else { None },
-        args: if is_headless { form.args } else { None },
-        env: if is_headless {
-            form.env
-                .into_iter()
-                .map(|e| (e.name.trim().to_string(), e.value))
-                .collect()
-        } else {
-            vec![]
-        },
-        registry_auth,
-    };
-    let replicas = if is_headless {
-        form.replicas.clamp(1, 512)
-    } else {
-        1
-    };
+    let (mut req, replicas) = request(&form);
+    req.registry_auth = registry_auth;
     let results = client.create_replicas(&req, replicas).await;
     hub.poke();
+    if results.iter().any(|(_, r)| r.is_ok()) {
+        remember(platform, &req, replicas);
+    }
     Ok(results
         .into_iter()
         .map(|(name, r)| match r {

@@ -7,7 +7,7 @@ use skyport_core::why::{self, Why};
 use tauri::{AppHandle, State};
 
 use super::actions::{
-    self, id, BulkOutcome, LaunchForm, LaunchOptions, LaunchOutcome, PlatformLoad,
+    self, id, BulkOutcome, LaunchForm, LaunchMemoryView, LaunchOptions, LaunchOutcome, PlatformLoad,
 };
 use super::SessionsHub;
 use crate::kernel::{payload, Bus, Platform};
@@ -115,6 +115,44 @@ pub fn prune_preview(bus: State<'_, Bus>, rule: PruneRule) -> Result<Vec<Session
 #[specta::specta]
 pub async fn launch_options(platform: State<'_, Platform>) -> Result<LaunchOptions, ErrorPayload> {
     actions::launch_options(&platform).await
+}
+
+/// The catalogue kept from the last visit to this platform, shown while a fresh one comes.
+#[tauri::command]
+#[specta::specta]
+pub fn cached_launch_options(
+    platform: State<'_, Platform>,
+    bus: State<'_, Bus>,
+) -> Option<LaunchOptions> {
+    actions::cached_launch_options(&platform, &bus)
+}
+
+/// The presets and recent launches of the platform in use (shared with `skyport presets`).
+#[tauri::command]
+#[specta::specta]
+pub fn launch_memory(platform: State<'_, Platform>) -> Result<LaunchMemoryView, ErrorPayload> {
+    actions::launch_memory(&platform)
+}
+
+/// Save the form as a named preset, for this platform or any.
+#[tauri::command]
+#[specta::specta]
+pub fn save_preset(
+    platform: State<'_, Platform>,
+    name: String,
+    any_platform: bool,
+    form: LaunchForm,
+) -> Result<LaunchMemoryView, ErrorPayload> {
+    actions::save_preset(&platform, name, any_platform, form)
+}
+
+#[tauri::command]
+#[specta::specta]
+pub fn remove_preset(
+    platform: State<'_, Platform>,
+    name: String,
+) -> Result<LaunchMemoryView, ErrorPayload> {
+    actions::remove_preset(&platform, &name)
 }
 
 #[tauri::command]
