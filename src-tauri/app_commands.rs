@@ -48,6 +48,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "session_details",
     "session_events",
     "session_logs",
+    "session_usage",
     "session_why",
     "sessions_snapshot",
     "sign_in",

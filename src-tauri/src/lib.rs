@@ -72,6 +72,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             sessions::launch_memory,
             sessions::save_preset,
             sessions::remove_preset,
+            sessions::session_usage,
             sessions::launch_session,
             sessions::registry_secret_saved,
             sessions::platform_load,

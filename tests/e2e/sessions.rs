@@ -438,6 +438,16 @@ async fn a_recent_launch_is_launched_again() {
     );
     assert_eq!(asked[0], asked[1], "launched again as it was");
     shot(&app, "sessions-relaunched").await;
+
+    // Once it runs, what it uses is noted and shown against its request in its details.
+    let first = format!("{rows}:first-of-type");
+    wait_until(&app, "running", &first, long, |t| t.contains("Running")).await;
+    app.click(&first).await;
+    wait_until(&app, "usage", "[data-testid=session-usage]", long, |t| {
+        t.contains("RAM: at most") && t.contains("GB requested")
+    })
+    .await;
+    shot(&app, "sessions-usage").await;
     app.stop().await;
     sim.shutdown().await;
 }

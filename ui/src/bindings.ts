@@ -87,6 +87,11 @@ export const commands = {
 	/**  Save the form as a named preset, for this platform or any. */
 	savePreset: (name: string, anyPlatform: boolean, form: LaunchForm) => __TAURI_INVOKE<LaunchMemoryView>("save_preset", { name, anyPlatform, form }),
 	removePreset: (name: string) => __TAURI_INVOKE<LaunchMemoryView>("remove_preset", { name }),
+	/**
+	 *  What a session used over its life (watched by the poller), and the size that would
+	 *  have fitted; `None` when it has not been seen running.
+	 */
+	sessionUsage: (sessionId: string) => __TAURI_INVOKE<SessionUsage | null>("session_usage", { sessionId }),
 	launchSession: (form: LaunchForm) => __TAURI_INVOKE<LaunchOutcome[]>("launch_session", { form }),
 	/**  Whether a registry secret is remembered for this image's registry and user. */
 	registrySecretSaved: (image: string, username: string) => __TAURI_INVOKE<boolean>("registry_secret_saved", { image, username }),
@@ -476,6 +481,16 @@ export type ErrorPayload = {
 	message: string,
 };
 
+/**  What a launch would fit in, and why, in one sentence. */
+export type Fit = {
+	/**  The cores to ask for instead, when they differ from the request. */
+	cores: number | null,
+	/**  The RAM (GB) to ask for instead, when it differs from the request. */
+	ramGb: number | null,
+	/**  "Used at most 1.2 of 8 GB over 3 days: 2 GB would do." */
+	sentence: string,
+};
+
 /**  Who signed in, from the validated ID token. */
 export type Identity = {
 	subject: string,
@@ -517,10 +532,13 @@ export type LaunchForm = {
 	registry: RegistryForm | null,
 };
 
-/**  The presets and recent launches of the platform in use. */
+/**
+ *  The presets and recent launches of the platform in use, each with the size its last
+ *  sessions would have fitted in, when that is not what it asks.
+ */
 export type LaunchMemoryView = {
-	presets: Preset[],
-	recent: RecentLaunch[],
+	presets: PresetEntry[],
+	recent: RecentEntry[],
 };
 
 /**  Everything the launch form needs. */
@@ -716,6 +734,10 @@ export type Preset = {
 	profile?: string | null,
 } & LaunchSpec;
 
+export type PresetEntry = {
+	fit: Fit | null,
+} & Preset;
+
 /**  How a service answered a quick check (`HEAD` of its URL, redirects followed). */
 export type Probe = {
 	reachable: boolean,
@@ -784,6 +806,10 @@ export type Quota = {
 	max: number | null,
 };
 
+export type RecentEntry = {
+	fit: Fit | null,
+} & RecentLaunch;
+
 /**  One launch made from this machine. */
 export type RecentLaunch = {
 	profile: string,
@@ -831,6 +857,16 @@ export type Resources =
 { mode: "flexible" } | 
 /**  Exactly these cores and RAM (GB), plus optional GPUs. */
 { mode: "fixed"; cores: number; ram_gb: number; gpus: number | null };
+
+/**
+ *  The highest use in one stretch of a session's life (RAM in decimal GB, as the platform
+ *  reports it and the list shows it).
+ */
+export type Sample = {
+	at: string,
+	cores: number | null,
+	ramGb: number | null,
+};
 
 /**  One service of the platform. */
 export type ServiceCheck = {
@@ -918,6 +954,12 @@ export type SessionStatus = "Pending" | "Running" | "Terminating" | "Completed" 
 /**  Anything else the server said, kept verbatim. */
 { Unknown: string };
 
+/**  What a session used over its life, and the size that would have fitted. */
+export type SessionUsage = {
+	track: Track,
+	fit: Fit | null,
+};
+
 /**
  *  The session list was read again and is as it was: only its time moves (a list of 2,000
  *  sessions is not sent again every poll).
@@ -996,6 +1038,25 @@ export type SignOutReport = {
 	revoked: string[],
 	/**  Why revocation was skipped or failed, if it was. */
 	revocationNote: string | null,
+};
+
+/**  One session's use over its life, as watched. */
+export type Track = {
+	profile: string,
+	id: string,
+	name: string,
+	image: string,
+	/**  What it asked for, as the platform reports it; `None` for flexible sessions. */
+	requestedCores: number | null,
+	requestedRamGb: number | null,
+	first: string,
+	last: string,
+	peakCores: number | null,
+	peakRamGb: number | null,
+	samples: Sample[],
+	/**  Observations per point, and how many the last point holds. */
+	width?: number,
+	lastFill?: number,
 };
 
 /**  What holds a session, in one sentence, with what the user can do about it. */

@@ -809,3 +809,83 @@ async fn presets_save_launch_override_and_remember() {
     .err_has("both --cpu and --memory");
     sim.shutdown().await;
 }
+
+/// The size the app saw a preset's sessions fit in is said by `presets recent` and before a
+/// launch from the preset, and changes nothing.
+#[tokio::test]
+async fn a_preset_is_told_the_size_its_sessions_fitted_in() {
+    use skyport_core::skaha::Session;
+    use skyport_core::usage::{history_file, UsageHistory};
+
+    let sim = sim().await;
+    let home = Home::env(&sim, Some(TOKEN));
+    home.run(&[
+        "presets",
+        "save",
+        "big",
+        "headless",
+        "skaha/astroml:24.07",
+        "-c",
+        "4",
+        "-m",
+        "8",
+        "--name",
+        "fit",
+        "--",
+        "python",
+        "fit.py",
+    ])
+    .await
+    .ok();
+    let plan = |extra: &'static [&'static str]| {
+        let mut args = vec!["--json", "create", "--preset", "big", "--dry-run"];
+        args.extend_from_slice(extra);
+        args
+    };
+    // Nothing watched yet: nothing said.
+    let quiet = home.run(&plan(&[])).await;
+    assert!(!quiet.ok().stderr.contains("would do"), "{}", quiet.stderr);
+
+    // Three days of the app watching a session of that launch use little.
+    let listed = home.run(&["presets", "list", "--json"]).await.ok().json();
+    let profile = listed[0]["profile"].as_str().unwrap().to_string();
+    let mut history = UsageHistory::default();
+    let t0: chrono::DateTime<chrono::Utc> = "2026-12-01T08:00:00Z".parse().unwrap();
+    for hour in 0..=72 {
+        let s = Session::from_json(&serde_json::json!({
+            "id": "w1", "userid": "alice", "image": "images.canfar.net/skaha/astroml:24.07",
+            "type": "headless", "status": "Running", "name": "fit",
+            "requestedRAM": "8.59", "requestedCPUCores": "4", "isFixedResources": true,
+            "ramInUse": "1.20", "cpuCoresInUse": "0.300",
+        }))
+        .unwrap();
+        history.observe(&profile, &[s], t0 + chrono::Duration::hours(hour));
+    }
+    history.save(&history_file(&home.paths())).unwrap();
+
+    let run = home.run(&plan(&[])).await;
+    run.ok()
+        .err_has("2 GB would do")
+        .err_has("keeps the preset's size");
+    let form = &run.json()[0]["form"];
+    assert!(
+        form.as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p[0] == "ram" && p[1] == "8"),
+        "the size is not changed: {form}"
+    );
+    // Told a size, nothing is said.
+    let told = home.run(&plan(&["--memory", "2", "--cpu", "1"])).await;
+    assert!(!told.ok().stderr.contains("would do"), "{}", told.stderr);
+
+    home.run(&["create", "--preset", "big"]).await.ok();
+    home.run(&["presets", "recent"])
+        .await
+        .ok()
+        .err_has("fit: Used at most 1.1 of 8 GB over 3 days: 2 GB would do");
+    let recent = home.run(&["presets", "recent", "--json"]).await.ok().json();
+    assert_eq!(recent[0]["fit"]["ramGb"], 2);
+    assert_eq!(recent[0]["fit"]["cores"], 1);
+    assert_eq!(recent[0]["spec"]["sessionName"], "fit");
+}

@@ -44,5 +44,6 @@ pub mod status;
 #[cfg(any(test, feature = "testsupport"))]
 pub mod testsupport;
 pub mod tray;
+pub mod usage;
 pub mod vault;
 pub mod why;

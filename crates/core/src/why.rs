@@ -489,7 +489,7 @@ fn smaller(asked: f64, options: Option<&[f64]>, free: Option<f64>) -> Option<f64
 /// platform reports the request in decimal GB (192 chosen → "206.16"): the option it came
 /// from, when one matches either way.
 fn as_chosen(reported_gb: f64, ctx: Option<&Context>) -> f64 {
-    let gib = reported_gb / 1.073_741_824;
+    let gib = crate::skaha::model::chosen_gb(reported_gb);
     let options = ctx.map(|c| c.memory_gb.options.as_slice()).unwrap_or(&[]);
     let near = |v: f64| options.iter().copied().find(|o| (o - v).abs() < 0.02);
     near(gib).or_else(|| near(reported_gb)).unwrap_or_else(|| {

@@ -28,6 +28,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/tokens", post(mint_token))
         .route("/admin/sessions", get(sessions))
         .route("/admin/stall", post(stall))
+        .route("/admin/usage", post(usage))
         .route("/admin/panic", post(panic_now))
         .route("/admin/vo/keys", post(register_key))
         .route("/admin/vo/forget-cookies", post(forget_cookies))
@@ -52,6 +53,31 @@ async fn stall(State(app): State<Arc<App>>, Json(b): Json<StallBody>) -> Respons
             format!("no Pending session {}\n", b.id),
         )
             .into_response()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UsageBody {
+    id: String,
+    cores: f64,
+    /// Decimal GB, as `ramInUse` reports it.
+    ram_gb: f64,
+}
+
+/// Set what a session's pod metrics report while it runs.
+async fn usage(State(app): State<Arc<App>>, Json(b): Json<UsageBody>) -> Response {
+    if !(b.cores.is_finite() && b.ram_gb.is_finite() && b.cores >= 0.0 && b.ram_gb >= 0.0) {
+        return (
+            StatusCode::BAD_REQUEST,
+            "cores and ramGb are figures of 0 or more\n",
+        )
+            .into_response();
+    }
+    if app.store.set_usage(&b.id, b.cores, b.ram_gb) {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        (StatusCode::NOT_FOUND, format!("no session {}\n", b.id)).into_response()
     }
 }
 

@@ -288,6 +288,12 @@ impl SimHandle {
         self.app.store.stall(id, stall)
     }
 
+    /// Sets what a session's pod metrics report while it runs (`ramInUse` and
+    /// `cpuCoresInUse`: cores, decimal GB); false when there is no such session.
+    pub fn set_usage(&self, id: &str, cores: f64, ram_gb: f64) -> bool {
+        self.app.store.set_usage(id, cores, ram_gb)
+    }
+
     pub fn set_fault(&self, rule: FaultRule) {
         self.app.faults.add(rule);
     }

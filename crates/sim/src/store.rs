@@ -204,6 +204,9 @@ pub struct Session {
     pub exit_code: Option<i32>,
     /// Held Pending, and why (see `Stall`).
     pub stall: Option<Stall>,
+    /// What the pod's metrics say it uses (cores, decimal GB), when set on demand; else a
+    /// small figure of its own.
+    pub usage: Option<(f64, f64)>,
     seq: u64,
 }
 
@@ -530,6 +533,7 @@ impl Store {
             output: Arc::new(Mutex::new(String::new())),
             exit_code: None,
             stall: n.stall,
+            usage: None,
             seq: 0,
         }
     }
@@ -684,6 +688,20 @@ impl Store {
             self.bump_due(due);
         }
         self.clock.changed.notify_waiters();
+        true
+    }
+
+    /// Sets what a session's pod metrics report (cores, decimal GB); false when there is no
+    /// such session.
+    pub fn set_usage(&self, id: &str, cores: f64, ram_gb: f64) -> bool {
+        let mut inner = self.write();
+        let Some(seq) = inner.by_key.get(id).copied() else {
+            return false;
+        };
+        let Some(s) = inner.by_seq.get_mut(&seq) else {
+            return false;
+        };
+        s.usage = Some((cores, ram_gb));
         true
     }
 

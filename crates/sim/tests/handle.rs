@@ -160,3 +160,52 @@ async fn start_rejects_bad_config() {
     .await;
     assert!(matches!(r, Err(skyport_sim::SimError::Bind { .. })));
 }
+
+/// What a running session's pod metrics report is set on demand (by the handle or the admin
+/// API), and shows in the session's JSON; a Pending one reports none.
+#[tokio::test]
+async fn usage_is_set_on_demand() {
+    let sim = start_with(skyport_sim::SimConfig {
+        pending_delay: Duration::from_secs(100),
+        ..fast_config()
+    })
+    .await;
+    let admin = sim.handle.admin_url();
+    let id = sim.create_kind("notebook", "nb").await;
+    assert!(sim.handle.set_usage(&id, 0.5, 3.0));
+    assert_eq!(sim.session(&id).await.get("ramInUse"), None);
+    sim.handle.advance_clock(Duration::from_secs(101));
+    let s = sim.session(&id).await;
+    assert_eq!(s["ramInUse"], "3.00");
+    assert_eq!(s["cpuCoresInUse"], "0.500");
+    let r = sim
+        .client
+        .post(format!("{admin}admin/usage"))
+        .json(&serde_json::json!({"id": id, "cores": 1.25, "ramGb": 6.5}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let s = sim.session(&id).await;
+    assert_eq!(
+        (s["cpuCoresInUse"].as_str(), s["ramInUse"].as_str()),
+        (Some("1.250"), Some("6.50"))
+    );
+    for (body, status) in [
+        (
+            serde_json::json!({"id": "nosuch", "cores": 1, "ramGb": 1}),
+            404,
+        ),
+        (serde_json::json!({"id": id, "cores": -1, "ramGb": 1}), 400),
+    ] {
+        let r = sim
+            .client
+            .post(format!("{admin}admin/usage"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), status, "{body}");
+    }
+    assert!(!sim.handle.set_usage("nosuch", 1.0, 1.0));
+}

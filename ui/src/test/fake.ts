@@ -30,6 +30,10 @@ import type {
   LaunchOptions,
   LaunchSpec,
   Preset,
+  PresetEntry,
+  RecentLaunch,
+  Fit,
+  SessionUsage,
   LaunchOutcome,
   Offer,
   Platform,
@@ -97,8 +101,11 @@ export interface FakeOptions {
   canfarImport?: ImportPreview | null;
   /** The catalogue kept from an earlier visit (default: none). */
   cachedOptions?: Partial<LaunchOptions>;
-  /** The presets and recent launches the shared files hold (default: none). */
-  memory?: Partial<LaunchMemoryView>;
+  /** The presets and recent launches the shared files hold (default: none), with the size
+   * each would fit in (default: none said). */
+  memory?: { presets?: (Preset & { fit?: Fit | null })[]; recent?: (RecentLaunch & { fit?: Fit | null })[] };
+  /** What the poller noted each session used, by id (default: nothing). */
+  usage?: Record<string, SessionUsage>;
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -146,6 +153,7 @@ export class FakePlatform implements Platform {
   options: Partial<LaunchOptions>;
   cachedOptions: Partial<LaunchOptions> | null;
   memory: LaunchMemoryView;
+  usage: Record<string, SessionUsage>;
   load: Partial<PlatformLoad>;
   quota: Quota;
   delayMs: number;
@@ -203,7 +211,11 @@ export class FakePlatform implements Platform {
     this.registrySecrets = new Set(opts.registrySecrets ?? []);
     this.options = opts.launchOptions ?? {};
     this.cachedOptions = opts.cachedOptions ?? null;
-    this.memory = { presets: [], recent: [], ...opts.memory };
+    this.memory = {
+      presets: (opts.memory?.presets ?? []).map((p) => ({ fit: null, ...p })),
+      recent: (opts.memory?.recent ?? []).map((r) => ({ fit: null, ...r })),
+    };
+    this.usage = opts.usage ?? {};
     this.load = opts.load ?? {};
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
@@ -800,11 +812,15 @@ export class FakePlatform implements Platform {
   /** Kept as the backend keeps it (the spec of the form, by name, replacing one of that name). */
   savePreset(name: string, anyPlatform: boolean, form: LaunchForm): Promise<LaunchMemoryView> {
     return this.call("savePreset", [name, anyPlatform, form], () => {
-      const preset: Preset = { name, profile: anyPlatform ? null : "sim", ...specOf(form) };
+      const preset: PresetEntry = { name, profile: anyPlatform ? null : "sim", ...specOf(form), fit: null };
       const presets = [...this.memory.presets.filter((p) => p.name !== name), preset].sort((a, b) => a.name.localeCompare(b.name));
       this.memory = { ...this.memory, presets };
       return this.memory;
     });
+  }
+
+  sessionUsage(sessionId: string): Promise<SessionUsage | null> {
+    return this.call("sessionUsage", [sessionId], () => this.usage[sessionId] ?? null);
   }
 
   removePreset(name: string): Promise<LaunchMemoryView> {
@@ -845,7 +861,7 @@ export class FakePlatform implements Platform {
       });
       const spec = specOf(form);
       const recent = this.memory.recent.filter((r) => JSON.stringify(r.spec) !== JSON.stringify(spec));
-      this.memory = { ...this.memory, recent: [{ profile: "sim", at: iso(Date.now()), spec }, ...recent] };
+      this.memory = { ...this.memory, recent: [{ profile: "sim", at: iso(Date.now()), spec, fit: null }, ...recent] };
       this.emitSessions({ asOf: iso(Date.now()) });
       return out;
       },

@@ -268,6 +268,34 @@ describe("Presets and recent launches", () => {
     expect(screen.getByTestId("notices").textContent).toContain("Launched fit");
   });
 
+  it("a relaunch offers the size the last sessions fitted in, and changes nothing by itself", async () => {
+    const fitted = { cores: 1, ramGb: 2, sentence: "Used at most 1.2 of 16 GB over 3 days: 2 GB would do; used at most 0.3 of 4 cores over 3 days: 1 core would do." };
+    const p = FakePlatform.signedIn({ memory: { recent: [{ profile: "sim", at: new Date().toISOString(), spec: fit, fit: fitted }] } });
+    await openLaunch(p);
+    const recent = await screen.findByTestId("recent-launches");
+    expect(within(recent).getByTestId("launch-fit").textContent).toContain("2 GB would do");
+    await fireEvent.click(within(recent).getByRole("button", { name: "Fill the form with fit" }));
+    // Offered, not applied.
+    expect((screen.getByTestId("launch-cores") as HTMLSelectElement).value).toBe("4");
+    expect(screen.getByTestId("launch-fit-offer").textContent).toContain("2 GB would do");
+    await fireEvent.click(screen.getByRole("button", { name: "Use 1 core and 2 GB" }));
+    expect((screen.getByTestId("launch-cores") as HTMLSelectElement).value).toBe("1");
+    expect((screen.getByTestId("launch-ram") as HTMLSelectElement).value).toBe("2");
+    expect(screen.queryByTestId("launch-fit-offer")).toBeNull();
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p).resources).toEqual({ mode: "fixed", cores: 1, ram_gb: 2, gpus: null });
+  });
+
+  it("launch again keeps the size it had, whatever is suggested", async () => {
+    const fitted = { cores: 1, ramGb: 2, sentence: "2 GB would do." };
+    const p = FakePlatform.signedIn({ memory: { recent: [{ profile: "sim", at: new Date().toISOString(), spec: fit, fit: fitted }] } });
+    await openLaunch(p);
+    await fireEvent.click(await screen.findByRole("button", { name: "Launch fit again" }));
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p).resources).toEqual(fit.resources);
+  });
+
   it("a recent interactive launch at the quota says so instead of launching", async () => {
     const spec: LaunchSpec = { kind: "notebook", image: "images.canfar.net/skaha/astroml:latest", sessionName: "" };
     const p = FakePlatform.signedIn({ quota: { used: 3, max: 3 }, memory: { recent: [{ profile: "sim", at: new Date().toISOString(), spec }] } });

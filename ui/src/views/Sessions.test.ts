@@ -283,6 +283,49 @@ describe("Session details", () => {
     return screen.findByTestId("session-details");
   }
 
+  it("shows what a session used over its life against its request, and the size that would do", async () => {
+    const carta = demoSessions().find((s) => s.name === "carta1")!;
+    const t0 = Date.parse("2026-12-01T08:00:00Z");
+    const samples = Array.from({ length: 24 }, (_, i) => ({
+      at: new Date(t0 + i * 3 * 3_600_000).toISOString(),
+      cores: 0.2 + (i % 3) / 10,
+      ramGb: 1.0 + (i % 4) / 20,
+    }));
+    const p = FakePlatform.signedIn({
+      usage: {
+        [carta.id]: {
+          track: {
+            profile: "sim", id: carta.id, name: "carta1", image: carta.image,
+            requestedCores: 4, requestedRamGb: 16,
+            first: samples[0].at, last: samples[23].at,
+            peakCores: 0.4, peakRamGb: 1.15, samples,
+          },
+          fit: { cores: 1, ramGb: 2, sentence: "Used at most 1.1 of 16 GB over 3 days: 2 GB would do; used at most 0.4 of 4 cores over 3 days: 1 core would do." },
+        },
+      },
+    });
+    const d = await openDetails(p, "carta1");
+    const usage = await within(d).findByTestId("session-usage");
+    expect(usage.textContent).toContain("CPU: at most 0.4 of 4 cores requested");
+    expect(usage.textContent).toContain("RAM: at most 1.15 of 16 GB requested");
+    expect(usage.textContent).toContain("2 d 21 h so far");
+    // A chart for each figure, named for screen readers; the request drawn as a line.
+    const charts = within(usage).getAllByRole("img");
+    expect(charts.map((c) => c.getAttribute("aria-label"))).toEqual([
+      "CPU: at most 0.4 of 4 cores requested, over 2 d 21 h",
+      "RAM: at most 1.15 of 16 GB requested, over 2 d 21 h",
+    ]);
+    expect(charts[0].querySelector("polyline")!.getAttribute("points")!.split(" ")).toHaveLength(24);
+    expect(charts[0].querySelector("line")).toBeTruthy();
+    expect(within(usage).getByTestId("session-fit").textContent).toContain("2 GB would do");
+  });
+
+  it("says when a running session's use has not been noted yet", async () => {
+    const p = FakePlatform.signedIn();
+    const d = await openDetails(p, "carta1");
+    expect((await within(d).findByTestId("session-usage-none")).textContent).toContain("noted from the next refresh");
+  });
+
   it("shows resources requested and in use, events as a table, and logs", async () => {
     const p = FakePlatform.signedIn();
     const d = await openDetails(p, "carta1");

@@ -2,9 +2,11 @@
 //! files the app reads too (core's `presets`).
 
 use chrono::Utc;
+use skyport_core::catalogue::CatalogueCache;
 use skyport_core::launch::{self, DEFAULT_REGISTRY};
 use skyport_core::presets::{EnvVar, LaunchMemory, LaunchSpec, Preset};
 use skyport_core::skaha::{Resources, SessionKind};
+use skyport_core::usage::{fit_for, history_file, Fit, UsageHistory};
 
 use crate::cli::{LaunchArgs, PresetsCommand};
 use crate::ctx::Ctx;
@@ -77,8 +79,14 @@ pub fn run(ctx: &Ctx, command: &PresetsCommand) -> CliResult {
         }
         PresetsCommand::Recent => {
             let recent = memory.recent(&profile).map_err(coded)?;
+            let fits = fits(ctx, &profile, recent.iter().map(|l| &l.spec));
             if ctx.json {
-                return print_json(&recent);
+                let entries: Vec<_> = recent
+                    .iter()
+                    .zip(&fits)
+                    .map(|(launch, fit)| RecentJson { launch, fit })
+                    .collect();
+                return print_json(&entries);
             }
             if recent.is_empty() {
                 note(&format!("No launches on {profile} from this machine yet."));
@@ -100,9 +108,46 @@ pub fn run(ctx: &Ctx, command: &PresetsCommand) -> CliResult {
                     l.spec.replicas.to_string(),
                 ]);
             }
-            t.print()
+            t.print()?;
+            for (l, fit) in recent.iter().zip(&fits) {
+                if let Some(fit) = fit {
+                    note(&format!("{}: {}", label(&l.spec), fit.sentence));
+                }
+            }
+            Ok(())
         }
     }
+}
+
+#[derive(serde::Serialize)]
+struct RecentJson<'a> {
+    #[serde(flatten)]
+    launch: &'a skyport_core::presets::RecentLaunch,
+    fit: &'a Option<Fit>,
+}
+
+fn label(spec: &LaunchSpec) -> String {
+    if spec.session_name.is_empty() {
+        format!("the {} launch", spec.kind)
+    } else {
+        spec.session_name.clone()
+    }
+}
+
+/// The size each launch would fit in, from what the app watched its sessions use (the
+/// history it keeps; the CLI watches nothing itself).
+pub fn fits<'a>(
+    ctx: &Ctx,
+    profile: &str,
+    specs: impl Iterator<Item = &'a LaunchSpec>,
+) -> Vec<Option<Fit>> {
+    let history = UsageHistory::load(&history_file(&ctx.paths));
+    let context = CatalogueCache::new(&ctx.paths)
+        .load(profile)
+        .map(|c| c.context);
+    specs
+        .map(|spec| fit_for(&history, profile, spec, context.as_ref()))
+        .collect()
 }
 
 /// A preset from `presets save`'s arguments: KIND and IMAGE required, fixed resources given

@@ -151,6 +151,16 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
         ),
         None => None,
     };
+    // What the app saw the preset's sessions use: said, never applied.
+    if let (Some(spec), None, None) = (&base, a.launch.cpu, a.launch.memory) {
+        let fits = super::presets::fits(ctx, &profile.name, std::iter::once(spec));
+        if let Some(Some(fit)) = fits.first() {
+            note(&format!(
+                "{} This launch keeps the preset's size; give --cpu and --memory to change it.",
+                fit.sentence
+            ));
+        }
+    }
     let l = merged(&a.launch, base.as_ref());
     let (Some(kind), Some(image_in)) = (l.kind.clone(), l.image.clone()) else {
         return Err(CliError::usage(

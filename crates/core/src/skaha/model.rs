@@ -250,6 +250,12 @@ fn time(v: &Option<serde_json::Value>) -> Option<DateTime<Utc>> {
 
 /// Memory in decimal gigabytes from `"8.59"`, `"16G"`, `"16Gi"`, `"90Mi"`, `"67M"`,
 /// `"560M / 8192M"` (the first figure), or a bare number.
+/// Decimal gigabytes, as the platform reports memory, in the launch form's "GB" (Kubernetes'
+/// Gi, which the form asks for): 8.59 reported is 8 chosen.
+pub fn chosen_gb(reported_gb: f64) -> f64 {
+    reported_gb / 1.073_741_824
+}
+
 pub fn parse_memory_gb(s: &str) -> Option<f64> {
     let first = s.split('/').next()?.trim();
     let split =

@@ -208,8 +208,14 @@ pub fn session_json(app: &App, s: &Session) -> SessionJson {
         requested_cpu_cores: s.res.cores.map(|c| c.to_string()),
         requested_gpu_cores: s.res.gpus.to_string(),
         // Pod metrics exist only for running pods.
-        ram_in_use: running.then(|| format!("{:.2}", 0.1 + f64::from(h % 400) / 100.0)),
-        cpu_cores_in_use: running.then(|| format!("{:.3}", f64::from(h % 500) / 1000.0)),
+        ram_in_use: running.then(|| {
+            let ram = s.usage.map_or(0.1 + f64::from(h % 400) / 100.0, |u| u.1);
+            format!("{ram:.2}")
+        }),
+        cpu_cores_in_use: running.then(|| {
+            let cores = s.usage.map_or(f64::from(h % 500) / 1000.0, |u| u.0);
+            format!("{cores:.3}")
+        }),
         is_fixed_resources: s.res.cores.is_some() || s.res.ram_gb.is_some(),
     }
 }

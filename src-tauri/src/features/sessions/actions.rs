@@ -13,6 +13,7 @@ use skyport_core::skaha::{
     Context, CreateRequest, Image, ListQuery, PlatformStats, RegistryAuth, Resources, Session,
     SessionId, SessionKind,
 };
+use skyport_core::usage::{self, Fit, Track};
 
 use super::SessionsHub;
 use crate::kernel::{payload, Bus, Platform};
@@ -134,26 +135,93 @@ pub fn cached_launch_options(platform: &Platform, bus: &Bus) -> Option<LaunchOpt
     Some(options(catalogue, &snap.sessions, true))
 }
 
-/// The presets and recent launches of the platform in use.
+/// The presets and recent launches of the platform in use, each with the size its last
+/// sessions would have fitted in, when that is not what it asks.
 #[derive(Debug, Clone, Serialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LaunchMemoryView {
-    pub presets: Vec<Preset>,
-    pub recent: Vec<RecentLaunch>,
+    pub presets: Vec<PresetEntry>,
+    pub recent: Vec<RecentEntry>,
 }
 
-pub fn launch_memory(platform: &Platform) -> Result<LaunchMemoryView, ErrorPayload> {
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct PresetEntry {
+    #[serde(flatten)]
+    pub preset: Preset,
+    pub fit: Option<Fit>,
+}
+
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentEntry {
+    #[serde(flatten)]
+    pub launch: RecentLaunch,
+    pub fit: Option<Fit>,
+}
+
+pub fn launch_memory(
+    platform: &Platform,
+    hub: &SessionsHub,
+) -> Result<LaunchMemoryView, ErrorPayload> {
     let profile = platform.profile()?;
     let memory = LaunchMemory::new(&platform.paths);
-    Ok(LaunchMemoryView {
-        presets: memory.presets(&profile.name).map_err(payload)?,
-        recent: memory.recent(&profile.name).map_err(payload)?,
+    let presets = memory.presets(&profile.name).map_err(payload)?;
+    let recent = memory.recent(&profile.name).map_err(payload)?;
+    let context = CatalogueCache::new(&platform.paths)
+        .load(&profile.name)
+        .map(|c| c.context);
+    hub.with_usage(&platform.paths, |history| {
+        let fit_of =
+            |spec: &LaunchSpec| usage::fit_for(history, &profile.name, spec, context.as_ref());
+        Ok(LaunchMemoryView {
+            presets: presets
+                .into_iter()
+                .map(|preset| PresetEntry {
+                    fit: fit_of(&preset.spec),
+                    preset,
+                })
+                .collect(),
+            recent: recent
+                .into_iter()
+                .map(|launch| RecentEntry {
+                    fit: fit_of(&launch.spec),
+                    launch,
+                })
+                .collect(),
+        })
     })
+}
+
+/// What a session used over its life, and the size that would have fitted.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionUsage {
+    pub track: Track,
+    pub fit: Option<Fit>,
+}
+
+pub fn session_usage(
+    platform: &Platform,
+    hub: &SessionsHub,
+    session_id: &str,
+) -> Result<Option<SessionUsage>, ErrorPayload> {
+    let profile = platform.profile()?;
+    let Some(track) = hub.usage_of(&platform.paths, &profile.name, session_id) else {
+        return Ok(None);
+    };
+    let context = CatalogueCache::new(&platform.paths)
+        .load(&profile.name)
+        .map(|c| c.context);
+    let fit = usage::UsageHistory::asked(&track)
+        .and_then(|(cores, ram)| usage::fit(&[&track], cores, ram, context.as_ref()));
+    Ok(Some(SessionUsage { track, fit }))
 }
 
 /// Save the form as a preset (for this platform, or any); returns the presets now.
 pub fn save_preset(
     platform: &Platform,
+    hub: &SessionsHub,
     name: String,
     any_platform: bool,
     form: LaunchForm,
@@ -172,15 +240,19 @@ pub fn save_preset(
             spec,
         })
         .map_err(payload)?;
-    launch_memory(platform)
+    launch_memory(platform, hub)
 }
 
-pub fn remove_preset(platform: &Platform, name: &str) -> Result<LaunchMemoryView, ErrorPayload> {
+pub fn remove_preset(
+    platform: &Platform,
+    hub: &SessionsHub,
+    name: &str,
+) -> Result<LaunchMemoryView, ErrorPayload> {
     let profile = platform.profile()?;
     LaunchMemory::new(&platform.paths)
         .remove(&profile.name, name)
         .map_err(payload)?;
-    launch_memory(platform)
+    launch_memory(platform, hub)
 }
 
 pub use skyport_core::presets::EnvVar;

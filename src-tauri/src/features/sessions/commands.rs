@@ -7,7 +7,8 @@ use skyport_core::why::{self, Why};
 use tauri::{AppHandle, State};
 
 use super::actions::{
-    self, id, BulkOutcome, LaunchForm, LaunchMemoryView, LaunchOptions, LaunchOutcome, PlatformLoad,
+    self, id, BulkOutcome, LaunchForm, LaunchMemoryView, LaunchOptions, LaunchOutcome,
+    PlatformLoad, SessionUsage,
 };
 use super::SessionsHub;
 use crate::kernel::{payload, Bus, Platform};
@@ -130,8 +131,23 @@ pub fn cached_launch_options(
 /// The presets and recent launches of the platform in use (shared with `skyport presets`).
 #[tauri::command]
 #[specta::specta]
-pub fn launch_memory(platform: State<'_, Platform>) -> Result<LaunchMemoryView, ErrorPayload> {
-    actions::launch_memory(&platform)
+pub fn launch_memory(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+) -> Result<LaunchMemoryView, ErrorPayload> {
+    actions::launch_memory(&platform, &hub)
+}
+
+/// What a session used over its life (watched by the poller), and the size that would
+/// have fitted; `None` when it has not been seen running.
+#[tauri::command]
+#[specta::specta]
+pub fn session_usage(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    session_id: String,
+) -> Result<Option<SessionUsage>, ErrorPayload> {
+    actions::session_usage(&platform, &hub, &session_id)
 }
 
 /// Save the form as a named preset, for this platform or any.
@@ -139,20 +155,22 @@ pub fn launch_memory(platform: State<'_, Platform>) -> Result<LaunchMemoryView, 
 #[specta::specta]
 pub fn save_preset(
     platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
     name: String,
     any_platform: bool,
     form: LaunchForm,
 ) -> Result<LaunchMemoryView, ErrorPayload> {
-    actions::save_preset(&platform, name, any_platform, form)
+    actions::save_preset(&platform, &hub, name, any_platform, form)
 }
 
 #[tauri::command]
 #[specta::specta]
 pub fn remove_preset(
     platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
     name: String,
 ) -> Result<LaunchMemoryView, ErrorPayload> {
-    actions::remove_preset(&platform, &name)
+    actions::remove_preset(&platform, &hub, &name)
 }
 
 #[tauri::command]

@@ -9,7 +9,11 @@ pub mod actions;
 pub mod commands;
 mod poller;
 
-use skyport_core::skaha::Context;
+use std::time::{Duration, Instant};
+
+use skyport_core::paths::Paths;
+use skyport_core::skaha::{Context, Session};
+use skyport_core::usage::{history_file, Track, UsageHistory};
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::kernel::{bus, Bus, Signal};
@@ -23,7 +27,20 @@ pub struct SessionsHub {
     generation: std::sync::Mutex<Option<u64>>,
     /// The platform's context (resource options, quota) for explaining waits, by generation.
     context: std::sync::Mutex<Option<(u64, Context)>>,
+    /// What running sessions used, watched on every poll.
+    usage: std::sync::Mutex<Usage>,
 }
+
+/// The usage history (read from its file at the first poll), saved now and then: a few
+/// minutes of it lost to a crash cost nothing, a write on every poll would.
+#[derive(Default)]
+struct Usage {
+    history: Option<UsageHistory>,
+    saved: Option<Instant>,
+    unsaved: bool,
+}
+
+const SAVE_USAGE_EVERY: Duration = Duration::from_secs(600);
 
 impl SessionsHub {
     /// Refresh now (after a launch, renew or delete).
@@ -40,6 +57,45 @@ impl SessionsHub {
 
     fn keep_context(&self, generation: u64, context: Context) {
         *self.context.lock().unwrap_or_else(|e| e.into_inner()) = Some((generation, context));
+    }
+
+    /// Note what the running sessions of `profile` use now.
+    fn observe_usage(
+        &self,
+        paths: &Paths,
+        profile: &str,
+        sessions: &[Session],
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        let file = history_file(paths);
+        let history = usage
+            .history
+            .get_or_insert_with(|| UsageHistory::load(&file));
+        if history.observe(profile, sessions, now) {
+            usage.unsaved = true;
+        }
+        if usage.unsaved && usage.saved.is_none_or(|t| t.elapsed() >= SAVE_USAGE_EVERY) {
+            if let Some(Err(e)) = usage.history.as_ref().map(|h| h.save(&file)) {
+                tracing::warn!(error = %e, "the usage history is not saved");
+            }
+            usage.saved = Some(Instant::now());
+            usage.unsaved = false;
+        }
+    }
+
+    /// Read the usage history (loading it if no poll has yet).
+    pub fn with_usage<T>(&self, paths: &Paths, read: impl FnOnce(&UsageHistory) -> T) -> T {
+        let mut usage = self.usage.lock().unwrap_or_else(|e| e.into_inner());
+        let history = usage
+            .history
+            .get_or_insert_with(|| UsageHistory::load(&history_file(paths)));
+        read(history)
+    }
+
+    /// One session's history.
+    pub fn usage_of(&self, paths: &Paths, profile: &str, id: &str) -> Option<Track> {
+        self.with_usage(paths, |h| h.track(profile, id).cloned())
     }
 
     /// Note the platform generation the next list comes from; true when it is another than
@@ -206,6 +262,64 @@ mod tests {
             "read anew"
         );
         assert_ne!(changed.answer, first.answer);
+        rt.block_on(sim.shutdown());
+    }
+
+    /// What running sessions use is watched on every poll, kept per platform and saved; the
+    /// details read it back (how it sizes a relaunch is core's, tested there).
+    #[test]
+    fn running_sessions_use_is_watched() {
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = start_sim(&rt, 6);
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        let platform = app.state::<Platform>();
+        app.manage(super::SessionsHub::default());
+        let hub = app.state::<super::SessionsHub>();
+        set_token(&platform, "good-token");
+        let mut tracker = SessionTracker::default();
+        let list = rt
+            .block_on(
+                platform
+                    .client()
+                    .expect("client")
+                    .list_sessions(&Default::default()),
+            )
+            .expect("list");
+        let running = list
+            .sessions
+            .iter()
+            .find(|s| s.status == SessionStatus::Running)
+            .expect("a running session among the seeded ones");
+        let waiting = list
+            .sessions
+            .iter()
+            .find(|s| s.status != SessionStatus::Running);
+        assert!(sim.set_usage(running.id.as_str(), 0.25, 1.5));
+        rt.block_on(refresh(app, &mut tracker));
+        sim.set_usage(running.id.as_str(), 0.75, 1.0);
+        rt.block_on(refresh(app, &mut tracker));
+
+        let usage = super::actions::session_usage(&platform, &hub, running.id.as_str())
+            .expect("usage")
+            .expect("watched");
+        assert_eq!(usage.track.peak_cores, Some(0.75));
+        assert_eq!(
+            usage.track.peak_ram_gb,
+            Some(1.5),
+            "as the platform reports it"
+        );
+        assert_eq!(usage.fit, None, "minutes of watching size nothing");
+        if let Some(w) = waiting {
+            assert!(hub
+                .usage_of(&platform.paths, "lab", w.id.as_str())
+                .is_none());
+        }
+        // Saved at once the first time (then every few minutes), and read back.
+        let saved = skyport_core::usage::UsageHistory::load(&skyport_core::usage::history_file(
+            &platform.paths,
+        ));
+        assert!(saved.track("lab", running.id.as_str()).is_some());
         rt.block_on(sim.shutdown());
     }
 
