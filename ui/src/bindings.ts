@@ -990,7 +990,7 @@ export type SessionsSnapshot = {
 export type SessionsUpdated = SessionsSnapshot;
 
 export type Settings = {
-	/**  Warn this many hours before a session expires. */
+	/**  Warn once, this many hours before a session or the certificate expires. */
 	expiryWarningHours: number,
 	/**  Show desktop notifications (in-app notices always show). */
 	notifications: boolean,

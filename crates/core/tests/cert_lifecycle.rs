@@ -90,7 +90,7 @@ fn hour_by_hour(
 }
 
 #[test]
-fn a_ten_day_certificate_warns_once_per_threshold_hour_by_hour() {
+fn a_ten_day_certificate_warns_once_hour_by_hour() {
     let nb = t0();
     let c = ten_days(nb, "01");
     let mut lc = Lifecycle::new(warn_only());
@@ -99,12 +99,8 @@ fn a_ten_day_certificate_warns_once_per_threshold_hour_by_hour() {
     let log = hour_by_hour(&mut lc, nb, c.not_after + Duration::hours(5));
     assert_eq!(
         notes(&log),
-        vec![
-            (Threshold::ThreeDays, nb + Duration::days(7)),
-            (Threshold::OneDay, nb + Duration::days(9)),
-            (Threshold::OneHour, c.not_after - Duration::hours(1)),
-        ],
-        "exactly one notification per threshold"
+        vec![(Threshold::Early, c.not_after - Duration::hours(12))],
+        "one early warning; the expiry shows in the tray's state, not in a popup"
     );
     assert_eq!(
         states(&log),
@@ -121,15 +117,24 @@ fn a_ten_day_certificate_warns_once_per_threshold_hour_by_hour() {
     // Everything is done: nothing more to wake up for.
     assert_eq!(lc.next_wake(c.not_after + Duration::hours(6)), None);
 
-    // With the expiry warning enabled it comes exactly at expiry.
+    // The setting says when; with no early warning, the expiry is the one notice.
     let mut lc = Lifecycle::new(LifecycleConfig {
-        thresholds: Threshold::ALL.to_vec(),
+        warn_before: Some(Duration::days(3)),
         ..warn_only()
     });
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
     let log = hour_by_hour(&mut lc, nb, c.not_after + Duration::hours(5));
-    assert_eq!(notes(&log).len(), 4);
-    assert_eq!(notes(&log)[3], (Threshold::Expired, c.not_after));
+    assert_eq!(
+        notes(&log),
+        vec![(Threshold::Early, nb + Duration::days(7))]
+    );
+    let mut lc = Lifecycle::new(LifecycleConfig {
+        warn_before: None,
+        ..warn_only()
+    });
+    lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
+    let log = hour_by_hour(&mut lc, nb, c.not_after + Duration::hours(5));
+    assert_eq!(notes(&log), vec![(Threshold::Expired, c.not_after)]);
 }
 
 #[test]
@@ -150,17 +155,13 @@ fn waking_only_when_told_sees_the_same_events_at_the_exact_times() {
     }
     assert_eq!(
         notes(&log),
-        vec![
-            (Threshold::ThreeDays, nb + Duration::days(7)),
-            (Threshold::OneDay, nb + Duration::days(9)),
-            (Threshold::OneHour, c.not_after - Duration::hours(1)),
-        ]
+        vec![(Threshold::Early, c.not_after - Duration::hours(12))]
     );
     assert_eq!(
         states(&log).last(),
         Some(&(CertState::Expired, c.not_after))
     );
-    assert_eq!(wakes, 4, "3-day (also 'expiring'), 1-day, 1-hour, expiry");
+    assert_eq!(wakes, 3, "expiring, the warning, expiry");
 }
 
 #[test]
@@ -309,7 +310,8 @@ fn warnings_still_come_while_renewal_keeps_failing() {
     let kinds: Vec<_> = notes(&log).into_iter().map(|n| n.0).collect();
     assert_eq!(
         kinds,
-        vec![Threshold::ThreeDays, Threshold::OneDay, Threshold::OneHour]
+        vec![Threshold::Early],
+        "one warning, however many retries"
     );
     // About one attempt an hour once the backoff is capped, over ~3.4 days.
     assert!((70..=100).contains(&attempts), "{attempts}");
@@ -333,15 +335,15 @@ fn sign_in_needed_or_refused_stops_auto_renewal_and_asks_once() {
     assert!(NeedsYouReason::SignInNeeded.message().contains("sign in"));
     assert!(!lc.renewal_due(due + Duration::days(2)));
     assert_eq!(lc.next_attempt(), None);
-    // The next wake-up is the 3-day warning, not a retry.
+    // The next wake-up is the state turning to 'expiring', not a retry.
     assert_eq!(lc.next_wake(due), Some(nb + Duration::days(7)));
     // Asked once: a further failure says nothing.
     assert!(lc
         .on_renewal_failed(ErrorCode::PermissionDenied, due, &mut NoJitter)
         .is_empty());
-    // Warnings continue.
+    // The warning still comes.
     let log = hour_by_hour(&mut lc, due, c.not_after);
-    assert_eq!(notes(&log).len(), 3);
+    assert_eq!(notes(&log).len(), 1);
     assert!(log
         .iter()
         .all(|(_, a)| !matches!(a, A::RenewalNeedsYou { .. })));
@@ -383,16 +385,10 @@ fn a_two_day_sleep_acts_at_once_on_resume() {
     let wake = lc.next_wake(after).expect("something is due");
     assert!(wake <= after, "act at once: {wake}");
     let acts = lc.tick(after);
-    assert_eq!(
-        acts,
-        vec![
-            A::StateChanged(CertState::Expiring),
-            A::Notify(Threshold::ThreeDays)
-        ]
-    );
+    assert_eq!(acts, vec![A::StateChanged(CertState::Expiring)]);
     assert!(lc.renewal_due(after));
 
-    // A sleep past several thresholds gives only the most urgent warning, once.
+    // A sleep past the warning time gives the warning, once.
     let mut lc = Lifecycle::new(warn_only());
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
     let late = c.not_after - Duration::minutes(30);
@@ -402,7 +398,7 @@ fn a_two_day_sleep_acts_at_once_on_resume() {
         acts,
         vec![
             A::StateChanged(CertState::Expiring),
-            A::Notify(Threshold::OneHour)
+            A::Notify(Threshold::Early)
         ]
     );
     assert!(lc.tick(late + Duration::minutes(1)).is_empty());
@@ -460,9 +456,9 @@ fn a_renewed_certificate_resets_the_warnings() {
     let c = ten_days(nb, "01");
     let mut lc = Lifecycle::new(warn_only());
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
-    let swap = nb + Duration::hours(228); // day 9.5
+    let swap = nb + Duration::hours(230); // day 9.6, warned at 9.5
     let log = hour_by_hour(&mut lc, nb, swap);
-    assert_eq!(notes(&log).len(), 2);
+    assert_eq!(notes(&log).len(), 1);
     // Renewed by another program (cadc-get-cert): the watcher reports it.
     let c2 = ten_days(swap, "02");
     let acts = lc.observe(&CertObservation::Loaded(c2.clone()), swap, &mut NoJitter);
@@ -472,11 +468,7 @@ fn a_renewed_certificate_resets_the_warnings() {
     let log = hour_by_hour(&mut lc, swap, c2.not_after);
     assert_eq!(
         notes(&log),
-        vec![
-            (Threshold::ThreeDays, swap + Duration::days(7)),
-            (Threshold::OneDay, swap + Duration::days(9)),
-            (Threshold::OneHour, c2.not_after - Duration::hours(1)),
-        ]
+        vec![(Threshold::Early, c2.not_after - Duration::hours(12))]
     );
 }
 
@@ -490,30 +482,33 @@ fn state_survives_a_restart() {
 
     let mut lc = Lifecycle::with_state_file(LifecycleConfig::default(), file.clone());
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
-    let day7 = nb + Duration::days(7);
-    assert!(lc.tick(day7).contains(&A::Notify(Threshold::ThreeDays)));
-    let acts = lc.on_renewal_failed(ErrorCode::SignInNeeded, day7, &mut NoJitter);
+    let warned = nb + Duration::hours(228);
+    assert!(lc.tick(warned).contains(&A::Notify(Threshold::Early)));
+    let acts = lc.on_renewal_failed(ErrorCode::SignInNeeded, warned, &mut NoJitter);
     assert_eq!(acts.len(), 1);
     drop(lc);
     let saved = load_record(&file);
-    assert_eq!(saved.thresholds.notified, Some(Threshold::ThreeDays));
+    assert_eq!(saved.thresholds.notified, Some(Threshold::Early));
     assert!(saved.needs_you.is_some());
 
     // The app restarts: the same certificate gives no repeated warning or notice.
     let mut lc = Lifecycle::with_state_file(LifecycleConfig::default(), file.clone());
-    let later = day7 + Duration::hours(3);
+    let later = warned + Duration::hours(3);
     let acts = lc.observe(&CertObservation::Loaded(c.clone()), later, &mut NoJitter);
     assert_eq!(acts, vec![A::StateChanged(CertState::Expiring)]);
     assert!(!lc.renewal_due(later), "still waiting for the user");
     assert!(lc
         .on_renewal_failed(ErrorCode::SignInNeeded, later, &mut NoJitter)
         .is_empty());
-    let day9 = nb + Duration::days(9);
-    assert_eq!(lc.tick(day9), vec![A::Notify(Threshold::OneDay)]);
+    // Expired after the warning: the state says so, no second popup.
+    assert_eq!(
+        lc.tick(c.not_after),
+        vec![A::StateChanged(CertState::Expired)]
+    );
     drop(lc);
     assert_eq!(
         load_record(&file).thresholds.notified,
-        Some(Threshold::OneDay)
+        Some(Threshold::Expired)
     );
 
     // The file is private and replaced atomically (no temp files left).
@@ -529,11 +524,11 @@ fn state_survives_a_restart() {
     // A damaged file costs at most a repeated warning, never a failure.
     std::fs::write(&file, b"\0garbage").expect("write");
     let mut lc = Lifecycle::with_state_file(LifecycleConfig::default(), file.clone());
-    let acts = lc.observe(&CertObservation::Loaded(c), day9, &mut NoJitter);
-    assert!(acts.contains(&A::Notify(Threshold::OneDay)), "{acts:?}");
+    let acts = lc.observe(&CertObservation::Loaded(c), later, &mut NoJitter);
+    assert!(acts.contains(&A::Notify(Threshold::Early)), "{acts:?}");
     assert_eq!(
         load_record(&file).thresholds.notified,
-        Some(Threshold::OneDay)
+        Some(Threshold::Early)
     );
 }
 
@@ -543,17 +538,17 @@ fn a_clock_set_back_never_repeats_a_warning() {
     let c = ten_days(nb, "01");
     let mut lc = Lifecycle::new(warn_only());
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
-    let day9 = nb + Duration::days(9);
-    assert!(lc.tick(day9).contains(&A::Notify(Threshold::OneDay)));
+    let warned = nb + Duration::hours(230);
+    assert!(lc.tick(warned).contains(&A::Notify(Threshold::Early)));
     // Back to day 7.5, then forward again.
     let acts = lc.tick(nb + Duration::hours(180));
     assert!(acts.iter().all(|a| !matches!(a, A::Notify(_))), "{acts:?}");
-    let acts = lc.tick(day9 + Duration::hours(1));
+    let acts = lc.tick(warned + Duration::hours(1));
     assert!(acts.iter().all(|a| !matches!(a, A::Notify(_))), "{acts:?}");
 }
 
 #[test]
-fn a_one_day_certificate_gets_only_the_one_hour_warning() {
+fn a_short_certificate_is_warned_only_when_the_lead_fits() {
     let nb = t0();
     let c = cert(nb, Duration::days(1), "01");
     let mut lc = Lifecycle::new(LifecycleConfig::default());
@@ -564,8 +559,14 @@ fn a_one_day_certificate_gets_only_the_one_hour_warning() {
     let log = hour_by_hour(&mut lc, nb, c.not_after);
     assert_eq!(
         notes(&log),
-        vec![(Threshold::OneHour, c.not_after - Duration::hours(1))]
+        vec![(Threshold::Early, c.not_after - Duration::hours(12))]
     );
+    // Twenty hours: a 12-hour warning would come almost at once; the expiry is the notice.
+    let c = cert(nb, Duration::hours(20), "02");
+    let mut lc = Lifecycle::new(warn_only());
+    lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
+    let log = hour_by_hour(&mut lc, nb, c.not_after + Duration::hours(2));
+    assert_eq!(notes(&log), vec![(Threshold::Expired, c.not_after)]);
 }
 
 #[test]

@@ -16,7 +16,7 @@ use tokio::sync::watch;
 // with the defaults in `from_file`).
 #[serde(rename_all = "camelCase")]
 pub struct Settings {
-    /// Warn this many hours before a session expires.
+    /// Warn once, this many hours before a session or the certificate expires.
     pub expiry_warning_hours: u32,
     /// Show desktop notifications (in-app notices always show).
     pub notifications: bool,

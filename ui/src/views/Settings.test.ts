@@ -84,7 +84,7 @@ describe("Settings", () => {
     const p = FakePlatform.signedIn();
     await openSettings(p);
     const help = document.getElementById("warn-hours-help");
-    expect(help?.textContent).toBe("One notice per session, this long before it would be stopped (default 12).");
+    expect(help?.textContent).toBe("One notice, this long before a session would be stopped or your certificate runs out (default 12); after it, the tray shows the state.");
     await fireEvent.input(screen.getByTestId("settings-hours"), { target: { value: "400" } });
     expect((screen.getByTestId("settings-save") as HTMLButtonElement).disabled).toBe(true);
     expect(screen.getByText("Warn between 1 and 336 hours (14 days) before expiry.")).toBeTruthy();

@@ -20,8 +20,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::schedule::{
-    cert_state, next_threshold_crossed, renew_at, retry_delay, CertState, JitterSource,
-    RenewPolicy, Threshold, ThresholdState, RETRY_BASE,
+    cert_state, early_warning_at, next_threshold_crossed, renew_at, retry_delay, CertState,
+    JitterSource, RenewPolicy, Threshold, ThresholdState, RETRY_BASE,
 };
 use super::watch::CertEvent;
 use super::CertInfo;
@@ -38,17 +38,17 @@ pub struct LifecycleConfig {
     pub policy: RenewPolicy,
     /// Renew unattended; when false, only warnings are given.
     pub auto_renew: bool,
-    /// Which expiry warnings to give (each at most once per certificate).
-    pub thresholds: Vec<Threshold>,
+    /// How long before expiry to warn, once (`None`: only when it has expired).
+    pub warn_before: Option<Duration>,
 }
 
 impl Default for LifecycleConfig {
-    /// 2/3 of the lifetime, auto-renewal on, warnings at 3 days, 1 day and 1 hour.
+    /// 2/3 of the lifetime, auto-renewal on, one warning 12 hours before expiry.
     fn default() -> Self {
         Self {
             policy: RenewPolicy::TwoThirds,
             auto_renew: true,
-            thresholds: vec![Threshold::ThreeDays, Threshold::OneDay, Threshold::OneHour],
+            warn_before: Some(Duration::hours(12)),
         }
     }
 }
@@ -369,13 +369,14 @@ impl Lifecycle {
                 info.not_before,
                 info.not_after,
                 now,
+                self.config.warn_before,
             );
             if thresholds != self.record.thresholds {
                 self.record.thresholds = thresholds;
                 // Saved before the warning is shown, so a crash cannot repeat it.
                 self.persist();
             }
-            if let Some(t) = crossed.filter(|t| self.config.thresholds.contains(t)) {
+            if let Some(t) = crossed {
                 actions.push(LifecycleAction::Notify(t));
             }
         }
@@ -401,14 +402,9 @@ impl Lifecycle {
             } else {
                 None
             };
-            times.extend(
-                self.config
-                    .thresholds
-                    .iter()
-                    .filter(|t| notified.is_none_or(|n| **t > n))
-                    .filter(|t| **t == Threshold::Expired || t.remaining() * 2 <= lifetime)
-                    .map(|t| na - t.remaining()),
-            );
+            if notified.is_none() {
+                times.extend(early_warning_at(nb, na, self.config.warn_before));
+            }
             // State changes, as `cert_state` draws them.
             if nb > now {
                 times.push(nb);
@@ -437,9 +433,14 @@ impl Lifecycle {
         if self.reported != Some(cert_state(Ok(info), now)) {
             return true;
         }
-        let (crossed, _) =
-            next_threshold_crossed(self.record.thresholds, info.not_before, info.not_after, now);
-        crossed.is_some_and(|c| self.config.thresholds.contains(&c))
+        let (crossed, _) = next_threshold_crossed(
+            self.record.thresholds,
+            info.not_before,
+            info.not_after,
+            now,
+            self.config.warn_before,
+        );
+        crossed.is_some()
     }
 
     /// An automatic renewal failed with `code`. Retries back off (1 min, doubling, at

@@ -33,8 +33,9 @@ pub use lifecycle::{
 };
 pub use renew::{renew_certificate, CredentialSource, RenewError, RenewOptions, Renewed};
 pub use schedule::{
-    cert_state, crossed_threshold, format_countdown, next_threshold_crossed, renew_at, retry_delay,
-    CertState, JitterSource, NoJitter, RandomJitter, RenewPolicy, Threshold, ThresholdState,
+    cert_state, crossed_threshold, early_warning_at, format_countdown, next_threshold_crossed,
+    renew_at, retry_delay, CertState, JitterSource, NoJitter, RandomJitter, RenewPolicy, Threshold,
+    ThresholdState,
 };
 pub use view::CertView;
 pub use watch::{CertEvent, CertWatcher, WatchConfig};

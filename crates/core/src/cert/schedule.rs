@@ -101,8 +101,10 @@ pub fn renew_at(
     at.max(not_before)
 }
 
-/// Expiry warnings, from least to most urgent. Each is notified at most once per
-/// certificate.
+/// Expiry notices, from least to most urgent. A certificate gets one: the early warning
+/// while there is time to act, or — when that never came (Skyport was not running, or the
+/// certificate lives too short for it) — the notice that it expired. After the early
+/// warning, expiry shows in the tray's state, not in another popup.
 #[derive(
     Clone,
     Copy,
@@ -118,34 +120,12 @@ pub fn renew_at(
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Threshold {
-    /// 3 days or less left.
-    ThreeDays,
-    /// 1 day or less left.
-    OneDay,
-    /// 1 hour or less left.
-    OneHour,
+    /// The warning lead left (the setting; earlier versions warned at fixed times, read
+    /// as this).
+    #[serde(alias = "three_days", alias = "one_day", alias = "one_hour")]
+    Early,
     /// Expired.
     Expired,
-}
-
-impl Threshold {
-    /// All thresholds, least urgent first.
-    pub const ALL: [Threshold; 4] = [
-        Threshold::ThreeDays,
-        Threshold::OneDay,
-        Threshold::OneHour,
-        Threshold::Expired,
-    ];
-
-    /// Time left at which the threshold is crossed.
-    pub fn remaining(self) -> Duration {
-        match self {
-            Threshold::ThreeDays => Duration::days(3),
-            Threshold::OneDay => Duration::days(1),
-            Threshold::OneHour => Duration::hours(1),
-            Threshold::Expired => Duration::zero(),
-        }
-    }
 }
 
 /// What has been notified so far. Persist it (it is serde) so a restart does not
@@ -157,44 +137,48 @@ pub struct ThresholdState {
     /// The certificate the state belongs to (its expiry); a different value means a new
     /// certificate, and notification starts afresh.
     pub not_after: Option<DateTime<Utc>>,
-    /// The most urgent threshold notified for it.
+    /// The most urgent threshold reached for it.
     pub notified: Option<Threshold>,
 }
 
+/// When the early warning is due for a certificate with this validity, if it gets one: a
+/// lead applies only to a certificate that lives at least twice as long (a 1-day
+/// certificate with a 1-day lead would be warned about the moment it is obtained).
+pub fn early_warning_at(
+    not_before: DateTime<Utc>,
+    not_after: DateTime<Utc>,
+    lead: Option<Duration>,
+) -> Option<DateTime<Utc>> {
+    let lead = lead.filter(|l| *l > Duration::zero())?;
+    (lead * 2 <= not_after - not_before).then(|| not_after - lead)
+}
+
 /// The most urgent threshold crossed at `now` for a certificate with this validity.
-///
-/// A warning threshold applies only when the certificate lives at least twice as long
-/// as it (a 1-day certificate never gets the 3-day or 1-day warning, which would fire
-/// the moment it is obtained). `Expired` always applies.
 pub fn crossed_threshold(
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
     now: DateTime<Utc>,
+    lead: Option<Duration>,
 ) -> Option<Threshold> {
-    let left = not_after - now;
-    let lifetime = not_after - not_before;
-    Threshold::ALL.into_iter().rev().find(|t| {
-        let applies = *t == Threshold::Expired || t.remaining() * 2 <= lifetime;
-        applies
-            && if *t == Threshold::Expired {
-                left <= Duration::zero()
-            } else {
-                left <= t.remaining()
-            }
-    })
+    if now >= not_after {
+        return Some(Threshold::Expired);
+    }
+    early_warning_at(not_before, not_after, lead)
+        .filter(|at| now >= *at)
+        .map(|_| Threshold::Early)
 }
 
-/// Returns the threshold to notify now, if any, and the state to store.
+/// Returns the notice to give now, if any, and the state to store.
 ///
-/// A threshold is returned only when it is more urgent than anything notified for the
-/// same certificate, so each is notified at most once and a notification is never
-/// repeated; after a sleep that skipped several thresholds only the most urgent one is
-/// returned. A new certificate (different `not_after`) starts afresh.
+/// One notice per certificate: the early warning when it is crossed, or the expiry when
+/// nothing was said before it (after a sleep past both, the expiry alone). A new
+/// certificate (different `not_after`) starts afresh.
 pub fn next_threshold_crossed(
     previous: ThresholdState,
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
     now: DateTime<Utc>,
+    lead: Option<Duration>,
 ) -> (Option<Threshold>, ThresholdState) {
     let mut state = if previous.not_after == Some(not_after) {
         previous
@@ -204,11 +188,11 @@ pub fn next_threshold_crossed(
             notified: None,
         }
     };
-    let crossed = crossed_threshold(not_before, not_after, now);
-    match crossed {
+    match crossed_threshold(not_before, not_after, now, lead) {
         Some(t) if state.notified.is_none_or(|n| t > n) => {
+            let said_before = state.notified.is_some();
             state.notified = Some(t);
-            (Some(t), state)
+            ((!said_before).then_some(t), state)
         }
         _ => (None, state),
     }
@@ -388,30 +372,48 @@ mod tests {
         );
     }
 
-    #[test]
-    fn thresholds_fire_once_each() {
-        let nb = t0();
-        let na = nb + Duration::days(10);
+    const LEAD: Option<Duration> = Some(Duration::hours(12));
+
+    /// Every notice given over a certificate's life, checked every 10 minutes.
+    fn notices(
+        nb: DateTime<Utc>,
+        na: DateTime<Utc>,
+        lead: Option<Duration>,
+    ) -> Vec<(Threshold, DateTime<Utc>)> {
         let mut state = ThresholdState::default();
         let mut fired = Vec::new();
         let mut now = nb;
         while now < na + Duration::hours(5) {
-            let (t, s) = next_threshold_crossed(state, nb, na, now);
+            let (t, s) = next_threshold_crossed(state, nb, na, now, lead);
             state = s;
             if let Some(t) = t {
                 fired.push((t, now));
             }
             now += Duration::minutes(10);
         }
-        let kinds: Vec<_> = fired.iter().map(|f| f.0).collect();
-        assert_eq!(kinds, Threshold::ALL.to_vec());
-        assert_eq!(fired[0].1, na - Duration::days(3));
-        assert_eq!(fired[2].1, na - Duration::hours(1));
-        assert_eq!(fired[3].1, na);
+        fired
     }
 
     #[test]
-    fn sleep_skips_to_most_urgent_and_new_cert_resets() {
+    fn one_early_warning_and_then_no_popup_at_expiry() {
+        let nb = t0();
+        let na = nb + Duration::days(10);
+        assert_eq!(
+            notices(nb, na, LEAD),
+            vec![(Threshold::Early, na - Duration::hours(12))]
+        );
+        // The setting says when.
+        let three_days = Some(Duration::days(3));
+        assert_eq!(
+            notices(nb, na, three_days),
+            vec![(Threshold::Early, na - Duration::days(3))]
+        );
+        // No early warning wanted: the expiry is the one notice.
+        assert_eq!(notices(nb, na, None), vec![(Threshold::Expired, na)]);
+    }
+
+    #[test]
+    fn sleep_past_both_says_expired_once_and_new_cert_resets() {
         let nb = t0();
         let na = nb + Duration::days(10);
         let (t, s) = next_threshold_crossed(
@@ -419,38 +421,71 @@ mod tests {
             nb,
             na,
             na - Duration::minutes(30),
+            LEAD,
         );
-        assert_eq!(t, Some(Threshold::OneHour));
-        // Never repeats, and never goes back to a less urgent one.
-        let (t, s) = next_threshold_crossed(s, nb, na, na - Duration::minutes(20));
+        assert_eq!(t, Some(Threshold::Early));
+        // Never repeats, and never goes back.
+        let (t, s) = next_threshold_crossed(s, nb, na, na - Duration::minutes(20), LEAD);
         assert_eq!(t, None);
-        let (t, s2) = next_threshold_crossed(s, nb, na, na - Duration::days(2));
+        let (t, s2) = next_threshold_crossed(s, nb, na, na - Duration::days(2), LEAD);
         assert_eq!(t, None);
         assert_eq!(s2, s);
-        // The state round-trips through JSON (persisted across restarts).
+        // Expired after the warning: the tray says so, no second popup; the state moves on.
+        let (t, s) = next_threshold_crossed(s, nb, na, na + Duration::minutes(1), LEAD);
+        assert_eq!(t, None);
+        assert_eq!(s.notified, Some(Threshold::Expired));
+        // Asleep through the warning: woken after expiry, the expiry is said, once.
+        let (t, e) = next_threshold_crossed(
+            ThresholdState::default(),
+            nb,
+            na,
+            na + Duration::hours(3),
+            LEAD,
+        );
+        assert_eq!(t, Some(Threshold::Expired));
+        assert_eq!(
+            next_threshold_crossed(e, nb, na, na + Duration::hours(4), LEAD).0,
+            None
+        );
+        // The state round-trips through JSON (persisted across restarts); older files,
+        // which noted fixed thresholds, read as the early warning.
         let json = serde_json::to_string(&s).unwrap();
         let back: ThresholdState = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
+        for old in ["three_days", "one_day", "one_hour"] {
+            let v: ThresholdState =
+                serde_json::from_str(&format!(r#"{{"not_after":null,"notified":"{old}"}}"#))
+                    .unwrap();
+            assert_eq!(v.notified, Some(Threshold::Early));
+        }
         // A renewed certificate starts afresh.
         let na2 = na + Duration::days(10);
-        let (t, s3) = next_threshold_crossed(s, nb + Duration::days(9), na2, na);
+        let (t, s3) = next_threshold_crossed(s, nb + Duration::days(9), na2, na, LEAD);
         assert_eq!(t, None);
         assert_eq!(s3.not_after, Some(na2));
         assert_eq!(s3.notified, None);
     }
 
     #[test]
-    fn short_lived_certificates_skip_long_thresholds() {
+    fn short_lived_certificates_skip_a_long_lead() {
         let nb = t0();
         let na = nb + Duration::days(1);
-        assert_eq!(crossed_threshold(nb, na, nb), None);
+        assert_eq!(crossed_threshold(nb, na, nb, LEAD), None);
         assert_eq!(
-            crossed_threshold(nb, na, na - Duration::minutes(59)),
-            Some(Threshold::OneHour)
+            crossed_threshold(nb, na, na - Duration::hours(12), LEAD),
+            Some(Threshold::Early)
         );
-        let na = nb + Duration::minutes(90);
-        assert_eq!(crossed_threshold(nb, na, na - Duration::minutes(1)), None);
-        assert_eq!(crossed_threshold(nb, na, na), Some(Threshold::Expired));
+        let na = nb + Duration::hours(20);
+        assert_eq!(early_warning_at(nb, na, LEAD), None);
+        assert_eq!(
+            crossed_threshold(nb, na, na - Duration::minutes(1), LEAD),
+            None
+        );
+        assert_eq!(
+            crossed_threshold(nb, na, na, LEAD),
+            Some(Threshold::Expired)
+        );
+        assert_eq!(early_warning_at(nb, na, Some(Duration::zero())), None);
     }
 
     #[test]

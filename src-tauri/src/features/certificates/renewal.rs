@@ -22,7 +22,7 @@ pub(super) fn lifecycle_config(settings: &Settings) -> LifecycleConfig {
             _ => RenewPolicy::TwoThirds,
         },
         auto_renew: settings.auto_renew_cert,
-        ..LifecycleConfig::default()
+        warn_before: chrono::Duration::from_std(settings.expiry_warning()).ok(),
     }
 }
 
@@ -32,7 +32,11 @@ pub(super) fn apply_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings
     let monitor = app.state::<CertMonitor>();
     let unchanged = monitor.with_lifecycle(|l| {
         let c = l.config();
-        Some(c.policy == config.policy && c.auto_renew == config.auto_renew)
+        Some(
+            c.policy == config.policy
+                && c.auto_renew == config.auto_renew
+                && c.warn_before == config.warn_before,
+        )
     });
     if unchanged != Some(true) {
         tracing::info!(
@@ -43,24 +47,33 @@ pub(super) fn apply_settings<R: Runtime>(app: &AppHandle<R>, settings: &Settings
     }
 }
 
-fn threshold_text(t: Threshold) -> (&'static str, &'static str) {
+/// The one notice a certificate gets: early, while there is time (the tray shows the rest),
+/// or at expiry when nothing was said before.
+fn threshold_text(t: Threshold, lead_hours: u32) -> (String, &'static str) {
     match t {
-        Threshold::ThreeDays => (
-            "Certificate expires in 3 days",
-            "Skyport renews it before then when it can; you can renew it now from the tray.",
-        ),
-        Threshold::OneDay => (
-            "Certificate expires within a day",
-            "Renew it from the tray or under Credentials to keep using CANFAR tools.",
-        ),
-        Threshold::OneHour => (
-            "Certificate expires within the hour",
-            "Renew it now from the tray or under Credentials.",
+        Threshold::Early => (
+            format!(
+                "Certificate expires within {}",
+                if lead_hours.is_multiple_of(24) {
+                    plural(lead_hours / 24, "day")
+                } else {
+                    plural(lead_hours, "hour")
+                }
+            ),
+            "Skyport renews it before then when it can; renew it now from the tray or under Credentials.",
         ),
         Threshold::Expired => (
-            "Certificate expired",
+            "Certificate expired".into(),
             "Get a new one under Credentials (Obtain a certificate).",
         ),
+    }
+}
+
+fn plural(n: u32, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
     }
 }
 
@@ -68,9 +81,14 @@ fn threshold_text(t: Threshold) -> (&'static str, &'static str) {
 pub(super) fn act<R: Runtime>(app: &AppHandle<R>, actions: Vec<LifecycleAction>) {
     for a in actions {
         let note = match a {
-            LifecycleAction::Notify(t) => Some(threshold_text(t)),
+            LifecycleAction::Notify(t) => Some(threshold_text(
+                t,
+                app.state::<crate::kernel::SettingsStore>()
+                    .get()
+                    .expiry_warning_hours,
+            )),
             LifecycleAction::RenewalNeedsYou { reason } => {
-                Some(("Certificate needs you", reason.message()))
+                Some(("Certificate needs you".to_string(), reason.message()))
             }
             LifecycleAction::ScheduleRenewal(at) => {
                 tracing::info!(%at, "certificate renewal scheduled");
@@ -79,7 +97,7 @@ pub(super) fn act<R: Runtime>(app: &AppHandle<R>, actions: Vec<LifecycleAction>)
             LifecycleAction::StateChanged(_) => None,
         };
         if let Some((title, body)) = note {
-            kernel::notify::show(app, title, body);
+            kernel::notify::show(app, &title, body);
         }
     }
 }
