@@ -73,6 +73,8 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             sessions::save_preset,
             sessions::remove_preset,
             sessions::session_usage,
+            sessions::keep_alive_rules,
+            sessions::set_keep_alive,
             sessions::launch_session,
             sessions::registry_secret_saved,
             sessions::platform_load,

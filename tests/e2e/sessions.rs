@@ -451,3 +451,86 @@ async fn a_recent_launch_is_launched_again() {
     app.stop().await;
     sim.shutdown().await;
 }
+
+/// An auto-extend carried out: on a platform whose sessions live 20 hours, a session kept
+/// alive from its details is renewed by the app at once (less than a day is left), with one
+/// notice, and its expiry moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_session_is_extended() {
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig {
+        pending_delay: Duration::from_secs(1),
+        interactive_lifetime: Duration::from_secs(20 * 3600),
+        ..Default::default()
+    })
+    .await;
+    let id = client(&sim)
+        .create_session(&skyport_core::skaha::CreateRequest {
+            name: "kept".into(),
+            image: "images.canfar.net/skaha/astroml:latest".into(),
+            kind: Some(skyport_core::skaha::SessionKind::Notebook),
+            ..Default::default()
+        })
+        .await
+        .expect("launch");
+    let app = start_app("keep-alive", &driver, &sim).await;
+    let long = Duration::from_secs(30);
+    let row = "[data-testid=session-row][data-name=kept]";
+    wait_until(&app, "running", row, long, |t| t.contains("Running")).await;
+    let before = client(&sim)
+        .get_session(&id)
+        .await
+        .expect("session")
+        .expiry_time
+        .expect("expiry");
+
+    app.click(row).await;
+    wait_text(
+        &app,
+        "[data-testid=keep-alive]",
+        "Keep it alive while Skyport runs",
+    )
+    .await;
+    app.click("[data-testid=keep-alive-start]").await;
+    wait_text(
+        &app,
+        "[data-testid=keep-alive-rule]",
+        "Kept alive while Skyport runs",
+    )
+    .await;
+    shot(&app, "sessions-keep-alive").await;
+    let notice = wait_text(&app, "[data-testid=notices]", "Extended kept").await;
+    assert!(notice.contains("kept alive until"), "{notice:?}");
+    wait_text(&app, "[data-testid=keep-alive-rule]", "extended once so far").await;
+    shot(&app, "sessions-extended").await;
+    let after = client(&sim)
+        .get_session(&id)
+        .await
+        .expect("session")
+        .expiry_time
+        .expect("expiry");
+    assert!(after > before, "the expiry moved: {before} -> {after}");
+    // One notice for one extension: the next polls leave it be.
+    app.click("[data-testid=session-details] button[aria-label=Close]")
+        .await;
+    app.click("[data-testid=sessions-refresh]").await;
+    app.click("[data-testid=sessions-refresh]").await;
+    wait_text(&app, "[data-testid=sessions-asof]", "As of").await;
+    let notices = app
+        .client
+        .find_all(Locator::Css("[data-testid=notice]"))
+        .await
+        .expect("notices");
+    let mut extended = 0;
+    for n in notices {
+        if n.text().await.unwrap_or_default().contains("Extended kept") {
+            extended += 1;
+        }
+    }
+    assert_eq!(extended, 1, "one notice per extension");
+    app.stop().await;
+    sim.shutdown().await;
+}

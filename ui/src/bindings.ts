@@ -92,6 +92,13 @@ export const commands = {
 	 *  have fitted; `None` when it has not been seen running.
 	 */
 	sessionUsage: (sessionId: string) => __TAURI_INVOKE<SessionUsage | null>("session_usage", { sessionId }),
+	/**  The keep-alive rules of the platform in use. */
+	keepAliveRules: () => __TAURI_INVOKE<KeepAlive[]>("keep_alive_rules"),
+	/**
+	 *  Keep a session alive while Skyport runs, up to `days` days (renewed when less than a day
+	 *  is left, as far as the platform allows); `None` stops keeping it.
+	 */
+	setKeepAlive: (sessionId: string, days: number | null) => __TAURI_INVOKE<KeepAlive | null>("set_keep_alive", { sessionId, days }),
 	launchSession: (form: LaunchForm) => __TAURI_INVOKE<LaunchOutcome[]>("launch_session", { form }),
 	/**  Whether a registry secret is remembered for this image's registry and user. */
 	registrySecretSaved: (image: string, username: string) => __TAURI_INVOKE<boolean>("registry_secret_saved", { image, username }),
@@ -520,6 +527,26 @@ export type ImportReport = {
 	tokens: number,
 };
 
+/**  One session's rule. */
+export type KeepAlive = {
+	profile: string,
+	sessionId: string,
+	/**  The session's name, for the notices. */
+	name: string,
+	/**  Keep it alive until then, at most. */
+	until: string,
+	/**  Extend when less than this many hours are left. */
+	withinHours: number,
+	/**  How many times it was extended, and the expiry the last extension gave. */
+	extended?: number,
+	lastExpiry?: string | null,
+	/**
+	 *  How long the platform's last renewal reached (seconds): a platform that gives less
+	 *  than the margin is renewed at half of it, not on every poll.
+	 */
+	grantedSecs?: number | null,
+};
+
 export type LaunchForm = {
 	kind: SessionKind,
 	image: string,
@@ -944,7 +971,11 @@ export type SessionNotice =
 /**  A headless job finished. */
 { event: "completed"; id: SessionId; name: string } | 
 /**  It will be stopped soon unless renewed. */
-{ event: "expiringSoon"; id: SessionId; name: string; kind: SessionKind; expires_at: string };
+{ event: "expiringSoon"; id: SessionId; name: string; kind: SessionKind; expires_at: string } | 
+/**  Renewed by its keep-alive rule; `last` when that covers the rule's time. */
+{ event: "extended"; id: SessionId; name: string; expires_at: string; until: string; last: boolean } | 
+/**  Its keep-alive rule stopped before its time, and why. */
+{ event: "keepAliveStopped"; id: SessionId; name: string; title: string; reason: string };
 
 /**  A session event worth telling the user about (shown in-app; also a desktop notification). */
 export type SessionNotified = SessionNotice;

@@ -23,6 +23,7 @@ pub mod fswatch;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 pub mod http;
+pub mod keepalive;
 pub mod keyring;
 pub mod launch;
 pub mod links;

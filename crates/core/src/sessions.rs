@@ -209,6 +209,23 @@ pub enum SessionNotice {
         #[specta(type = String)]
         expires_at: DateTime<Utc>,
     },
+    /// Renewed by its keep-alive rule; `last` when that covers the rule's time.
+    Extended {
+        id: SessionId,
+        name: String,
+        #[specta(type = String)]
+        expires_at: DateTime<Utc>,
+        #[specta(type = String)]
+        until: DateTime<Utc>,
+        last: bool,
+    },
+    /// Its keep-alive rule stopped before its time, and why.
+    KeepAliveStopped {
+        id: SessionId,
+        name: String,
+        title: String,
+        reason: String,
+    },
 }
 
 impl SessionNotice {
@@ -220,6 +237,10 @@ impl SessionNotice {
             Self::ExpiringSoon { id, expires_at, .. } => {
                 (format!("{}@{}", id.0, expires_at.timestamp()), "expiring")
             }
+            Self::Extended { id, expires_at, .. } => {
+                (format!("{}@{}", id.0, expires_at.timestamp()), "extended")
+            }
+            Self::KeepAliveStopped { id, .. } => (id.0.clone(), "keep-alive-stopped"),
         }
     }
 
@@ -250,6 +271,23 @@ impl SessionNotice {
                     expires_at.format("%Y-%m-%d %H:%M")
                 ),
             ),
+            Self::Extended { id, name, expires_at, until, last } => (
+                format!("Extended {}", label(name, id)),
+                if *last {
+                    format!(
+                        "It now runs until {} UTC, past the {} UTC you asked for; Skyport stops extending it.",
+                        expires_at.format("%Y-%m-%d %H:%M"),
+                        until.format("%Y-%m-%d %H:%M")
+                    )
+                } else {
+                    format!(
+                        "It now runs until {} UTC; kept alive until {} UTC.",
+                        expires_at.format("%Y-%m-%d %H:%M"),
+                        until.format("%Y-%m-%d %H:%M")
+                    )
+                },
+            ),
+            Self::KeepAliveStopped { title, reason, .. } => (title.clone(), reason.clone()),
         }
     }
 }

@@ -48,6 +48,18 @@ export function noticeFromEvent(n: SessionNotice, now = Date.now()): Omit<Notice
         sessionId: n.id,
         actionLabel: "Logs",
       };
+    case "extended":
+      return {
+        tone: "ok",
+        title: `Extended ${label}`,
+        body: n.last
+          ? `It now runs until ${dateTime(n.expires_at)}, past the ${dateTime(n.until)} you asked for; Skyport stops extending it.`
+          : `It now runs until ${dateTime(n.expires_at)}; kept alive until ${dateTime(n.until)}.`,
+        sessionId: n.id,
+        actionLabel: "Details",
+      };
+    case "keepAliveStopped":
+      return { tone: "warn", title: n.title, body: n.reason, sessionId: n.id, actionLabel: "Details" };
     case "expiringSoon":
       return {
         tone: "warn",

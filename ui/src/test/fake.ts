@@ -34,6 +34,7 @@ import type {
   RecentLaunch,
   Fit,
   SessionUsage,
+  KeepAlive,
   LaunchOutcome,
   Offer,
   Platform,
@@ -106,6 +107,8 @@ export interface FakeOptions {
   memory?: { presets?: (Preset & { fit?: Fit | null })[]; recent?: (RecentLaunch & { fit?: Fit | null })[] };
   /** What the poller noted each session used, by id (default: nothing). */
   usage?: Record<string, SessionUsage>;
+  /** The keep-alive rules (default: none). */
+  keepAlive?: KeepAlive[];
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -154,6 +157,7 @@ export class FakePlatform implements Platform {
   cachedOptions: Partial<LaunchOptions> | null;
   memory: LaunchMemoryView;
   usage: Record<string, SessionUsage>;
+  keepAlive: KeepAlive[];
   load: Partial<PlatformLoad>;
   quota: Quota;
   delayMs: number;
@@ -216,6 +220,7 @@ export class FakePlatform implements Platform {
       recent: (opts.memory?.recent ?? []).map((r) => ({ fit: null, ...r })),
     };
     this.usage = opts.usage ?? {};
+    this.keepAlive = opts.keepAlive ?? [];
     this.load = opts.load ?? {};
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
@@ -816,6 +821,25 @@ export class FakePlatform implements Platform {
       const presets = [...this.memory.presets.filter((p) => p.name !== name), preset].sort((a, b) => a.name.localeCompare(b.name));
       this.memory = { ...this.memory, presets };
       return this.memory;
+    });
+  }
+
+  keepAliveRules(): Promise<KeepAlive[]> {
+    return this.call("keepAliveRules", [], () => this.keepAlive);
+  }
+
+  /** As the backend: a rule from now for `days`, or none. */
+  setKeepAlive(sessionId: string, days: number | null): Promise<KeepAlive | null> {
+    return this.call("setKeepAlive", [sessionId, days], () => {
+      this.keepAlive = this.keepAlive.filter((r) => r.sessionId !== sessionId);
+      if (days === null) return null;
+      const s = this.snapshot.sessions.find((x) => x.id === sessionId);
+      const rule: KeepAlive = {
+        profile: "sim", sessionId, name: s?.name ?? sessionId,
+        until: iso(Date.now() + days * DAY), withinHours: 24, extended: 0, lastExpiry: null, grantedSecs: null,
+      };
+      this.keepAlive = [...this.keepAlive, rule];
+      return rule;
     });
   }
 

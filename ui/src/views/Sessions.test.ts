@@ -320,6 +320,43 @@ describe("Session details", () => {
     expect(within(usage).getByTestId("session-fit").textContent).toContain("2 GB would do");
   });
 
+  it("keeps a session alive while Skyport runs, says how, and stops on request", async () => {
+    const p = FakePlatform.signedIn();
+    const carta = demoSessions().find((s) => s.name === "carta1")!;
+    const d = await openDetails(p, "carta1");
+    const keep = await within(d).findByTestId("keep-alive");
+    expect(keep.textContent).toContain("a fresh 7-day certificate in the session's ~/.ssl");
+    await fireEvent.change(within(keep).getByLabelText("Keep it alive while Skyport runs, up to"), { target: { value: "3" } });
+    await fireEvent.click(within(keep).getByRole("button", { name: "Keep alive" }));
+    await waitFor(() => expect(within(keep).getByTestId("keep-alive-rule").textContent).toContain("Kept alive while Skyport runs, until"));
+    expect(p.argsOf("setKeepAlive")).toEqual([[carta.id, 3]]);
+    expect(within(keep).getByRole("status").textContent).toContain("Skyport keeps carta1 alive until");
+    await fireEvent.click(within(keep).getByRole("button", { name: "Stop keeping it alive" }));
+    await waitFor(() => expect(within(keep).queryByTestId("keep-alive-rule")).toBeNull());
+    expect(p.argsOf("setKeepAlive").at(-1)).toEqual([carta.id, null]);
+  });
+
+  it("shows a rule already set, with how often it extended the session", async () => {
+    const carta = demoSessions().find((s) => s.name === "carta1")!;
+    const p = FakePlatform.signedIn({
+      keepAlive: [{ profile: "sim", sessionId: carta.id, name: "carta1", until: "2026-12-10T08:00:00Z", withinHours: 24, extended: 2, lastExpiry: null, grantedSecs: null }],
+    });
+    const d = await openDetails(p, "carta1");
+    expect((await within(d).findByTestId("keep-alive-rule")).textContent).toContain("extended 2 times so far");
+  });
+
+  it("tells of an extension and of a rule that stopped, once each", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    const carta = demoSessions().find((s) => s.name === "carta1")!;
+    p.emitNotice({ event: "extended", id: carta.id, name: "carta1", expires_at: "2026-12-08T08:00:00Z", until: "2026-12-10T08:00:00Z", last: false });
+    p.emitNotice({ event: "keepAliveStopped", id: carta.id, name: "carta1", title: "Could not extend carta1", reason: "The platform is down. Skyport stops keeping it alive; renew it yourself from its details." });
+    const notices = await screen.findByTestId("notices");
+    await waitFor(() => expect(notices.textContent).toContain("Extended carta1"));
+    expect(notices.textContent).toContain("kept alive until");
+    expect(notices.textContent).toContain("Could not extend carta1");
+  });
+
   it("says when a running session's use has not been noted yet", async () => {
     const p = FakePlatform.signedIn();
     const d = await openDetails(p, "carta1");

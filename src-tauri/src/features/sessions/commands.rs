@@ -1,6 +1,7 @@
 //! Session commands: thin adapters over [`super::actions`] and the poller.
 
 use skyport_core::error::ErrorPayload;
+use skyport_core::keepalive::KeepAlive;
 use skyport_core::sessions::{PruneRule, SessionTracker, SessionsSnapshot};
 use skyport_core::skaha::{Session, SessionEvent};
 use skyport_core::why::{self, Why};
@@ -81,6 +82,48 @@ pub async fn session_why(
         .await
         .map_err(payload)?;
     Ok(why)
+}
+
+/// The keep-alive rules of the platform in use.
+#[tauri::command]
+#[specta::specta]
+pub fn keep_alive_rules(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+) -> Result<Vec<KeepAlive>, ErrorPayload> {
+    let profile = platform.profile()?;
+    Ok(hub.with_rules(&platform.paths, |rules| {
+        (rules.of_profile(&profile.name).cloned().collect(), false)
+    }))
+}
+
+/// Keep a session alive while Skyport runs, up to `days` days (renewed when less than a day
+/// is left, as far as the platform allows); `None` stops keeping it.
+#[tauri::command]
+#[specta::specta]
+pub async fn set_keep_alive(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    session_id: String,
+    days: Option<u32>,
+) -> Result<Option<KeepAlive>, ErrorPayload> {
+    let profile = platform.profile()?;
+    let session = platform
+        .client()?
+        .get_session(&id(&session_id)?)
+        .await
+        .map_err(payload)?;
+    let rule = super::keep_alive::set_rule(
+        &hub,
+        &platform.paths,
+        &profile.name,
+        &session,
+        days,
+        chrono::Utc::now(),
+    )?;
+    // Looked at on the next poll, now.
+    hub.poke();
+    Ok(rule)
 }
 
 /// Renew, then return the session with its new expiry.

@@ -7,6 +7,7 @@
 
 pub mod actions;
 pub mod commands;
+pub mod keep_alive;
 mod poller;
 
 use std::time::{Duration, Instant};
@@ -29,6 +30,8 @@ pub struct SessionsHub {
     context: std::sync::Mutex<Option<(u64, Context)>>,
     /// What running sessions used, watched on every poll.
     usage: std::sync::Mutex<Usage>,
+    /// The keep-alive rules (read from their file at first use).
+    rules: std::sync::Mutex<Option<skyport_core::keepalive::KeepAliveRules>>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -137,7 +140,7 @@ mod tests {
     use skyport_core::error::ErrorCode;
     use skyport_core::keyring::SecretStoreExt;
     use skyport_core::secret::SecretString;
-    use skyport_core::sessions::SessionTracker;
+    use skyport_core::sessions::{SessionNotice, SessionTracker};
     use skyport_core::skaha::SessionStatus;
     use skyport_core::status::CredentialState;
     use tauri::Manager;
@@ -320,6 +323,128 @@ mod tests {
             &platform.paths,
         ));
         assert!(saved.track("lab", running.id.as_str()).is_some());
+        rt.block_on(sim.shutdown());
+    }
+
+    /// A kept session is renewed when less than a day is left, once, with one notice; a
+    /// refused renewal, or a session that is gone, ends its rule.
+    #[test]
+    fn kept_sessions_are_extended_when_due() {
+        use skyport_core::skaha::SessionKind;
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        // Jobs that run for weeks: the job is still running when its rule is due.
+        let sim = rt
+            .block_on(skyport_sim::start(skyport_sim::SimConfig {
+                tokens: vec![("good-token".into(), "alice".into())],
+                headless_run_time: std::time::Duration::from_secs(30 * 86_400),
+                ..Default::default()
+            }))
+            .expect("sim");
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        app.manage(super::SessionsHub::default());
+        let platform = app.state::<Platform>();
+        let hub = app.state::<super::SessionsHub>();
+        set_token(&platform, "good-token");
+        let client = platform.client().expect("client");
+        let launch = |name: &str, kind: SessionKind| {
+            let req = skyport_core::skaha::CreateRequest {
+                name: name.into(),
+                image: "images.canfar.net/skaha/astroml:latest".into(),
+                kind: Some(kind),
+                cmd: None,
+                ..Default::default()
+            };
+            rt.block_on(client.create_session(&req)).expect("launch")
+        };
+        let nb = launch("kept", SessionKind::Notebook);
+        let jb = launch("job", SessionKind::Headless);
+        sim.advance_clock(std::time::Duration::from_secs(120));
+        let get =
+            |id: &skyport_core::skaha::SessionId| rt.block_on(client.get_session(id)).expect("get");
+        let (notebook, job) = (get(&nb), get(&jb));
+        assert_eq!(
+            (&notebook.status, &job.status),
+            (&SessionStatus::Running, &SessionStatus::Running)
+        );
+        let rules = |hub: &super::SessionsHub| {
+            hub.with_rules(&platform.paths, |r| (r.rules.clone(), false))
+        };
+        // On the platform's clock (the sim's runs ahead when told).
+        let look = |hub: &super::SessionsHub| {
+            let list = rt
+                .block_on(client.list_sessions(&Default::default()))
+                .expect("list");
+            rt.block_on(super::keep_alive::carry_out(
+                hub,
+                &platform.paths,
+                &client,
+                "lab",
+                &list.sessions,
+                12,
+                sim.now(),
+            ))
+        };
+        super::keep_alive::set_rule(&hub, &platform.paths, "lab", &notebook, Some(10), sim.now())
+            .expect("rule");
+        assert!(look(&hub).is_empty());
+        assert_eq!(rules(&hub)[0].extended, 0, "days left: nothing to do");
+
+        // Three and a half days on, less than a day is left: renewed, once, and said once.
+        sim.advance_clock(std::time::Duration::from_secs(84 * 3600));
+        let before = get(&nb).expiry_time.expect("expiry");
+        let said = look(&hub);
+        let after = get(&nb).expiry_time.expect("expiry");
+        assert!(
+            after > before + chrono::Duration::days(3),
+            "{before} -> {after}"
+        );
+        assert!(
+            matches!(&said[..], [SessionNotice::Extended { expires_at, last: false, .. }] if *expires_at == after),
+            "{said:?}"
+        );
+        let kept = rules(&hub);
+        assert_eq!((kept[0].extended, kept[0].last_expiry), (1, Some(after)));
+        assert!(look(&hub).is_empty(), "not again while days are left");
+        assert_eq!(rules(&hub)[0].extended, 1);
+        // Saved: a restart keeps the rule.
+        let saved = skyport_core::keepalive::KeepAliveRules::load(
+            &skyport_core::keepalive::KeepAliveRules::file(&platform.paths),
+        );
+        assert_eq!(saved.rules, rules(&hub));
+
+        // Stopped by the user.
+        super::keep_alive::set_rule(&hub, &platform.paths, "lab", &notebook, None, sim.now())
+            .expect("removed");
+        assert!(rules(&hub).is_empty());
+
+        // A headless job near the end of its two weeks, and the platform refuses the
+        // renewal: said once, the rule goes (renewing is left to the user).
+        super::keep_alive::set_rule(&hub, &platform.paths, "lab", &job, Some(20), sim.now())
+            .expect("rule");
+        sim.advance_clock(std::time::Duration::from_secs(10 * 86_400));
+        sim.set_fault(skyport_sim::FaultRule {
+            method: Some("POST".into()),
+            error_rate: 1.0,
+            error_status: 503,
+            ..Default::default()
+        });
+        let said = look(&hub);
+        sim.clear_faults();
+        assert!(
+            matches!(&said[..], [SessionNotice::KeepAliveStopped { title, reason, .. }]
+                if title == "Could not extend job" && reason.contains("renew it yourself")),
+            "{said:?}"
+        );
+        assert!(rules(&hub).is_empty(), "a refusal ends the rule");
+        assert!(look(&hub).is_empty());
+        // A session that is gone ends its rule without a word.
+        super::keep_alive::set_rule(&hub, &platform.paths, "lab", &notebook, Some(3), sim.now())
+            .expect("rule");
+        rt.block_on(client.delete(&nb)).expect("delete");
+        sim.advance_clock(std::time::Duration::from_secs(3600));
+        assert!(look(&hub).is_empty());
+        assert!(rules(&hub).is_empty());
         rt.block_on(sim.shutdown());
     }
 

@@ -121,6 +121,42 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     for n in notices {
         notify(app, &n, settings.notifications);
     }
+    if let (Ok(c), Some(hub), Ok(profile)) =
+        (&client, app.try_state::<SessionsHub>(), platform.profile())
+    {
+        // Only the sessions some rule keeps (usually none: nothing is copied).
+        let ids = super::keep_alive::kept_ids(&hub, &platform.paths, &profile.name);
+        let pick = |all: &[skyport_core::skaha::Session]| -> Vec<_> {
+            all.iter()
+                .filter(|s| ids.contains(&s.id.0))
+                .cloned()
+                .collect()
+        };
+        let listed = match (&fetched, ids.is_empty()) {
+            (_, true) => Vec::new(),
+            (Fetched::Held, false) => pick(&bus.sessions.borrow().sessions),
+            (Fetched::Read(list, _), false) => pick(&list.sessions),
+        };
+        let kept = super::keep_alive::carry_out(
+            &hub,
+            &platform.paths,
+            c,
+            &profile.name,
+            &listed,
+            settings.expiry_warning_hours,
+            now,
+        )
+        .await;
+        if kept
+            .iter()
+            .any(|n| matches!(n, SessionNotice::Extended { .. }))
+        {
+            hub.poke();
+        }
+        for n in kept {
+            notify(app, &n, settings.notifications);
+        }
+    }
     let why = match &client {
         Ok(c) => explain_waiting(app, c, &fetched, generation).await,
         Err(_) => BTreeMap::new(),
