@@ -15,6 +15,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "delete_sessions",
     "download_offer",
     "download_prompt_ready",
+    "expiry_timeline",
     "forget_token",
     "get_settings",
     "import_canfar",

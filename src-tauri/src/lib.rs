@@ -74,6 +74,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             sessions::remove_preset,
             sessions::session_usage,
             sessions::keep_alive_rules,
+            sessions::expiry_timeline,
             sessions::set_keep_alive,
             sessions::launch_session,
             sessions::registry_secret_saved,

@@ -504,7 +504,12 @@ async fn a_kept_session_is_extended() {
     shot(&app, "sessions-keep-alive").await;
     let notice = wait_text(&app, "[data-testid=notices]", "Extended kept").await;
     assert!(notice.contains("kept alive until"), "{notice:?}");
-    wait_text(&app, "[data-testid=keep-alive-rule]", "extended once so far").await;
+    wait_text(
+        &app,
+        "[data-testid=keep-alive-rule]",
+        "extended once so far",
+    )
+    .await;
     shot(&app, "sessions-extended").await;
     let after = client(&sim)
         .get_session(&id)
@@ -516,6 +521,11 @@ async fn a_kept_session_is_extended() {
     // One notice for one extension: the next polls leave it be.
     app.click("[data-testid=session-details] button[aria-label=Close]")
         .await;
+    // The timeline has it, kept alive, beside what else runs out.
+    app.click("[data-testid=expiry-timeline] summary").await;
+    let line = wait_text(&app, "[data-testid=expiry-timeline]", "Kept alive until").await;
+    assert!(line.contains("kept"), "{line:?}");
+    shot(&app, "sessions-timeline").await;
     app.click("[data-testid=sessions-refresh]").await;
     app.click("[data-testid=sessions-refresh]").await;
     wait_text(&app, "[data-testid=sessions-asof]", "As of").await;

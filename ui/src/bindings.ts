@@ -95,6 +95,11 @@ export const commands = {
 	/**  The keep-alive rules of the platform in use. */
 	keepAliveRules: () => __TAURI_INVOKE<KeepAlive[]>("keep_alive_rules"),
 	/**
+	 *  Everything that runs out — the certificate, the sign-in, each session — soonest first,
+	 *  with what answers it.
+	 */
+	expiryTimeline: () => __TAURI_INVOKE<Expiry[]>("expiry_timeline"),
+	/**
 	 *  Keep a session alive while Skyport runs, up to `days` days (renewed when less than a day
 	 *  is left, as far as the platform allows); `None` stops keeping it.
 	 */
@@ -487,6 +492,37 @@ export type ErrorPayload = {
 	code: ErrorCode,
 	message: string,
 };
+
+/**  One thing that runs out. */
+export type Expiry = {
+	kind: ExpiryKind,
+	/**  The session's name; empty for the certificate and the sign-in. */
+	label: string,
+	sessionId: string | null,
+	at: string,
+	action: ExpiryAction,
+	/**
+	 *  Skyport acts by itself before then (renews the certificate, refreshes the sign-in,
+	 *  keeps the session alive).
+	 */
+	automatic: boolean,
+	/**  A keep-alive rule's end. */
+	keptUntil: string | null,
+	expired: boolean,
+};
+
+/**  What answers an expiry. */
+export type ExpiryAction = 
+/**  Renew the certificate (Skyport does it by itself when `automatic`). */
+"renew_certificate" | 
+/**  Sign in again. */
+"sign_in" | 
+/**  Renew (extend) the session. */
+"renew_session";
+
+export type ExpiryKind = "certificate" | 
+/**  The sign-in's access token. */
+"sign_in" | "session";
 
 /**  What a launch would fit in, and why, in one sentence. */
 export type Fit = {

@@ -44,6 +44,7 @@ pub mod skaha;
 pub mod status;
 #[cfg(any(test, feature = "testsupport"))]
 pub mod testsupport;
+pub mod timeline;
 pub mod tray;
 pub mod usage;
 pub mod vault;

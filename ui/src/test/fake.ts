@@ -35,6 +35,7 @@ import type {
   Fit,
   SessionUsage,
   KeepAlive,
+  Expiry,
   LaunchOutcome,
   Offer,
   Platform,
@@ -109,6 +110,8 @@ export interface FakeOptions {
   usage?: Record<string, SessionUsage>;
   /** The keep-alive rules (default: none). */
   keepAlive?: KeepAlive[];
+  /** What `expiryTimeline` answers (default: nothing runs out). */
+  timeline?: Expiry[];
   /** Answer every call after this many milliseconds (for "in progress" tests). */
   delayMs?: number;
   /** What `authInfo` answers (merged over a profile "sim" with an OIDC issuer). */
@@ -158,6 +161,7 @@ export class FakePlatform implements Platform {
   memory: LaunchMemoryView;
   usage: Record<string, SessionUsage>;
   keepAlive: KeepAlive[];
+  timeline: Expiry[];
   load: Partial<PlatformLoad>;
   quota: Quota;
   delayMs: number;
@@ -221,6 +225,7 @@ export class FakePlatform implements Platform {
     };
     this.usage = opts.usage ?? {};
     this.keepAlive = opts.keepAlive ?? [];
+    this.timeline = opts.timeline ?? [];
     this.load = opts.load ?? {};
     this.quota = opts.quota ?? { used: 0, max: DEMO_CONTEXT.maxInteractiveSessions };
     this.delayMs = opts.delayMs ?? 0;
@@ -822,6 +827,10 @@ export class FakePlatform implements Platform {
       this.memory = { ...this.memory, presets };
       return this.memory;
     });
+  }
+
+  expiryTimeline(): Promise<Expiry[]> {
+    return this.call("expiryTimeline", [], () => this.timeline);
   }
 
   keepAliveRules(): Promise<KeepAlive[]> {

@@ -276,6 +276,45 @@ describe("Bulk actions", () => {
   });
 });
 
+describe("Expiry timeline", () => {
+  it("puts everything that runs out on one axis, soonest first, each with its action", async () => {
+    const now = Date.now();
+    const at = (h: number) => new Date(now + h * 3_600_000).toISOString();
+    const carta = demoSessions().find((s) => s.name === "carta1")!;
+    const p = FakePlatform.signedIn({
+      timeline: [
+        { kind: "sign_in", label: "", sessionId: null, at: at(1), action: "sign_in", automatic: true, keptUntil: null, expired: false },
+        { kind: "session", label: "carta1", sessionId: carta.id, at: at(20), action: "renew_session", automatic: true, keptUntil: at(72), expired: false },
+        { kind: "certificate", label: "", sessionId: null, at: at(150), action: "renew_certificate", automatic: false, keptUntil: null, expired: false },
+      ],
+    });
+    await openApp(p);
+    const tl = await screen.findByTestId("expiry-timeline");
+    expect(within(tl).getByTestId("timeline-next").textContent).toContain("next: Sign-in in");
+    const rows = within(tl).getAllByTestId("timeline-item");
+    expect(rows.map((r) => r.dataset.kind)).toEqual(["sign_in", "session", "certificate"]);
+    expect(rows[0].textContent).toContain("Refreshed by itself before then.");
+    expect(rows[1].textContent).toContain("Kept alive until");
+    expect(rows[2].textContent).toContain("Automatic renewal is off: renew it yourself.");
+    // Each with its action.
+    await fireEvent.click(within(rows[1]).getByRole("button", { name: "Renew: carta1" }));
+    await waitFor(() => expect(p.argsOf("renewSession")).toEqual([[carta.id]]));
+    expect((await within(tl).findByRole("status")).textContent).toContain("Renewed carta1");
+    await fireEvent.click(within(rows[2]).getByRole("button", { name: "Renew now: Certificate" }));
+    await waitFor(() => expect(p.calls).toContain("renewCertificateNow"));
+    // The session's name opens its details.
+    await fireEvent.click(within(rows[1]).getByRole("button", { name: "carta1" }));
+    expect(await screen.findByTestId("session-details")).toBeTruthy();
+  });
+
+  it("says nothing when nothing runs out", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    await screen.findByTestId("sessions-list");
+    expect(screen.queryByTestId("expiry-timeline")).toBeNull();
+  });
+});
+
 describe("Session details", () => {
   async function openDetails(p: FakePlatform, name: string) {
     await openApp(p);

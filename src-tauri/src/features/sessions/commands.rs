@@ -4,6 +4,7 @@ use skyport_core::error::ErrorPayload;
 use skyport_core::keepalive::KeepAlive;
 use skyport_core::sessions::{PruneRule, SessionTracker, SessionsSnapshot};
 use skyport_core::skaha::{Session, SessionEvent};
+use skyport_core::timeline::{self, Expiry};
 use skyport_core::why::{self, Why};
 use tauri::{AppHandle, State};
 
@@ -82,6 +83,41 @@ pub async fn session_why(
         .await
         .map_err(payload)?;
     Ok(why)
+}
+
+/// Everything that runs out — the certificate, the sign-in, each session — soonest first,
+/// with what answers it.
+#[tauri::command]
+#[specta::specta]
+pub fn expiry_timeline(
+    platform: State<'_, Platform>,
+    hub: State<'_, SessionsHub>,
+    bus: State<'_, Bus>,
+    settings: State<'_, crate::kernel::SettingsStore>,
+) -> Vec<Expiry> {
+    let profile = platform.profile().ok();
+    let name = profile
+        .as_ref()
+        .map(|p| p.name.as_str())
+        .unwrap_or_default();
+    let sign_in = profile
+        .as_ref()
+        .and_then(|p| skyport_core::auth::oidc::load_record(&platform.paths, &p.name));
+    let rules: Vec<KeepAlive> = hub.with_rules(&platform.paths, |r| {
+        (r.of_profile(name).cloned().collect(), false)
+    });
+    let cert = bus.cert();
+    let snap = bus.sessions.borrow();
+    timeline::build(
+        &timeline::Sources {
+            cert: cert.as_ref().and_then(|c| c.info()),
+            cert_auto_renew: settings.get().auto_renew_cert,
+            sign_in: sign_in.as_ref(),
+            sessions: &snap.sessions,
+            rules: &rules,
+        },
+        chrono::Utc::now(),
+    )
 }
 
 /// The keep-alive rules of the platform in use.
