@@ -593,6 +593,8 @@ export type LaunchForm = {
 	env: EnvVar[],
 	replicas: number,
 	registry: RegistryForm | null,
+	/**  Keep the new sessions alive while Skyport runs, up to this many days. */
+	keepAliveDays?: number | null,
 };
 
 /**
@@ -640,6 +642,8 @@ export type LaunchSpec = {
 	replicas?: number,
 	/**  The registry user for a private image; the secret is looked up in the keyring. */
 	registryUser?: string | null,
+	/**  Keep the sessions alive while Skyport runs, up to this many days. */
+	keepAliveDays?: number | null,
 };
 
 /**  A `skyport://` link arrived: the UI takes it (`take_links`) and follows it. */

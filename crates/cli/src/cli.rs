@@ -474,6 +474,10 @@ pub struct LaunchArgs {
     /// How many copies (names NAME-1..NAME-N; REPLICA_ID and REPLICA_COUNT set); default 1.
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=512))]
     pub replicas: Option<u32>,
+    /// Keep the sessions alive up to DAYS days: the Skyport app renews them while it runs,
+    /// when less than a day is left (the rule is written where the app reads it).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=30))]
+    pub keep_alive: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -889,3 +889,51 @@ async fn a_preset_is_told_the_size_its_sessions_fitted_in() {
     assert_eq!(recent[0]["fit"]["cores"], 1);
     assert_eq!(recent[0]["spec"]["sessionName"], "fit");
 }
+
+/// `--keep-alive DAYS` leaves a rule per session where the app reads it, and a preset keeps
+/// it; out of bounds it is a usage error.
+#[tokio::test]
+async fn keep_alive_rules_are_left_for_the_app() {
+    use skyport_core::keepalive::KeepAliveRules;
+
+    let sim = sim().await;
+    let home = Home::env(&sim, Some(TOKEN));
+    let run = home
+        .run(&[
+            "create",
+            "headless",
+            "skaha/astroml",
+            "--name",
+            "kept",
+            "-r",
+            "2",
+            "--keep-alive",
+            "3",
+        ])
+        .await;
+    run.ok()
+        .err_has("The Skyport app keeps these 2 alive for up to 3 days while it runs");
+    let rules = KeepAliveRules::load(&KeepAliveRules::file(&home.paths()));
+    let mut names: Vec<_> = rules.rules.iter().map(|r| r.name.clone()).collect();
+    names.sort();
+    assert_eq!(names, ["kept-1", "kept-2"]);
+    let ids = ids(&run);
+    assert!(rules.rules.iter().all(|r| ids.contains(&r.session_id)));
+
+    home.run(&[
+        "presets",
+        "save",
+        "long",
+        "notebook",
+        "skaha/astroml",
+        "--keep-alive",
+        "7",
+    ])
+    .await
+    .ok();
+    let json = home.run(&["presets", "list", "--json"]).await.ok().json();
+    assert_eq!(json[0]["keepAliveDays"], 7);
+    home.run(&["create", "notebook", "skaha/astroml", "--keep-alive", "31"])
+        .await
+        .code(2);
+}

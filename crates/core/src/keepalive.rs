@@ -69,24 +69,33 @@ pub enum Ended {
     PlatformLimit,
 }
 
+/// How long a rule may keep a session: 1 to [`MAX_DAYS`] days.
+pub fn check_days(days: u32) -> Result<(), String> {
+    if (1..=MAX_DAYS).contains(&days) {
+        Ok(())
+    } else {
+        Err(format!("keep a session alive for 1 to {MAX_DAYS} days"))
+    }
+}
+
 impl KeepAlive {
+    /// A rule for the session `session_id` (named `name`), from `now` for `days` days.
     pub fn new(
         profile: &str,
-        session: &Session,
+        session_id: &str,
+        name: &str,
         days: u32,
         within_hours: u32,
         now: DateTime<Utc>,
     ) -> Result<KeepAlive, String> {
-        if !(1..=MAX_DAYS).contains(&days) {
-            return Err(format!("keep a session alive for 1 to {MAX_DAYS} days"));
-        }
+        check_days(days)?;
         if !(1..=72).contains(&within_hours) {
             return Err("extend when 1 to 72 hours are left".into());
         }
         Ok(KeepAlive {
             profile: profile.into(),
-            session_id: session.id.0.clone(),
-            name: session.name.clone(),
+            session_id: session_id.into(),
+            name: if name.is_empty() { session_id } else { name }.into(),
             until: now + Duration::days(i64::from(days)),
             within_hours,
             extended: 0,
@@ -190,6 +199,30 @@ impl KeepAliveRules {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let bytes = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
         crate::fsutil::write_atomic(path, &bytes)
+    }
+
+    /// Read, change and (when `change` says so) write the file as one step among Skyport's
+    /// processes: the CLI adds rules that the running app carries out. Returns what
+    /// `change` gave, and whether the file could be locked and written (a failure is
+    /// logged; the change then holds only for what `change` returned).
+    pub fn change<T>(
+        path: &Path,
+        change: impl FnOnce(&mut KeepAliveRules) -> (T, bool),
+    ) -> (T, std::io::Result<()>) {
+        let lock = path.with_extension("lock");
+        let held =
+            crate::lockfile::LockFile::acquire_blocking(&lock, std::time::Duration::from_secs(5));
+        if let Err(e) = &held {
+            tracing::warn!(error = %e, "keep-alive rules changed without their lock");
+        }
+        let mut rules = KeepAliveRules::load(path);
+        let (out, changed) = change(&mut rules);
+        let saved = if changed { rules.save(path) } else { Ok(()) };
+        if let Err(e) = &saved {
+            tracing::warn!(error = %e, path = %path.display(), "keep-alive rules not saved");
+        }
+        drop(held);
+        (out, saved)
     }
 
     pub fn get(&self, profile: &str, session_id: &str) -> Option<&KeepAlive> {

@@ -46,6 +46,9 @@ pub struct LaunchSpec {
     /// The registry user for a private image; the secret is looked up in the keyring.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registry_user: Option<String>,
+    /// Keep the sessions alive while Skyport runs, up to this many days.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_alive_days: Option<u32>,
 }
 
 fn one() -> u32 {
@@ -79,6 +82,7 @@ impl LaunchSpec {
                 .collect(),
             replicas,
             registry_user: req.registry_auth.as_ref().map(|r| r.username.clone()),
+            keep_alive_days: None,
         }
     }
 
@@ -111,6 +115,9 @@ impl LaunchSpec {
             validate_name(&self.session_name).map_err(|e| PresetError::Invalid(e.message))?;
         }
         check_replicas(&self.kind, self.replicas).map_err(|e| PresetError::Invalid(e.message))?;
+        if let Some(days) = self.keep_alive_days {
+            crate::keepalive::check_days(days).map_err(PresetError::Invalid)?;
+        }
         check_options(&self.request().0).map_err(|e| PresetError::Invalid(e.message))
     }
 }

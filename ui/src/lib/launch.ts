@@ -96,6 +96,7 @@ export function specForm(spec: LaunchSpec, existing: readonly string[]): LaunchF
     args: headless ? (spec.args ?? null) : null,
     env: headless ? (spec.env ?? []) : [],
     replicas: headless ? Math.max(1, spec.replicas ?? 1) : 1,
+    keepAliveDays: spec.keepAliveDays ?? null,
     registry: spec.registryUser ? { username: spec.registryUser, secret: null, remember: false } : null,
   };
 }
@@ -109,5 +110,6 @@ export function specSummary(spec: LaunchSpec): string {
   const command = [spec.cmd, spec.args].filter(Boolean).join(" ");
   if (command) parts.push(command);
   if ((spec.replicas ?? 1) > 1) parts.push(`${spec.replicas} replicas`);
+  if (spec.keepAliveDays) parts.push(`kept alive up to ${spec.keepAliveDays} ${spec.keepAliveDays === 1 ? "day" : "days"}`);
   return parts.join(" · ");
 }

@@ -141,6 +141,7 @@ function specOf(form: LaunchForm): LaunchSpec {
     env: form.env,
     replicas: form.replicas,
     registryUser: form.registry?.username ?? null,
+    keepAliveDays: form.keepAliveDays ?? null,
   };
 }
 

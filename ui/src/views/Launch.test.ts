@@ -100,6 +100,7 @@ describe("Launch form", () => {
       env: [],
       replicas: 1,
       registry: null,
+      keepAliveDays: null,
     });
   });
 
@@ -264,6 +265,7 @@ describe("Presets and recent launches", () => {
       env: [{ name: "MODE", value: "fast" }],
       replicas: 3,
       registry: null,
+      keepAliveDays: null,
     });
     expect(screen.getByTestId("notices").textContent).toContain("Launched fit");
   });
@@ -294,6 +296,24 @@ describe("Presets and recent launches", () => {
     await fireEvent.click(await screen.findByRole("button", { name: "Launch fit again" }));
     await waitFor(() => expect(p.calls).toContain("launchSession"));
     expect(lastForm(p).resources).toEqual(fit.resources);
+  });
+
+  it("keeps the new sessions alive when asked, and a preset remembers it", async () => {
+    const p = FakePlatform.signedIn({ sessions: [] });
+    await openLaunch(p);
+    const keep = screen.getByLabelText("Keep alive") as HTMLSelectElement;
+    expect(keep.value).toBe("0");
+    expect(screen.getByText(/fresh 7-day certificate in the session's ~\/.ssl/)).toBeTruthy();
+    await fireEvent.change(keep, { target: { value: "7" } });
+    await fireEvent.click(screen.getByTestId("preset-open"));
+    await fireEvent.input(screen.getByTestId("preset-name"), { target: { value: "long" } });
+    await fireEvent.click(screen.getByTestId("preset-save"));
+    await waitFor(() => expect(p.calls).toContain("savePreset"));
+    expect((p.argsOf("savePreset")[0] as [string, boolean, LaunchForm])[2].keepAliveDays).toBe(7);
+    expect(within(screen.getByTestId("presets")).getByRole("listitem").textContent).toContain("kept alive up to 7 days");
+    await fireEvent.click(submit());
+    await waitFor(() => expect(p.calls).toContain("launchSession"));
+    expect(lastForm(p).keepAliveDays).toBe(7);
   });
 
   it("a recent interactive launch at the quota says so instead of launching", async () => {

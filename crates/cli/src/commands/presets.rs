@@ -204,6 +204,7 @@ fn spec_of(a: &LaunchArgs) -> CliResult<LaunchSpec> {
             .collect(),
         replicas: a.replicas.unwrap_or(1),
         registry_user: a.registry_user.clone(),
+        keep_alive_days: a.keep_alive,
     })
 }
 

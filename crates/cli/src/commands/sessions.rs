@@ -6,6 +6,7 @@ use std::time::Duration;
 use chrono::Utc;
 use serde_json::json;
 use skyport_core::error::ErrorCode;
+use skyport_core::keepalive::{KeepAlive, KeepAliveRules, DEFAULT_WITHIN_HOURS};
 use skyport_core::launch::{self, DEFAULT_REGISTRY};
 use skyport_core::presets::{LaunchMemory, LaunchSpec};
 use skyport_core::sessions::PruneRule;
@@ -315,11 +316,15 @@ pub async fn create(ctx: &Ctx, a: &CreateArgs) -> CliResult {
         // Remembered for a relaunch, under the name given (a defaulted one is chosen anew).
         let spec = LaunchSpec {
             session_name: l.name.clone().unwrap_or_default(),
+            keep_alive_days: l.keep_alive,
             ..LaunchSpec::of(&req, kind.clone(), l.replicas)
         };
         if let Err(e) = memory.record(&profile.name, &spec, Utc::now()) {
             warn(&format!("This launch is not in the recent launches: {e}"));
         }
+    }
+    if let Some(days) = l.keep_alive {
+        keep_alive(ctx, &profile.name, &results, days);
     }
     let mut last = None;
     let mut rows = Vec::new();
@@ -364,6 +369,41 @@ struct Launch {
     gpu: Option<u32>,
     registry_user: Option<String>,
     replicas: u32,
+    keep_alive: Option<u32>,
+}
+
+/// Rules for the sessions just created: the app renews them while it runs.
+fn keep_alive(
+    ctx: &Ctx,
+    profile: &str,
+    created: &[(String, Result<SessionId, SkahaError>)],
+    days: u32,
+) {
+    let now = Utc::now();
+    let rules: Vec<_> = created
+        .iter()
+        .filter_map(|(name, r)| r.as_ref().ok().map(|id| (name, id)))
+        .filter_map(|(name, id)| {
+            KeepAlive::new(profile, id.as_str(), name, days, DEFAULT_WITHIN_HOURS, now).ok()
+        })
+        .collect();
+    if rules.is_empty() {
+        return;
+    }
+    let n = rules.len();
+    let ((), saved) = KeepAliveRules::change(&KeepAliveRules::file(&ctx.paths), |file| {
+        for r in rules {
+            file.set(r);
+        }
+        ((), true)
+    });
+    match saved {
+        Ok(()) => note(&format!(
+            "The Skyport app keeps {} alive for up to {days} days while it runs (renewed when less than a day is left).",
+            if n == 1 { "it".to_string() } else { format!("these {n}") }
+        )),
+        Err(e) => warn(&format!("No keep-alive rule was written: {e}")),
+    }
 }
 
 fn merged(a: &LaunchArgs, base: Option<&LaunchSpec>) -> Launch {
@@ -411,6 +451,7 @@ fn merged(a: &LaunchArgs, base: Option<&LaunchSpec>) -> Launch {
             .clone()
             .or_else(|| base.and_then(|b| b.registry_user.clone())),
         replicas: a.replicas.or(base.map(|b| b.replicas)).unwrap_or(1),
+        keep_alive: a.keep_alive.or(base.and_then(|b| b.keep_alive_days)),
     }
 }
 

@@ -18,7 +18,7 @@ fn session(status: &str, expiry: Option<DateTime<Utc>>) -> Session {
 }
 
 fn rule(days: u32) -> KeepAlive {
-    KeepAlive::new("canfar", &session("Running", None), days, 24, t0()).expect("rule")
+    KeepAlive::new("canfar", "k3x9q2ab", "nb1", days, 24, t0()).expect("rule")
 }
 
 #[test]
@@ -94,10 +94,14 @@ fn ten_days_of_renewals_keep_it_alive_and_never_past_the_rule() {
 
 #[test]
 fn bounds_and_the_file() {
-    let s = session("Running", None);
-    assert!(KeepAlive::new("canfar", &s, 0, 24, t0()).is_err());
-    assert!(KeepAlive::new("canfar", &s, MAX_DAYS + 1, 24, t0()).is_err());
-    assert!(KeepAlive::new("canfar", &s, 3, 0, t0()).is_err());
+    assert!(KeepAlive::new("canfar", "k3x9q2ab", "nb1", 0, 24, t0()).is_err());
+    assert!(KeepAlive::new("canfar", "k3x9q2ab", "nb1", MAX_DAYS + 1, 24, t0()).is_err());
+    assert!(KeepAlive::new("canfar", "k3x9q2ab", "nb1", 3, 0, t0()).is_err());
+    assert_eq!(
+        KeepAlive::new("canfar", "k3x9q2ab", "", 3, 24, t0()).map(|r| r.name),
+        Ok("k3x9q2ab".to_string()),
+        "a session with no name is called by its id"
+    );
 
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("keep-alive.json");
@@ -156,4 +160,34 @@ fn a_platform_that_gives_less_than_the_margin_is_not_renewed_on_every_poll() {
     // At once (less than a day left), then every ten hours (half of what a renewal gives).
     assert_eq!(renewals, 1 + 4, "{renewals}");
     assert!(expiry > now, "never lapsed");
+}
+
+#[test]
+fn changes_from_several_processes_all_land() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("keep-alive.json");
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let ((), saved) = KeepAliveRules::change(&path, |rules| {
+                    let r =
+                        KeepAlive::new("canfar", &format!("s{i}"), "n", 2, 24, t0()).expect("rule");
+                    rules.set(r);
+                    ((), true)
+                });
+                saved.expect("saved")
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("thread");
+    }
+    assert_eq!(KeepAliveRules::load(&path).rules.len(), 8);
+    // Read-only changes leave the file as it is.
+    let before = std::fs::read(&path).expect("read");
+    let (n, saved) = KeepAliveRules::change(&path, |r| (r.rules.len(), false));
+    saved.expect("nothing to write");
+    assert_eq!(n, 8);
+    assert_eq!(std::fs::read(&path).expect("read"), before);
 }

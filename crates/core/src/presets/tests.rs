@@ -27,6 +27,7 @@ fn fit() -> LaunchSpec {
         }],
         replicas: 3,
         registry_user: None,
+        keep_alive_days: Some(3),
     }
 }
 

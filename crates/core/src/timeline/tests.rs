@@ -51,7 +51,7 @@ fn everything_that_runs_out_in_time_order_with_its_action() {
         session("b2", "fit", "Pending", 90),
         session("c3", "done", "Completed", 5),
     ];
-    let rule = KeepAlive::new("canfar", &sessions[0], 3, 24, t0()).expect("rule");
+    let rule = KeepAlive::new("canfar", "a1", "nb1", 3, 24, t0()).expect("rule");
     let c = cert(6);
     let record = sign_in(50, true);
     let items = build(
@@ -124,7 +124,7 @@ fn what_ran_out_says_so_and_waits_for_the_user() {
     assert!(!items[0].expired && items[0].automatic);
     // A rule that ends before the session does not keep it past its expiry.
     let s = [session("a1", "nb1", "Running", 80)];
-    let rule = KeepAlive::new("canfar", &s[0], 1, 24, t0()).expect("rule");
+    let rule = KeepAlive::new("canfar", "a1", "nb1", 1, 24, t0()).expect("rule");
     let items = build(
         &Sources {
             cert: None,

@@ -4,6 +4,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use skyport_core::catalogue::{Catalogue, CatalogueCache};
 use skyport_core::error::{ErrorCode, ErrorPayload};
+use skyport_core::keepalive::{self, KeepAlive};
 use skyport_core::keyring::{EntryKey, SecretStoreExt};
 use skyport_core::launch::{quota, Quota};
 use skyport_core::presets::{LaunchMemory, LaunchSpec, Preset, RecentLaunch};
@@ -229,6 +230,7 @@ pub fn save_preset(
     let profile = platform.profile()?;
     let (req, replicas) = request(&form);
     let mut spec = LaunchSpec::of(&req, form.kind.clone(), replicas);
+    spec.keep_alive_days = form.keep_alive_days;
     spec.registry_user = form
         .registry
         .map(|r| r.username.trim().to_string())
@@ -280,6 +282,9 @@ pub struct LaunchForm {
     pub env: Vec<EnvVar>,
     pub replicas: u32,
     pub registry: Option<RegistryForm>,
+    /// Keep the new sessions alive while Skyport runs, up to this many days.
+    #[serde(default)]
+    pub keep_alive_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -327,12 +332,15 @@ fn request(form: &LaunchForm) -> (CreateRequest, u32) {
 }
 
 /// Note a launch among the recent ones (shared with `skyport presets recent`).
-fn remember(platform: &Platform, req: &CreateRequest, replicas: u32) {
+fn remember(platform: &Platform, req: &CreateRequest, replicas: u32, keep_alive: Option<u32>) {
     let Ok(profile) = platform.profile() else {
         return;
     };
     let kind = req.kind.clone().unwrap_or(SessionKind::Headless);
-    let spec = LaunchSpec::of(req, kind, replicas);
+    let spec = LaunchSpec {
+        keep_alive_days: keep_alive,
+        ..LaunchSpec::of(req, kind, replicas)
+    };
     if let Err(e) = LaunchMemory::new(&platform.paths).record(&profile.name, &spec, Utc::now()) {
         tracing::warn!(error = %e, "this launch is not among the recent launches");
     }
@@ -379,11 +387,35 @@ pub async fn launch(
     };
     let (mut req, replicas) = request(&form);
     req.registry_auth = registry_auth;
-    let results = client.create_replicas(&req, replicas).await;
-    hub.poke();
-    if results.iter().any(|(_, r)| r.is_ok()) {
-        remember(platform, &req, replicas);
+    if let Some(days) = form.keep_alive_days {
+        keepalive::check_days(days).map_err(|m| ErrorPayload::new(ErrorCode::Validation, m))?;
     }
+    let results = client.create_replicas(&req, replicas).await;
+    if results.iter().any(|(_, r)| r.is_ok()) {
+        remember(platform, &req, replicas, form.keep_alive_days);
+    }
+    if let (Some(days), Ok(profile)) = (form.keep_alive_days, platform.profile()) {
+        let now = Utc::now();
+        hub.with_rules(&platform.paths, |rules| {
+            for (name, id) in results
+                .iter()
+                .filter_map(|(name, r)| r.as_ref().ok().map(|id| (name, id)))
+            {
+                if let Ok(rule) = KeepAlive::new(
+                    &profile.name,
+                    id.as_str(),
+                    name,
+                    days,
+                    keepalive::DEFAULT_WITHIN_HOURS,
+                    now,
+                ) {
+                    rules.set(rule);
+                }
+            }
+            ((), true)
+        });
+    }
+    hub.poke();
     Ok(results
         .into_iter()
         .map(|(name, r)| match r {

@@ -14,22 +14,16 @@ use super::SessionsHub;
 use crate::kernel::payload;
 
 impl SessionsHub {
-    /// Read (and perhaps change) the rules; the file is written when `change` says so.
+    /// Read (and perhaps change) the rules in their file, which the CLI writes too; the
+    /// file is written when `change` says so.
     pub fn with_rules<T>(
         &self,
         paths: &Paths,
         change: impl FnOnce(&mut KeepAliveRules) -> (T, bool),
     ) -> T {
-        let file = KeepAliveRules::file(paths);
-        let mut held = self.rules.lock().unwrap_or_else(|e| e.into_inner());
-        let rules = held.get_or_insert_with(|| KeepAliveRules::load(&file));
-        let (out, changed) = change(rules);
-        if changed {
-            if let Err(e) = rules.save(&file) {
-                tracing::warn!(error = %e, "the keep-alive rules are not saved");
-            }
-        }
-        out
+        // One change at a time in this process; the file's lock orders the processes.
+        let _one = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        KeepAliveRules::change(&KeepAliveRules::file(paths), change).0
     }
 }
 
@@ -58,8 +52,15 @@ pub fn set_rule(
     let rule = match days {
         None => None,
         Some(d) => Some(
-            KeepAlive::new(profile, session, d, DEFAULT_WITHIN_HOURS, now)
-                .map_err(|m| ErrorPayload::new(skyport_core::error::ErrorCode::Validation, m))?,
+            KeepAlive::new(
+                profile,
+                &session.id.0,
+                &session.name,
+                d,
+                DEFAULT_WITHIN_HOURS,
+                now,
+            )
+            .map_err(|m| ErrorPayload::new(skyport_core::error::ErrorCode::Validation, m))?,
         ),
     };
     hub.with_rules(paths, |rules| match &rule {

@@ -30,8 +30,8 @@ pub struct SessionsHub {
     context: std::sync::Mutex<Option<(u64, Context)>>,
     /// What running sessions used, watched on every poll.
     usage: std::sync::Mutex<Usage>,
-    /// The keep-alive rules (read from their file at first use).
-    rules: std::sync::Mutex<Option<skyport_core::keepalive::KeepAliveRules>>,
+    /// One change of the keep-alive rules' file at a time.
+    rules: std::sync::Mutex<()>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -445,6 +445,64 @@ mod tests {
         sim.advance_clock(std::time::Duration::from_secs(3600));
         assert!(look(&hub).is_empty());
         assert!(rules(&hub).is_empty());
+        rt.block_on(sim.shutdown());
+    }
+
+    /// A launch asked to be kept alive leaves a rule for each session it started, and is
+    /// remembered with it.
+    #[test]
+    fn a_launch_kept_alive_leaves_its_rules() {
+        use skyport_core::skaha::{Resources, SessionKind};
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        let sim = start_sim(&rt, 0);
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        app.manage(super::SessionsHub::default());
+        let platform = app.state::<Platform>();
+        let hub = app.state::<super::SessionsHub>();
+        set_token(&platform, "good-token");
+        let form = super::actions::LaunchForm {
+            kind: SessionKind::Headless,
+            image: "images.canfar.net/skaha/astroml:latest".into(),
+            name: "batch".into(),
+            resources: Resources::Flexible,
+            cmd: None,
+            args: None,
+            env: vec![],
+            replicas: 2,
+            registry: None,
+            keep_alive_days: Some(3),
+        };
+        let out = rt
+            .block_on(super::actions::launch(&platform, &hub, form.clone()))
+            .expect("launch");
+        assert!(out.iter().all(|o| o.error.is_none()), "{out:?}");
+        let rules = hub.with_rules(&platform.paths, |r| (r.rules.clone(), false));
+        let mut named: Vec<_> = rules
+            .iter()
+            .map(|r| (r.name.clone(), r.profile.clone()))
+            .collect();
+        named.sort();
+        assert_eq!(
+            named,
+            vec![
+                ("batch-1".into(), "lab".into()),
+                ("batch-2".into(), "lab".into())
+            ]
+        );
+        let recent = skyport_core::presets::LaunchMemory::new(&platform.paths)
+            .recent("lab")
+            .expect("recent");
+        assert_eq!(recent[0].spec.keep_alive_days, Some(3));
+        // Out of bounds: refused before anything starts.
+        let too_long = super::actions::LaunchForm {
+            keep_alive_days: Some(31),
+            ..form
+        };
+        let err = rt
+            .block_on(super::actions::launch(&platform, &hub, too_long))
+            .expect_err("refused");
+        assert!(err.message.contains("1 to 30 days"), "{}", err.message);
         rt.block_on(sim.shutdown());
     }
 
