@@ -141,6 +141,7 @@ impl UsageHistory {
     /// Note what the running sessions of `profile` use now; true when something was noted.
     pub fn observe(&mut self, profile: &str, sessions: &[Session], now: DateTime<Utc>) -> bool {
         let mut noted = false;
+        let mut full = false;
         for s in sessions {
             if s.status != SessionStatus::Running
                 || (s.cores_in_use.is_none() && s.ram_in_use_gb.is_none())
@@ -150,6 +151,11 @@ impl UsageHistory {
             let ram = s.ram_in_use_gb;
             let key = (profile.to_string(), s.id.0.clone());
             let fixed = s.fixed_resources == Some(true);
+            if !self.tracks.contains_key(&key) && (full || !self.make_room(now)) {
+                // More sessions run at once than are kept: those already watched go on.
+                full = true;
+                continue;
+            }
             let track = self.tracks.entry(key).or_insert_with(|| Track {
                 profile: profile.into(),
                 id: s.id.0.clone(),
@@ -168,18 +174,28 @@ impl UsageHistory {
             track.add(now, s.cores_in_use, ram);
             noted = true;
         }
-        if self.tracks.len() > TRACKS_KEPT {
-            let mut by_age: Vec<_> = self
-                .tracks
-                .iter()
-                .map(|(k, t)| (t.last, k.clone()))
-                .collect();
-            by_age.sort();
-            for (_, k) in by_age.into_iter().take(self.tracks.len() - TRACKS_KEPT) {
-                self.tracks.remove(&k);
-            }
-        }
         noted
+    }
+
+    /// Room for one more history: the one seen longest ago goes, if it was not seen in
+    /// this very observation; false when there is no such one.
+    fn make_room(&mut self, now: DateTime<Utc>) -> bool {
+        if self.tracks.len() < TRACKS_KEPT {
+            return true;
+        }
+        let oldest = self
+            .tracks
+            .iter()
+            .filter(|(_, t)| t.last < now)
+            .min_by_key(|(_, t)| t.last)
+            .map(|(k, _)| k.clone());
+        match oldest {
+            Some(k) => {
+                self.tracks.remove(&k);
+                true
+            }
+            None => false,
+        }
     }
 
     /// The history of one session.

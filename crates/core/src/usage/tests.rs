@@ -239,3 +239,23 @@ fn saved_and_read_back_and_a_damaged_file_starts_afresh() {
         .track("canfar", "a1")
         .is_none());
 }
+
+#[test]
+fn more_sessions_running_than_kept_do_not_crowd_out_those_watched() {
+    let mut h = UsageHistory::default();
+    let many: Vec<_> = (0..TRACKS_KEPT + 50)
+        .map(|i| running(&format!("s{i}"), "n", 0.1, 0.1))
+        .collect();
+    for minute in 0..3 {
+        h.observe("canfar", &many, t0() + Duration::minutes(minute));
+    }
+    let watched: Vec<_> = many
+        .iter()
+        .filter_map(|s| h.track("canfar", s.id.as_str()))
+        .collect();
+    assert_eq!(watched.len(), TRACKS_KEPT);
+    assert!(
+        watched.iter().all(|t| t.watched() == Duration::minutes(2)),
+        "the ones watched keep their history"
+    );
+}

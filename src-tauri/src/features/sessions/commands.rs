@@ -103,9 +103,11 @@ pub fn expiry_timeline(
     let sign_in = profile
         .as_ref()
         .and_then(|p| skyport_core::auth::oidc::load_record(&platform.paths, &p.name));
-    let rules: Vec<KeepAlive> = hub.with_rules(&platform.paths, |r| {
-        (r.of_profile(name).cloned().collect(), false)
-    });
+    let rules: Vec<KeepAlive> = hub
+        .rules(&platform.paths)
+        .of_profile(name)
+        .cloned()
+        .collect();
     let cert = bus.cert();
     let snap = bus.sessions.borrow();
     timeline::build(
@@ -128,9 +130,11 @@ pub fn keep_alive_rules(
     hub: State<'_, SessionsHub>,
 ) -> Result<Vec<KeepAlive>, ErrorPayload> {
     let profile = platform.profile()?;
-    Ok(hub.with_rules(&platform.paths, |rules| {
-        (rules.of_profile(&profile.name).cloned().collect(), false)
-    }))
+    Ok(hub
+        .rules(&platform.paths)
+        .of_profile(&profile.name)
+        .cloned()
+        .collect())
 }
 
 /// Keep a session alive while Skyport runs, up to `days` days (renewed when less than a day

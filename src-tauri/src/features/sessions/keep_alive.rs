@@ -25,19 +25,19 @@ impl SessionsHub {
         let _one = self.rules.lock().unwrap_or_else(|e| e.into_inner());
         KeepAliveRules::change(&KeepAliveRules::file(paths), change).0
     }
+
+    /// The rules as they are (no lock: the file is replaced whole, never half-written).
+    pub fn rules(&self, paths: &Paths) -> KeepAliveRules {
+        KeepAliveRules::load(&KeepAliveRules::file(paths))
+    }
 }
 
 /// The sessions of `profile` that a rule keeps.
 pub fn kept_ids(hub: &SessionsHub, paths: &Paths, profile: &str) -> Vec<String> {
-    hub.with_rules(paths, |rules| {
-        (
-            rules
-                .of_profile(profile)
-                .map(|r| r.session_id.clone())
-                .collect(),
-            false,
-        )
-    })
+    hub.rules(paths)
+        .of_profile(profile)
+        .map(|r| r.session_id.clone())
+        .collect()
 }
 
 /// Set, replace or (`days: None`) remove a session's rule.
@@ -85,11 +85,9 @@ pub async fn carry_out(
     warn_hours: u32,
     now: DateTime<Utc>,
 ) -> Vec<SessionNotice> {
-    if sessions.is_empty() && kept_ids(hub, paths, profile).is_empty() {
-        return Vec::new();
-    }
-    let due: Vec<(KeepAlive, Step)> = hub.with_rules(paths, |rules| {
-        let steps = rules
+    let due: Vec<(KeepAlive, Step)> = {
+        let rules = hub.rules(paths);
+        rules
             .of_profile(profile)
             .map(|r| {
                 let margin = KeepAlive {
@@ -100,9 +98,8 @@ pub async fn carry_out(
                 (r.clone(), margin.step(listed, now))
             })
             .filter(|(_, step)| !matches!(step, Step::WaitUntil(_)))
-            .collect();
-        (steps, false)
-    });
+            .collect()
+    };
     let mut notices = Vec::new();
     for (mut rule, step) in due {
         let id = SessionId(rule.session_id.clone());

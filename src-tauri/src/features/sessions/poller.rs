@@ -105,18 +105,11 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     if !notices.is_empty() {
         let _ = tracker.save(&notices_file(&platform.paths));
     }
-    if let (Some(hub), Ok(profile)) = (app.try_state::<SessionsHub>(), platform.profile()) {
-        match &fetched {
-            Fetched::Held => hub.observe_usage(
-                &platform.paths,
-                &profile.name,
-                &bus.sessions.borrow().sessions,
-                now,
-            ),
-            Fetched::Read(list, _) => {
-                hub.observe_usage(&platform.paths, &profile.name, &list.sessions, now)
-            }
-        }
+    // What running sessions use: an answer the same as the last holds the same figures.
+    if let (Some(hub), Ok(profile), Fetched::Read(list, _)) =
+        (app.try_state::<SessionsHub>(), platform.profile(), &fetched)
+    {
+        hub.observe_usage(&platform.paths, &profile.name, &list.sessions, now);
     }
     for n in notices {
         notify(app, &n, settings.notifications);
