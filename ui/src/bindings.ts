@@ -581,6 +581,8 @@ export type KeepAlive = {
 	 *  than the margin is renewed at half of it, not on every poll.
 	 */
 	grantedSecs?: number | null,
+	/**  When the rule was set: a list fetched before then may not hold its session yet. */
+	created?: string,
 };
 
 export type LaunchForm = {
@@ -595,6 +597,11 @@ export type LaunchForm = {
 	registry: RegistryForm | null,
 	/**  Keep the new sessions alive while Skyport runs, up to this many days. */
 	keepAliveDays?: number | null,
+	/**
+	 *  The name is the form's default (the next free `<kind><n>`): a preset or a recent
+	 *  launch then takes the next free one again rather than this one.
+	 */
+	nameIsDefault?: boolean,
 };
 
 /**

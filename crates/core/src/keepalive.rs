@@ -2,7 +2,7 @@
 //! days; extend when less than a day is left") that the app carries out on its polls, with
 //! one notice per extension. The platform decides how far a renewal reaches (Skaha moves
 //! the expiry to four days from the renewal, never more, and leaves a later one as it is):
-//! a rule never asks beyond its own end, renews a platform that gives little at half of
+//! a rule stops renewing once the expiry reaches its end, renews a platform that gives little at half of
 //! what it gives (not on every poll), and stops when a renewal no longer moves the expiry.
 //!
 //! The rules live in `keep-alive.json` in the state folder, per platform profile; they end
@@ -43,6 +43,14 @@ pub struct KeepAlive {
     /// than the margin is renewed at half of it, not on every poll.
     #[serde(default)]
     pub granted_secs: Option<u32>,
+    /// When the rule was set: a list fetched before then may not hold its session yet.
+    #[serde(default = "epoch")]
+    #[specta(type = String)]
+    pub created: DateTime<Utc>,
+}
+
+fn epoch() -> DateTime<Utc> {
+    DateTime::<Utc>::UNIX_EPOCH
 }
 
 /// What to do about a rule now.
@@ -101,6 +109,7 @@ impl KeepAlive {
             extended: 0,
             last_expiry: None,
             granted_secs: None,
+            created: now,
         })
     }
 
@@ -116,12 +125,19 @@ impl KeepAlive {
             return Step::WaitUntil(now + Duration::minutes(5));
         };
         if expiry >= self.until {
-            return Step::Done(Ended::Reached);
+            // It already runs past the rule's end: nothing to renew; the rule stays (and
+            // shows) until its time is over.
+            return if now >= self.until {
+                Step::Done(Ended::Reached)
+            } else {
+                Step::WaitUntil(self.until)
+            };
         }
         if now >= self.until {
             return Step::Done(Ended::TimeUp);
         }
-        let mut margin = Duration::hours(i64::from(self.within_hours));
+        // A file edited by hand cannot ask for more than three days' margin.
+        let mut margin = Duration::hours(i64::from(self.within_hours.min(72)));
         if let Some(granted) = self.granted_secs {
             margin = margin.min(Duration::seconds(i64::from(granted / 2)));
         }
@@ -187,12 +203,18 @@ impl KeepAliveRules {
     /// Read the rules; a file that cannot be read keeps no rule (logged): the sessions
     /// then end as the platform says, which is what they do without Skyport.
     pub fn load(path: &Path) -> KeepAliveRules {
+        Self::try_load(path).unwrap_or_else(|e| {
+            tracing::warn!(path = %path.display(), error = %e, "keep-alive rules cannot be read");
+            KeepAliveRules::default()
+        })
+    }
+
+    /// The rules, or why the file cannot be read (a missing file holds none).
+    fn try_load(path: &Path) -> Result<KeepAliveRules, String> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::warn!(path = %path.display(), error = %e, "keep-alive rules cannot be read");
-                KeepAliveRules::default()
-            }),
-            Err(_) => KeepAliveRules::default(),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| e.to_string()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(KeepAliveRules::default()),
+            Err(e) => Err(e.to_string()),
         }
     }
 
@@ -203,8 +225,8 @@ impl KeepAliveRules {
 
     /// Read, change and (when `change` says so) write the file as one step among Skyport's
     /// processes: the CLI adds rules that the running app carries out. Returns what
-    /// `change` gave, and whether the file could be locked and written (a failure is
-    /// logged; the change then holds only for what `change` returned).
+    /// `change` gave, and whether it was kept: without the lock, or when the file cannot be
+    /// read (it is then left as it is for the user to see), nothing is written.
     pub fn change<T>(
         path: &Path,
         change: impl FnOnce(&mut KeepAliveRules) -> (T, bool),
@@ -212,14 +234,22 @@ impl KeepAliveRules {
         let lock = path.with_extension("lock");
         let held =
             crate::lockfile::LockFile::acquire_blocking(&lock, std::time::Duration::from_secs(5));
-        if let Err(e) = &held {
-            tracing::warn!(error = %e, "keep-alive rules changed without their lock");
-        }
-        let mut rules = KeepAliveRules::load(path);
+        let loaded = Self::try_load(path);
+        let mut rules = loaded.clone().unwrap_or_default();
         let (out, changed) = change(&mut rules);
-        let saved = if changed { rules.save(path) } else { Ok(()) };
+        let saved = match (&held, loaded, changed) {
+            (_, _, false) => Ok(()),
+            (Err(e), _, true) => Err(std::io::Error::other(format!(
+                "another Skyport process holds the keep-alive rules: {e}"
+            ))),
+            (Ok(_), Err(e), true) => Err(std::io::Error::other(format!(
+                "{} cannot be read ({e}); fix or remove it",
+                path.display()
+            ))),
+            (Ok(_), Ok(_), true) => rules.save(path),
+        };
         if let Err(e) = &saved {
-            tracing::warn!(error = %e, path = %path.display(), "keep-alive rules not saved");
+            tracing::warn!(error = %e, "keep-alive rules not saved");
         }
         drop(held);
         (out, saved)

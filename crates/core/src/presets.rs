@@ -1,8 +1,9 @@
 //! Launch presets and recent launches, one file each, shared by the app and the CLI: a
 //! launch saved under a name (`presets.toml` in the config folder, meant to be readable and
 //! editable) and the last launches made from this machine (`recent-launches.json` in the
-//! state folder), each kept per platform profile. No secret is stored: a private image's
-//! registry user name is, its secret stays in the keyring.
+//! state folder), each kept per platform profile. A private image's registry secret is
+//! never stored (its user name is; the secret stays in the keyring); commands and
+//! environment variables are kept as given.
 //!
 //! Both files are changed under a lock shared by every Skyport process, read whole, changed
 //! and written atomically; a file that cannot be read is an error and is never overwritten
@@ -215,14 +216,21 @@ impl LaunchMemory {
         }
     }
 
-    /// The presets for `profile` (and those for any platform), by name.
+    /// The presets for `profile` (and those for any platform), by name; one of this
+    /// platform's own hides an any-platform one of the same name.
     pub fn presets(&self, profile: &str) -> Result<Vec<Preset>, PresetError> {
         let mut all: Vec<Preset> = read_presets(&self.presets)?
             .presets
             .into_iter()
             .filter(|p| p.profile.as_deref().is_none_or(|q| q == profile))
             .collect();
-        all.sort_by(|a, b| a.name.cmp(&b.name));
+        // Own ones first for each name, then keep the first of each name.
+        all.sort_by(|a, b| {
+            a.name
+                .cmp(&b.name)
+                .then(b.profile.is_some().cmp(&a.profile.is_some()))
+        });
+        all.dedup_by(|later, first| later.name == first.name);
         Ok(all)
     }
 
@@ -248,13 +256,18 @@ impl LaunchMemory {
         })
     }
 
-    /// Remove the preset named `name` for `profile` (or for any platform).
+    /// Remove the preset named `name` as `presets` shows it: this platform's own, or else
+    /// the one for any platform.
     pub fn remove(&self, profile: &str, name: &str) -> Result<(), PresetError> {
         let removed = self.change(&self.presets, read_presets, write_presets, |file| {
-            let before = file.presets.len();
-            file.presets
-                .retain(|p| !(p.name == name && p.profile.as_deref().is_none_or(|q| q == profile)));
-            file.presets.len() != before
+            let own = |p: &Preset| p.name == name && p.profile.as_deref() == Some(profile);
+            let any = |p: &Preset| p.name == name && p.profile.is_none();
+            let at = file
+                .presets
+                .iter()
+                .position(own)
+                .or_else(|| file.presets.iter().position(any));
+            at.map(|i| file.presets.remove(i)).is_some()
         })?;
         if removed {
             Ok(())
@@ -355,8 +368,8 @@ fn write_presets(path: &Path, file: &PresetsFile) -> Result<(), PresetError> {
         detail: e.to_string(),
     })?;
     let body = format!(
-        "# Skyport launch presets (`skyport presets`, the app's Launch view). No secrets here:\n\
-         # a private image's registry secret stays in the keyring.\n{text}"
+        "# Skyport launch presets (`skyport presets`, the app's Launch view). Registry secrets\n\
+         # stay in the keyring; keep tokens out of commands and environment variables here.\n{text}"
     );
     write(path, body.as_bytes())
 }

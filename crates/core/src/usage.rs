@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::presets::LaunchSpec;
-use crate::skaha::model::chosen_gb;
+use crate::skaha::model::{as_chosen, chosen_gb};
 use crate::skaha::{Context, Resources, Session, SessionStatus};
 
 /// Points kept per session.
@@ -140,23 +140,30 @@ struct UsageFile {
 impl UsageHistory {
     /// Note what the running sessions of `profile` use now; true when something was noted.
     pub fn observe(&mut self, profile: &str, sessions: &[Session], now: DateTime<Utc>) -> bool {
+        let running = sessions.iter().filter(|s| {
+            s.status == SessionStatus::Running
+                && (s.cores_in_use.is_some() || s.ram_in_use_gb.is_some())
+        });
+        // Those watched first, so that making room for a new one never drops one that is
+        // still running.
         let mut noted = false;
-        let mut full = false;
-        for s in sessions {
-            if s.status != SessionStatus::Running
-                || (s.cores_in_use.is_none() && s.ram_in_use_gb.is_none())
-            {
-                continue;
+        let mut new = Vec::new();
+        for s in running {
+            match self.tracks.get_mut(&(profile.to_string(), s.id.0.clone())) {
+                Some(track) => {
+                    track.add(now, s.cores_in_use, s.ram_in_use_gb);
+                    noted = true;
+                }
+                None => new.push(s),
             }
-            let ram = s.ram_in_use_gb;
-            let key = (profile.to_string(), s.id.0.clone());
-            let fixed = s.fixed_resources == Some(true);
-            if !self.tracks.contains_key(&key) && (full || !self.make_room(now)) {
+        }
+        for s in new {
+            if !self.make_room(now) {
                 // More sessions run at once than are kept: those already watched go on.
-                full = true;
-                continue;
+                break;
             }
-            let track = self.tracks.entry(key).or_insert_with(|| Track {
+            let fixed = s.fixed_resources == Some(true);
+            let mut track = Track {
                 profile: profile.into(),
                 id: s.id.0.clone(),
                 name: s.name.clone(),
@@ -170,8 +177,10 @@ impl UsageHistory {
                 samples: Vec::new(),
                 width: 1,
                 last_fill: 0,
-            });
-            track.add(now, s.cores_in_use, ram);
+            };
+            track.add(now, s.cores_in_use, s.ram_in_use_gb);
+            self.tracks
+                .insert((profile.to_string(), s.id.0.clone()), track);
             noted = true;
         }
         noted
@@ -207,7 +216,7 @@ impl UsageHistory {
     pub fn asked(track: &Track) -> Option<(u32, u32)> {
         Some((
             track.requested_cores?.round() as u32,
-            chosen_gb(track.requested_ram_gb?).round() as u32,
+            as_chosen(track.requested_ram_gb?, None).round() as u32,
         ))
     }
 
@@ -236,7 +245,9 @@ impl UsageHistory {
             .filter(|t| name.is_empty() || t.name == name || replica(&t.name))
             .filter(|t| {
                 t.requested_cores.map(|c| c.round() as u32) == Some(*cores)
-                    && t.requested_ram_gb.map(|r| chosen_gb(r).round() as u32) == Some(*ram_gb)
+                    && t.requested_ram_gb
+                        .map(|r| as_chosen(r, None).round() as u32)
+                        == Some(*ram_gb)
             })
             .collect();
         out.sort_by_key(|t| std::cmp::Reverse(t.last));
@@ -345,29 +356,19 @@ pub fn fit(tracks: &[&Track], cores: u32, ram_gb: u32, context: Option<&Context>
             }
         }
     }
+    // Cores: only ever fewer. A job that uses every core it has is doing its work, not
+    // short of room (more would only make it finish sooner, which is the user's call).
     if let Some(peak) = peak_cores {
         let asked = f64::from(cores);
-        if peak >= asked * TIGHT_ABOVE {
-            if let Some(more) = above(core_options, asked) {
-                fit.cores = Some(more);
-                parts.push(format!(
-                    "used up to {} of {} over {over}: {} would leave room",
-                    figure(peak),
-                    cores_text(cores),
-                    cores_text(more)
-                ));
-            }
-        } else {
-            let need = at_least(core_options, peak * HEADROOM);
-            if f64::from(need) <= asked * SHRINK_BELOW {
-                fit.cores = Some(need);
-                parts.push(format!(
-                    "used at most {} of {} over {over}: {} would do",
-                    figure(peak),
-                    cores_text(cores),
-                    cores_text(need)
-                ));
-            }
+        let need = at_least(core_options, peak * HEADROOM);
+        if f64::from(need) <= asked * SHRINK_BELOW {
+            fit.cores = Some(need);
+            parts.push(format!(
+                "used at most {} of {} over {over}: {} would do",
+                figure(peak),
+                cores_text(cores),
+                cores_text(need)
+            ));
         }
     }
     if parts.is_empty() {

@@ -289,7 +289,9 @@ fn no_room(f: &Facts, message: &str) -> Why {
         let pct = stats.and_then(|st| percent(st.ram_requested_gb, st.ram_available_gb));
         let free = stats.and_then(|st| Some(st.ram_available_gb? - st.ram_requested_gb?));
         let load = pct.map(|p| format!(": the platform's RAM is {p}% taken"));
-        let asked = s.requested_ram_gb.map(|gb| as_chosen(gb, ctx));
+        let asked = s
+            .requested_ram_gb
+            .map(|gb| crate::skaha::model::as_chosen(gb, ctx));
         let sentence = match asked {
             Some(gb) => format!(
                 "No node has {} free{}.",
@@ -483,22 +485,6 @@ fn smaller(asked: f64, options: Option<&[f64]>, free: Option<f64>) -> Option<f64
         None => Some(target.floor()).filter(|v| *v >= 1.0),
     };
     pick.filter(|p| *p < asked)
-}
-
-/// The memory as the user chose it. The launch form's "GB" are Kubernetes' Gi, and the
-/// platform reports the request in decimal GB (192 chosen → "206.16"): the option it came
-/// from, when one matches either way.
-fn as_chosen(reported_gb: f64, ctx: Option<&Context>) -> f64 {
-    let gib = crate::skaha::model::chosen_gb(reported_gb);
-    let options = ctx.map(|c| c.memory_gb.options.as_slice()).unwrap_or(&[]);
-    let near = |v: f64| options.iter().copied().find(|o| (o - v).abs() < 0.02);
-    near(gib).or_else(|| near(reported_gb)).unwrap_or_else(|| {
-        if (gib - gib.round()).abs() < 0.02 {
-            gib.round()
-        } else {
-            reported_gb
-        }
-    })
 }
 
 fn gb_text(gb: f64) -> String {

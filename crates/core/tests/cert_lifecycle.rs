@@ -548,7 +548,7 @@ fn a_clock_set_back_never_repeats_a_warning() {
 }
 
 #[test]
-fn a_short_certificate_is_warned_only_when_the_lead_fits() {
+fn a_short_certificate_is_warned_at_half_its_life_at_most() {
     let nb = t0();
     let c = cert(nb, Duration::days(1), "01");
     let mut lc = Lifecycle::new(LifecycleConfig::default());
@@ -561,12 +561,15 @@ fn a_short_certificate_is_warned_only_when_the_lead_fits() {
         notes(&log),
         vec![(Threshold::Early, c.not_after - Duration::hours(12))]
     );
-    // Twenty hours: a 12-hour warning would come almost at once; the expiry is the notice.
+    // Twenty hours: the 12-hour lead is cut to half its life, and that is the one notice.
     let c = cert(nb, Duration::hours(20), "02");
     let mut lc = Lifecycle::new(warn_only());
     lc.observe(&CertObservation::Loaded(c.clone()), nb, &mut NoJitter);
     let log = hour_by_hour(&mut lc, nb, c.not_after + Duration::hours(2));
-    assert_eq!(notes(&log), vec![(Threshold::Expired, c.not_after)]);
+    assert_eq!(
+        notes(&log),
+        vec![(Threshold::Early, c.not_after - Duration::hours(10))]
+    );
 }
 
 #[test]

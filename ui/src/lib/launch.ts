@@ -91,6 +91,7 @@ export function specForm(spec: LaunchSpec, existing: readonly string[]): LaunchF
     kind: spec.kind,
     image: spec.image,
     name: spec.sessionName?.trim() || defaultName(spec.kind, existing),
+    nameIsDefault: !spec.sessionName?.trim(),
     resources: spec.resources ?? { mode: "flexible" },
     cmd: headless ? (spec.cmd ?? null) : null,
     args: headless ? (spec.args ?? null) : null,

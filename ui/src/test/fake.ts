@@ -846,7 +846,7 @@ export class FakePlatform implements Platform {
       const s = this.snapshot.sessions.find((x) => x.id === sessionId);
       const rule: KeepAlive = {
         profile: "sim", sessionId, name: s?.name ?? sessionId,
-        until: iso(Date.now() + days * DAY), withinHours: 24, extended: 0, lastExpiry: null, grantedSecs: null,
+        until: iso(Date.now() + days * DAY), withinHours: 24, extended: 0, lastExpiry: null, grantedSecs: null, created: iso(Date.now()),
       };
       this.keepAlive = [...this.keepAlive, rule];
       return rule;

@@ -101,6 +101,7 @@ describe("Launch form", () => {
       replicas: 1,
       registry: null,
       keepAliveDays: null,
+      nameIsDefault: true,
     });
   });
 
@@ -266,6 +267,7 @@ describe("Presets and recent launches", () => {
       replicas: 3,
       registry: null,
       keepAliveDays: null,
+      nameIsDefault: false,
     });
     expect(screen.getByTestId("notices").textContent).toContain("Launched fit");
   });

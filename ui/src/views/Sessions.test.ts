@@ -378,13 +378,13 @@ describe("Session details", () => {
   it("shows a rule already set, with how often it extended the session", async () => {
     const carta = demoSessions().find((s) => s.name === "carta1")!;
     const p = FakePlatform.signedIn({
-      keepAlive: [{ profile: "sim", sessionId: carta.id, name: "carta1", until: "2026-12-10T08:00:00Z", withinHours: 24, extended: 2, lastExpiry: null, grantedSecs: null }],
+      keepAlive: [{ profile: "sim", sessionId: carta.id, name: "carta1", until: "2026-12-10T08:00:00Z", withinHours: 24, extended: 2, lastExpiry: null, grantedSecs: null, created: "2026-12-01T08:00:00Z" }],
     });
     const d = await openDetails(p, "carta1");
     expect((await within(d).findByTestId("keep-alive-rule")).textContent).toContain("extended 2 times so far");
   });
 
-  it("tells of an extension and of a rule that stopped, once each", async () => {
+  it("tells of an extension and of a rule that stopped", async () => {
     const p = FakePlatform.signedIn();
     await openApp(p);
     const carta = demoSessions().find((s) => s.name === "carta1")!;

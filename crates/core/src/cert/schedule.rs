@@ -141,16 +141,18 @@ pub struct ThresholdState {
     pub notified: Option<Threshold>,
 }
 
-/// When the early warning is due for a certificate with this validity, if it gets one: a
-/// lead applies only to a certificate that lives at least twice as long (a 1-day
-/// certificate with a 1-day lead would be warned about the moment it is obtained).
+/// When the early warning is due for a certificate with this validity (`None`: no early
+/// warning wanted). A lead longer than half the certificate's life is cut to half of it,
+/// so that a short certificate is not warned about the moment it is obtained, and a long
+/// lead still warns before expiry.
 pub fn early_warning_at(
     not_before: DateTime<Utc>,
     not_after: DateTime<Utc>,
     lead: Option<Duration>,
 ) -> Option<DateTime<Utc>> {
     let lead = lead.filter(|l| *l > Duration::zero())?;
-    (lead * 2 <= not_after - not_before).then(|| not_after - lead)
+    let half = (not_after - not_before) / 2;
+    Some(not_after - lead.min(half))
 }
 
 /// The most urgent threshold crossed at `now` for a certificate with this validity.
@@ -467,20 +469,21 @@ mod tests {
     }
 
     #[test]
-    fn short_lived_certificates_skip_a_long_lead() {
+    fn a_lead_longer_than_half_the_life_is_cut_to_half() {
         let nb = t0();
         let na = nb + Duration::days(1);
         assert_eq!(crossed_threshold(nb, na, nb, LEAD), None);
-        assert_eq!(
-            crossed_threshold(nb, na, na - Duration::hours(12), LEAD),
-            Some(Threshold::Early)
-        );
+        let early = crossed_threshold(nb, na, na - Duration::hours(12), LEAD);
+        assert_eq!(early, Some(Threshold::Early));
         let na = nb + Duration::hours(20);
-        assert_eq!(early_warning_at(nb, na, LEAD), None);
         assert_eq!(
-            crossed_threshold(nb, na, na - Duration::minutes(1), LEAD),
-            None
+            early_warning_at(nb, na, LEAD),
+            Some(na - Duration::hours(10))
         );
+        // A week's lead on a ten-day certificate: warned at half its life, not only at expiry.
+        let na = nb + Duration::days(10);
+        let week = Some(Duration::days(7));
+        assert_eq!(early_warning_at(nb, na, week), Some(nb + Duration::days(5)));
         assert_eq!(
             crossed_threshold(nb, na, na, LEAD),
             Some(Threshold::Expired)

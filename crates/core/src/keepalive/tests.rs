@@ -45,9 +45,24 @@ fn a_rule_ends_with_its_session_its_time_or_the_platform() {
     assert_eq!(r.step(None, t0()), Step::Done(Ended::SessionEnded));
     let done = session("Completed", Some(t0() + Duration::days(1)));
     assert_eq!(r.step(Some(&done), t0()), Step::Done(Ended::SessionEnded));
-    // Already running past the rule's end: nothing to do.
+    // Already running past the rule's end: nothing to renew; the rule stays until its end.
     let long = session("Running", Some(t0() + Duration::days(8)));
-    assert_eq!(r.step(Some(&long), t0()), Step::Done(Ended::Reached));
+    assert_eq!(r.step(Some(&long), t0()), Step::WaitUntil(r.until));
+    assert_eq!(r.step(Some(&long), r.until), Step::Done(Ended::Reached));
+    // A margin edited by hand past reason is held to three days.
+    let wild = KeepAlive {
+        within_hours: u32::MAX,
+        ..rule(7)
+    };
+    let soon = session("Running", Some(t0() + Duration::days(4)));
+    assert_eq!(
+        wild.step(Some(&soon), t0()),
+        Step::WaitUntil(t0() + Duration::days(1))
+    );
+    assert_eq!(
+        wild.step(Some(&soon), t0() + Duration::days(1)),
+        Step::Extend
+    );
     // A renewal that moved nothing: the platform's limit.
     let mut r = rule(7);
     let e = t0() + Duration::days(1);
@@ -126,6 +141,13 @@ fn bounds_and_the_file() {
     assert!(!back.remove("canfar", "k3x9q2ab"));
     std::fs::write(&path, b"{\"rules\": [{").expect("write");
     assert!(KeepAliveRules::load(&path).rules.is_empty());
+    // A damaged file is left as it is, not replaced by an empty one.
+    let ((), saved) = KeepAliveRules::change(&path, |r| {
+        r.set(rule(2));
+        ((), true)
+    });
+    assert!(saved.is_err());
+    assert_eq!(std::fs::read(&path).expect("read"), b"{\"rules\": [{");
 }
 
 #[test]
@@ -163,7 +185,7 @@ fn a_platform_that_gives_less_than_the_margin_is_not_renewed_on_every_poll() {
 }
 
 #[test]
-fn changes_from_several_processes_all_land() {
+fn changes_made_at_once_all_land() {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("keep-alive.json");
     let threads: Vec<_> = (0..8)

@@ -96,6 +96,20 @@ fn saved_listed_per_platform_replaced_and_removed() {
         mem.preset("canfar", "gone"),
         Err(PresetError::NoSuch(_))
     ));
+
+    // A platform's own preset hides an any-platform one of the same name; removing it
+    // shows the other again.
+    let own_nb = LaunchSpec {
+        replicas: 1,
+        image: "images.canfar.net/skaha/own:1".into(),
+        ..anywhere.clone()
+    };
+    mem.save(preset("nb", Some("canfar"), own_nb.clone()))
+        .expect("save");
+    assert_eq!(names("canfar"), ["nb"]);
+    assert_eq!(mem.preset("canfar", "nb").expect("get").spec, own_nb);
+    mem.remove("canfar", "nb").expect("remove");
+    assert_eq!(mem.preset("canfar", "nb").expect("get").spec, anywhere);
 }
 
 #[test]
@@ -159,7 +173,7 @@ fn a_file_that_cannot_be_read_is_an_error_and_is_left_as_it_is() {
 }
 
 #[test]
-fn the_file_is_readable_toml_and_holds_no_secret() {
+fn the_file_is_readable_toml_and_holds_no_registry_secret() {
     let (_dir, mem, paths) = memory();
     let req = CreateRequest {
         registry_auth: Some(RegistryAuth {

@@ -248,14 +248,30 @@ fn time(v: &Option<serde_json::Value>) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// Memory in decimal gigabytes from `"8.59"`, `"16G"`, `"16Gi"`, `"90Mi"`, `"67M"`,
-/// `"560M / 8192M"` (the first figure), or a bare number.
 /// Decimal gigabytes, as the platform reports memory, in the launch form's "GB" (Kubernetes'
 /// Gi, which the form asks for): 8.59 reported is 8 chosen.
 pub fn chosen_gb(reported_gb: f64) -> f64 {
     reported_gb / 1.073_741_824
 }
 
+/// The memory as the user chose it. The launch form's "GB" are Kubernetes' Gi, and the
+/// platform reports the request in decimal GB (192 chosen → "206.16"): the option it came
+/// from, when one matches either way.
+pub fn as_chosen(reported_gb: f64, ctx: Option<&Context>) -> f64 {
+    let gib = chosen_gb(reported_gb);
+    let options = ctx.map(|c| c.memory_gb.options.as_slice()).unwrap_or(&[]);
+    let near = |v: f64| options.iter().copied().find(|o| (o - v).abs() < 0.02);
+    near(gib).or_else(|| near(reported_gb)).unwrap_or_else(|| {
+        if (gib - gib.round()).abs() < 0.02 {
+            gib.round()
+        } else {
+            reported_gb
+        }
+    })
+}
+
+/// Memory in decimal gigabytes from `"8.59"`, `"16G"`, `"16Gi"`, `"90Mi"`, `"67M"`,
+/// `"560M / 8192M"` (the first figure), or a bare number.
 pub fn parse_memory_gb(s: &str) -> Option<f64> {
     let first = s.split('/').next()?.trim();
     let split =

@@ -231,6 +231,9 @@ pub fn save_preset(
     let (req, replicas) = request(&form);
     let mut spec = LaunchSpec::of(&req, form.kind.clone(), replicas);
     spec.keep_alive_days = form.keep_alive_days;
+    if form.name_is_default {
+        spec.session_name.clear();
+    }
     spec.registry_user = form
         .registry
         .map(|r| r.username.trim().to_string())
@@ -285,6 +288,10 @@ pub struct LaunchForm {
     /// Keep the new sessions alive while Skyport runs, up to this many days.
     #[serde(default)]
     pub keep_alive_days: Option<u32>,
+    /// The name is the form's default (the next free `<kind><n>`): a preset or a recent
+    /// launch then takes the next free one again rather than this one.
+    #[serde(default)]
+    pub name_is_default: bool,
 }
 
 #[derive(Debug, Clone, Serialize, specta::Type)]
@@ -332,15 +339,18 @@ fn request(form: &LaunchForm) -> (CreateRequest, u32) {
 }
 
 /// Note a launch among the recent ones (shared with `skyport presets recent`).
-fn remember(platform: &Platform, req: &CreateRequest, replicas: u32, keep_alive: Option<u32>) {
+fn remember(platform: &Platform, req: &CreateRequest, replicas: u32, form: &LaunchForm) {
     let Ok(profile) = platform.profile() else {
         return;
     };
     let kind = req.kind.clone().unwrap_or(SessionKind::Headless);
-    let spec = LaunchSpec {
-        keep_alive_days: keep_alive,
+    let mut spec = LaunchSpec {
+        keep_alive_days: form.keep_alive_days,
         ..LaunchSpec::of(req, kind, replicas)
     };
+    if form.name_is_default {
+        spec.session_name.clear();
+    }
     if let Err(e) = LaunchMemory::new(&platform.paths).record(&profile.name, &spec, Utc::now()) {
         tracing::warn!(error = %e, "this launch is not among the recent launches");
     }
@@ -387,12 +397,24 @@ pub async fn launch(
     };
     let (mut req, replicas) = request(&form);
     req.registry_auth = registry_auth;
+    // A preset saved by the CLI may name `project/image:tag`: the platform's registry
+    // completes it, as `skyport create` does.
+    if req.image.split('/').count() == 2 {
+        let registry = platform
+            .profile()
+            .ok()
+            .and_then(|p| CatalogueCache::new(&platform.paths).load(&p.name))
+            .and_then(|c| c.repositories.into_iter().find(|r| !r.trim().is_empty()))
+            .unwrap_or_else(|| skyport_core::launch::DEFAULT_REGISTRY.to_string());
+        req.image =
+            skyport_core::launch::normalize_image(&req.image, &registry).map_err(payload)?;
+    }
     if let Some(days) = form.keep_alive_days {
         keepalive::check_days(days).map_err(|m| ErrorPayload::new(ErrorCode::Validation, m))?;
     }
     let results = client.create_replicas(&req, replicas).await;
     if results.iter().any(|(_, r)| r.is_ok()) {
-        remember(platform, &req, replicas, form.keep_alive_days);
+        remember(platform, &req, replicas, &form);
     }
     if let (Some(days), Ok(profile)) = (form.keep_alive_days, platform.profile()) {
         let now = Utc::now();

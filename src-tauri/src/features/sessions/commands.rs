@@ -148,6 +148,10 @@ pub async fn set_keep_alive(
     days: Option<u32>,
 ) -> Result<Option<KeepAlive>, ErrorPayload> {
     let profile = platform.profile()?;
+    let Some(days) = days else {
+        super::keep_alive::stop_rule(&hub, &platform.paths, &profile.name, &session_id);
+        return Ok(None);
+    };
     let session = platform
         .client()?
         .get_session(&id(&session_id)?)
@@ -158,7 +162,7 @@ pub async fn set_keep_alive(
         &platform.paths,
         &profile.name,
         &session,
-        days,
+        Some(days),
         chrono::Utc::now(),
     )?;
     // Looked at on the next poll, now.
@@ -214,7 +218,7 @@ pub fn cached_launch_options(
 /// The presets and recent launches of the platform in use (shared with `skyport presets`).
 #[tauri::command]
 #[specta::specta]
-pub fn launch_memory(
+pub async fn launch_memory(
     platform: State<'_, Platform>,
     hub: State<'_, SessionsHub>,
 ) -> Result<LaunchMemoryView, ErrorPayload> {
@@ -236,7 +240,7 @@ pub fn session_usage(
 /// Save the form as a named preset, for this platform or any.
 #[tauri::command]
 #[specta::specta]
-pub fn save_preset(
+pub async fn save_preset(
     platform: State<'_, Platform>,
     hub: State<'_, SessionsHub>,
     name: String,
@@ -248,7 +252,7 @@ pub fn save_preset(
 
 #[tauri::command]
 #[specta::specta]
-pub fn remove_preset(
+pub async fn remove_preset(
     platform: State<'_, Platform>,
     hub: State<'_, SessionsHub>,
     name: String,

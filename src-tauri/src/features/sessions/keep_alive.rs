@@ -73,39 +73,53 @@ pub fn set_rule(
     Ok(rule)
 }
 
-/// Look at every rule of `profile` against `sessions` (the list just fetched); renew what
-/// is due. `warn_hours`: sessions are extended before the expiry warning would come, so a
-/// kept session never nags.
+/// Stop keeping a session alive (it may be gone, or the platform out of reach).
+pub fn stop_rule(hub: &SessionsHub, paths: &Paths, profile: &str, session_id: &str) {
+    hub.with_rules(paths, |rules| ((), rules.remove(profile, session_id)));
+}
+
+/// Look at every rule of `profile` against `sessions` (the list fetched at `listed_at`);
+/// renew what is due. `warn_hours`: sessions are extended before the expiry warning would
+/// come. One pass at a time: a Refresh while the poller is at it does not renew twice.
+#[allow(clippy::too_many_arguments)]
 pub async fn carry_out(
     hub: &SessionsHub,
     paths: &Paths,
     client: &SkahaClient,
     profile: &str,
     sessions: &[Session],
+    listed_at: DateTime<Utc>,
     warn_hours: u32,
     now: DateTime<Utc>,
 ) -> Vec<SessionNotice> {
-    let due: Vec<(KeepAlive, Step)> = {
-        let rules = hub.rules(paths);
-        rules
-            .of_profile(profile)
-            .map(|r| {
-                let margin = KeepAlive {
-                    within_hours: r.within_hours.max(warn_hours.saturating_add(1)),
-                    ..r.clone()
-                };
-                let listed = sessions.iter().find(|s| s.id.0 == r.session_id);
-                (r.clone(), margin.step(listed, now))
-            })
-            .filter(|(_, step)| !matches!(step, Step::WaitUntil(_)))
-            .collect()
+    let Ok(_turn) = hub.keep_turn.try_lock() else {
+        return Vec::new();
     };
+    let due: Vec<(KeepAlive, Step)> = hub
+        .rules(paths)
+        .of_profile(profile)
+        .filter_map(|r| {
+            let margin = KeepAlive {
+                within_hours: r.within_hours.max(warn_hours.saturating_add(1)),
+                ..r.clone()
+            };
+            let listed = sessions.iter().find(|s| s.id.0 == r.session_id);
+            let step = margin.step(listed, now);
+            // Set after this list was fetched: its session may not be in it yet.
+            let too_new = listed.is_none() && r.created > listed_at;
+            (!matches!(step, Step::WaitUntil(_)) && !too_new).then(|| (r.clone(), step))
+        })
+        .collect();
     let mut notices = Vec::new();
-    for (mut rule, step) in due {
-        let id = SessionId(rule.session_id.clone());
-        let ended = match step {
-            Step::Done(ended) => Some(ended),
+    for (seen, step) in due {
+        let id = SessionId(seen.session_id.clone());
+        let mut rule = seen.clone();
+        let keep = match step {
             Step::WaitUntil(_) => continue,
+            Step::Done(ended) => {
+                notices.extend(stopped(&rule, ended.text(&rule.name, rule.until)));
+                None
+            }
             Step::Extend => {
                 let before = sessions
                     .iter()
@@ -114,55 +128,72 @@ pub async fn carry_out(
                 match renewed(client, &id).await {
                     Ok(after) => match rule.extended_to(before.unwrap_or(now), after, now) {
                         None => {
-                            let last = after >= rule.until;
                             notices.push(SessionNotice::Extended {
                                 id: id.clone(),
                                 name: rule.name.clone(),
                                 expires_at: after,
                                 until: rule.until,
-                                last,
+                                last: after >= rule.until,
                             });
-                            last.then_some(skyport_core::keepalive::Ended::Reached)
+                            Some(rule)
                         }
-                        limit => limit,
+                        Some(limit) => {
+                            notices.extend(stopped(&rule, limit.text(&rule.name, rule.until)));
+                            None
+                        }
                     },
                     Err(e) => {
-                        notices.push(SessionNotice::KeepAliveStopped {
-                            id: id.clone(),
-                            name: rule.name.clone(),
-                            title: format!("Could not extend {}", rule.name),
-                            reason: format!(
+                        let words = Some((
+                            format!("Could not extend {}", rule.name),
+                            format!(
                                 "{} Skyport stops keeping it alive; renew it yourself from its details.",
                                 e.message
                             ),
-                        });
-                        hub.with_rules(paths, |rules| {
-                            ((), rules.remove(profile, &rule.session_id))
-                        });
-                        continue;
+                        ));
+                        notices.extend(stopped(&rule, words));
+                        None
                     }
                 }
             }
         };
-        match ended {
-            Some(ended) => {
-                if let Some((title, reason)) = ended.text(&rule.name, rule.until) {
-                    notices.push(SessionNotice::KeepAliveStopped {
-                        id: id.clone(),
-                        name: rule.name.clone(),
-                        title,
-                        reason,
-                    });
-                }
-                hub.with_rules(paths, |rules| ((), rules.remove(profile, &rule.session_id)));
-            }
-            None => hub.with_rules(paths, |rules| {
-                rules.set(rule.clone());
-                ((), true)
-            }),
-        }
+        settle(hub, paths, profile, &seen, keep);
     }
     notices
+}
+
+fn stopped(rule: &KeepAlive, words: Option<(String, String)>) -> Option<SessionNotice> {
+    words.map(|(title, reason)| SessionNotice::KeepAliveStopped {
+        id: SessionId(rule.session_id.clone()),
+        name: rule.name.clone(),
+        title,
+        reason,
+    })
+}
+
+/// Keep (or drop) a rule after acting on it, unless it was changed meanwhile (stopped or
+/// set anew from the app or the CLI): then the newer one stands.
+fn settle(
+    hub: &SessionsHub,
+    paths: &Paths,
+    profile: &str,
+    seen: &KeepAlive,
+    keep: Option<KeepAlive>,
+) {
+    hub.with_rules(paths, |rules| {
+        let unchanged = rules
+            .get(profile, &seen.session_id)
+            .is_some_and(|now| now.until == seen.until && now.created == seen.created);
+        if !unchanged {
+            return ((), false);
+        }
+        match keep {
+            Some(rule) => rules.set(rule),
+            None => {
+                rules.remove(profile, &seen.session_id);
+            }
+        }
+        ((), true)
+    });
 }
 
 /// Renew, then the expiry the platform gives now.

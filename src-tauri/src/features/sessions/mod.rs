@@ -32,6 +32,8 @@ pub struct SessionsHub {
     usage: std::sync::Mutex<Usage>,
     /// One change of the keep-alive rules' file at a time.
     rules: std::sync::Mutex<()>,
+    /// One pass over the keep-alive rules at a time (the poller's, or a Refresh's).
+    keep_turn: tokio::sync::Mutex<()>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -381,6 +383,7 @@ mod tests {
                 &client,
                 "lab",
                 &list.sessions,
+                sim.now(),
                 12,
                 sim.now(),
             ))
@@ -438,6 +441,41 @@ mod tests {
         );
         assert!(rules(&hub).is_empty(), "a refusal ends the rule");
         assert!(look(&hub).is_empty());
+        // A rule set after the list was fetched is not ended for its session's absence from
+        // that list; from a later list it is.
+        let job_now = get(&jb);
+        super::keep_alive::set_rule(&hub, &platform.paths, "lab", &job_now, Some(20), sim.now())
+            .expect("rule");
+        let early = sim.now() - chrono::Duration::minutes(1);
+        let said = rt.block_on(super::keep_alive::carry_out(
+            &hub,
+            &platform.paths,
+            &client,
+            "lab",
+            &[],
+            early,
+            12,
+            sim.now(),
+        ));
+        assert!(said.is_empty());
+        assert_eq!(
+            rules(&hub).len(),
+            1,
+            "kept: the list was older than the rule"
+        );
+        sim.advance_clock(std::time::Duration::from_secs(60));
+        rt.block_on(super::keep_alive::carry_out(
+            &hub,
+            &platform.paths,
+            &client,
+            "lab",
+            &[],
+            sim.now(),
+            12,
+            sim.now(),
+        ));
+        assert!(rules(&hub).is_empty(), "a newer list without it ends it");
+
         // A session that is gone ends its rule without a word.
         super::keep_alive::set_rule(&hub, &platform.paths, "lab", &notebook, Some(3), sim.now())
             .expect("rule");
@@ -472,6 +510,7 @@ mod tests {
             replicas: 2,
             registry: None,
             keep_alive_days: Some(3),
+            name_is_default: false,
         };
         let out = rt
             .block_on(super::actions::launch(&platform, &hub, form.clone()))

@@ -55,6 +55,7 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
         tracker.switched_platform(&profile);
     }
     let client = platform.client();
+    let asked_at = Utc::now();
     let result = match &client {
         Ok(c) => c.list_answer(&ListQuery::default()).await.map_err(payload),
         Err(e) => Err(e.clone()),
@@ -105,20 +106,37 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     if !notices.is_empty() {
         let _ = tracker.save(&notices_file(&platform.paths));
     }
-    // What running sessions use: an answer the same as the last holds the same figures.
-    if let (Some(hub), Ok(profile), Fetched::Read(list, _)) =
-        (app.try_state::<SessionsHub>(), platform.profile(), &fetched)
-    {
-        hub.observe_usage(&platform.paths, &profile.name, &list.sessions, now);
+    // What running sessions use (an unchanged answer still counts as watched time).
+    if let (Some(hub), Ok(profile)) = (app.try_state::<SessionsHub>(), platform.profile()) {
+        match &fetched {
+            Fetched::Held => hub.observe_usage(
+                &platform.paths,
+                &profile.name,
+                &bus.sessions.borrow().sessions,
+                now,
+            ),
+            Fetched::Read(list, _) => {
+                hub.observe_usage(&platform.paths, &profile.name, &list.sessions, now)
+            }
+        }
     }
+    // The sessions some rule keeps alive (usually none): they are renewed, not warned about.
+    let ids = match (app.try_state::<SessionsHub>(), platform.profile()) {
+        (Some(hub), Ok(profile)) => {
+            super::keep_alive::kept_ids(&hub, &platform.paths, &profile.name)
+        }
+        _ => Vec::new(),
+    };
     for n in notices {
+        if matches!(&n, SessionNotice::ExpiringSoon { id, .. } if ids.contains(&id.0)) {
+            continue;
+        }
         notify(app, &n, settings.notifications);
     }
     if let (Ok(c), Some(hub), Ok(profile)) =
         (&client, app.try_state::<SessionsHub>(), platform.profile())
     {
-        // Only the sessions some rule keeps (usually none: nothing is copied).
-        let ids = super::keep_alive::kept_ids(&hub, &platform.paths, &profile.name);
+        // Only the sessions some rule keeps (nothing is copied when none is).
         let pick = |all: &[skyport_core::skaha::Session]| -> Vec<_> {
             all.iter()
                 .filter(|s| ids.contains(&s.id.0))
@@ -136,6 +154,7 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
             c,
             &profile.name,
             &listed,
+            asked_at,
             settings.expiry_warning_hours,
             now,
         )
