@@ -9,6 +9,7 @@ pub mod account;
 pub mod applink;
 pub mod auth;
 pub mod autostart;
+pub mod batches;
 pub mod canfar_import;
 pub mod catalogue;
 pub mod cert;
