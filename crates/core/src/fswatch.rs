@@ -1,9 +1,13 @@
 //! A file watched for changes by other programs (the CLI switching profiles in config.toml
 //! while the app runs). The folder is watched, because writers replace the file by renaming
-//! a new one over it; events are coalesced over a short quiet time, and the callback runs
-//! only when the contents really changed. With no event for a while the file is read
-//! anyway: a change whose event the backend dropped is seen a little later, not never. That
-//! look comes 3 s after the last event, then ever more seldom up to every 30 s (the session
+//! a new one over it; events are coalesced over a short quiet time, and then the callback
+//! runs, which compares what it reads with what it holds. That comparison is the caller's:
+//! the app writes the file too, so a burst that ends with the contents seen before (the app
+//! switched, the CLI switched back) is still news to the app. Only writes count: reading
+//! the file (which this watch does itself) is not an event. With no event for a while the
+//! file is read anyway, and the callback runs when its contents differ from the last read:
+//! a change whose event the backend dropped is seen a little later, not never. That look
+//! comes 3 s after the last event, then ever more seldom up to every 30 s (the session
 //! poll's pace): an idle app does not wake every few seconds for it.
 //!
 //! The watcher owns one thread; dropping the [`FileWatch`] stops and joins it.
@@ -49,6 +53,15 @@ fn fingerprint(path: &Path) -> Option<u64> {
     Some(h.finish())
 }
 
+/// An access that cannot have changed the file: opened, read, or closed without writing.
+fn is_read(kind: &notify::EventKind) -> bool {
+    use notify::event::{AccessKind, AccessMode};
+    matches!(
+        kind,
+        notify::EventKind::Access(a) if !matches!(a, AccessKind::Close(AccessMode::Write))
+    )
+}
+
 /// Watch the folder of `path` (writers replace a file by renaming a new one over it, which a
 /// watch on the file itself would miss) and call `on_event` for every event that may concern
 /// the file: one naming it, a rescan, or an error of the backend (re-reading is the safe
@@ -71,6 +84,9 @@ where
         .ok_or_else(|| format!("{} has no file name", path.display()))?;
     let mut watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         let relevant = match &res {
+            // Opening or reading the file is not a change (and reading it is what the
+            // callback does: counting that would wake the watch for ever).
+            Ok(ev) if is_read(&ev.kind) => false,
             Ok(ev) => {
                 ev.need_rescan()
                     || ev.paths.is_empty()
@@ -94,7 +110,8 @@ where
 
 impl FileWatch {
     /// Watch `path` (its folder must exist); `on_change` runs on the watcher's thread after
-    /// each change of the contents (also when the file appears or goes).
+    /// each burst of writes (also when the file appears or goes), and after a periodic look
+    /// that found other contents.
     pub fn start<F>(path: PathBuf, on_change: F) -> Result<FileWatch, String>
     where
         F: Fn() + Send + 'static,
@@ -135,11 +152,9 @@ impl FileWatch {
                             Err(RecvTimeoutError::Timeout) => break,
                         }
                     }
-                    let now = fingerprint(&path);
-                    if now != last {
-                        last = now;
-                        on_change();
-                    }
+                    // Written: the callback decides whether that is news (see the module).
+                    last = fingerprint(&path);
+                    on_change();
                 }
             })
             .map_err(|e| format!("cannot start a thread: {e}"))?;
@@ -175,28 +190,61 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_changed_file_is_reported_once_and_an_unchanged_rewrite_not_at_all() {
-        let dir = tempfile::tempdir().expect("tmp");
-        let file = dir.path().join("config.toml");
-        std::fs::write(&file, "a = 1\n").expect("write");
+    /// A watch whose callback reads the file, as the app's does, counting the calls.
+    fn counted(file: &Path) -> (FileWatch, Arc<AtomicU32>) {
         let seen = Arc::new(AtomicU32::new(0));
         let s = seen.clone();
-        let _w = FileWatch::start(file.clone(), move || {
+        let f = file.to_path_buf();
+        let w = FileWatch::start(file.to_path_buf(), move || {
+            let _ = std::fs::read(&f);
             s.fetch_add(1, Ordering::SeqCst);
         })
         .expect("watch");
-        // Replaced by rename, as atomic writers do.
-        let tmp = dir.path().join(".config.toml.new");
-        std::fs::write(&tmp, "a = 2\n").expect("write");
-        std::fs::rename(&tmp, &file).expect("rename");
+        (w, seen)
+    }
+
+    fn replace(file: &Path, text: &str) {
+        let tmp = file.with_extension("new");
+        std::fs::write(&tmp, text).expect("write");
+        std::fs::rename(&tmp, file).expect("rename");
+    }
+
+    #[test]
+    fn a_write_is_reported_once_and_reading_is_not_a_change() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "a = 1\n").expect("write");
+        let (_w, seen) = counted(&file);
+        // Replaced by rename, as atomic writers do: one call for the burst.
+        replace(&file, "a = 2\n");
         wait_for("the change", || seen.load(Ordering::SeqCst) == 1);
-        // The same contents again, then something else: only the second counts.
-        std::fs::write(&file, "a = 2\n").expect("write");
+        // Reading it (the callback did, other parts of the app do) wakes nothing: a read
+        // counted as a change would call back for ever.
+        for _ in 0..10 {
+            std::fs::read(&file).expect("read");
+            std::thread::sleep(QUIET / 5);
+        }
+        // Another file of the folder is not this one.
         std::fs::write(dir.path().join("other.txt"), "x").expect("write");
+        std::thread::sleep(QUIET * 4);
+        assert_eq!(seen.load(Ordering::SeqCst), 1);
+        // Written in place, too.
         std::fs::write(&file, "a = 3\n").expect("write");
         wait_for("the second change", || seen.load(Ordering::SeqCst) == 2);
-        std::thread::sleep(QUIET * 3);
+        std::thread::sleep(QUIET * 4);
         assert_eq!(seen.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn a_burst_that_ends_with_the_contents_seen_before_is_still_reported() {
+        // The app switches (its own write), the CLI switches back at once: the file ends as
+        // it was at the last look, but the app holds the other platform now.
+        let dir = tempfile::tempdir().expect("tmp");
+        let file = dir.path().join("config.toml");
+        std::fs::write(&file, "active = \"a\"\n").expect("write");
+        let (_w, seen) = counted(&file);
+        replace(&file, "active = \"b\"\n");
+        replace(&file, "active = \"a\"\n");
+        wait_for("the burst", || seen.load(Ordering::SeqCst) >= 1);
     }
 }
