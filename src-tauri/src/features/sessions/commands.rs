@@ -2,7 +2,7 @@
 
 use skyport_core::error::ErrorPayload;
 use skyport_core::keepalive::KeepAlive;
-use skyport_core::sessions::{PruneRule, SessionTracker, SessionsSnapshot};
+use skyport_core::sessions::{PruneRule, SessionsSnapshot};
 use skyport_core::skaha::{Session, SessionEvent};
 use skyport_core::timeline::{self, Expiry};
 use skyport_core::why::{self, Why};
@@ -26,9 +26,7 @@ pub fn sessions_snapshot(bus: State<'_, Bus>) -> SessionsSnapshot {
 #[tauri::command]
 #[specta::specta]
 pub async fn refresh_sessions(app: AppHandle) -> SessionsSnapshot {
-    // A throwaway tracker: notifications belong to the background poller alone.
-    let mut tracker = SessionTracker::default();
-    super::poller::refresh(&app, &mut tracker).await.0
+    super::poller::refresh_now(&app).await.0
 }
 
 #[tauri::command]

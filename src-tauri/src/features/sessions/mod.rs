@@ -34,6 +34,9 @@ pub struct SessionsHub {
     rules: std::sync::Mutex<()>,
     /// One pass over the keep-alive rules at a time (the poller's, or a Refresh's).
     keep_turn: tokio::sync::Mutex<()>,
+    /// What was seen and said, shared by the poller and a Refresh (read from its file at
+    /// first use): a list fetched either way is news once, never twice.
+    tracker: tokio::sync::Mutex<Option<skyport_core::sessions::SessionTracker>>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -590,6 +593,53 @@ mod tests {
         life.set_main_hidden(false);
         let (snap, _) = rt.block_on(refresh(app, &mut tracker));
         assert_eq!(cause(&snap), Some(Cause::ImageUnavailable), "shown: asked");
+        rt.block_on(sim.shutdown());
+    }
+
+    /// A Refresh and the poller share what was said: an expiry warning found by either is
+    /// given once, not again at every Refresh.
+    #[test]
+    fn a_refresh_repeats_no_notice() {
+        use std::sync::{Arc, Mutex};
+        use tauri::Listener;
+
+        let rt = tokio::runtime::Runtime::new().expect("runtime");
+        // Sessions that live two hours: within the warning lead time from the start.
+        let sim = rt
+            .block_on(skyport_sim::start(skyport_sim::SimConfig {
+                tokens: vec![("good-token".into(), "alice".into())],
+                pending_delay: std::time::Duration::ZERO,
+                interactive_lifetime: std::time::Duration::from_secs(2 * 3600),
+                ..Default::default()
+            }))
+            .expect("sim");
+        let m = app_at(sim.skaha_url().as_str());
+        let app = m.app.handle();
+        app.manage(super::SessionsHub::default());
+        set_token(&app.state::<Platform>(), "good-token");
+        let client = app.state::<Platform>().client().expect("client");
+        rt.block_on(client.create_session(&skyport_core::skaha::CreateRequest {
+            name: "nb".into(),
+            image: "images.canfar.net/skaha/astroml:latest".into(),
+            kind: Some(skyport_core::skaha::SessionKind::Notebook),
+            ..Default::default()
+        }))
+        .expect("launch");
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        let h = heard.clone();
+        app.listen_any("session-notified", move |e| {
+            h.lock().expect("lock").push(e.payload().to_string());
+        });
+        let (snap, failed) = rt.block_on(super::poller::refresh_now(app));
+        assert!(!failed && snap.sessions.len() == 1, "{snap:?}");
+        assert_eq!(snap.sessions[0].status, SessionStatus::Running);
+        crate::testing::wait_until("the warning", || heard.lock().expect("lock").len() == 1);
+        for _ in 0..3 {
+            rt.block_on(super::poller::refresh_now(app));
+        }
+        let said = heard.lock().expect("lock").clone();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("expiringSoon"), "{said:?}");
         rt.block_on(sim.shutdown());
     }
 

@@ -23,7 +23,26 @@ fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
     paths.state_dir.join("session-notices.json")
 }
 
-/// Fetch once, publish, notify. Returns the new snapshot and whether it failed.
+/// Fetch once, publish, notify, with the tracker the poller uses (a Refresh that finds a
+/// change says it once, and the poller does not say it again). Returns the new snapshot
+/// and whether it failed.
+pub async fn refresh_now<R: Runtime>(app: &AppHandle<R>) -> (SessionsSnapshot, bool) {
+    let failed = poll_shared(app).await;
+    (app.state::<Bus>().sessions(), failed)
+}
+
+/// One poll with the shared tracker; true when it failed.
+async fn poll_shared<R: Runtime>(app: &AppHandle<R>) -> bool {
+    let hub = app.state::<SessionsHub>();
+    let mut held = hub.tracker.lock().await;
+    let tracker = held
+        .get_or_insert_with(|| SessionTracker::load(&notices_file(&app.state::<Platform>().paths)));
+    poll_once(app, tracker).await
+}
+
+/// Fetch once, publish, notify, with the given tracker (the tests' own). Returns the new
+/// snapshot and whether it failed.
+#[cfg(test)]
 pub async fn refresh<R: Runtime>(
     app: &AppHandle<R>,
     tracker: &mut SessionTracker,
@@ -286,10 +305,9 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let policy = PollPolicy::default();
         let mut changes = ChangeClock::default();
-        let mut tracker = SessionTracker::load(&notices_file(&app.state::<Platform>().paths));
         let mut errors: u32 = 0;
         loop {
-            let failed = poll_once(&app, &mut tracker).await;
+            let failed = poll_shared(&app).await;
             errors = if failed { errors.saturating_add(1) } else { 0 };
             let configured = app.state::<Platform>().client().is_ok();
             // Nothing to poll until a platform and credential exist; wait for a poke.
