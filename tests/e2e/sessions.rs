@@ -544,3 +544,103 @@ async fn a_kept_session_is_extended() {
     app.stop().await;
     sim.shutdown().await;
 }
+
+/// A headless batch followed to its end: three replicas really run on the sim (the second
+/// fails), the list shows them as one batch with its progress, one notice says that the
+/// whole batch has ended, and the failed replica's logs are one click away.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_is_followed_to_its_end() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let Some(driver) = driver_or_skip() else {
+        return;
+    };
+    let _gui = GUI.lock().await;
+    let sim = sim(SimConfig {
+        pending_delay: Duration::from_secs(4),
+        run_headless: true,
+        ..Default::default()
+    })
+    .await;
+    // The replicas wait for the test's go, so that the batch is seen running first.
+    let dir = tempfile::tempdir().expect("tmp");
+    let go = dir.path().join("go");
+    let script = dir.path().join("job.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nwhile [ ! -e '{}' ]; do sleep 0.1; done\n\
+             echo \"chunk $REPLICA_ID of $REPLICA_COUNT\"\n\
+             if [ \"$REPLICA_ID\" = 2 ]; then echo 'chunk 2: no such file' >&2; exit 3; fi\n",
+            go.display()
+        ),
+    )
+    .expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let made = client(&sim)
+        .create_replicas(
+            &skyport_core::skaha::CreateRequest {
+                name: "fit".into(),
+                image: "images.canfar.net/skaha/astroml:latest".into(),
+                kind: Some(skyport_core::skaha::SessionKind::Headless),
+                cmd: Some(script.display().to_string()),
+                ..Default::default()
+            },
+            3,
+        )
+        .await;
+    assert!(made.iter().all(|(_, r)| r.is_ok()), "{made:?}");
+
+    // Still waiting when the app starts: it polls briskly while the batch changes.
+    let app = start_app("batch", &driver, &sim).await;
+    let long = Duration::from_secs(30);
+    let batch = "[data-testid=batch][data-batch=fit]";
+    wait_until(&app, "batch waiting", batch, long, |t| {
+        t.contains("waiting")
+    })
+    .await;
+    wait_until(&app, "batch running", batch, long, |t| {
+        t.contains("In progress") && t.contains("3 running")
+    })
+    .await;
+    shot(&app, "sessions-batch-running").await;
+
+    std::fs::write(&go, "").expect("go");
+    // Once the platform has them all ended, a Refresh shows it and says it (the poller,
+    // which shares what was said, would in its own time).
+    let deadline = Instant::now() + long;
+    loop {
+        let list = client(&sim)
+            .list_sessions(&Default::default())
+            .await
+            .expect("list the sessions");
+        if list.sessions.iter().all(|s| !s.status.is_active()) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replicas never ended: {list:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.click("[data-testid=sessions-refresh]").await;
+    let ended = wait_until(&app, "batch ended", batch, long, |t| {
+        t.contains("Ended with failures")
+    })
+    .await;
+    assert!(ended.contains("2 of 3 done, 1 failed"), "{ended:?}");
+    let notice = wait_text(&app, "[data-testid=notices]", "Batch fit ended, 1 failed").await;
+    assert!(
+        !notice.contains("fit-2 stopped") && !notice.contains("fit-1 finished"),
+        "one notice for the batch, none per replica: {notice:?}"
+    );
+    shot(&app, "sessions-batch-ended").await;
+
+    // The failed replica's logs, one click from the batch.
+    app.click("[data-testid=batch-failed-logs]").await;
+    wait_text(&app, "[data-testid=session-details]", "fit-2").await;
+    wait_text(&app, "[data-testid=logs]", "chunk 2: no such file").await;
+    shot(&app, "sessions-batch-logs").await;
+    app.stop().await;
+    sim.shutdown().await;
+}

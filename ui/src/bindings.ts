@@ -226,6 +226,28 @@ export type AuthRequirement =
 /**  401 or 403. */
 "required";
 
+/**  One batch, as the list shows it now. */
+export type Batch = {
+	/**  The launch's name (`fit` for `fit-1` … `fit-20`). */
+	name: string,
+	image: string,
+	/**
+	 *  How many replicas the batch has: the highest number seen, or more when more are
+	 *  listed.
+	 */
+	total: number,
+	pending: number,
+	running: number,
+	completed: number,
+	failed: number,
+	/**  The failed replicas' ids, in replica order (their logs are one click away). */
+	failedIds: string[],
+	/**  Every replica's id, in replica order. */
+	ids: string[],
+	/**  Its progress in words ([`progress`]). */
+	progress: string,
+};
+
 /**  The result for one session of a bulk action. */
 export type BulkOutcome = {
 	id: string,
@@ -1022,7 +1044,16 @@ export type SessionNotice =
 /**  Renewed by its keep-alive rule; `last` when that covers the rule's time. */
 { event: "extended"; id: SessionId; name: string; expires_at: string; until: string; last: boolean } | 
 /**  Its keep-alive rule stopped before its time, and why. */
-{ event: "keepAliveStopped"; id: SessionId; name: string; title: string; reason: string };
+{ event: "keepAliveStopped"; id: SessionId; name: string; title: string; reason: string } | 
+/**
+ *  Every replica of a headless launch has ended (one notice for the batch, none for
+ *  its replicas). `id`: its first replica's.
+ */
+{ event: "batchEnded"; id: SessionId; name: string; 
+/**  Its progress in words ("18 of 20 done, 2 failed"). */
+progress: string; 
+/**  The failed replicas, in replica order. */
+failed_ids: string[] };
 
 /**  A session event worth telling the user about (shown in-app; also a desktop notification). */
 export type SessionNotified = SessionNotice;
@@ -1062,6 +1093,8 @@ export type SessionsSnapshot = {
 	loading: boolean,
 	/**  Why Pending sessions wait, by session id (`why::explain_list`; the first few only). */
 	why?: { [key in string]: Why },
+	/**  The replicas of headless launches, grouped ([`crate::batches::batches`]). */
+	batches?: Batch[],
 };
 
 /**  A fresh session list (or a failed refresh, with the previous list and the error). */

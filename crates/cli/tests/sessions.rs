@@ -11,6 +11,70 @@ use common::*;
 use skyport_sim::FaultRule;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ps_shows_a_batch_with_its_progress() {
+    let sim = sim_with(|c| {
+        c.run_headless = true;
+        c.pending_delay = Duration::ZERO;
+    })
+    .await;
+    let home = Home::env(&sim, Some(TOKEN));
+    // Replica 2 of 3 fails: `test 2 != 2` (${IFS} keeps the script one word, as the
+    // platform splits args at spaces).
+    let made = home
+        .run(&[
+            "create",
+            "headless",
+            IMAGE,
+            "-n",
+            "fit",
+            "-r",
+            "3",
+            "--",
+            "sh",
+            "-c",
+            "test${IFS}$REPLICA_ID${IFS}!=${IFS}2",
+        ])
+        .await;
+    let made = ids(made.ok());
+    assert_eq!(made.len(), 3);
+    let mut ended = false;
+    for _ in 0..200 {
+        let all = home.run(&["ps", "-a", "--json"]).await.ok().json();
+        let list = all.as_array().unwrap();
+        if list.len() == 3
+            && list
+                .iter()
+                .all(|s| s["status"] == "Completed" || s["status"] == "Failed")
+        {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ended, "the replicas never ended");
+    let r = home.run(&["ps", "-a"]).await;
+    let out = r.ok().stdout.clone();
+    let (table, batches) = out.split_once("\nBATCHES\n").expect("a batches part");
+    assert_eq!(table.lines().count(), 4, "the replicas one by one: {out}");
+    assert!(
+        batches.starts_with("fit (") && batches.contains("): 2 of 3 done, 1 failed\n"),
+        "{batches}"
+    );
+    assert!(
+        batches.contains(&format!("  failed: {} (why: skyport logs ID)", made[1])),
+        "{batches} / {made:?}"
+    );
+    // Without -a an ended batch is not shown (nor its replicas); --json stays a plain list.
+    home.run(&["ps"]).await.ok().out_lacks("BATCHES");
+    assert!(home
+        .run(&["ps", "-a", "--json"])
+        .await
+        .ok()
+        .json()
+        .is_array());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ps_lists_filters_and_prints_json_and_ids() {
     let sim = sim_with(|c| {
         c.seed_sessions = 3;
@@ -33,7 +97,10 @@ async fn ps_lists_filters_and_prints_json_and_ids() {
     ] {
         assert!(header.contains(col), "{header}");
     }
-    assert_eq!(r.stdout.lines().count(), 4, "{r}");
+    // The seeded jobs are one launch's replicas: the table, then their batch.
+    let (table, batch) = r.stdout.split_once("\nBATCHES\n").expect("{r}");
+    assert_eq!(table.lines().count(), 4, "{r}");
+    assert!(batch.starts_with("replica ("), "{r}");
     assert!(r.stderr.is_empty(), "{r}");
 
     let all = home.run(&["ps", "-a", "--json"]).await;

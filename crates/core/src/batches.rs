@@ -27,6 +27,8 @@ pub struct Batch {
     pub failed_ids: Vec<String>,
     /// Every replica's id, in replica order.
     pub ids: Vec<String>,
+    /// Its progress in words ([`progress`]).
+    pub progress: String,
 }
 
 impl Batch {
@@ -67,30 +69,36 @@ pub fn batches(sessions: &[Session]) -> Vec<Batch> {
         .into_iter()
         .filter(|(_, members)| members.len() >= 2)
         .map(|((base, image), mut members)| {
-            members.sort_by_key(|(n, s)| (*n, s.id.0.clone()));
-            let highest = members.iter().map(|(n, _)| *n).max().unwrap_or(0);
-            let count = |want: fn(&SessionStatus) -> bool| {
-                members.iter().filter(|(_, s)| want(&s.status)).count() as u32
-            };
-            Batch {
-                name: base.to_string(),
-                image: image.to_string(),
-                total: highest.max(members.len() as u32),
-                pending: count(|s| matches!(s, SessionStatus::Pending)),
-                running: count(|s| {
-                    matches!(s, SessionStatus::Running | SessionStatus::Terminating)
-                }),
-                completed: count(|s| matches!(s, SessionStatus::Completed)),
-                failed: count(|s| matches!(s, SessionStatus::Failed)),
-                failed_ids: members
-                    .iter()
-                    .filter(|(_, s)| s.status == SessionStatus::Failed)
-                    .map(|(_, s)| s.id.0.clone())
-                    .collect(),
-                ids: members.iter().map(|(_, s)| s.id.0.clone()).collect(),
-            }
+            let mut b = batch_of(base, image, &mut members);
+            b.progress = progress(&b);
+            b
         })
         .collect()
+}
+
+/// One batch from its replicas (sorted here into replica order).
+fn batch_of(base: &str, image: &str, members: &mut [(u32, &Session)]) -> Batch {
+    members.sort_by_key(|(n, s)| (*n, s.id.0.clone()));
+    let highest = members.iter().map(|(n, _)| *n).max().unwrap_or(0);
+    let count = |want: fn(&SessionStatus) -> bool| {
+        members.iter().filter(|(_, s)| want(&s.status)).count() as u32
+    };
+    Batch {
+        name: base.to_string(),
+        image: image.to_string(),
+        total: highest.max(members.len() as u32),
+        pending: count(|s| matches!(s, SessionStatus::Pending)),
+        running: count(|s| matches!(s, SessionStatus::Running | SessionStatus::Terminating)),
+        completed: count(|s| matches!(s, SessionStatus::Completed)),
+        failed: count(|s| matches!(s, SessionStatus::Failed)),
+        failed_ids: members
+            .iter()
+            .filter(|(_, s)| s.status == SessionStatus::Failed)
+            .map(|(_, s)| s.id.0.clone())
+            .collect(),
+        ids: members.iter().map(|(_, s)| s.id.0.clone()).collect(),
+        progress: String::new(),
+    }
 }
 
 /// "18 of 20 done, 2 failed" — the batch's progress in words.

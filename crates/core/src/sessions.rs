@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::batches::{Batch, BatchWatch};
 use crate::error::ErrorPayload;
 use crate::skaha::{Session, SessionId, SessionKind, SessionStatus};
 use crate::why::Why;
@@ -31,6 +32,9 @@ pub struct SessionsSnapshot {
     /// Why Pending sessions wait, by session id (`why::explain_list`; the first few only).
     #[serde(default)]
     pub why: BTreeMap<String, Why>,
+    /// The replicas of headless launches, grouped ([`crate::batches::batches`]).
+    #[serde(default)]
+    pub batches: Vec<Batch>,
     /// The digest of the server's answer the list was read from (`ListAnswer::digest`): the
     /// same answer next time need not be read again. Not for the UI.
     #[serde(skip)]
@@ -50,6 +54,7 @@ impl SessionsSnapshot {
     /// The list of a successful refresh.
     pub fn fetched(sessions: Vec<Session>, skipped: u32, now: DateTime<Utc>) -> Self {
         Self {
+            batches: crate::batches::batches(&sessions),
             sessions,
             as_of: Some(now),
             error: None,
@@ -226,6 +231,16 @@ pub enum SessionNotice {
         title: String,
         reason: String,
     },
+    /// Every replica of a headless launch has ended (one notice for the batch, none for
+    /// its replicas). `id`: its first replica's.
+    BatchEnded {
+        id: SessionId,
+        name: String,
+        /// Its progress in words ("18 of 20 done, 2 failed").
+        progress: String,
+        /// The failed replicas, in replica order.
+        failed_ids: Vec<String>,
+    },
 }
 
 impl SessionNotice {
@@ -241,6 +256,7 @@ impl SessionNotice {
                 (format!("{}@{}", id.0, expires_at.timestamp()), "extended")
             }
             Self::KeepAliveStopped { id, .. } => (id.0.clone(), "keep-alive-stopped"),
+            Self::BatchEnded { id, .. } => (id.0.clone(), "batch-ended"),
         }
     }
 
@@ -288,6 +304,16 @@ impl SessionNotice {
                 },
             ),
             Self::KeepAliveStopped { title, reason, .. } => (title.clone(), reason.clone()),
+            Self::BatchEnded { name, progress, failed_ids, .. } => {
+                if failed_ids.is_empty() {
+                    (format!("Batch {name} finished"), format!("{progress}. Their logs are in Skyport."))
+                } else {
+                    (
+                        format!("Batch {name} ended, {} failed", failed_ids.len()),
+                        format!("{progress}. The failed ones' logs are in Skyport."),
+                    )
+                }
+            }
         }
     }
 }
@@ -303,6 +329,9 @@ pub struct SessionTracker {
     /// so that another platform's list never makes them look gone.
     #[serde(skip)]
     scope: String,
+    /// Batches seen running, to say once when each has ended.
+    #[serde(skip)]
+    batches: BatchWatch,
     /// Keys of notices already sent (kept across restarts so nothing repeats), as
     /// `<scope>|<id>:<what>`.
     sent: HashSet<String>,
@@ -328,6 +357,7 @@ impl SessionTracker {
     pub fn switched_platform(&mut self, profile: &str) {
         self.last.clear();
         self.primed = false;
+        self.batches = BatchWatch::default();
         self.scope = profile.to_string();
     }
 
@@ -343,6 +373,12 @@ impl SessionTracker {
     ) -> Vec<SessionNotice> {
         let mut out = Vec::new();
         let warn = chrono::Duration::from_std(warn_before).unwrap_or(chrono::Duration::hours(12));
+        // A batch's replicas end one by one; it is said once, when all have.
+        let batches = crate::batches::batches(sessions);
+        let in_batch: HashSet<&str> = batches
+            .iter()
+            .flat_map(|b| b.ids.iter().map(String::as_str))
+            .collect();
         for s in sessions {
             let prev = self.last.get(s.id.as_str());
             let changed = self.primed && prev != Some(&s.status);
@@ -354,6 +390,11 @@ impl SessionTracker {
                         name: s.name.clone(),
                         kind: s.kind.clone(),
                     })
+                }
+                SessionStatus::Failed | SessionStatus::Completed
+                    if in_batch.contains(s.id.as_str()) =>
+                {
+                    None
                 }
                 SessionStatus::Failed if changed && was_active => Some(SessionNotice::Failed {
                     id: s.id.clone(),
@@ -384,6 +425,14 @@ impl SessionTracker {
                 }
             }
         }
+        out.extend(self.batches.observe(&batches).into_iter().filter_map(|b| {
+            Some(SessionNotice::BatchEnded {
+                id: SessionId(b.ids.first()?.clone()),
+                name: b.name,
+                progress: b.progress,
+                failed_ids: b.failed_ids,
+            })
+        }));
         self.last = sessions
             .iter()
             .map(|s| (s.id.0.clone(), s.status.clone()))
@@ -550,6 +599,57 @@ mod tests {
                 H12
             )
             .is_empty());
+    }
+
+    #[test]
+    fn a_batch_is_said_once_when_all_its_replicas_have_ended_and_no_replica_alone() {
+        let replica = |n: u32, status: SessionStatus| Session {
+            name: format!("fit-{n}"),
+            image: "images.canfar.net/skaha/astroml:24.07".into(),
+            ..s(&format!("j{n}"), SessionKind::Headless, status, None)
+        };
+        let warn = Duration::from_secs(3600);
+        let mut t = SessionTracker::default();
+        let running = [
+            replica(1, SessionStatus::Running),
+            replica(2, SessionStatus::Pending),
+            replica(3, SessionStatus::Running),
+        ];
+        assert!(t.observe(&running, Utc::now(), warn).is_empty(), "primes");
+        // One fails, one completes: the others still run, nothing is said yet (a lone
+        // headless job would have had its notice by now).
+        let partly = [
+            replica(1, SessionStatus::Failed),
+            replica(2, SessionStatus::Running),
+            replica(3, SessionStatus::Completed),
+        ];
+        assert_eq!(t.observe(&partly, Utc::now(), warn), []);
+        let snap = SessionsSnapshot::fetched(partly.to_vec(), 0, Utc::now());
+        assert_eq!(snap.batches.len(), 1);
+        assert_eq!(snap.batches[0].progress, "1 of 3 done, 1 failed, 1 running");
+        let done = [
+            replica(1, SessionStatus::Failed),
+            replica(2, SessionStatus::Completed),
+            replica(3, SessionStatus::Completed),
+        ];
+        let said = t.observe(&done, Utc::now(), warn);
+        assert_eq!(
+            said,
+            [SessionNotice::BatchEnded {
+                id: SessionId("j1".into()),
+                name: "fit".into(),
+                progress: "2 of 3 done, 1 failed".into(),
+                failed_ids: vec!["j1".into()],
+            }]
+        );
+        let (title, body) = said[0].text();
+        assert_eq!(title, "Batch fit ended, 1 failed");
+        assert!(body.starts_with("2 of 3 done, 1 failed."), "{body}");
+        // Said once: the same list again, or after another platform and back, says nothing.
+        assert_eq!(t.observe(&done, Utc::now(), warn), []);
+        t.switched_platform("other");
+        t.switched_platform("");
+        assert_eq!(t.observe(&done, Utc::now(), warn), []);
     }
 
     #[test]

@@ -6,6 +6,9 @@ import { kindLabel } from "./sessions";
 
 export type Tone = "info" | "ok" | "warn" | "bad";
 
+/** Where a session's details open: at the top, or at its logs. */
+export type DetailsFocus = "logs" | null;
+
 export interface Notice {
   id: number;
   tone: Tone;
@@ -15,6 +18,8 @@ export interface Notice {
   sessionId?: string;
   /** The label of the "show" action, e.g. "Renew…" or "Details". */
   actionLabel?: string;
+  /** Where the details open. */
+  focus?: DetailsFocus;
   /** Confirmations of the user's own actions go away by themselves after this long. */
   timeoutMs?: number;
 }
@@ -47,6 +52,17 @@ export function noticeFromEvent(n: SessionNotice, now = Date.now()): Omit<Notice
         body: "Your headless job completed. Its logs are in the details.",
         sessionId: n.id,
         actionLabel: "Logs",
+        focus: "logs",
+      };
+    case "batchEnded":
+      // One notice for the whole batch; the first failed replica's logs one click away.
+      return {
+        tone: n.failed_ids.length ? "warn" : "ok",
+        title: n.failed_ids.length ? `Batch ${n.name} ended, ${n.failed_ids.length} failed` : `Batch ${n.name} finished`,
+        body: n.progress,
+        sessionId: n.failed_ids[0],
+        actionLabel: n.failed_ids.length ? "Logs of the first failed" : undefined,
+        focus: "logs",
       };
     case "extended":
       return {

@@ -1,5 +1,5 @@
 // Filtering, sorting and searching the session list (pure functions, tested on their own).
-import type { Session, SessionKind } from "../platform/types";
+import type { Batch, Session, SessionKind } from "../platform/types";
 import { statusText } from "./format";
 
 /** The kinds a user can launch, in the order the launch form offers them. */
@@ -142,4 +142,9 @@ export function splitImage(id: string): { registry: string; project: string; nam
   if (parts.length >= 3) return { registry: parts[0], project: parts.slice(1, -1).join("/"), name: parts[parts.length - 1] };
   if (parts.length === 2) return { registry: "", project: parts[0], name: parts[1] };
   return { registry: "", project: "", name: id };
+}
+
+/** A batch is its launch's name and image (two launches may share a name). */
+export function batchKey(b: Pick<Batch, "name" | "image">): string {
+  return `${b.name}\u0000${b.image}`;
 }

@@ -11,6 +11,20 @@ async function openApp(p: FakePlatform) {
 }
 
 const rows = () => screen.queryAllByTestId("session-row");
+
+/** The demo list's two headless replicas, as core groups them. */
+const FIT_BATCH = {
+  name: "fit",
+  image: "images.canfar.net/skaha/terminal:1.1.2",
+  total: 2,
+  pending: 0,
+  running: 0,
+  completed: 1,
+  failed: 1,
+  failedIds: ["h1job002"],
+  ids: ["h1job001", "h1job002"],
+  progress: "1 of 2 done, 1 failed",
+};
 const rowNames = () => rows().map((r) => r.getAttribute("data-name"));
 
 describe("Sessions list", () => {
@@ -394,6 +408,44 @@ describe("Session details", () => {
     await waitFor(() => expect(notices.textContent).toContain("Extended carta1"));
     expect(notices.textContent).toContain("kept alive until");
     expect(notices.textContent).toContain("Could not extend carta1");
+  });
+
+  it("groups a batch's replicas with its progress, lists them alone, and opens a failed one at its logs", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    // The groups and the words come from core, with the list.
+    p.emitSessions({ batches: [FIT_BATCH] });
+    const batch = await screen.findByTestId("batch");
+    expect(batch.textContent).toContain("fit");
+    expect(batch.textContent).toContain("Ended with failures");
+    expect(within(batch).getByTestId("batch-progress").textContent).toBe("1 of 2 done, 1 failed");
+    const bar = within(batch).getByRole("progressbar", { name: "fit: replicas ended" });
+    expect([bar.getAttribute("aria-valuenow"), bar.getAttribute("aria-valuemax")]).toEqual(["2", "2"]);
+
+    await fireEvent.click(within(batch).getByRole("button", { name: "Show the 2 replicas of fit" }));
+    expect(rowNames().sort()).toEqual(["fit-1", "fit-2"]);
+    expect(screen.getByTestId("sessions-summary").textContent).toContain("Showing 2 of 5 sessions: the replicas of fit");
+    await fireEvent.click(within(batch).getByTestId("batch-show-all"));
+    expect(rows()).toHaveLength(5);
+
+    await fireEvent.click(within(batch).getByRole("button", { name: "Logs of fit-2" }));
+    const d = await screen.findByTestId("session-details");
+    expect(within(d).getByRole("heading", { name: "fit-2" })).toBeTruthy();
+    await waitFor(() => expect(p.argsOf("sessionLogs")).toEqual([["h1job002"]]));
+    await waitFor(() => expect(document.activeElement).toBe(within(d).getByTestId("logs-title")));
+  });
+
+  it("tells once that a batch has ended, with the first failed replica's logs one click away", async () => {
+    const p = FakePlatform.signedIn();
+    await openApp(p);
+    p.emitNotice({ event: "batchEnded", id: "h1job001", name: "fit", progress: "1 of 2 done, 1 failed", failed_ids: ["h1job002"] });
+    const notices = await screen.findByTestId("notices");
+    await waitFor(() => expect(notices.textContent).toContain("Batch fit ended, 1 failed"));
+    expect(notices.textContent).toContain("1 of 2 done, 1 failed");
+    await fireEvent.click(within(notices).getByRole("button", { name: "Logs of the first failed" }));
+    const d = await screen.findByTestId("session-details");
+    expect(within(d).getByRole("heading", { name: "fit-2" })).toBeTruthy();
+    await waitFor(() => expect(p.argsOf("sessionLogs")).toEqual([["h1job002"]]));
   });
 
   it("says when a running session's use has not been noted yet", async () => {

@@ -78,6 +78,11 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> CliResult {
         ));
     }
     let show_all = a.all || a.status.is_some();
+    // Batches from the whole list: replicas that have ended count in their batch's progress.
+    let batches: Vec<_> = skyport_core::batches::batches(&list.sessions)
+        .into_iter()
+        .filter(|b| show_all || !b.ended())
+        .collect();
     let mut sessions: Vec<Session> = list
         .sessions
         .into_iter()
@@ -134,7 +139,31 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> CliResult {
             },
         ]);
     }
-    t.print()
+    t.print()?;
+    print_batches(&batches)
+}
+
+/// Each batch's progress under the table, with the failed replicas' ids for `skyport logs`.
+fn print_batches(batches: &[skyport_core::batches::Batch]) -> CliResult {
+    if batches.is_empty() {
+        return Ok(());
+    }
+    let mut s = String::from("\nBATCHES\n");
+    for b in batches {
+        s.push_str(&format!(
+            "{} ({}): {}\n",
+            b.name,
+            short_image(&b.image),
+            b.progress
+        ));
+        if !b.failed_ids.is_empty() {
+            s.push_str(&format!(
+                "  failed: {} (why: skyport logs ID)\n",
+                b.failed_ids.join(" ")
+            ));
+        }
+    }
+    output::out(&s)
 }
 
 // ------------------------------------------------------------------------------ create

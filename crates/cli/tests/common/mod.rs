@@ -102,6 +102,10 @@ impl Run {
         assert!(self.stdout.contains(s), "stdout lacks {s:?}:\n{self}");
         self
     }
+    pub fn out_lacks(&self, s: &str) -> &Self {
+        assert!(!self.stdout.contains(s), "stdout has {s:?}:\n{self}");
+        self
+    }
     pub fn out_empty(&self) -> &Self {
         assert!(self.stdout.is_empty(), "stdout should be empty:\n{self}");
         self
