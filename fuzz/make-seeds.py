@@ -16,7 +16,7 @@ def write(target, name, data):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)
 
-for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "canfar_config", "relay_gate", "relay_rewrite", "credentials"]:
+for t in ["challenge", "skaha_json", "events_table", "netrc", "service_url", "discovery", "canfar_config", "relay_gate", "relay_rewrite", "credentials", "vospace_node"]:
     shutil.rmtree(os.path.join(ROOT, t), ignore_errors=True)
 
 # --- challenge: one header value per line -------------------------------------------
@@ -228,3 +228,29 @@ write("credentials", "loopback.bin", "http://127.0.0.1:8080/vo/\0http://127.0.0.
 write("credentials", "key.bin", "https://x.org\0https://x.org/\0-----BEGIN OPENSSH PRIVATE KEY-----\n"
       "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n"
       "-----END OPENSSH PRIVATE KEY-----\n")
+
+# --- vospace_node: a node document, or \0 then a path ---------------------------------------
+NODE = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<vos:node xmlns:vos="http://www.ivoa.net/xml/VOSpace/v2.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+        'uri="vos://cadc.nrc.ca~arc/home/alice" xsi:type="vos:ContainerNode">\n  <vos:properties>\n'
+        '    <vos:property uri="ivo://ivoa.net/vospace/core#creator" readOnly="true">alice</vos:property>\n'
+        '    <vos:property uri="ivo://ivoa.net/vospace/core#date" readOnly="true">2026-07-01T17:44:57.853</vos:property>\n'
+        '    <vos:property uri="ivo://ivoa.net/vospace/core#length" readOnly="true">49335707583</vos:property>\n'
+        '    <vos:property uri="ivo://ivoa.net/vospace/core#quota" readOnly="true">214748364800</vos:property>\n'
+        '  </vos:properties>\n  <vos:nodes>\n'
+        '    <vos:node uri="vos://cadc.nrc.ca~arc/home/alice/run%201%20&amp;%202.fits" xsi:type="vos:DataNode" busy="false">\n'
+        '      <vos:properties>\n'
+        '        <vos:property uri="ivo://ivoa.net/vospace/core#MD5" readOnly="true">md5:9e107d9d372bb6826bd81d3542a419d6</vos:property>\n'
+        '        <vos:property uri="ivo://ivoa.net/vospace/core#length" readOnly="true">1024</vos:property>\n'
+        '        <vos:property uri="ivo://ivoa.net/vospace/core#type" xsi:nil="true"></vos:property>\n'
+        '      </vos:properties>\n      <vos:accepts />\n      <vos:provides />\n    </vos:node>\n'
+        '    <vos:node uri="vos://cadc.nrc.ca!arc/home/alice/latest" xsi:type="vos:LinkNode">\n'
+        '      <vos:target>vos://cadc.nrc.ca~arc/home/alice/run42</vos:target>\n    </vos:node>\n'
+        '    <vos:node uri="vos://cadc.nrc.ca~arc/home/alice/.ssl" xsi:type="vos:ContainerNode"><vos:nodes /></vos:node>\n'
+        '  </vos:nodes>\n</vos:node>\n')
+write("vospace_node", "home-detail-max.xml", NODE)
+write("vospace_node", "file.xml", '<vos:node xmlns:vos="http://www.ivoa.net/xml/VOSpace/v2.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+      'uri="vos://cadc.nrc.ca~arc/home/alice/x" xsi:type="vos:DataNode" busy="true"><vos:accepts/><vos:provides/></vos:node>')
+write("vospace_node", "html-error.xml", "<html><body><h1>502 Bad Gateway</h1></body></html>")
+write("vospace_node", "path.bin", b"\0/home/alice/run 1/x#2.fits")
+write("vospace_node", "path-odd.bin", b"\0/projects//survey/../x%20y/")

@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
-TARGETS=(challenge cert_bundle skaha_json events_table netrc service_url discovery canfar_config relay_gate relay_rewrite credentials)
+TARGETS=(challenge cert_bundle skaha_json events_table netrc service_url discovery canfar_config relay_gate relay_rewrite credentials vospace_node)
 FUZZ_DIR=$PWD/fuzz
 BIN_DIR=$FUZZ_DIR/target/release
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

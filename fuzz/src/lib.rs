@@ -15,6 +15,7 @@ pub mod relay_gate;
 pub mod relay_rewrite;
 pub mod service_url;
 pub mod skaha_json;
+pub mod vospace_node;
 
 /// Splits fuzz input into at most `n` fields at NUL bytes (the last field keeps the rest),
 /// as text (invalid UTF-8 replaced).

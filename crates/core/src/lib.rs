@@ -49,4 +49,5 @@ pub mod timeline;
 pub mod tray;
 pub mod usage;
 pub mod vault;
+pub mod vospace;
 pub mod why;
