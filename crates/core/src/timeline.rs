@@ -61,7 +61,13 @@ pub struct Sources<'a> {
     pub rules: &'a [KeepAlive],
 }
 
-/// Everything that runs out, soonest first (what has run out first of all).
+/// The most sessions a timeline holds: the soonest to run out. A platform list of 2,000
+/// sessions would otherwise be drawn (and sent to the page) whole at every refresh; the
+/// session list has them all.
+pub const MOST_SESSIONS: usize = 20;
+
+/// Everything that runs out, soonest first (what has run out first of all): the
+/// certificate, the sign-in and the [`MOST_SESSIONS`] soonest sessions.
 pub fn build(src: &Sources, now: DateTime<Utc>) -> Vec<Expiry> {
     let mut out = Vec::new();
     if let Some(c) = src.cert {
@@ -112,6 +118,14 @@ pub fn build(src: &Sources, now: DateTime<Utc>) -> Vec<Expiry> {
         });
     }
     out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.label.cmp(&b.label)));
+    let mut sessions = 0;
+    out.retain(|e| {
+        if e.kind != ExpiryKind::Session {
+            return true;
+        }
+        sessions += 1;
+        sessions <= MOST_SESSIONS
+    });
     out
 }
 

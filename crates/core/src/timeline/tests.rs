@@ -137,3 +137,37 @@ fn what_ran_out_says_so_and_waits_for_the_user() {
     );
     assert!(!items[0].automatic);
 }
+
+#[test]
+fn a_long_list_gives_its_soonest_sessions_and_keeps_the_certificate() {
+    // 2,000 sessions ending within days, a certificate valid for weeks.
+    let sessions: Vec<Session> = (0..2000)
+        .map(|i| session(&format!("s{i:04}"), &format!("job-{i}"), "Running", 10 + i))
+        .collect();
+    let c = cert(30);
+    let all = build(
+        &Sources {
+            cert: Some(&c),
+            cert_auto_renew: true,
+            sign_in: None,
+            sessions: &sessions,
+            rules: &[],
+        },
+        t0(),
+    );
+    let kept: Vec<_> = all
+        .iter()
+        .filter(|e| e.kind == ExpiryKind::Session)
+        .collect();
+    assert_eq!(kept.len(), MOST_SESSIONS);
+    assert_eq!(kept[0].label, "job-0", "the soonest");
+    assert_eq!(
+        kept[MOST_SESSIONS - 1].label,
+        format!("job-{}", MOST_SESSIONS - 1)
+    );
+    assert_eq!(
+        all.last().map(|e| e.kind),
+        Some(ExpiryKind::Certificate),
+        "later than them all, still there"
+    );
+}
