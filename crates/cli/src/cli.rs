@@ -107,6 +107,18 @@ pub enum Command {
     Create(CreateArgs),
     /// Show sessions in detail.
     Info(IdsArgs),
+    /// List a folder of your storage (/arc): arc:/home/USER/FOLDER; your home when none.
+    #[command(
+        after_help = "Examples:\n  skyport ls\n  skyport ls arc:/home/alice/data\n  \
+        skyport ls -a arc:/projects/survey --json\n  skyport ls swesrc:/home/alice   (another platform's storage)\n\n\
+        SKYPORT_STORAGE_URL sets the storage's nodes URL for scripts."
+    )]
+    Ls(LsArgs),
+    /// How full your home (or a project folder) is in your storage.
+    #[command(
+        after_help = "Examples:\n  skyport quota\n  skyport quota arc:/projects/survey --json"
+    )]
+    Quota(QuotaArgs),
     /// Print a session's logs (-f to follow).
     Logs(LogsArgs),
     /// Print a session's events (scheduling, image pulls, failures).
@@ -420,6 +432,21 @@ pub struct PsArgs {
     /// Only sessions in this status (implies -a).
     #[arg(short, long, value_parser = PossibleValuesParser::new(STATUSES), ignore_case = true)]
     pub status: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// The folder: arc:/home/USER/… (the profile in use's storage) or PROFILE:/…
+    pub target: Option<String>,
+    /// Hidden files too (names starting with a dot).
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct QuotaArgs {
+    /// A folder in the allocation: arc:/home/USER or arc:/projects/GROUP (your home when none).
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,8 @@ pub struct App {
     pub auth: AuthState,
     /// The other VO services' state (login cookies, registered SSH keys).
     pub vo: crate::vo::VoState,
+    /// The `/arc` storage's tree.
+    pub cavern: crate::cavern::Cavern,
     pub tls: TlsMaterial,
     pub faults: Faults,
     pub urls: Urls,

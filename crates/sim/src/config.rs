@@ -190,6 +190,10 @@ pub struct SimConfig {
     /// cookie, certificate and token methods they bring. Without them (an SRCNet node) only
     /// OIDC bearer tokens are accepted.
     pub password_services: bool,
+    /// A cavern-like VOSpace at `/arc` (`<authority>/arc` in the registry).
+    pub storage: bool,
+    /// The quota of each home made in it, in bytes (CANFAR: 200 GiB); 0 for none.
+    pub storage_quota: u64,
 }
 
 impl Default for SimConfig {
@@ -235,6 +239,8 @@ impl Default for SimConfig {
             api: ApiVersions { v0: true, v1: true },
             authority: "ivo://cadc.nrc.ca".to_string(),
             password_services: true,
+            storage: false,
+            storage_quota: 200 * 1024 * 1024 * 1024,
         }
     }
 }

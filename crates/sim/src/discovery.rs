@@ -143,11 +143,34 @@ pub async fn availability(State(_app): State<Arc<App>>) -> Response {
     xml("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vosi:availability xmlns:vosi=\"http://www.ivoa.net/xml/VOSIAvailability/v1.0\">\n  <vosi:available>true</vosi:available>\n  <vosi:note>Skaha Service Available. (skyport-sim)</vosi:note>\n</vosi:availability>\n".to_string())
 }
 
+/// The storage's capabilities: its nodes and files (base URLs), with the platform's methods.
+pub fn arc_caps(app: &App, origin: &str) -> Response {
+    let base = format!("{origin}/arc");
+    let methods = session_methods(&app.cfg);
+    let mut caps = vosi_basics(&base);
+    caps.push(capability(
+        "ivo://ivoa.net/std/VOSpace/v2.0#nodes",
+        &format!("{base}/nodes"),
+        "base",
+        methods,
+    ));
+    caps.push(capability(
+        "ivo://ivoa.net/std/VOSpace#files-proto",
+        &format!("{base}/files"),
+        "base",
+        methods,
+    ));
+    xml(document(&caps))
+}
+
 /// This deployment's lines in a registry (`<id> = <capabilities URL>`), relative to
 /// `origin`: the session service, and the login and credential services when it has them.
 pub fn registry_lines(cfg: &SimConfig, origin: &str) -> String {
     let ns = cfg.authority.trim_end_matches('/');
     let mut s = format!("{ns}/skaha = {origin}/skaha/capabilities\n");
+    if cfg.storage {
+        s.push_str(&format!("{ns}/arc = {origin}/arc/capabilities\n"));
+    }
     if cfg.password_services {
         s.push_str(&format!(
             "{ns}/cred = {origin}/cred/capabilities\n{ns}/gms = {origin}/ac/capabilities\n{ns}/ac = {origin}/ac/capabilities\n"

@@ -11,6 +11,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod cavern;
 pub mod clock;
 pub mod config;
 pub mod cred;
@@ -130,6 +131,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let app = Arc::new(App {
         auth: auth::AuthState::new(&config),
         vo: vo::VoState::default(),
+        cavern: cavern::Cavern::default(),
         faults: faults::Faults::new(config.faults.clone()),
         user_names: config.users.iter().map(|u| u.name.clone()).collect(),
         cfg: config,
@@ -208,6 +210,13 @@ impl SimHandle {
     /// Register `user`'s SSH public key (`authorized_keys` line) with the UNICORE-like site.
     pub fn register_ssh_key(&self, user: &str, line: &str) -> Result<(), String> {
         self.app.vo.register_key(user, line)
+    }
+
+    /// Put a file into the `/arc` storage (its folders made on the way), owned by `owner`.
+    pub fn put_storage_file(&self, path: &str, owner: &str, data: Vec<u8>) -> bool {
+        self.app
+            .cavern
+            .put_file(path, owner, data, self.app.clock.now())
     }
 
     /// Every VO login cookie stops working (the site's sessions expired).

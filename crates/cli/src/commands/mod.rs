@@ -8,6 +8,7 @@ pub mod presets;
 pub mod profiles;
 pub mod sessions;
 pub mod signin;
+pub mod storage;
 pub mod vo;
 
 use crate::cli::{AuthCommand, CertCommand, Cli, Command};
@@ -38,6 +39,8 @@ pub async fn run(cli: &Cli) -> CliResult {
             | Command::Prune(_)
             | Command::Stats
             | Command::Images(_)
+            | Command::Ls(_)
+            | Command::Quota(_)
             | Command::Token
     ) {
         ctx.refresh_sign_in().await?;
@@ -56,6 +59,8 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Ps(a) => sessions::ps(&ctx, a).await,
         Command::Create(a) => sessions::create(&ctx, a).await,
         Command::Info(a) => sessions::info(&ctx, a).await,
+        Command::Ls(a) => storage::ls(&ctx, a).await,
+        Command::Quota(a) => storage::quota(&ctx, a).await,
         Command::Logs(a) => sessions::logs(&ctx, a).await,
         Command::Events(a) => sessions::events(&ctx, a).await,
         Command::Why(a) => sessions::why(&ctx, a).await,

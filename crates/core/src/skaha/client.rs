@@ -190,6 +190,21 @@ impl SkahaClient {
         &self.service
     }
 
+    /// The platform's storage (its nodes URL), reached with this client's credential and
+    /// connection (the same certificate, token or cookie; only over https, loopback
+    /// excepted).
+    pub fn storage(
+        &self,
+        nodes: url::Url,
+    ) -> Result<crate::vospace::client::StorageClient, crate::vospace::client::StorageError> {
+        crate::vospace::client::StorageClient::new(
+            self.http.clone(),
+            nodes,
+            None,
+            self.auth.clone(),
+        )
+    }
+
     fn url(&self, path: &str) -> Result<url::Url, SkahaError> {
         self.service.api_base().join(path).map_err(|e| {
             SkahaError::Invalid(format!("cannot build the request URL for {path:?}: {e}"))

@@ -1,7 +1,9 @@
 //! CANFAR's `/arc` storage (the cavern VOSpace service): paths and node URIs
-//! ([`path`]) and the node documents the service answers with ([`node`]). Facts:
+//! ([`path`]), the node documents the service answers with ([`node`]) and the service
+//! over HTTP ([`client`]). Facts:
 //! `vospace.md` in the reference notes.
 
+pub mod client;
 pub mod node;
 pub mod path;
 

@@ -120,6 +120,14 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/cred/generate", get(crate::cred::generate))
             .route("/cred/generate/{*rest}", get(crate::cred::generate));
     }
+    if app.cfg.storage {
+        r = r
+            .route("/arc/capabilities", get(crate::cavern::capabilities))
+            .route("/arc/availability", get(crate::discovery::availability))
+            .route("/arc/nodes", get(crate::cavern::get_node))
+            .route("/arc/nodes/", get(crate::cavern::get_node))
+            .route("/arc/nodes/{*rest}", get(crate::cavern::get_node));
+    }
     r.merge(crate::vo::router())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), auth_mw))

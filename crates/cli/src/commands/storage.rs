@@ -1,0 +1,235 @@
+//! Storage (CANFAR's `/arc`): `skyport ls` and `skyport quota`. Remote operands are written
+//! `arc:/home/<user>/…` (the profile in use's storage) or `PROFILE:/…` (another profile's);
+//! `arc:` alone is your home.
+
+use skyport_core::error::ErrorCode;
+use skyport_core::vospace::client::StorageClient;
+use skyport_core::vospace::{Node, NodeKind, NodePath};
+
+use crate::cli::{LsArgs, QuotaArgs};
+use crate::ctx::Ctx;
+use crate::error::{CliError, CliResult};
+use crate::output::{ago, json as print_json, out, Table};
+
+/// Sets the storage's nodes URL for scripts, as `SKYPORT_URL` sets the session service.
+pub const STORAGE_URL_ENV: &str = "SKYPORT_STORAGE_URL";
+
+/// A remote operand: which profile's storage (`None`: the one in use) and which path
+/// (`None`: the home).
+#[derive(Debug, PartialEq, Eq)]
+struct Remote {
+    profile: Option<String>,
+    path: Option<NodePath>,
+}
+
+fn remote(operand: Option<&str>) -> CliResult<Remote> {
+    let Some(op) = operand.map(str::trim).filter(|o| !o.is_empty()) else {
+        return Ok(Remote {
+            profile: None,
+            path: None,
+        });
+    };
+    let hint = || {
+        CliError::usage(format!(
+            "{op:?} is not a storage path: write arc:/home/USER/FOLDER (or PROFILE:/… for another platform's storage)"
+        ))
+    };
+    let (name, path) = op.split_once(':').ok_or_else(hint)?;
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        return Err(hint());
+    }
+    let path = if path.is_empty() {
+        None
+    } else {
+        Some(NodePath::parse(path).map_err(|e| CliError::usage(e.to_string()))?)
+    };
+    Ok(Remote {
+        profile: (name != "arc").then(|| name.to_string()),
+        path,
+    })
+}
+
+/// The storage client of the operand's profile, and the path it names (the home when none).
+async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
+    let profile = match &r.profile {
+        Some(name) => ctx
+            .config()?
+            .resolve(Some(name), None)
+            .map_err(|e| CliError::new(ErrorCode::Config, e.to_string()))?,
+        None => ctx.profile()?,
+    };
+    let nodes = std::env::var(STORAGE_URL_ENV)
+        .ok()
+        .filter(|u| !u.trim().is_empty() && r.profile.is_none())
+        .or_else(|| profile.profile.storage_url.clone())
+        .ok_or_else(|| {
+            CliError::new(
+                ErrorCode::Config,
+                format!(
+                    "the platform {} has no storage service known: run `skyport platforms check {}` to look for one, or set {STORAGE_URL_ENV}",
+                    profile.name, profile.name
+                ),
+            )
+        })?;
+    let nodes = url::Url::parse(nodes.trim()).map_err(|e| {
+        CliError::new(
+            ErrorCode::Config,
+            format!("the storage address {nodes:?} is not a URL: {e}"),
+        )
+    })?;
+    let conn = ctx.connect_to(&profile)?;
+    let client = conn
+        .client
+        .storage(nodes)
+        .map_err(|e| CliError::from_coded(&e))?;
+    let path = match &r.path {
+        Some(p) => p.clone(),
+        None => client.home().await.map_err(|e| CliError::from_coded(&e))?,
+    };
+    Ok((client, path))
+}
+
+/// `1536` → `1.5 KB` (powers of 1000, as storage sizes are usually given).
+pub fn size(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    if v < 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+fn name_of(n: &Node) -> String {
+    match n.kind {
+        NodeKind::Container => format!("{}/", n.path.name()),
+        NodeKind::Link => format!(
+            "{} -> {}",
+            n.path.name(),
+            n.link_target.as_deref().unwrap_or("?")
+        ),
+        NodeKind::Data => n.path.name().to_string(),
+    }
+}
+
+pub async fn ls(ctx: &Ctx, a: &LsArgs) -> CliResult {
+    let (client, path) = open(ctx, &remote(a.target.as_deref())?).await?;
+    let listing = client
+        .list(&path)
+        .await
+        .map_err(|e| CliError::from_coded(&e))?;
+    if ctx.json {
+        return print_json(&listing);
+    }
+    let shown: Vec<&Node> = if listing.node.kind == NodeKind::Container {
+        listing
+            .children
+            .iter()
+            .filter(|c| a.all || !c.path.name().starts_with('.'))
+            .collect()
+    } else {
+        vec![&listing.node]
+    };
+    if shown.is_empty() {
+        return out(&format!(
+            "{path} is empty{}.\n",
+            if a.all {
+                ""
+            } else {
+                " (-a shows hidden files)"
+            }
+        ));
+    }
+    let now = chrono::Utc::now();
+    let mut t = Table::new(&["NAME", "SIZE", "MODIFIED"]);
+    for n in shown {
+        t.row(vec![
+            name_of(n),
+            n.size.map(size).unwrap_or_else(|| "-".into()),
+            ago(n.modified, now),
+        ]);
+    }
+    t.print()
+}
+
+pub async fn quota(ctx: &Ctx, a: &QuotaArgs) -> CliResult {
+    let (client, path) = open(ctx, &remote(a.target.as_deref())?).await?;
+    let (root, usage) = client
+        .usage(&path)
+        .await
+        .map_err(|e| CliError::from_coded(&e))?;
+    if ctx.json {
+        return print_json(&serde_json::json!({
+            "path": root,
+            "used": usage.used,
+            "quota": usage.quota,
+            "free": usage.free(),
+        }));
+    }
+    let line = match (usage.used, usage.quota, usage.free()) {
+        (Some(u), Some(q), Some(f)) => format!(
+            "arc:{root}: {} used of {} ({} free, {:.0}%)\n",
+            size(u),
+            size(q),
+            size(f),
+            u as f64 * 100.0 / q.max(1) as f64
+        ),
+        (Some(u), None, _) => format!(
+            "arc:{root}: {} used; the storage sets no quota here\n",
+            size(u)
+        ),
+        _ => format!("arc:{root}: the storage does not say how full it is\n"),
+    };
+    out(&line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operands_name_a_profile_and_a_path() {
+        let r = remote(Some("arc:/home/alice/data")).expect("arc");
+        assert_eq!(r.profile, None);
+        assert_eq!(
+            r.path.as_ref().map(|p| p.as_str()),
+            Some("/home/alice/data")
+        );
+        assert_eq!(remote(Some("arc:")).expect("home").path, None);
+        assert_eq!(remote(None).expect("home").path, None);
+        let other = remote(Some("swesrc:/home/alice")).expect("profile");
+        assert_eq!(other.profile.as_deref(), Some("swesrc"));
+        for bad in ["/home/alice", "data.fits", "arc:home", "arc:/a/../b", ":/x"] {
+            let e = remote(Some(bad)).expect_err(bad);
+            assert_eq!(e.code, ErrorCode::Validation, "{bad}: {}", e.message);
+        }
+        assert!(remote(Some("/home/alice"))
+            .expect_err("bare")
+            .message
+            .contains("arc:/home/USER"));
+    }
+
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(1536), "1.5 KB");
+        assert_eq!(size(49_335_707_583), "49 GB");
+        assert_eq!(size(214_748_364_800), "215 GB");
+    }
+}
