@@ -1,5 +1,5 @@
 //! Storage commands against the sim's `/arc`: `skyport ls` and `skyport quota`, with the
-//! storage found from SKYPORT_STORAGE_URL (scripts) and from a discovered profile.
+//! storage named by SKYPORT_STORAGE_URL (scripts).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -107,6 +107,17 @@ async fn storage_errors_say_what_to_do() {
         .code(2)
         .err_has("write arc:/home/USER/FOLDER");
     home.run(&["ls", "arc:/home/../etc"]).await.code(2);
+    // The credential is not sent to a storage on another origin.
+    let mut elsewhere = Home::env(&sim, Some(TOKEN));
+    elsewhere.extra.push((
+        "SKYPORT_STORAGE_URL".into(),
+        "http://localhost:9/arc/nodes".into(),
+    ));
+    elsewhere
+        .run(&["ls"])
+        .await
+        .code(1)
+        .err_has("does not send its credential there");
     // Without a storage service known: how to find one.
     Home::env(&sim, Some(TOKEN))
         .run(&["ls"])

@@ -88,7 +88,13 @@ fn batch_of(base: &str, image: &str, members: &mut [(u32, &Session)]) -> Batch {
         image: image.to_string(),
         total: highest.max(members.len() as u32),
         pending: count(|s| matches!(s, SessionStatus::Pending)),
-        running: count(|s| matches!(s, SessionStatus::Running | SessionStatus::Terminating)),
+        // A status Skyport does not know is not an end.
+        running: count(|s| {
+            matches!(
+                s,
+                SessionStatus::Running | SessionStatus::Terminating | SessionStatus::Unknown(_)
+            )
+        }),
         completed: count(|s| matches!(s, SessionStatus::Completed)),
         failed: count(|s| matches!(s, SessionStatus::Failed)),
         failed_ids: members

@@ -446,6 +446,11 @@ impl SessionTracker {
             of != scope || live.contains(rest.split(['@', ':']).next().unwrap_or(""))
         });
         out.retain(|n| {
+            // A batch's end is said once by its watch; its key (the first replica's id)
+            // can be a replica of an earlier launch of the same name, still listed.
+            if matches!(n, SessionNotice::BatchEnded { .. }) {
+                return true;
+            }
             let (id, what) = n.key();
             self.sent.insert(format!("{scope}|{id}:{what}"))
         });
@@ -650,6 +655,26 @@ mod tests {
         t.switched_platform("other");
         t.switched_platform("");
         assert_eq!(t.observe(&done, Utc::now(), warn), []);
+
+        // Launched again under the same name while the first replicas are still listed:
+        // its end is said too (the first replica's id, the notice's, is the old one's).
+        let again = |status: SessionStatus| -> Vec<Session> {
+            let mut l = done.to_vec();
+            l.extend((1..=3).map(|n| Session {
+                id: SessionId(format!("k{n}")),
+                ..replica(n, status.clone())
+            }));
+            l
+        };
+        assert_eq!(
+            t.observe(&again(SessionStatus::Running), Utc::now(), warn),
+            []
+        );
+        let said = t.observe(&again(SessionStatus::Completed), Utc::now(), warn);
+        assert!(
+            matches!(&said[..], [SessionNotice::BatchEnded { name, .. }] if name == "fit"),
+            "{said:?}"
+        );
     }
 
     #[test]

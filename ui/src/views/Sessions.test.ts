@@ -422,11 +422,16 @@ describe("Session details", () => {
     const bar = within(batch).getByRole("progressbar", { name: "fit: replicas ended" });
     expect([bar.getAttribute("aria-valuenow"), bar.getAttribute("aria-valuemax")]).toEqual(["2", "2"]);
 
-    await fireEvent.click(within(batch).getByRole("button", { name: "Show the 2 replicas of fit" }));
+    const show = within(batch).getByRole("button", { name: "Show its 2" });
+    await fireEvent.click(show);
     expect(rowNames().sort()).toEqual(["fit-1", "fit-2"]);
     expect(screen.getByTestId("sessions-summary").textContent).toContain("Showing 2 of 5 sessions: the replicas of fit");
-    await fireEvent.click(within(batch).getByTestId("batch-show-all"));
+    // The same button, pressed, goes back.
+    expect(show.getAttribute("aria-pressed")).toBe("true");
+    expect(show.textContent?.trim()).toBe("Show all sessions");
+    await fireEvent.click(show);
     expect(rows()).toHaveLength(5);
+    expect(show.getAttribute("aria-pressed")).toBe("false");
 
     await fireEvent.click(within(batch).getByRole("button", { name: "Logs of fit-2" }));
     const d = await screen.findByTestId("session-details");

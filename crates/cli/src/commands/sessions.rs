@@ -78,11 +78,17 @@ pub async fn ps(ctx: &Ctx, a: &PsArgs) -> CliResult {
         ));
     }
     let show_all = a.all || a.status.is_some();
-    // Batches from the whole list: replicas that have ended count in their batch's progress.
-    let batches: Vec<_> = skyport_core::batches::batches(&list.sessions)
-        .into_iter()
-        .filter(|b| show_all || !b.ended())
-        .collect();
+    // Batches from the whole list (replicas that have ended count in their batch's
+    // progress); a list the server filtered by kind or status would miscount them.
+    let filtered = a.kind.is_some() || a.status.is_some();
+    let batches: Vec<_> = if filtered {
+        Vec::new()
+    } else {
+        skyport_core::batches::batches(&list.sessions)
+            .into_iter()
+            .filter(|b| show_all || !b.ended())
+            .collect()
+    };
     let mut sessions: Vec<Session> = list
         .sessions
         .into_iter()

@@ -62,9 +62,11 @@ async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
             .map_err(|e| CliError::new(ErrorCode::Config, e.to_string()))?,
         None => ctx.profile()?,
     };
-    let nodes = std::env::var(STORAGE_URL_ENV)
+    let from_env = std::env::var(STORAGE_URL_ENV)
         .ok()
-        .filter(|u| !u.trim().is_empty() && r.profile.is_none())
+        .filter(|u| !u.trim().is_empty() && r.profile.is_none());
+    let nodes = from_env
+        .clone()
         .or_else(|| profile.profile.storage_url.clone())
         .ok_or_else(|| {
             CliError::new(
@@ -81,6 +83,28 @@ async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
             format!("the storage address {nodes:?} is not a URL: {e}"),
         )
     })?;
+    // The profile's credential goes only to its own services: an address from the
+    // environment must be on the origin of its session service or of its known storage.
+    if from_env.is_some() {
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        let allowed = [
+            Some(profile.service.as_str().to_string()),
+            profile.profile.storage_url.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|u| origin(&u) == Some(nodes.origin()));
+        if !allowed {
+            return Err(CliError::new(
+                ErrorCode::Config,
+                format!(
+                    "{STORAGE_URL_ENV} ({}) is not a service of the platform {}: Skyport does not send its credential there. Point SKYPORT_URL at that platform's session service too, or add it as a profile.",
+                    nodes.origin().ascii_serialization(),
+                    profile.name
+                ),
+            ));
+        }
+    }
     let conn = ctx.connect_to(&profile)?;
     let client = conn
         .client

@@ -17,6 +17,8 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'#')
     .add(b'%')
     .add(b'/')
+    // Tomcat (cavern) strips `;…` from a path part as a path parameter.
+    .add(b';')
     .add(b'<')
     .add(b'>')
     .add(b'?')
