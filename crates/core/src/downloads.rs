@@ -517,6 +517,17 @@ fn claim(
     ))
 }
 
+/// Give `staged`, a complete file in `dir`, the first free variant of `name` there
+/// (`x.csv`, `x (1).csv`, …), never replacing a file; the staged name goes. The rule of
+/// every download Skyport saves.
+pub fn claim_free_name(staged: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
+    let placed = claim_by_link(staged, dir, name).or_else(|_| claim_by_copy(staged, dir, name));
+    if placed.is_ok() {
+        let _ = std::fs::remove_file(staged);
+    }
+    placed
+}
+
 fn claim_by_link(src: &Path, dir: &Path, name: &str) -> io::Result<PathBuf> {
     claim(dir, name, |dest| std::fs::hard_link(src, dest))
 }

@@ -194,6 +194,9 @@ pub struct SimConfig {
     pub storage: bool,
     /// The quota of each home made in it, in bytes (CANFAR: 200 GiB); 0 for none.
     pub storage_quota: u64,
+    /// Where its files' contents are kept (a fresh folder in the system's temporary
+    /// folder when none); removed when the sim stops.
+    pub storage_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -241,6 +244,7 @@ impl Default for SimConfig {
             password_services: true,
             storage: false,
             storage_quota: 200 * 1024 * 1024 * 1024,
+            storage_dir: None,
         }
     }
 }

@@ -160,6 +160,12 @@ pub fn arc_caps(app: &App, origin: &str) -> Response {
         "base",
         methods,
     ));
+    caps.push(capability(
+        "ivo://ivoa.net/std/VOSpace/v2.0#transfers",
+        &format!("{base}/transfers"),
+        "full",
+        methods,
+    ));
     xml(document(&caps))
 }
 

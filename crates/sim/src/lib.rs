@@ -131,7 +131,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
     let app = Arc::new(App {
         auth: auth::AuthState::new(&config),
         vo: vo::VoState::default(),
-        cavern: cavern::Cavern::default(),
+        cavern: cavern::Cavern::new(config.storage_dir.clone()),
         faults: faults::Faults::new(config.faults.clone()),
         user_names: config.users.iter().map(|u| u.name.clone()).collect(),
         cfg: config,
@@ -217,6 +217,27 @@ impl SimHandle {
         self.app
             .cavern
             .put_file(path, owner, data, self.app.clock.now())
+    }
+
+    /// The next `n` uploads to `/arc` store a changed byte (the digest check then fails).
+    pub fn corrupt_storage_writes(&self, n: u32) {
+        self.app
+            .cavern
+            .corrupt_writes
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// The next `n` downloads from `/arc` send a changed byte.
+    pub fn corrupt_storage_reads(&self, n: u32) {
+        self.app
+            .cavern
+            .corrupt_reads
+            .store(n, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A stored file's bytes and MD5 (hex, as the node's property holds it).
+    pub fn storage_file(&self, path: &str) -> Option<(Vec<u8>, Option<String>)> {
+        self.app.cavern.file(path)
     }
 
     /// Every VO login cookie stops working (the site's sessions expired).

@@ -117,27 +117,7 @@ async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
     Ok((client, path))
 }
 
-/// `1536` → `1.5 KB` (powers of 1000, as storage sizes are usually given).
-pub fn size(n: u64) -> String {
-    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
-    if n < 1000 {
-        return format!("{n} B");
-    }
-    let mut v = n as f64;
-    let mut unit = "B";
-    for u in UNITS {
-        if v < 1000.0 {
-            break;
-        }
-        v /= 1000.0;
-        unit = u;
-    }
-    if v < 10.0 {
-        format!("{v:.1} {unit}")
-    } else {
-        format!("{v:.0} {unit}")
-    }
-}
+pub use skyport_core::vospace::size_words as size;
 
 fn name_of(n: &Node) -> String {
     match n.kind {
@@ -246,14 +226,5 @@ mod tests {
             .expect_err("bare")
             .message
             .contains("arc:/home/USER"));
-    }
-
-    #[test]
-    fn sizes_read_as_people_write_them() {
-        assert_eq!(size(0), "0 B");
-        assert_eq!(size(999), "999 B");
-        assert_eq!(size(1536), "1.5 KB");
-        assert_eq!(size(49_335_707_583), "49 GB");
-        assert_eq!(size(214_748_364_800), "215 GB");
     }
 }

@@ -1,13 +1,15 @@
-//! The storage service over HTTP, read side: a folder's listing and an allocation's usage.
-//! Faults are cavern's `text/plain` lines with their names (vospace.md §6); a read is
-//! retried on 503 and on a dropped connection, with backoff.
+//! The storage service over HTTP: listings, usage, folders made, nodes deleted and moved.
+//! The bytes are in [`super::transfer`]. Faults are cavern's `text/plain` lines with their
+//! names (vospace.md §6); a request is retried on 503 and on a dropped connection, with
+//! backoff.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 
 use super::node::{self, Listing, NodeError, Usage};
-use super::path::NodePath;
+use super::path::{uri_in, NodePath};
 use crate::error::{Coded, ErrorCode};
 use crate::http::{read_capped, read_error_text, BodyError};
 use crate::skaha::{Auth, RetryPolicy};
@@ -26,6 +28,39 @@ pub enum StorageError {
     SignInNeeded { detail: String },
     #[error("The storage service is busy: try again in {} s.", retry_after.map_or(60, |d| d.as_secs()))]
     Busy { retry_after: Option<Duration> },
+    #[error("{path} already exists. Choose another name, or delete it first.")]
+    Exists { path: String },
+    #[error("{path} is not empty. Delete what is in it first: CANFAR's storage does not delete a folder with its contents.")]
+    NotEmpty { path: String },
+    #[error("The folder {path} does not exist. Make it first (skyport mkdir), or check the path.")]
+    NoFolder { path: String },
+    #[error("{path} is a folder{hint}.")]
+    IsFolder { path: String, hint: String },
+    #[error("{where_} has {} left: {what} is {}. Delete something there, or ask your platform for more space.", crate::vospace::size_words(*free), crate::vospace::size_words(*size))]
+    OverQuota {
+        where_: String,
+        what: String,
+        free: u64,
+        size: u64,
+    },
+    #[error("{path} arrived damaged ({detail}), {tries} times: nothing was kept under its name. Try again; if it stays, tell the platform's support.")]
+    Corrupted {
+        path: String,
+        detail: String,
+        tries: u32,
+    },
+    #[error("Cancelled: {path} was not {done}.")]
+    Cancelled { path: String, done: &'static str },
+    #[error("{path}: {detail}")]
+    Local { path: String, detail: String },
+    #[error("Moving {from} to {to} failed: {detail}")]
+    MoveFailed {
+        from: String,
+        to: String,
+        detail: String,
+    },
+    #[error("The storage service's {what} address is not known: its nodes address {nodes} does not end in /nodes. Set SKYPORT_STORAGE_URL to the service's …/nodes address.")]
+    NoRoute { what: &'static str, nodes: String },
     #[error("The storage service at {service} cannot be reached ({detail}). Check your connection, or try again later.")]
     Unreachable { service: String, detail: String },
     #[error("The storage service answered {status}: {message}")]
@@ -43,7 +78,16 @@ pub enum StorageError {
 impl Coded for StorageError {
     fn code(&self) -> ErrorCode {
         match self {
-            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::NotFound { .. } | Self::NoFolder { .. } => ErrorCode::NotFound,
+            Self::Exists { .. } | Self::NotEmpty { .. } | Self::IsFolder { .. } => {
+                ErrorCode::Validation
+            }
+            Self::OverQuota { .. } => ErrorCode::QuotaReached,
+            Self::Cancelled { .. } => ErrorCode::Cancelled,
+            Self::Local { .. } => ErrorCode::Io,
+            Self::Corrupted { .. } | Self::MoveFailed { .. } | Self::NoRoute { .. } => {
+                ErrorCode::PlatformError
+            }
             Self::Denied { .. } => ErrorCode::PermissionDenied,
             Self::SignInNeeded { .. } => ErrorCode::SignInNeeded,
             Self::Busy { .. } => ErrorCode::PlatformUnavailable,
@@ -58,7 +102,7 @@ impl Coded for StorageError {
 }
 
 /// `NodeNotFound: vos://…` → (`NodeNotFound`, the rest).
-fn fault(text: &str) -> (Option<&str>, &str) {
+pub(super) fn fault(text: &str) -> (Option<&str>, &str) {
     let line = text.lines().next().unwrap_or_default().trim();
     match line.split_once(':') {
         Some((name, rest)) if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()) => {
@@ -71,11 +115,14 @@ fn fault(text: &str) -> (Option<&str>, &str) {
 /// A client of one storage service (`https://ws-uv.canfar.net/arc/nodes`).
 #[derive(Debug, Clone)]
 pub struct StorageClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     nodes: url::Url,
     resource_id: Option<String>,
     auth: Auth,
-    retry: RetryPolicy,
+    pub(super) retry: RetryPolicy,
+    /// The prefix of the service's node URIs (`vos://cadc.nrc.ca~arc`), as its answers
+    /// name them: documents sent to it must use the same.
+    service: Arc<OnceLock<String>>,
 }
 
 impl StorageClient {
@@ -97,6 +144,7 @@ impl StorageClient {
             resource_id,
             auth,
             retry: RetryPolicy::default(),
+            service: Arc::default(),
         })
     }
 
@@ -106,14 +154,39 @@ impl StorageClient {
     }
 
     fn url(&self, path: &NodePath, query: &str) -> url::Url {
-        let mut u = self.nodes.clone();
-        let base = u.path().trim_end_matches('/').to_string();
-        u.set_path(&format!("{base}{}", path.url_path()));
+        Self::under(&self.nodes, path, query)
+    }
+
+    fn under(base: &url::Url, path: &NodePath, query: &str) -> url::Url {
+        let mut u = base.clone();
+        let b = u.path().trim_end_matches('/').to_string();
+        u.set_path(&format!("{b}{}", path.url_path()));
         u.set_query((!query.is_empty()).then_some(query));
         u
     }
 
-    fn request(&self, method: Method, url: url::Url) -> reqwest::RequestBuilder {
+    /// Another route of the service (`files`, `transfers`): beside `nodes`, as cavern
+    /// serves them.
+    pub(super) fn route(&self, what: &'static str) -> Result<url::Url, StorageError> {
+        let path = self.nodes.path().trim_end_matches('/');
+        let base = path
+            .strip_suffix("/nodes")
+            .ok_or_else(|| StorageError::NoRoute {
+                what,
+                nodes: self.nodes.to_string(),
+            })?;
+        let mut u = self.nodes.clone();
+        u.set_path(&format!("{base}/{what}"));
+        u.set_query(None);
+        Ok(u)
+    }
+
+    /// The URL of `path`'s bytes.
+    pub(super) fn file_url(&self, path: &NodePath) -> Result<url::Url, StorageError> {
+        Ok(Self::under(&self.route("files")?, path, ""))
+    }
+
+    pub(super) fn request(&self, method: Method, url: url::Url) -> reqwest::RequestBuilder {
         let rb = self.http.request(method, url).header("Accept", "text/xml");
         match &self.auth {
             Auth::None => rb,
@@ -122,25 +195,27 @@ impl StorageClient {
         }
     }
 
-    /// A GET, retried on 503 and on a dropped connection; the error answer turned into
-    /// what it means for `path`.
-    async fn get(&self, path: &NodePath, query: &str) -> Result<reqwest::Response, StorageError> {
+    pub(super) fn unreachable(&self, e: &reqwest::Error) -> StorageError {
+        StorageError::Unreachable {
+            service: self.nodes.origin().ascii_serialization(),
+            detail: crate::http::cause_chain(e),
+        }
+    }
+
+    /// A request made by `make`, sent again on 503 and on a dropped connection; an error
+    /// answer turned into what it means for `path`.
+    pub(super) async fn send(
+        &self,
+        path: &NodePath,
+        make: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, StorageError> {
         let mut delay = self.retry.first_delay;
         let mut attempt = 1;
         loop {
-            let sent = self
-                .request(Method::GET, self.url(path, query))
-                .send()
-                .await;
-            let wait = match sent {
+            let wait = match make().send().await {
                 Ok(resp) if resp.status().is_success() => return Ok(resp),
                 Ok(resp) if resp.status() == StatusCode::SERVICE_UNAVAILABLE => {
-                    let after = resp
-                        .headers()
-                        .get("Retry-After")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                    let after = crate::http::retry_after(resp.headers());
                     if attempt >= self.retry.attempts
                         || after.is_some_and(|a| a > self.retry.max_delay)
                     {
@@ -150,12 +225,7 @@ impl StorageClient {
                 }
                 Ok(resp) => return Err(self.refused(path, resp).await),
                 Err(e) if attempt < self.retry.attempts && !e.is_builder() => delay,
-                Err(e) => {
-                    return Err(StorageError::Unreachable {
-                        service: self.nodes.origin().ascii_serialization(),
-                        detail: crate::http::cause_chain(&e),
-                    })
-                }
+                Err(e) => return Err(self.unreachable(&e)),
             };
             tokio::time::sleep(wait.min(self.retry.max_delay)).await;
             delay = (delay * 2).min(self.retry.max_delay);
@@ -163,13 +233,31 @@ impl StorageClient {
         }
     }
 
-    async fn refused(&self, path: &NodePath, resp: reqwest::Response) -> StorageError {
+    async fn get(&self, path: &NodePath, query: &str) -> Result<reqwest::Response, StorageError> {
+        self.send(path, || self.request(Method::GET, self.url(path, query)))
+            .await
+    }
+
+    pub(super) async fn refused(&self, path: &NodePath, resp: reqwest::Response) -> StorageError {
         let status = resp.status();
         let text = read_error_text(resp).await.unwrap_or_default();
         let (name, rest) = fault(&text);
+        let parent = || path.parent().unwrap_or_else(NodePath::root).to_string();
         let path = path.to_string();
         match (status.as_u16(), name) {
+            (404, Some("ContainerNotFound")) => StorageError::NoFolder { path: parent() },
+            (404, _) if text.starts_with("not found: parent container") => {
+                StorageError::NoFolder { path: parent() }
+            }
             (404, _) => StorageError::NotFound { path },
+            (409, _) => StorageError::Exists { path },
+            (400, _) if text.contains("is not empty") => StorageError::NotEmpty { path },
+            (400, _) if text.contains("not a data node") || text.contains("for directories") => {
+                StorageError::IsFolder {
+                    path,
+                    hint: String::new(),
+                }
+            }
             (401, _) => StorageError::SignInNeeded {
                 detail: rest.to_string(),
             },
@@ -232,7 +320,192 @@ impl StorageClient {
                 },
             })?;
         let text = String::from_utf8_lossy(&body);
-        node::parse(&text, self.resource_id.as_deref()).map_err(StorageError::Garbage)
+        let listing =
+            node::parse(&text, self.resource_id.as_deref()).map_err(StorageError::Garbage)?;
+        if !listing.service.is_empty() {
+            let _ = self.service.set(listing.service.clone());
+        }
+        Ok(listing)
+    }
+
+    /// The node at `path` alone (no children), or `None` when there is none.
+    pub async fn stat(&self, path: &NodePath) -> Result<Option<node::Node>, StorageError> {
+        match self.read(path, "limit=0&detail=max").await {
+            Ok(l) => Ok(Some(l.node)),
+            Err(StorageError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `path`'s `vos://` URI, in the form the service writes its own.
+    async fn uri(&self, path: &NodePath) -> Result<String, StorageError> {
+        if let Some(id) = &self.resource_id {
+            if let Some(prefix) = super::path::vos_prefix(id) {
+                return Ok(uri_in(&prefix, path));
+            }
+        }
+        if self.service.get().is_none() {
+            self.read(&NodePath::root(), "limit=0").await?;
+        }
+        let prefix = self.service.get().cloned().unwrap_or_default();
+        Ok(uri_in(&prefix, path))
+    }
+
+    /// Make the folder `path` (its parent must exist).
+    pub async fn mkdir(&self, path: &NodePath) -> Result<(), StorageError> {
+        let uri = xml_escape(&self.uri(path).await?);
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"vos:ContainerNode\" uri=\"{uri}\" version=\"2.1\"><vos:nodes /></vos:node>\n"
+        );
+        self.send(path, || {
+            self.request(Method::PUT, self.url(path, ""))
+                .header("Content-Type", "text/xml")
+                .body(doc.clone())
+        })
+        .await
+        .map(drop)
+    }
+
+    /// Delete a file, a link or an empty folder: CANFAR's storage deletes no folder with
+    /// its contents, and neither does Skyport.
+    pub async fn delete(&self, path: &NodePath) -> Result<(), StorageError> {
+        if path.is_root() || path.allocation().as_ref() == Some(path) {
+            return Err(StorageError::Denied {
+                path: path.to_string(),
+                detail: "it is an allocation (a home or project folder)".into(),
+            });
+        }
+        self.send(path, || self.request(Method::DELETE, self.url(path, "")))
+            .await
+            .map(drop)
+    }
+
+    /// Move or rename `from`: into `to` when it is a folder (keeping the name), else to the
+    /// name `to`. Where it went.
+    pub async fn rename(&self, from: &NodePath, to: &NodePath) -> Result<NodePath, StorageError> {
+        let failed = |detail: String| StorageError::MoveFailed {
+            from: from.to_string(),
+            to: to.to_string(),
+            detail,
+        };
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vos:transfer xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" version=\"2.1\"><vos:target>{}</vos:target><vos:direction>{}</vos:direction><vos:keepBytes>false</vos:keepBytes></vos:transfer>\n",
+            xml_escape(&self.uri(from).await?),
+            xml_escape(&self.uri(to).await?)
+        );
+        let transfers = self.route("transfers")?;
+        // 303 to the job, which the client follows.
+        let job = self
+            .send(from, || {
+                self.request(Method::POST, transfers.clone())
+                    .header("Content-Type", "text/xml")
+                    .body(doc.clone())
+            })
+            .await?
+            .url()
+            .clone();
+        if job.path().trim_end_matches('/') == transfers.path().trim_end_matches('/') {
+            return Err(failed("the service did not make a job for it".into()));
+        }
+        let at = |tail: &str| {
+            let mut u = job.clone();
+            u.set_path(&format!("{}/{tail}", job.path().trim_end_matches('/')));
+            u.set_query(None);
+            u
+        };
+        self.send(from, || {
+            self.request(Method::POST, at("phase"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body("PHASE=RUN")
+        })
+        .await?;
+        // A rename on one filesystem: done at once on cavern; polled for a minute.
+        let mut wait = Duration::from_millis(50);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let phase = self.text(from, at("phase")).await?;
+            match phase.trim() {
+                "COMPLETED" => break,
+                "ERROR" | "ABORTED" => {
+                    let why = self.text(from, at("error")).await.unwrap_or_default();
+                    return Err(move_error(from, to, why.trim()));
+                }
+                _ if tokio::time::Instant::now() > deadline => {
+                    return Err(failed(format!(
+                        "the service is still at it ({}); look again in a minute",
+                        phase.trim()
+                    )))
+                }
+                _ => {}
+            }
+            tokio::time::sleep(wait).await;
+            wait = (wait * 2).min(Duration::from_secs(2));
+        }
+        let doc = self.text(from, job.clone()).await.unwrap_or_default();
+        let dest = destination(&doc)
+            .and_then(|u| super::path::path_of_uri(&u, None))
+            .unwrap_or_else(|| to.clone());
+        Ok(dest)
+    }
+
+    /// A short text answer (a job's phase or error).
+    async fn text(&self, path: &NodePath, url: url::Url) -> Result<String, StorageError> {
+        let resp = self
+            .send(path, || self.request(Method::GET, url.clone()))
+            .await?;
+        let body = read_capped(resp, 64 * 1024)
+            .await
+            .map_err(|e| StorageError::CutShort {
+                detail: e.to_string(),
+            })?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The `destination` result of a finished move job (`xlink:href="vos://…"`).
+fn destination(job: &str) -> Option<String> {
+    let at = job.find("id=\"destination\"")?;
+    let tag_end = at + job[at..].find('>')?;
+    let tag_start = job[..at].rfind('<')?;
+    let tag = &job[tag_start..tag_end];
+    let href = tag.find("href=\"")? + 6;
+    let v = &tag[href..href + tag[href..].find('"')?];
+    Some(v.replace("&amp;", "&"))
+}
+
+/// A move job's error summary, said for what it means.
+fn move_error(from: &NodePath, to: &NodePath, why: &str) -> StorageError {
+    let (name, _) = fault(why);
+    match name {
+        Some("NodeNotFound") => StorageError::NotFound {
+            path: from.to_string(),
+        },
+        Some("DuplicateNode") => StorageError::Exists {
+            path: to.to_string(),
+        },
+        Some("ContainerNotFound") => StorageError::NoFolder {
+            path: to.parent().unwrap_or_else(NodePath::root).to_string(),
+        },
+        Some("PermissionDenied") => StorageError::Denied {
+            path: from.to_string(),
+            detail: why.chars().take(200).collect(),
+        },
+        _ => StorageError::MoveFailed {
+            from: from.to_string(),
+            to: to.to_string(),
+            detail: if why.is_empty() {
+                "the service gave no reason".into()
+            } else {
+                why.chars().take(300).collect()
+            },
+        },
     }
 }
 

@@ -6,6 +6,42 @@
 pub mod client;
 pub mod node;
 pub mod path;
+pub mod transfer;
 
 pub use node::{Listing, Node, NodeError, NodeKind, Usage};
 pub use path::{NodePath, PathError};
+
+/// `1536` → `1.5 KB`: powers of 1000, as storage sizes are usually given.
+pub fn size_words(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KB", "MB", "GB", "TB", "PB"];
+    if n < 1000 {
+        return format!("{n} B");
+    }
+    let mut v = n as f64;
+    let mut unit = "B";
+    for u in UNITS {
+        if v < 1000.0 {
+            break;
+        }
+        v /= 1000.0;
+        unit = u;
+    }
+    if v < 10.0 {
+        format!("{v:.1} {unit}")
+    } else {
+        format!("{v:.0} {unit}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_read_as_people_write_them() {
+        use super::size_words as size;
+        assert_eq!(size(0), "0 B");
+        assert_eq!(size(999), "999 B");
+        assert_eq!(size(1536), "1.5 KB");
+        assert_eq!(size(49_335_707_583), "49 GB");
+        assert_eq!(size(214_748_364_800), "215 GB");
+    }
+}

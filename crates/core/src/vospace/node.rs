@@ -68,6 +68,10 @@ pub struct Node {
 pub struct Listing {
     pub node: Node,
     pub children: Vec<Node>,
+    /// The service its URIs name (`vos://cadc.nrc.ca~arc`), for the documents a client
+    /// writes back.
+    #[serde(skip)]
+    pub service: String,
 }
 
 /// How full an allocation is.
@@ -167,6 +171,8 @@ struct Building {
     /// `<target>`.
     prop: Option<(String, bool, String)>,
     target: Option<String>,
+    /// `vos://` and the authority of its URI, `!` written `~`.
+    service: String,
 }
 
 fn start_node(e: &BytesStart<'_>, resource_id: Option<&str>) -> Result<Building, NodeError> {
@@ -205,6 +211,15 @@ fn start_node(e: &BytesStart<'_>, resource_id: Option<&str>) -> Result<Building,
         },
         prop: None,
         target: None,
+        service: uri
+            .strip_prefix("vos://")
+            .map(|r| {
+                format!(
+                    "vos://{}",
+                    r.split('/').next().unwrap_or(r).replace('!', "~")
+                )
+            })
+            .unwrap_or_default(),
     })
 }
 
@@ -357,7 +372,7 @@ pub fn parse(text: &str, resource_id: Option<&str>) -> Result<Listing, NodeError
     let Some(root) = root else {
         return Err(NodeError::NotANode(opening(text)));
     };
-    let node = root.node;
+    let (node, service) = (root.node, root.service);
     // A child is of the same service as its folder: one level below it.
     if let Some(bad) = children
         .iter()
@@ -369,7 +384,11 @@ pub fn parse(text: &str, resource_id: Option<&str>) -> Result<Listing, NodeError
         )));
     }
     children.sort_by(|a, b| a.path.name().cmp(b.path.name()));
-    Ok(Listing { node, children })
+    Ok(Listing {
+        node,
+        children,
+        service,
+    })
 }
 
 #[cfg(test)]

@@ -198,11 +198,37 @@ pub fn vos_prefix(resource_id: &str) -> Option<String> {
 
 /// The `vos://` URI of `path` in the service `resource_id`.
 pub fn node_uri(resource_id: &str, path: &NodePath) -> Option<String> {
-    let prefix = vos_prefix(resource_id)?;
-    Some(format!(
-        "{prefix}{}",
-        if path.is_root() { "/" } else { path.as_str() }
-    ))
+    Some(uri_in(&vos_prefix(resource_id)?, path))
+}
+
+/// The `vos://` URI of `path` under `prefix` (`vos://cadc.nrc.ca~arc`), each name
+/// percent-escaped as java.net.URI writes it, so that the service reads back the same path.
+pub fn uri_in(prefix: &str, path: &NodePath) -> String {
+    const NAME: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'%')
+        .add(b'<')
+        .add(b'>')
+        .add(b'?')
+        .add(b'[')
+        .add(b']')
+        .add(b'\\')
+        .add(b'^')
+        .add(b'`')
+        .add(b'{')
+        .add(b'|')
+        .add(b'}');
+    if path.is_root() {
+        return format!("{prefix}/");
+    }
+    let mut s = prefix.to_string();
+    for part in path.parts() {
+        s.push('/');
+        s.extend(percent_encoding::utf8_percent_encode(part, NAME));
+    }
+    s
 }
 
 /// The path a `vos://` URI names (`~` and `!` alike in its authority, percent-escapes
@@ -296,7 +322,12 @@ mod tests {
         assert_eq!(vos_prefix("https://x/arc"), None);
         let x = p("/home/alice/run 1/x#2.fits");
         let uri = node_uri(id, &x).expect("uri");
-        assert_eq!(uri, "vos://cadc.nrc.ca~arc/home/alice/run 1/x#2.fits");
+        assert_eq!(uri, "vos://cadc.nrc.ca~arc/home/alice/run%201/x%232.fits");
+        assert_eq!(
+            uri_in("vos://a~arc", &p("/home/a/50%?[x]")),
+            "vos://a~arc/home/a/50%25%3F%5Bx%5D"
+        );
+        assert_eq!(uri_in("vos://a~arc", &NodePath::root()), "vos://a~arc/");
         assert_eq!(x.url_path(), "/home/alice/run%201/x%232.fits");
         // What the service writes: `!` or `~`, escapes or not.
         assert_eq!(

@@ -10,7 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use crate::app::App;
@@ -126,7 +126,26 @@ pub fn router(app: Arc<App>) -> Router {
             .route("/arc/availability", get(crate::discovery::availability))
             .route("/arc/nodes", get(crate::cavern::get_node))
             .route("/arc/nodes/", get(crate::cavern::get_node))
-            .route("/arc/nodes/{*rest}", get(crate::cavern::get_node));
+            .route(
+                "/arc/nodes/{*rest}",
+                get(crate::cavern::get_node)
+                    .put(crate::cavern::write::put_node)
+                    .delete(crate::cavern::write::delete_node),
+            )
+            .route(
+                "/arc/files/{*rest}",
+                get(crate::cavern::files::get_file).put(crate::cavern::files::put_file),
+            )
+            .route("/arc/transfers", post(crate::cavern::transfers::create))
+            .route(
+                "/arc/transfers/{id}/phase",
+                post(crate::cavern::transfers::run).get(crate::cavern::transfers::read_phase),
+            )
+            .route("/arc/transfers/{id}", get(crate::cavern::transfers::read))
+            .route(
+                "/arc/transfers/{id}/error",
+                get(crate::cavern::transfers::read_error),
+            );
     }
     r.merge(crate::vo::router())
         .fallback(not_found)

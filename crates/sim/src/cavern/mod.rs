@@ -1,11 +1,19 @@
-//! A cavern-like VOSpace (CANFAR's `/arc`), read side: `GET /arc/nodes/{path}` answers the
-//! node XML cavern writes (properties sorted by URI, children unsorted as a directory
-//! stream gives them, `limit=0` for none, `detail=max` for `readable`/`writable`), quota and
-//! recursive size on allocation roots, `text/plain` faults with their names. A user's home
-//! (`/home/<user>`) is made at their first call, as skaha does at a first launch, with the
-//! configured quota. Facts: vospace.md §1–2, §5, §6.
+//! A cavern-like VOSpace (CANFAR's `/arc`). This module: the tree and `GET /arc/nodes/{path}`,
+//! which answers the node XML cavern writes (properties sorted by URI, children unsorted as a
+//! directory stream gives them, `limit=0` for none, `detail=max` for `readable`/`writable`),
+//! quota and recursive size on allocation roots, `text/plain` faults with their names. A
+//! user's home (`/home/<user>`) is made at their first call, as skaha does at a first launch,
+//! with the configured quota. [`write`]: folders made and deleted; [`files`]: the bytes;
+//! [`transfers`]: moves. File contents live on disk, so that gigabytes pass through the sim
+//! without filling its memory. Facts: vospace.md §1–6.
+
+pub mod files;
+pub mod transfers;
+pub mod write;
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Query, Request, State};
@@ -29,7 +37,9 @@ pub struct Entry {
     pub folder: bool,
     pub owner: String,
     pub modified: DateTime<Utc>,
-    pub data: Vec<u8>,
+    /// A file's length; its bytes are in `blob` (none when empty).
+    pub size: u64,
+    pub blob: Option<PathBuf>,
     /// Hex MD5 as stored (cavern adds `md5:` when a write replaces an earlier value).
     pub md5: Option<String>,
     pub content_type: Option<String>,
@@ -39,9 +49,40 @@ pub struct Entry {
 }
 
 /// The tree, by absolute path (`/`, `/home`, `/home/alice/x.fits`).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Cavern {
     tree: Mutex<BTreeMap<String, Entry>>,
+    /// Where file contents are kept (made at the first write, removed with the sim).
+    blobs: PathBuf,
+    jobs: Mutex<BTreeMap<String, transfers::Job>>,
+    /// Faults for tests: the next N writes store a changed byte (the digest check then
+    /// fails, as after corruption on the way); the next N reads send one.
+    pub corrupt_writes: AtomicU32,
+    pub corrupt_reads: AtomicU32,
+}
+
+impl Cavern {
+    /// File contents go to a fresh folder inside `dir` (the system's temporary folder when
+    /// none).
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Self {
+            tree: Mutex::default(),
+            blobs: dir.unwrap_or_else(std::env::temp_dir).join(format!(
+                "skyport-sim-arc-{}-{:016x}",
+                std::process::id(),
+                rand::random::<u64>()
+            )),
+            jobs: Mutex::default(),
+            corrupt_writes: AtomicU32::new(0),
+            corrupt_reads: AtomicU32::new(0),
+        }
+    }
+}
+
+impl Drop for Cavern {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.blobs);
+    }
 }
 
 fn folder(owner: &str, at: DateTime<Utc>) -> Entry {
@@ -49,7 +90,8 @@ fn folder(owner: &str, at: DateTime<Utc>) -> Entry {
         folder: true,
         owner: owner.into(),
         modified: at,
-        data: Vec::new(),
+        size: 0,
+        blob: None,
         md5: None,
         content_type: None,
         public: false,
@@ -115,13 +157,26 @@ impl Cavern {
             t.insert(m, folder(owner, now));
         }
         let md5 = hex_md5(&data);
+        let blob = if data.is_empty() {
+            None
+        } else {
+            let Ok(b) = self.new_blob() else { return false };
+            if std::fs::write(&b, &data).is_err() {
+                return false;
+            }
+            Some(b)
+        };
+        if let Some(old) = t.get(&path).and_then(|e| e.blob.clone()) {
+            let _ = std::fs::remove_file(old);
+        }
         t.insert(
             path,
             Entry {
                 folder: false,
                 owner: owner.into(),
                 modified: now,
-                data,
+                size: data.len() as u64,
+                blob,
                 md5: Some(md5),
                 content_type: None,
                 public: false,
@@ -149,8 +204,42 @@ impl Cavern {
         };
         t.range(prefix.clone()..)
             .take_while(|(k, _)| k.starts_with(&prefix))
-            .map(|(_, e)| e.data.len() as u64)
+            .map(|(_, e)| e.size)
             .sum()
+    }
+
+    /// A file's bytes (read whole: for tests' small files) and its MD5 property.
+    pub fn file(&self, path: &str) -> Option<(Vec<u8>, Option<String>)> {
+        let t = self.tree.lock().unwrap_or_else(|e| e.into_inner());
+        let e = t.get(&clean(path)?).filter(|e| !e.folder)?;
+        let data = match &e.blob {
+            Some(b) => std::fs::read(b).ok()?,
+            None => Vec::new(),
+        };
+        Some((data, e.md5.clone()))
+    }
+
+    /// A new, unused file name for a file's contents.
+    fn new_blob(&self) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.blobs)?;
+        Ok(self.blobs.join(format!("{:016x}", rand::random::<u64>())))
+    }
+
+    /// What `user` may change: their own, or what lies in their allocation.
+    fn writable(t: &BTreeMap<String, Entry>, path: &str, e: &Entry, user: Option<&str>) -> bool {
+        user.is_some_and(|u| e.owner == u || allocation_owner(t, path) == Some(u))
+    }
+
+    /// Bytes still free in the allocation `path` lies in (none: no quota).
+    fn free_at(t: &BTreeMap<String, Entry>, path: &str) -> Option<u64> {
+        let mut at = Some(path);
+        while let Some(p) = at {
+            if let Some(q) = t.get(p).and_then(|e| e.quota) {
+                return Some(q.saturating_sub(Self::size_below(t, p)));
+            }
+            at = parent_of(p);
+        }
+        None
     }
 }
 
@@ -235,7 +324,7 @@ fn properties(
             props.push((core("quota"), true, q.to_string()));
         }
     } else {
-        props.push((core("length"), true, e.data.len().to_string()));
+        props.push((core("length"), true, e.size.to_string()));
         if let Some(m) = &e.md5 {
             props.push((core("MD5"), true, m.clone()));
         }
@@ -285,9 +374,7 @@ impl Writer<'_> {
             escape(&uri_of(self.prefix, path))
         ));
         if self.detail != Detail::Min {
-            let writable = self
-                .user
-                .is_some_and(|u| e.owner == u || allocation_owner(self.tree, path) == Some(u));
+            let writable = Cavern::writable(self.tree, path, e, self.user);
             out.push_str(&format!("{indent}  <vos:properties>\n"));
             for (uri, read_only, value) in
                 properties(self.tree, path, e, self.detail == Detail::Max, writable)
@@ -333,36 +420,131 @@ fn fault(status: StatusCode, message: String) -> Response {
     r
 }
 
-/// `GET /arc/nodes/{path}`.
-pub async fn get_node(
-    State(app): State<Arc<App>>,
-    Query(q): Query<NodeQuery>,
-    req: Request,
-) -> Response {
-    let ctx = Ctx::of(&req);
-    let user = match &ctx.auth {
+/// The caller (`None`: anonymous), their home made on the way; a refused credential is
+/// answered 401, as cadc-rest does.
+fn caller(app: &App, req: &Request) -> Result<Option<String>, Response> {
+    let user = match &Ctx::of(req).auth {
         AuthOutcome::Ok(id) => Some(id.user.clone()),
         AuthOutcome::Anonymous => None,
-        // A credential given but refused: 401, as cadc-rest answers.
         _ => {
-            return fault(
+            return Err(fault(
                 StatusCode::UNAUTHORIZED,
                 "NotAuthenticated: the credential was refused".into(),
-            )
+            ))
         }
     };
     if let Some(u) = &user {
         app.cavern
             .ensure_home(u, app.cfg.storage_quota, app.clock.now());
     }
+    Ok(user)
+}
+
+/// The node path of a request under `route` (`/arc/nodes`, `/arc/files`).
+fn path_of(req: &Request, route: &str) -> Result<String, Response> {
+    let raw = req.uri().path().strip_prefix(route).unwrap_or_default();
+    clean(raw).ok_or_else(|| fault(StatusCode::BAD_REQUEST, format!("InvalidURI: {raw}")))
+}
+
+/// Every folder above `path` exists and may be read (cavern checks intermediates, not the
+/// leaf): else 404 `missing`, or 403 naming the first unreadable folder.
+fn check_above(
+    t: &BTreeMap<String, Entry>,
+    prefix: &str,
+    path: &str,
+    user: Option<&str>,
+    missing: impl FnOnce() -> Response,
+) -> Result<(), Response> {
+    let mut at = parent_of(path);
+    let mut above = Vec::new();
+    while let Some(p) = at {
+        above.push(p);
+        at = parent_of(p);
+    }
+    for p in above.into_iter().rev() {
+        match t.get(p) {
+            None => return Err(missing()),
+            Some(e) if !Cavern::readable(t, p, e, user) => {
+                return Err(fault(
+                    StatusCode::FORBIDDEN,
+                    format!("PermissionDenied: {prefix}{p}"),
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// A node's document, its children listed unless `children` is false.
+fn document(w: &Writer<'_>, path: &str, e: &Entry, children: bool) -> String {
+    let t = w.tree;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+    );
+    // The root element carries the namespaces; the rest of its start tag as any node's.
+    let mut own = String::new();
+    w.node(&mut own, path, e, "");
+    out.push_str(own.trim_start_matches("<vos:node"));
+    if e.folder {
+        let prefix_of_children = if path == "/" {
+            "/".to_string()
+        } else {
+            format!("{path}/")
+        };
+        let mut kids: Vec<(&String, &Entry)> = t
+            .range(prefix_of_children.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix_of_children))
+            .filter(|(k, _)| {
+                !k[prefix_of_children.len()..].contains('/') && k.len() > prefix_of_children.len()
+            })
+            .collect();
+        // A directory stream's order, not a sorted one: clients sort.
+        kids.sort_by_key(|(k, _)| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            std::hash::Hash::hash(k, &mut h);
+            std::hash::Hasher::finish(&h)
+        });
+        let listed = children && Cavern::readable(t, path, e, w.user);
+        if listed && !kids.is_empty() {
+            out.push_str("  <vos:nodes>\n");
+            for (k, c) in kids {
+                w.node(&mut out, k, c, "    ");
+                if c.folder {
+                    out.push_str("      <vos:nodes />\n");
+                }
+                out.push_str("    </vos:node>\n");
+            }
+            out.push_str("  </vos:nodes>\n");
+        } else {
+            out.push_str("  <vos:nodes />\n");
+        }
+    }
+    out.push_str("</vos:node>\n");
+    out
+}
+
+fn xml(status: StatusCode, body: String) -> Response {
+    let mut r = (status, body).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
+    r
+}
+
+/// `GET /arc/nodes/{path}`.
+pub async fn get_node(
+    State(app): State<Arc<App>>,
+    Query(q): Query<NodeQuery>,
+    req: Request,
+) -> Response {
+    let user = match caller(&app, &req) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
     let prefix = vos_prefix(&app.cfg.authority);
-    let raw = req
-        .uri()
-        .path()
-        .strip_prefix("/arc/nodes")
-        .unwrap_or_default();
-    let Some(path) = clean(raw) else {
-        return fault(StatusCode::BAD_REQUEST, format!("InvalidURI: {raw}"));
+    let path = match path_of(&req, "/arc/nodes") {
+        Ok(p) => p,
+        Err(r) => return r,
     };
     if let Some(s) = &q.sort {
         return fault(StatusCode::BAD_REQUEST, format!("sort by {s}"));
@@ -393,80 +575,20 @@ pub async fn get_node(
     };
     let t = app.cavern.tree.lock().unwrap_or_else(|e| e.into_inner());
     let target = format!("{prefix}{path}");
-    // Every folder on the way must be readable (403 names the first that is not).
-    let mut at = parent_of(&path);
-    let mut above = Vec::new();
-    while let Some(p) = at {
-        above.push(p);
-        at = parent_of(p);
-    }
-    for p in above.into_iter().rev() {
-        match t.get(p) {
-            None => return fault(StatusCode::NOT_FOUND, format!("NodeNotFound: {target}")),
-            Some(e) if !Cavern::readable(&t, p, e, user.as_deref()) => {
-                return fault(
-                    StatusCode::FORBIDDEN,
-                    format!("PermissionDenied: {prefix}{p}"),
-                )
-            }
-            Some(_) => {}
-        }
+    let missing = || fault(StatusCode::NOT_FOUND, format!("NodeNotFound: {target}"));
+    if let Err(r) = check_above(&t, &prefix, &path, user.as_deref(), missing) {
+        return r;
     }
     let Some(e) = t.get(&path) else {
-        return fault(StatusCode::NOT_FOUND, format!("NodeNotFound: {target}"));
+        return missing();
     };
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
-    );
-    // The root element carries the namespaces; the rest of its start tag as any node's.
     let w = Writer {
         tree: &t,
         prefix: &prefix,
         detail,
         user: user.as_deref(),
     };
-    let mut own = String::new();
-    w.node(&mut own, &path, e, "");
-    out.push_str(own.trim_start_matches("<vos:node"));
-    if e.folder {
-        let prefix_of_children = if path == "/" {
-            "/".to_string()
-        } else {
-            format!("{path}/")
-        };
-        let mut children: Vec<(&String, &Entry)> = t
-            .range(prefix_of_children.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix_of_children))
-            .filter(|(k, _)| {
-                !k[prefix_of_children.len()..].contains('/') && k.len() > prefix_of_children.len()
-            })
-            .collect();
-        // A directory stream's order, not a sorted one: clients sort.
-        children.sort_by_key(|(k, _)| {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            std::hash::Hash::hash(k, &mut h);
-            std::hash::Hasher::finish(&h)
-        });
-        let listed = limit != Some(0) && Cavern::readable(&t, &path, e, user.as_deref());
-        if listed && !children.is_empty() {
-            out.push_str("  <vos:nodes>\n");
-            for (k, c) in children {
-                w.node(&mut out, k, c, "    ");
-                if c.folder {
-                    out.push_str("      <vos:nodes />\n");
-                }
-                out.push_str("    </vos:node>\n");
-            }
-            out.push_str("  </vos:nodes>\n");
-        } else {
-            out.push_str("  <vos:nodes />\n");
-        }
-    }
-    out.push_str("</vos:node>\n");
-    let mut r = out.into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-    r
+    xml(StatusCode::OK, document(&w, &path, e, limit != Some(0)))
 }
 
 /// `GET /arc/capabilities`: nodes and files (base URLs), with the platform's methods.
