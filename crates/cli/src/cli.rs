@@ -119,6 +119,34 @@ pub enum Command {
         after_help = "Examples:\n  skyport quota\n  skyport quota arc:/projects/survey --json"
     )]
     Quota(QuotaArgs),
+    /// Copy files between this computer and your storage (either way; -r for folders).
+    #[command(
+        after_help = "Examples:\n  skyport cp cube.fits arc:/home/alice/data/\n  \
+        skyport cp arc:/home/alice/results/fit.csv .\n  \
+        skyport cp -r arc:/home/alice/run42 ./run42     (run again to resume: files already\n  \
+                                                    there, checked by MD5, are skipped)\n  \
+        skyport cp a.fits b.fits arc:/projects/survey/raw\n\n\
+        Storage paths are written arc:/home/USER/… (the platform in use) or PROFILE:/…;\n\
+        anything else is a path on this computer. A copy is checked by MD5 both ways;\n\
+        a file copied down replaces one of the same name, as cp does."
+    )]
+    Cp(CpArgs),
+    /// Move or rename within your storage.
+    #[command(
+        after_help = "Examples:\n  skyport mv arc:/home/alice/a.fits arc:/home/alice/old/\n  \
+        skyport mv arc:/home/alice/run1 arc:/home/alice/run1-final"
+    )]
+    Mv(MvArgs),
+    /// Delete files (and, with -d, empty folders) in your storage.
+    #[command(after_help = "Examples:\n  skyport rm arc:/home/alice/old.fits\n  \
+        skyport rm -d arc:/home/alice/empty-folder\n\n\
+        There is no recursive delete: CANFAR's storage does not delete a folder with its\n\
+        contents, so neither does Skyport. Empty the folder first.")]
+    Rm(RmArgs),
+    /// Make folders in your storage (-p: with their parents, and no error if they exist).
+    #[command(after_help = "Examples:\n  skyport mkdir arc:/home/alice/run42\n  \
+        skyport mkdir -p arc:/home/alice/a/b/c")]
+    Mkdir(MkdirArgs),
     /// Print a session's logs (-f to follow).
     Logs(LogsArgs),
     /// Print a session's events (scheduling, image pulls, failures).
@@ -441,6 +469,47 @@ pub struct LsArgs {
     /// Hidden files too (names starting with a dot).
     #[arg(short, long)]
     pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// What to copy, then where: SOURCE... DESTINATION.
+    #[arg(required = true, num_args = 2.., value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// Copy folders with everything in them.
+    #[arg(short = 'r', short_alias = 'R', long)]
+    pub recursive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MvArgs {
+    /// The file or folder: arc:/home/USER/…
+    pub source: String,
+    /// Its new name, or a folder to move it into.
+    pub destination: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RmArgs {
+    /// What to delete: arc:/home/USER/…
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// Delete empty folders too.
+    #[arg(short = 'd', long)]
+    pub dir: bool,
+    /// Refused: CANFAR's storage deletes no folder with its contents.
+    #[arg(short = 'r', short_alias = 'R', long, hide = true)]
+    pub recursive: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MkdirArgs {
+    /// The folders: arc:/home/USER/…
+    #[arg(required = true)]
+    pub paths: Vec<String>,
+    /// Make parent folders as needed; no error when a folder exists.
+    #[arg(short, long)]
+    pub parents: bool,
 }
 
 #[derive(Debug, Args)]

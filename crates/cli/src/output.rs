@@ -49,6 +49,11 @@ pub fn note(text: &str) {
 }
 
 /// A warning (standard error).
+/// One failure among several (the command goes on, and exits with an error at the end).
+pub fn error(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "error: {text}");
+}
+
 pub fn warn(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
 }

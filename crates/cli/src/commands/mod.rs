@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cert;
+pub mod copy;
 pub mod generate;
 pub mod platforms;
 pub mod presets;
@@ -41,6 +42,10 @@ pub async fn run(cli: &Cli) -> CliResult {
             | Command::Images(_)
             | Command::Ls(_)
             | Command::Quota(_)
+            | Command::Cp(_)
+            | Command::Mv(_)
+            | Command::Rm(_)
+            | Command::Mkdir(_)
             | Command::Token
     ) {
         ctx.refresh_sign_in().await?;
@@ -61,6 +66,10 @@ pub async fn run(cli: &Cli) -> CliResult {
         Command::Info(a) => sessions::info(&ctx, a).await,
         Command::Ls(a) => storage::ls(&ctx, a).await,
         Command::Quota(a) => storage::quota(&ctx, a).await,
+        Command::Cp(a) => copy::cp(&ctx, a).await,
+        Command::Mv(a) => storage::mv(&ctx, a).await,
+        Command::Rm(a) => storage::rm(&ctx, a).await,
+        Command::Mkdir(a) => storage::mkdir(&ctx, a).await,
         Command::Logs(a) => sessions::logs(&ctx, a).await,
         Command::Events(a) => sessions::events(&ctx, a).await,
         Command::Why(a) => sessions::why(&ctx, a).await,

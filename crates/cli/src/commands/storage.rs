@@ -1,12 +1,12 @@
-//! Storage (CANFAR's `/arc`): `skyport ls` and `skyport quota`. Remote operands are written
-//! `arc:/home/<user>/…` (the profile in use's storage) or `PROFILE:/…` (another profile's);
-//! `arc:` alone is your home.
+//! Storage (CANFAR's `/arc`): `skyport ls`, `quota`, `mv`, `rm` and `mkdir` (`cp` is in
+//! [`super::copy`]). Remote operands are written `arc:/home/<user>/…` (the profile in use's
+//! storage) or `PROFILE:/…` (another profile's); `arc:` alone is your home.
 
-use skyport_core::error::ErrorCode;
+use skyport_core::error::{Coded as _, ErrorCode};
 use skyport_core::vospace::client::StorageClient;
 use skyport_core::vospace::{Node, NodeKind, NodePath};
 
-use crate::cli::{LsArgs, QuotaArgs};
+use crate::cli::{LsArgs, MkdirArgs, MvArgs, QuotaArgs, RmArgs};
 use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::{ago, json as print_json, out, Table};
@@ -17,12 +17,27 @@ pub const STORAGE_URL_ENV: &str = "SKYPORT_STORAGE_URL";
 /// A remote operand: which profile's storage (`None`: the one in use) and which path
 /// (`None`: the home).
 #[derive(Debug, PartialEq, Eq)]
-struct Remote {
-    profile: Option<String>,
-    path: Option<NodePath>,
+pub struct Remote {
+    pub profile: Option<String>,
+    pub path: Option<NodePath>,
 }
 
-fn remote(operand: Option<&str>) -> CliResult<Remote> {
+/// Whether an operand names storage (`NAME:` then nothing or an absolute path) rather than
+/// a file on this computer.
+pub fn is_remote(op: &str) -> bool {
+    match op.split_once(':') {
+        Some((name, rest)) => {
+            !name.is_empty()
+                && name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                && (rest.is_empty() || rest.starts_with('/'))
+        }
+        None => false,
+    }
+}
+
+pub fn remote(operand: Option<&str>) -> CliResult<Remote> {
     let Some(op) = operand.map(str::trim).filter(|o| !o.is_empty()) else {
         return Ok(Remote {
             profile: None,
@@ -54,7 +69,7 @@ fn remote(operand: Option<&str>) -> CliResult<Remote> {
 }
 
 /// The storage client of the operand's profile, and the path it names (the home when none).
-async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
+pub async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)> {
     let profile = match &r.profile {
         Some(name) => ctx
             .config()?
@@ -169,6 +184,122 @@ pub async fn ls(ctx: &Ctx, a: &LsArgs) -> CliResult {
         ]);
     }
     t.print()
+}
+
+/// Each remote operand opened: one client per profile named, in order.
+async fn open_all(ctx: &Ctx, ops: &[String]) -> CliResult<Vec<(StorageClient, NodePath, String)>> {
+    let mut out = Vec::new();
+    for op in ops {
+        let (c, p) = open(ctx, &remote(Some(op))?).await?;
+        out.push((c, p, op.clone()));
+    }
+    Ok(out)
+}
+
+fn label(op: &str, path: &NodePath) -> String {
+    format!("{}:{path}", op.split_once(':').map_or("arc", |(n, _)| n))
+}
+
+pub async fn mv(ctx: &Ctx, a: &MvArgs) -> CliResult {
+    let from = remote(Some(&a.source))?;
+    let to = remote(Some(&a.destination))?;
+    if from.profile != to.profile {
+        return Err(CliError::usage(
+            "mv moves within one storage: copy across with skyport cp, then skyport rm the original",
+        ));
+    }
+    let (client, src) = open(ctx, &from).await?;
+    let dest = match &to.path {
+        Some(p) => p.clone(),
+        None => client.home().await.map_err(|e| CliError::from_coded(&e))?,
+    };
+    let went = client
+        .rename(&src, &dest)
+        .await
+        .map_err(|e| CliError::from_coded(&e))?;
+    if ctx.json {
+        return print_json(&serde_json::json!({ "from": src, "to": went }));
+    }
+    out(&format!(
+        "Moved {} to {}\n",
+        label(&a.source, &src),
+        label(&a.destination, &went)
+    ))
+}
+
+pub async fn rm(ctx: &Ctx, a: &RmArgs) -> CliResult {
+    if a.recursive {
+        return Err(CliError::usage(
+            "there is no recursive delete: CANFAR's storage does not delete a folder with its contents. Delete the files first (skyport ls shows them), then the empty folder with skyport rm -d",
+        ));
+    }
+    let mut first_error = None;
+    for (client, path, op) in open_all(ctx, &a.paths).await? {
+        let r = async {
+            if !a.dir {
+                if let Some(n) = client.stat(&path).await? {
+                    if n.kind == NodeKind::Container {
+                        return Err(skyport_core::vospace::client::StorageError::IsFolder {
+                            path: path.to_string(),
+                            hint: ": skyport rm -d deletes an empty folder".into(),
+                        });
+                    }
+                }
+            }
+            client.delete(&path).await
+        }
+        .await;
+        match r {
+            Ok(()) if !ctx.json => out(&format!("Deleted {}\n", label(&op, &path)))?,
+            Ok(()) => {}
+            Err(e) => {
+                crate::output::error(&e.to_string());
+                first_error.get_or_insert(e.code());
+            }
+        }
+    }
+    first_error.map_or(Ok(()), |c| Err(CliError::reported(c)))
+}
+
+pub async fn mkdir(ctx: &Ctx, a: &MkdirArgs) -> CliResult {
+    use skyport_core::vospace::client::StorageError;
+    for (client, path, op) in open_all(ctx, &a.paths).await? {
+        let wanted: Vec<NodePath> = if a.parents {
+            let mut chain = vec![path.clone()];
+            let mut at = path.parent();
+            while let Some(p) = at.filter(|p| !p.is_root()) {
+                at = p.parent();
+                chain.push(p);
+            }
+            chain.reverse();
+            chain
+        } else {
+            vec![path.clone()]
+        };
+        for p in wanted {
+            if a.parents {
+                // Folders that are there (allocations included) are passed over.
+                if let Some(n) = client
+                    .stat(&p)
+                    .await
+                    .map_err(|e| CliError::from_coded(&e))?
+                {
+                    if n.kind == NodeKind::Container {
+                        continue;
+                    }
+                }
+            }
+            match client.mkdir(&p).await {
+                Ok(()) => {}
+                Err(StorageError::Exists { .. }) if a.parents => {}
+                Err(e) => return Err(CliError::from_coded(&e)),
+            }
+        }
+        if !ctx.json {
+            out(&format!("Made {}\n", label(&op, &path)))?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn quota(ctx: &Ctx, a: &QuotaArgs) -> CliResult {

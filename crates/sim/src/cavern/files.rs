@@ -380,7 +380,9 @@ mod tests {
         );
         assert_eq!(wanted_digest(&h), Ok(Some(hex.to_string())));
         h.insert("digest", HeaderValue::from_static("md5=AAAA"));
-        assert!(wanted_digest(&h).unwrap_err().contains("expected 32 chars"));
+        assert!(wanted_digest(&h)
+            .expect_err("short")
+            .contains("expected 32 chars"));
         h.insert("digest", HeaderValue::from_static("sha-256=AAAA"));
         assert!(wanted_digest(&h).is_err());
         assert_eq!(wanted_digest(&HeaderMap::new()), Ok(None));

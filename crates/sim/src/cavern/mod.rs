@@ -422,6 +422,8 @@ fn fault(status: StatusCode, message: String) -> Response {
 
 /// The caller (`None`: anonymous), their home made on the way; a refused credential is
 /// answered 401, as cadc-rest does.
+// An early return of a handler is its answer.
+#[allow(clippy::result_large_err)]
 fn caller(app: &App, req: &Request) -> Result<Option<String>, Response> {
     let user = match &Ctx::of(req).auth {
         AuthOutcome::Ok(id) => Some(id.user.clone()),
@@ -441,6 +443,8 @@ fn caller(app: &App, req: &Request) -> Result<Option<String>, Response> {
 }
 
 /// The node path of a request under `route` (`/arc/nodes`, `/arc/files`).
+// An early return of a handler is its answer.
+#[allow(clippy::result_large_err)]
 fn path_of(req: &Request, route: &str) -> Result<String, Response> {
     let raw = req.uri().path().strip_prefix(route).unwrap_or_default();
     clean(raw).ok_or_else(|| fault(StatusCode::BAD_REQUEST, format!("InvalidURI: {raw}")))
@@ -448,6 +452,8 @@ fn path_of(req: &Request, route: &str) -> Result<String, Response> {
 
 /// Every folder above `path` exists and may be read (cavern checks intermediates, not the
 /// leaf): else 404 `missing`, or 403 naming the first unreadable folder.
+// An early return of a handler is its answer.
+#[allow(clippy::result_large_err)]
 fn check_above(
     t: &BTreeMap<String, Entry>,
     prefix: &str,
