@@ -30,7 +30,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
         credentials::commands as credentials, downloads::commands as downloads,
         links::commands as links, platforms::commands as platforms,
         session_windows::commands as windows, sessions::commands as sessions,
-        vault::commands as vault,
+        storage::commands as storage, vault::commands as vault,
     };
     tauri_specta::Builder::<tauri::Wry>::new()
         .commands(tauri_specta::collect_commands![
@@ -93,6 +93,17 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             vault::remove_service_credential,
             vault::probe_service,
             links::take_links,
+            storage::storage_folder,
+            storage::storage_places,
+            storage::storage_make_folder,
+            storage::storage_rename,
+            storage::storage_delete,
+            storage::storage_upload,
+            storage::storage_choose_uploads,
+            storage::storage_download,
+            storage::storage_transfers,
+            storage::storage_cancel,
+            storage::storage_clear_transfers,
         ])
         .events(events())
         .typ::<skyport_core::error::ErrorCode>()
@@ -127,6 +138,7 @@ pub fn events() -> tauri_specta::Events {
         events::MainWindowClosed,
         events::PlatformChanged,
         events::LinkReceived,
+        events::StorageTransferChanged,
     ]
 }
 
@@ -140,6 +152,7 @@ pub fn start<R: Runtime>(app: &AppHandle<R>, platform: kernel::Platform) {
     features::session_windows::init(app);
     features::downloads::init(app);
     features::links::init(app);
+    features::storage::init(app);
     features::app::autostart::init(app);
 }
 
@@ -182,6 +195,7 @@ pub fn run() {
     let result = builder
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_dialog::init())
         .invoke_handler(ipc.invoke_handler())
         .on_window_event(|window, event| {
             if let tauri::WindowEvent::CloseRequested { api, .. } = event {

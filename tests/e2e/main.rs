@@ -11,5 +11,6 @@ mod platforms;
 mod sessions;
 mod shell;
 mod signin;
+mod storage;
 mod tray;
 mod windows;

@@ -39,14 +39,14 @@ describe("App shell", () => {
     expect(p.calls.filter((c) => c === "mainWindowUsed")).toHaveLength(2);
   });
 
-  it("shows the five views in the navigation and starts on Sessions", async () => {
+  it("shows the six views in the navigation and starts on Sessions", async () => {
     render(App, { props: { platform: FakePlatform.signedIn() } });
     const nav = screen.getByRole("navigation", { name: "Main" });
     // Icons and shortcut hints are aria-hidden, so the accessible names are the plain labels.
-    for (const name of ["Sessions", "Launch", "Credentials", "Platforms", "Settings"]) {
+    for (const name of ["Sessions", "Launch", "Storage", "Credentials", "Platforms", "Settings"]) {
       expect(within(nav).getByRole("button", { name })).toBeTruthy();
     }
-    expect(within(nav).getAllByRole("button")).toHaveLength(5);
+    expect(within(nav).getAllByRole("button")).toHaveLength(6);
     expect(await screen.findByRole("heading", { level: 1 })).toHaveProperty("textContent", "Sessions");
     expect(nav.querySelector('[aria-current="page"]')?.getAttribute("data-view")).toBe("sessions");
   });
@@ -203,7 +203,7 @@ describe("App shell", () => {
 
   it("switches views with Ctrl+number and Ctrl+N", async () => {
     render(App, { props: { platform: new FakePlatform() } });
-    await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
+    await fireEvent.keyDown(window, { key: "6", ctrlKey: true });
     await screen.findByRole("heading", { level: 1, name: "Settings" }); // the view loads when first opened
     await fireEvent.keyDown(window, { key: "n", ctrlKey: true });
     await screen.findByRole("heading", { level: 1, name: "Launch" }); // the view loads when first opened
@@ -215,7 +215,10 @@ describe("viewForShortcut", () => {
     expect(viewForShortcut({ key: "1", ctrlKey: false, metaKey: false, altKey: false })).toBeNull();
     expect(viewForShortcut({ key: "1", ctrlKey: true, metaKey: false, altKey: true })).toBeNull();
     expect(viewForShortcut({ key: "9", ctrlKey: true, metaKey: false, altKey: false })).toBeNull();
-    expect(viewForShortcut({ key: "3", ctrlKey: false, metaKey: true, altKey: false })).toBe("credentials");
+    expect(viewForShortcut({ key: "3", ctrlKey: false, metaKey: true, altKey: false })).toBe("storage");
+    expect(viewForShortcut({ key: "4", ctrlKey: false, metaKey: true, altKey: false })).toBe("credentials");
+    // Ctrl+Shift+N is "New folder" in Storage, not Launch.
+    expect(viewForShortcut({ key: "N", ctrlKey: true, metaKey: false, altKey: false, shiftKey: true })).toBeNull();
   });
 });
 
@@ -260,7 +263,7 @@ describe("Platform load", () => {
   it("shows cores and RAM requested against what is available, the quota, and refreshes", async () => {
     const p = FakePlatform.signedIn();
     render(App, { props: { platform: p } });
-    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
+    await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
     const card = await screen.findByTestId("platform-load");
     await waitFor(() => expect(within(card).getByTestId("load-cores").textContent).toBe("377.5 of 960 requested (39%)"));
     expect(within(card).getByTestId("load-ram").textContent).toBe("1234.5 of 4096 GB requested (30%)");
@@ -277,7 +280,7 @@ describe("Platform load", () => {
     const p = FakePlatform.signedIn();
     p.fail("platformLoad", new AppError("platform_unavailable", "Platform statistics unavailable; try again in a few minutes."));
     render(App, { props: { platform: p } });
-    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
+    await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
     expect((await screen.findByRole("alert")).textContent).toContain("try again in a few minutes");
   });
 });

@@ -141,6 +141,31 @@ export const commands = {
 	probeService: (url: string) => __TAURI_INVOKE<ProbeReport>("probe_service", { url }),
 	/**  The links received since the last call (each is handed out once). */
 	takeLinks: () => __TAURI_INVOKE<LinkRequest[]>("take_links"),
+	/**  A folder (the home when none is named) with how full its allocation is. */
+	storageFolder: (path: string | null) => __TAURI_INVOKE<Folder>("storage_folder", { path }),
+	/**  The places to start from: the home, then the project folders the user can see. */
+	storagePlaces: () => __TAURI_INVOKE<Crumb[]>("storage_places"),
+	/**  Make the folder `name` in `folder`; its path. */
+	storageMakeFolder: (folder: string, name: string) => __TAURI_INVOKE<string>("storage_make_folder", { folder, name }),
+	/**  Give `path` a new name in its folder; its new path. */
+	storageRename: (path: string, name: string) => __TAURI_INVOKE<string>("storage_rename", { path, name }),
+	/**  Delete a file or an empty folder. */
+	storageDelete: (path: string) => __TAURI_INVOKE<null>("storage_delete", { path }),
+	/**
+	 *  Upload local files into `folder` (dropped on the view, or chosen); the transfers' ids.
+	 *  A file of the same name there is replaced: the view asks first.
+	 */
+	storageUpload: (folder: string, files: string[]) => __TAURI_INVOKE<number[]>("storage_upload", { folder, files }),
+	/**
+	 *  The system's file chooser, then the chosen files' upload into `folder` (none: nothing
+	 *  was chosen). The chooser's paths never pass through the page.
+	 */
+	storageChooseUploads: (folder: string) => __TAURI_INVOKE<string[]>("storage_choose_uploads", { folder }),
+	/**  Download `path` into the Downloads folder (never over a file there); the transfer's id. */
+	storageDownload: (path: string) => __TAURI_INVOKE<number>("storage_download", { path }),
+	storageTransfers: () => __TAURI_INVOKE<TransferView[]>("storage_transfers"),
+	storageCancel: (id: number) => __TAURI_INVOKE<void>("storage_cancel", { id }),
+	storageClearTransfers: () => __TAURI_INVOKE<void>("storage_clear_transfers"),
 };
 
 /** Events */
@@ -156,6 +181,7 @@ export const events = {
 	sessionsConfirmed: makeEvent<SessionsConfirmed, SessionsConfirmed>("sessions-confirmed"),
 	sessionsUpdated: makeEvent<SessionsUpdated, SessionsUpdated>("sessions-updated"),
 	signInProgress: makeEvent<SignInProgress, SignInProgress>("sign-in-progress"),
+	storageTransferChanged: makeEvent<StorageTransferChanged, StorageTransferChanged>("storage-transfer-changed"),
 };
 
 /* Constants */
@@ -448,6 +474,12 @@ export type CredentialVerdict =
 /**  None would do: what the service takes, and how to get one. */
 { decision: "missing"; how: string[] };
 
+/**  One step up the path, for breadcrumbs. */
+export type Crumb = {
+	name: string,
+	path: string,
+};
+
 /**  What the user answered. */
 export type Decision = "undecided" | "save" | "discard";
 
@@ -459,8 +491,26 @@ export type DevicePromptView = {
 	expiresInSecs: number,
 };
 
+/**  Which way a transfer goes. */
+export type Direction = "upload" | "download";
+
 /**  A download from a session changed (progress, arrived, saved, failed); sent to its prompt. */
 export type DownloadChanged = Offer;
+
+export type Entry = {
+	name: string,
+	path: string,
+	kind: EntryKind,
+	/**  Bytes (a folder's: everything below it, when the service says). */
+	size: number | null,
+	sizeWords: string | null,
+	modified: string | null,
+	/**  Where sessions see it (`/arc/home/alice/x.fits`). */
+	sessionPath: string,
+	hidden: boolean,
+};
+
+export type EntryKind = "folder" | "file" | "link";
 
 /**  One environment variable of a launch. */
 export type EnvVar = {
@@ -554,6 +604,19 @@ export type Fit = {
 	ramGb: number | null,
 	/**  "Used at most 1.2 of 8 GB over 3 days: 2 GB would do." */
 	sentence: string,
+};
+
+/**  A folder as the Storage view shows it. */
+export type Folder = {
+	path: string,
+	name: string,
+	crumbs: Crumb[],
+	sessionPath: string,
+	/**  Folders first, then files, each by name. */
+	entries: Entry[],
+	usage: UsageView | null,
+	/**  Whether the service says the caller may write here (unknown: true). */
+	writable: boolean,
 };
 
 /**  Who signed in, from the validated ID token. */
@@ -1151,6 +1214,9 @@ export type SignOutReport = {
 	revocationNote: string | null,
 };
 
+/**  A storage transfer moved on (progress, done, failed, cancelled). */
+export type StorageTransferChanged = TransferView;
+
 /**  One session's use over its life, as watched. */
 export type Track = {
 	profile: string,
@@ -1168,6 +1234,34 @@ export type Track = {
 	/**  Observations per point, and how many the last point holds. */
 	width?: number,
 	lastFill?: number,
+};
+
+/**  Where a transfer is, for the app. */
+export type TransferState = 
+/**  `fraction`: 0..1 when the size is known. */
+{ state: "running"; words: string; fraction: number | null } | 
+/**  `saved_to`: where a download was saved (its name may differ: never over a file). */
+{ state: "done"; words: string; savedTo: string | null } | { state: "failed"; message: string } | { state: "cancelled" };
+
+/**  One transfer of the app's, as its Storage view lists it. */
+export type TransferView = {
+	id: number,
+	direction: Direction,
+	name: string,
+	/**  The storage folder it goes to or comes from. */
+	folder: string,
+} & TransferState;
+
+/**  How full an allocation is, in figures and words. */
+export type UsageView = {
+	/**  The allocation (`/home/alice`). */
+	root: string,
+	used: number | null,
+	quota: number | null,
+	/**  0..1 when both are known. */
+	fraction: number | null,
+	/**  "1.2 GB of 10 GB used (12%)", "1.2 GB used; no quota set here". */
+	words: string,
 };
 
 /**  What holds a session, in one sentence, with what the user can do about it. */

@@ -214,9 +214,52 @@ impl SimHandle {
 
     /// Put a file into the `/arc` storage (its folders made on the way), owned by `owner`.
     pub fn put_storage_file(&self, path: &str, owner: &str, data: Vec<u8>) -> bool {
+        // The owner's home first, with its quota, as skaha makes it at a first launch.
+        let now = self.app.clock.now();
         self.app
             .cavern
-            .put_file(path, owner, data, self.app.clock.now())
+            .ensure_home(owner, self.app.cfg.storage_quota, now);
+        self.app.cavern.put_file(path, owner, data, now)
+    }
+
+    /// Make `user`'s home in `/arc` (with the configured quota) and put a few files in it,
+    /// as a scientist's home looks after some work: the demo's storage.
+    pub fn seed_storage_home(&self, user: &str) {
+        let now = self.app.clock.now();
+        self.app
+            .cavern
+            .ensure_home(user, self.app.cfg.storage_quota, now);
+        let home = format!("/home/{user}");
+        let table: String = (0..200)
+            .map(|i| {
+                format!(
+                    "{i},{:.4},{:.4}\n",
+                    i as f64 * 0.05,
+                    (i as f64 * 0.05).sin()
+                )
+            })
+            .collect();
+        let files: [(&str, Vec<u8>); 5] = [
+            (
+                "README.txt",
+                b"Results of the M31 survey runs. Fits in results/, images in images/.\n".to_vec(),
+            ),
+            ("results/fit.csv", format!("step,x,y\n{table}").into_bytes()),
+            (
+                "results/run42.log",
+                b"run 42: converged after 118 iterations\n".to_vec(),
+            ),
+            ("images/m31.fits", vec![0u8; 2880 * 40]),
+            (
+                ".ssl/cadcproxy.pem",
+                b"(a proxy certificate lives here in real homes)\n".to_vec(),
+            ),
+        ];
+        for (name, data) in files {
+            self.app
+                .cavern
+                .put_file(&format!("{home}/{name}"), user, data, now);
+        }
     }
 
     /// The next `n` uploads to `/arc` store a changed byte (the digest check then fails).

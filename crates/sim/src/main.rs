@@ -247,6 +247,15 @@ async fn main() {
         eprintln!("skyport-sim: no platform started");
         std::process::exit(1);
     };
+    if args.world {
+        for u in users
+            .iter()
+            .map(|u| u.name.clone())
+            .chain(tokens.iter().map(|t| t.1.clone()))
+        {
+            sim.seed_storage_home(&u);
+        }
+    }
     let mut ca_pem_path = None;
     if let Some(dir) = &args.ca_dir {
         let path = dir.join("ca.pem");

@@ -121,8 +121,12 @@ fn plain(body: String) -> Response {
 /// The demo world: a CANFAR-like platform (API v1 and v0; token, certificate and cookie;
 /// login and credential services), an SRCNet-like node (API v0 only; bearer tokens of
 /// `oidc` only, no password services) and a node whose session service is down.
-/// `canfar` carries the caller's users, tokens and seeds.
+/// `canfar` carries the caller's users, tokens and seeds, and gets a cavern-like `/arc`.
 pub fn demo_configs(canfar: SimConfig, oidc: Option<OidcTrust>) -> Vec<SimConfig> {
+    let canfar = SimConfig {
+        storage: true,
+        ..canfar
+    };
     let srcnet = SimConfig {
         authority: "ivo://swesrc.chalmers.se".into(),
         api: ApiVersions {

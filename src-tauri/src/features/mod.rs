@@ -11,5 +11,6 @@ pub mod links;
 pub mod platforms;
 pub mod session_windows;
 pub mod sessions;
+pub mod storage;
 pub mod tray;
 pub mod vault;

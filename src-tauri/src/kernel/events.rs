@@ -57,3 +57,7 @@ pub struct PlatformChanged;
 /// A `skyport://` link arrived: the UI takes it (`take_links`) and follows it.
 #[derive(Debug, Clone, Serialize, Deserialize, specta::Type, tauri_specta::Event)]
 pub struct LinkReceived;
+
+/// A storage transfer moved on (progress, done, failed, cancelled).
+#[derive(Debug, Clone, Serialize, specta::Type, tauri_specta::Event)]
+pub struct StorageTransferChanged(pub skyport_core::vospace::view::TransferView);

@@ -1,7 +1,8 @@
 // The real platform: the generated bindings over Tauri IPC, as they are. Nothing here names
 // a command, so a command added in Rust reaches the UI with no line written here.
+import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { commands, events } from "../bindings";
-import type { Commands, EventName, EventPayload, Platform, Unlisten } from "./types";
+import type { Commands, EventName, EventPayload, FileDrop, Platform, Unlisten } from "./types";
 import { AppError } from "./types";
 
 /** What a command rejects with: its `{code, message}`, or a framework failure (a string). */
@@ -61,4 +62,14 @@ async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error("The clipboard is not available here; select the code and press Ctrl+C.");
 }
 
-export const tauriPlatform: Platform = { ...withAppErrors(commands), listen, copyText };
+/** Files dragged from the desktop over the window (the webview's own drag-and-drop events). */
+function onFileDrop(listener: (drop: FileDrop | null) => void): Promise<Unlisten> {
+  return getCurrentWebview().onDragDropEvent((e) => {
+    const p = e.payload;
+    if (p.type === "drop") listener({ dropped: true, paths: p.paths });
+    else if (p.type === "leave") listener(null);
+    else if (p.type === "enter") listener({ dropped: false, paths: p.paths });
+  });
+}
+
+export const tauriPlatform: Platform = { ...withAppErrors(commands), listen, copyText, onFileDrop };

@@ -74,9 +74,25 @@ import type {
   LinkRequest,
   AppLink,
   PageTimes,
+  Folder,
+  Entry,
+  EntryKind,
+  Crumb,
+  UsageView,
+  TransferView,
+  TransferState,
+  Direction,
 } from "../bindings";
 
 export type {
+  Folder,
+  Entry,
+  EntryKind,
+  Crumb,
+  UsageView,
+  TransferView,
+  TransferState,
+  Direction,
   LinkRequest,
   AppLink,
   PageTimes,
@@ -179,4 +195,12 @@ export interface Platform extends Commands {
   listen<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): Promise<Unlisten>;
   /** Put text on the clipboard (a device code); rejects when the clipboard refuses. */
   copyText(text: string): Promise<void>;
+  /**
+   * Hear files dragged from the desktop over the window: `over` while they hover (with no
+   * paths on some systems), then the dropped files' paths; `null` when the drag left.
+   */
+  onFileDrop(listener: (drop: FileDrop | null) => void): Promise<Unlisten>;
 }
+
+/** Files dragged over the window (`dropped`: let go, with their paths). */
+export type FileDrop = { dropped: boolean; paths: string[] };

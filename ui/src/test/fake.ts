@@ -56,6 +56,11 @@ import type {
   SignOutReport,
   Unlisten,
   LinkRequest,
+  Crumb,
+  Entry,
+  FileDrop,
+  Folder,
+  TransferView,
 } from "../platform/types";
 import { AppError } from "../platform/types";
 import {
@@ -145,6 +150,39 @@ function specOf(form: LaunchForm): LaunchSpec {
   };
 }
 
+/** A storage folder as the backend shows it (crumbs and session paths as core makes them). */
+export function makeFolder(path: string, entries: Partial<Entry>[] = [], over: Partial<Folder> = {}): Folder {
+  const parts = path.split("/").filter(Boolean);
+  const crumbs: Crumb[] = [{ name: "arc", path: "/" }];
+  parts.forEach((p, i) => crumbs.push({ name: p, path: "/" + parts.slice(0, i + 1).join("/") }));
+  return {
+    path,
+    name: parts[parts.length - 1] ?? "/arc",
+    crumbs,
+    sessionPath: `/arc${path}`,
+    entries: entries.map((e) => storageEntry(path, e)),
+    usage: null,
+    writable: true,
+    ...over,
+  };
+}
+
+function storageEntry(folder: string, e: Partial<Entry>): Entry {
+  const name = e.name ?? "file.txt";
+  const path = `${folder === "/" ? "" : folder}/${name}`;
+  return {
+    name,
+    path,
+    kind: "file",
+    size: null,
+    sizeWords: null,
+    modified: null,
+    sessionPath: `/arc${path}`,
+    hidden: name.startsWith("."),
+    ...e,
+  };
+}
+
 export class FakePlatform implements Platform {
   /** Names of the methods called, in order. */
   calls: string[] = [];
@@ -199,6 +237,15 @@ export class FakePlatform implements Platform {
   };
   /** Downloads waiting in prompts, by id (the backend's book). */
   downloads = new Map<number, Offer>();
+  /** The storage's folders, by path; `storageHome` is the one shown first. */
+  folders = new Map<string, Folder>();
+  storageHome = "/home/alice";
+  storagePlacesList: Crumb[] = [{ name: "Home", path: "/home/alice" }];
+  /** What the file chooser answers next. */
+  chosenFiles: string[] = [];
+  /** Storage transfers, by id, as the backend reports them. */
+  transfers = new Map<number, TransferView>();
+  private fileDrop: ((d: FileDrop | null) => void) | null = null;
 
   private pendingSignIn: { resolve: (a: AuthInfo) => void; reject: (e: AppError) => void } | null = null;
   private failures = new Map<string, AppError[]>();
@@ -945,6 +992,133 @@ export class FakePlatform implements Platform {
       else next = { ...o, decision: "save" } as Offer;
       this.downloads.set(id, next);
       return { ...next };
+    });
+  }
+
+  // ---- storage ---------------------------------------------------------------------------
+
+  /** Files dragged from the desktop and dropped on the window. */
+  dropFiles(paths: string[]): void {
+    this.fileDrop?.({ dropped: false, paths });
+    this.fileDrop?.({ dropped: true, paths });
+  }
+
+  /** A transfer ended, as the backend reports it; an upload's file appears in its folder. */
+  finishTransfer(id: number, failed: string | null = null): void {
+    const t = this.transfers.get(id);
+    if (!t) throw new Error(`no transfer ${id}`);
+    const next: TransferView = failed
+      ? { id, direction: t.direction, name: t.name, folder: t.folder, state: "failed", message: failed }
+      : {
+          id,
+          direction: t.direction,
+          name: t.name,
+          folder: t.folder,
+          state: "done",
+          words: t.direction === "upload" ? "uploaded" : "saved",
+          savedTo: t.direction === "download" ? `/fake/Downloads/${t.name}` : null,
+        };
+    if (!failed && t.direction === "upload") {
+      const f = this.folders.get(t.folder);
+      if (f && !f.entries.some((e) => e.name === t.name)) f.entries.push(storageEntry(t.folder, { name: t.name }));
+    }
+    this.transfers.set(id, next);
+    this.emit("storageTransferChanged", next);
+  }
+
+  private startTransfer(direction: "upload" | "download", name: string, folder: string): number {
+    const id = this.transfers.size + 1;
+    const t: TransferView = { id, direction, name, folder, state: "running", words: "waiting for its turn", fraction: null };
+    this.transfers.set(id, t);
+    this.emit("storageTransferChanged", t);
+    return id;
+  }
+
+  private folderOf(path: string): Folder {
+    const f = this.folders.get(path);
+    if (!f) throw new AppError("not_found", `${path} does not exist in your storage`);
+    return f;
+  }
+
+  async onFileDrop(listener: (d: FileDrop | null) => void): Promise<Unlisten> {
+    this.fileDrop = listener;
+    return () => {
+      if (this.fileDrop === listener) this.fileDrop = null;
+    };
+  }
+
+  storageFolder(path: string | null): Promise<Folder> {
+    return this.call("storageFolder", [path], () => structuredClone(this.folderOf(path ?? this.storageHome)));
+  }
+
+  storagePlaces(): Promise<Crumb[]> {
+    return this.call("storagePlaces", [], () => [...this.storagePlacesList]);
+  }
+
+  storageMakeFolder(folder: string, name: string): Promise<string> {
+    return this.call("storageMakeFolder", [folder, name], () => {
+      const f = this.folderOf(folder);
+      const e = storageEntry(folder, { name: name.trim(), kind: "folder" });
+      f.entries.push(e);
+      this.folders.set(e.path, makeFolder(e.path));
+      return e.path;
+    });
+  }
+
+  storageRename(path: string, name: string): Promise<string> {
+    return this.call("storageRename", [path, name], () => {
+      for (const f of this.folders.values()) {
+        const i = f.entries.findIndex((e) => e.path === path);
+        if (i >= 0) {
+          f.entries[i] = storageEntry(f.path, { ...f.entries[i], name: name.trim(), path: undefined, sessionPath: undefined });
+          return f.entries[i].path;
+        }
+      }
+      throw new AppError("not_found", `${path} does not exist in your storage`);
+    });
+  }
+
+  storageDelete(path: string): Promise<null> {
+    return this.call("storageDelete", [path], () => {
+      for (const f of this.folders.values()) f.entries = f.entries.filter((e) => e.path !== path);
+      return null;
+    });
+  }
+
+  storageUpload(folder: string, files: string[]): Promise<number[]> {
+    return this.call("storageUpload", [folder, files], () =>
+      files.map((p) => this.startTransfer("upload", p.split("/").pop() ?? p, folder)),
+    );
+  }
+
+  storageChooseUploads(folder: string): Promise<string[]> {
+    return this.call("storageChooseUploads", [folder], () => this.chosenFiles.splice(0));
+  }
+
+  storageDownload(path: string): Promise<number> {
+    return this.call("storageDownload", [path], () => {
+      const cut = path.lastIndexOf("/");
+      return this.startTransfer("download", path.slice(cut + 1), path.slice(0, cut) || "/");
+    });
+  }
+
+  storageTransfers(): Promise<TransferView[]> {
+    return this.call("storageTransfers", [], () => [...this.transfers.values()]);
+  }
+
+  storageCancel(id: number): Promise<void> {
+    return this.call("storageCancel", [id], () => {
+      const t = this.transfers.get(id);
+      if (!t) return;
+      const next: TransferView = { id, direction: t.direction, name: t.name, folder: t.folder, state: "cancelled" };
+      this.transfers.set(id, next);
+      this.emit("storageTransferChanged", next);
+    });
+  }
+
+  storageClearTransfers(): Promise<void> {
+    return this.call("storageClearTransfers", [], () => {
+      for (const [id, t] of this.transfers) if (t.state !== "running") this.transfers.delete(id);
     });
   }
 }

@@ -12,7 +12,7 @@ async function openCredentials(opts: FakeOptions = {}) {
   const p = FakePlatform.signedIn(opts);
   render(App, { props: { platform: p } });
   await waitFor(() => expect(p.listening.cert).toBe(1));
-  await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
   const card = await screen.findByTestId("cert-card");
   return { p, card };
 }

@@ -9,7 +9,7 @@ const SECRET = "eyJhbGciOi.secret-token-value";
 async function openCredentials(p: FakePlatform) {
   render(App, { props: { platform: p } });
   await waitFor(() => expect(p.calls).toContain("platformStatus"));
-  await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
   await waitFor(() => expect((screen.getByTestId("paste-token") as HTMLButtonElement).disabled).toBe(false));
 }
 

@@ -12,7 +12,7 @@ const PROFILES: ProfileSummary[] = [
 
 async function openPlatforms(p: FakePlatform) {
   render(App, { props: { platform: p } });
-  await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
   return screen.findAllByTestId("profile");
 }
 

@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS, FakePlatform } from "../test/fake";
 
 async function openSettings(p: FakePlatform) {
   render(App, { props: { platform: p } });
-  await fireEvent.keyDown(window, { key: "5", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "6", ctrlKey: true });
   await waitFor(() => expect((screen.getByTestId("settings-hours") as HTMLInputElement).disabled).toBe(false));
 }
 

@@ -10,7 +10,7 @@ async function openCredentials(opts: FakeOptions = {}) {
   const p = FakePlatform.signedIn({ credential: SIGNED_OUT, ...opts });
   render(App, { props: { platform: p } });
   await waitFor(() => expect(p.listening.navigate).toBe(1));
-  await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
   await waitFor(() => expect(p.calls).toContain("authInfo"));
   await screen.findByTestId("signin-card");
   return p;
@@ -58,7 +58,7 @@ describe("Sign-in: signed out", () => {
     const p = new FakePlatform();
     render(App, { props: { platform: p } });
     await waitFor(() => expect(p.listening.navigate).toBe(1));
-    await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
     expect((await screen.findByTestId("signin-card")).textContent).toContain("Choose a platform first");
     expect(screen.queryByTestId("sign-in-browser")).toBeNull();
     expect(screen.queryByTestId("password-form")).toBeNull();
@@ -137,7 +137,7 @@ describe("Sign-in with the browser", () => {
     await fireEvent.click(await screen.findByTestId("sign-in-browser"));
     await waitFor(() => expect(status()).toContain("Waiting for you"));
     await fireEvent.keyDown(window, { key: "1", ctrlKey: true });
-    await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+    await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
     await waitFor(() => expect(status()).toBe("Waiting for you to finish signing in in your browser…"));
     p.finishSignIn();
     await screen.findByTestId("signed-in-identity");

@@ -422,12 +422,7 @@ impl Line {
         if !self.shown {
             return;
         }
-        let text = match s {
-            Step::Checking { done, total } => format!("checking {}", fraction(done, Some(total))),
-            Step::Sending { done, total } => format!("sending {}", fraction(done, Some(total))),
-            Step::Receiving { done, total } => format!("receiving {}", fraction(done, total)),
-            Step::Retrying { attempt } => format!("interrupted; starting again (try {attempt})"),
-        };
+        let text = skyport_core::vospace::view::step_words(s);
         let now = Instant::now();
         if self
             .last
@@ -448,17 +443,5 @@ impl Line {
             let _ = write!(err, "\r\x1b[K");
             let _ = err.flush();
         }
-    }
-}
-
-fn fraction(done: u64, total: Option<u64>) -> String {
-    match total {
-        Some(t) if t > 0 => format!(
-            "{} of {} ({}%)",
-            size(done),
-            size(t),
-            done.saturating_mul(100) / t
-        ),
-        _ => size(done),
     }
 }

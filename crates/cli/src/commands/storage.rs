@@ -11,8 +11,7 @@ use crate::ctx::Ctx;
 use crate::error::{CliError, CliResult};
 use crate::output::{ago, json as print_json, out, Table};
 
-/// Sets the storage's nodes URL for scripts, as `SKYPORT_URL` sets the session service.
-pub const STORAGE_URL_ENV: &str = "SKYPORT_STORAGE_URL";
+pub use skyport_core::vospace::service::STORAGE_URL_ENV;
 
 /// A remote operand: which profile's storage (`None`: the one in use) and which path
 /// (`None`: the home).
@@ -77,49 +76,12 @@ pub async fn open(ctx: &Ctx, r: &Remote) -> CliResult<(StorageClient, NodePath)>
             .map_err(|e| CliError::new(ErrorCode::Config, e.to_string()))?,
         None => ctx.profile()?,
     };
-    let from_env = std::env::var(STORAGE_URL_ENV)
+    // SKYPORT_STORAGE_URL applies to the profile in use, not to one named in the operand.
+    let env = std::env::var(STORAGE_URL_ENV)
         .ok()
-        .filter(|u| !u.trim().is_empty() && r.profile.is_none());
-    let nodes = from_env
-        .clone()
-        .or_else(|| profile.profile.storage_url.clone())
-        .ok_or_else(|| {
-            CliError::new(
-                ErrorCode::Config,
-                format!(
-                    "the platform {} has no storage service known: run `skyport platforms check {}` to look for one, or set {STORAGE_URL_ENV}",
-                    profile.name, profile.name
-                ),
-            )
-        })?;
-    let nodes = url::Url::parse(nodes.trim()).map_err(|e| {
-        CliError::new(
-            ErrorCode::Config,
-            format!("the storage address {nodes:?} is not a URL: {e}"),
-        )
-    })?;
-    // The profile's credential goes only to its own services: an address from the
-    // environment must be on the origin of its session service or of its known storage.
-    if from_env.is_some() {
-        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
-        let allowed = [
-            Some(profile.service.as_str().to_string()),
-            profile.profile.storage_url.clone(),
-        ]
-        .into_iter()
-        .flatten()
-        .any(|u| origin(&u) == Some(nodes.origin()));
-        if !allowed {
-            return Err(CliError::new(
-                ErrorCode::Config,
-                format!(
-                    "{STORAGE_URL_ENV} ({}) is not a service of the platform {}: Skyport does not send its credential there. Point SKYPORT_URL at that platform's session service too, or add it as a profile.",
-                    nodes.origin().ascii_serialization(),
-                    profile.name
-                ),
-            ));
-        }
-    }
+        .filter(|_| r.profile.is_none());
+    let nodes = skyport_core::vospace::service::nodes_url(&profile, env.as_deref())
+        .map_err(|e| CliError::from_coded(&e))?;
     let conn = ctx.connect_to(&profile)?;
     let client = conn
         .client

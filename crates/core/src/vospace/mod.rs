@@ -6,7 +6,9 @@
 pub mod client;
 pub mod node;
 pub mod path;
+pub mod service;
 pub mod transfer;
+pub mod view;
 
 pub use node::{Listing, Node, NodeError, NodeKind, Usage};
 pub use path::{NodePath, PathError};

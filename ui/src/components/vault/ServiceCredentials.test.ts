@@ -9,7 +9,7 @@ const SECRET = "pw-never-shown-42";
 async function openCredentials(p: FakePlatform) {
   render(App, { props: { platform: p } });
   await waitFor(() => expect(p.calls).toContain("platformStatus"));
-  await fireEvent.keyDown(window, { key: "3", ctrlKey: true });
+  await fireEvent.keyDown(window, { key: "4", ctrlKey: true });
   return await screen.findByTestId("service-credentials");
 }
 
