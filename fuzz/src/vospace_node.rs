@@ -1,8 +1,9 @@
 //! VOSpace node documents (`vospace::node::parse`) and node paths and URIs
 //! (`vospace::path`).
 //!
-//! By the first byte: `0x00` then a path as a user would type it; anything else, the whole
-//! input as a node document of `ivo://cadc.nrc.ca/arc`.
+//! By the first byte: `0x00` then a path as a user would type it; `0x01` then a storage
+//! service's other answers (a `Digest` header, a move job's document, a fault line);
+//! anything else, the whole input as a node document of `ivo://cadc.nrc.ca/arc`.
 //!
 //! Properties: never a panic; a path read is absolute, has no empty, `.` or `..` part and
 //! reads back as itself, its URI names it again, its URL path decodes to it; a listing's
@@ -17,6 +18,7 @@ const ARC: &str = "ivo://cadc.nrc.ca/arc";
 pub fn run(data: &[u8]) {
     match data {
         [0, rest @ ..] => path(&String::from_utf8_lossy(rest)),
+        [1, rest @ ..] => answers(&String::from_utf8_lossy(rest)),
         _ => document(&String::from_utf8_lossy(data)),
     }
 }
@@ -63,4 +65,17 @@ fn document(text: &str) {
     if let (Some(free), Some(q)) = (u.free(), u.quota) {
         assert!(free <= q);
     }
+}
+
+fn answers(text: &str) {
+    use skyport_core::fuzzing::{move_destination, storage_digest, storage_fault};
+    if let Some(hex) = storage_digest(text) {
+        assert!(hex.len() == 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)), "{hex:?}");
+    }
+    let _ = move_destination(text);
+    let (name, rest) = storage_fault(text);
+    if let Some(n) = name {
+        assert!(!n.is_empty() && n.chars().all(|c| c.is_ascii_alphabetic()), "{n:?}");
+    }
+    assert!(text.contains(rest), "{rest:?}");
 }

@@ -151,3 +151,23 @@ pub fn forward_response_header(name: &str, connection: &[&str]) -> bool {
 pub fn origin_of(url: &Url) -> String {
     rewrite::origin_of(url)
 }
+
+/// The MD5 a storage service's `Digest` header names (`md5=<base64>`), as hex.
+pub fn storage_digest(value: &str) -> Option<String> {
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert(
+        "digest",
+        reqwest::header::HeaderValue::from_str(value).ok()?,
+    );
+    crate::vospace::transfer::digest_of(&h)
+}
+
+/// The destination a finished move job names (`vospace::client`).
+pub fn move_destination(job: &str) -> Option<String> {
+    crate::vospace::client::destination(job)
+}
+
+/// A storage fault line read as (its fault name, the rest) (`vospace::client`).
+pub fn storage_fault(text: &str) -> (Option<&str>, &str) {
+    crate::vospace::client::fault(text)
+}

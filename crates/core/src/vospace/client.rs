@@ -102,7 +102,7 @@ impl Coded for StorageError {
 }
 
 /// `NodeNotFound: vos://…` → (`NodeNotFound`, the rest).
-pub(super) fn fault(text: &str) -> (Option<&str>, &str) {
+pub(crate) fn fault(text: &str) -> (Option<&str>, &str) {
     let line = text.lines().next().unwrap_or_default().trim();
     match line.split_once(':') {
         Some((name, rest)) if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphabetic()) => {
@@ -470,7 +470,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// The `destination` result of a finished move job (`xlink:href="vos://…"`).
-fn destination(job: &str) -> Option<String> {
+pub(crate) fn destination(job: &str) -> Option<String> {
     let at = job.find("id=\"destination\"")?;
     let tag_end = at + job[at..].find('>')?;
     let tag_start = job[..at].rfind('<')?;

@@ -117,7 +117,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// `md5=<base64>` → hex, from a `Digest` header.
-fn digest_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
+pub(crate) fn digest_of(headers: &reqwest::header::HeaderMap) -> Option<String> {
     let v = headers.get("digest")?.to_str().ok()?;
     v.split(',').find_map(|part| {
         let (alg, val) = part.trim().split_once('=')?;
