@@ -2,8 +2,8 @@
 //! client (a real XDND drag, as from a file manager) is uploaded and listed, downloaded into
 //! the Downloads folder, and deleted after a confirmation.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
@@ -14,17 +14,19 @@ use crate::harness::{driver_or_skip, xdo, xdotool_or_skip, App, GUI};
 
 const TOKEN: &str = "e2e-token";
 
-/// The drag source (examples/drag_source.rs), built when this test is run on its own.
+/// The drag source (examples/drag_source.rs): `cargo test` builds the examples with the
+/// tests; a filtered run (`--test e2e`) may not have built it yet.
 fn drag_source() -> PathBuf {
-    let exe = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/examples/drag_source");
-    if !exe.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--locked", "--example", "drag_source"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo build --example drag_source");
-        assert!(status.success(), "the drag source did not build");
-    }
+    // Beside this test's own binary (target/debug/deps/e2e-…): target/debug/examples.
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|t| t.parent()?.parent().map(|d| d.join("examples/drag_source")))
+        .expect("the test's own path");
+    assert!(
+        exe.exists(),
+        "{} is missing: run `cargo build --example drag_source` first (make test builds it)",
+        exe.display()
+    );
     exe
 }
 
