@@ -42,15 +42,15 @@ async fn navigation_empty_states_and_shortcuts() {
         .expect("attr");
     assert_eq!(current.as_deref(), Some("credentials"));
 
-    // Ctrl+5 opens Settings, which shows where files go: under SKYPORT_HOME, not the real home.
+    // Ctrl+6 opens Settings, which shows where files go: under SKYPORT_HOME, not the real home.
     let body = app.client.find(Locator::Css("body")).await.expect("body");
     body.send_keys(&format!(
-        "{}5{}",
+        "{}6{}",
         char::from(Key::Control),
         char::from(Key::Null)
     ))
     .await
-    .expect("send Ctrl+5");
+    .expect("send Ctrl+6");
     app.wait_text("h1", "Settings").await;
     let settings = app.text("main").await;
     let home = app.home.path().join("skyport");
