@@ -197,9 +197,22 @@ pub fn run() {
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_dialog::init())
         .invoke_handler(ipc.invoke_handler())
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::CloseRequested { api, .. } = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => {
                 kernel::lifetime::on_close_requested(window, api);
+            }
+            tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. })
+                if window.label() == kernel::windows::MAIN =>
+            {
+                features::storage::dropped(window.app_handle(), paths);
+            }
+            _ => {}
+        })
+        .on_webview_event(|webview, event| {
+            if let tauri::WebviewEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                if webview.label() == kernel::windows::MAIN {
+                    features::storage::dropped(webview.app_handle(), paths);
+                }
             }
         })
         .setup(move |app| {

@@ -157,8 +157,8 @@ export const commands = {
 	 */
 	storageUpload: (folder: string, files: string[]) => __TAURI_INVOKE<number[]>("storage_upload", { folder, files }),
 	/**
-	 *  The system's file chooser, then the chosen files' upload into `folder` (none: nothing
-	 *  was chosen). The chooser's paths never pass through the page.
+	 *  The system's file chooser: the files chosen (none: nothing was), which `storage_upload`
+	 *  may then read (and no other).
 	 */
 	storageChooseUploads: (folder: string) => __TAURI_INVOKE<string[]>("storage_choose_uploads", { folder }),
 	/**  Download `path` into the Downloads folder (never over a file there); the transfer's id. */

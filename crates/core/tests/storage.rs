@@ -455,6 +455,23 @@ async fn a_damaged_copy_is_sent_again_then_fails_leaving_nothing_under_its_name(
     assert!(sim.storage_file("/home/alice/a.bin").expect("a").0 == data);
     assert_eq!(names(&alice, "/home/alice").await, ["a.bin"]);
 
+    // The old file steps aside before the new one takes its name: when that step fails,
+    // the old file stays, and no hidden copy is left.
+    sim.set_fault(FaultRule {
+        route: Some("/arc/transfers".into()),
+        method: Some("POST".into()),
+        error_rate: 1.0,
+        error_status: 500,
+        times: Some(1),
+        ..FaultRule::default()
+    });
+    alice
+        .upload(&other, &p("/home/alice/a.bin"), &ctl)
+        .await
+        .expect_err("the swap failed");
+    assert!(sim.storage_file("/home/alice/a.bin").expect("a").0 == data);
+    assert_eq!(names(&alice, "/home/alice").await, ["a.bin"]);
+
     // Down: once damaged is fetched again; always damaged leaves no file at all.
     let out = tempfile::tempdir().expect("tmp");
     sim.corrupt_storage_reads(1);
@@ -497,9 +514,10 @@ async fn an_upload_larger_than_the_space_left_is_refused_in_words() {
         .await
         .expect_err("over");
     assert_eq!(e.code(), ErrorCode::QuotaReached);
+    // Sizes that read the same in MB are told in bytes.
     assert_eq!(
         e.to_string(),
-        "Your home (/home/alice) has 10 MB left: big.fits is 10 MB. Delete something there, or ask your platform for more space."
+        "Your home (/home/alice) has 10,485,760 bytes left: big.fits is 10,485,761 bytes. Delete something there, or ask your platform for more space."
     );
     assert!(names(&alice, "/home/alice").await.is_empty());
 
@@ -625,6 +643,31 @@ async fn others_files_are_refused_and_a_cancel_leaves_nothing() {
         .await
         .expect_err("not bob's");
     assert_eq!(e.code(), ErrorCode::PermissionDenied, "{e}");
+
+    // A folder bob may read but not write: refused before anything is made there, and
+    // the service refuses a PUT too.
+    let e = bob
+        .upload(&src, &p("/projects/x.bin"), &ctl)
+        .await
+        .expect_err("read-only folder");
+    assert_eq!(e.code(), ErrorCode::PermissionDenied, "{e}");
+    assert!(e.to_string().contains("not write in it"), "{e}");
+    assert!(names(&bob, "/projects").await.is_empty());
+    let put = reqwest::Client::new()
+        .put(
+            sim.base_url()
+                .join("arc/files/projects/x.bin")
+                .expect("url"),
+        )
+        .bearer_auth(BOB)
+        .body("x")
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(put.status(), 403);
+    // cavern's quirk, played by the sim: the refused PUT leaves an empty file (which is
+    // why the client asks first).
+    assert_eq!(names(&bob, "/projects").await, ["x.bin"]);
 
     // Cancelled while sending: an error that says so, and no hidden file left behind.
     let src = local_file(dir.path(), "y.bin", 4 * 1024 * 1024);

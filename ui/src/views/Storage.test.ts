@@ -91,8 +91,12 @@ describe("Storage", () => {
     const dialog = await screen.findByRole("dialog", { name: "Replace 1 file?" });
     expect(dialog.textContent).toContain("notes.txt is already in /home/alice");
     expect(p.calls).not.toContain("storageUpload");
+    // Files dropped while it asks join the question; nothing is sent unasked.
+    p.dropFiles(["/tmp/other.txt"]);
+    await waitFor(() => expect(dialog.textContent).toContain("notes.txt"));
+    expect(p.calls).not.toContain("storageUpload");
     await fireEvent.click(within(dialog).getByRole("button", { name: "Replace" }));
-    await waitFor(() => expect(p.argsOf("storageUpload")).toEqual([["/home/alice", ["/tmp/notes.txt"]]]));
+    await waitFor(() => expect(p.argsOf("storageUpload")).toEqual([["/home/alice", ["/tmp/notes.txt", "/tmp/other.txt"]]]));
   });
 
   it("downloads a file and says where it was saved; a cancel is said", async () => {

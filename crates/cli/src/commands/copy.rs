@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use skyport_core::error::{Coded as _, ErrorCode};
 use skyport_core::vospace::client::{StorageClient, StorageError};
-use skyport_core::vospace::transfer::{md5_of_file, Control, Landing, Step};
+use skyport_core::vospace::transfer::{is_plain_name, md5_of_file, Control, Landing, Step};
 use skyport_core::vospace::{NodeKind, NodePath};
 
 use super::storage::{is_remote, open, remote, size};
@@ -79,6 +79,10 @@ pub async fn cp(ctx: &Ctx, a: &CpArgs) -> CliResult {
     let watcher = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             stop.cancel();
+            // A second Ctrl-C does not wait for the clean-up.
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
         }
     });
     let result = if up {
@@ -277,8 +281,12 @@ async fn walk_remote(
     let listing = client.list(from).await.map_err(storage_error)?;
     for child in listing.children {
         let name = child.path.name().to_string();
-        // A name this computer cannot hold is not written outside the folder.
-        if name.contains(['/', '\\']) || name == "." || name == ".." {
+        // A name that is not one plain file name here never leads out of the folder.
+        if !is_plain_name(&name) {
+            crate::output::warn(&format!(
+                "{} is not copied: its name cannot be a file name on this computer",
+                child.path
+            ));
             continue;
         }
         let target = to.join(&name);

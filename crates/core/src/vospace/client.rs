@@ -22,7 +22,9 @@ pub const LISTING_LIMIT: usize = 128 * 1024 * 1024;
 pub enum StorageError {
     #[error("{path} does not exist in your storage")]
     NotFound { path: String },
-    #[error("You may not read {path} (the storage says: {detail}). Ask its owner for access.")]
+    #[error(
+        "You may not do that with {path} (the storage says: {detail}). Ask its owner for access."
+    )]
     Denied { path: String, detail: String },
     #[error("The storage refused your credential ({detail}): sign in again.")]
     SignInNeeded { detail: String },
@@ -36,7 +38,7 @@ pub enum StorageError {
     NoFolder { path: String },
     #[error("{path} is a folder{hint}.")]
     IsFolder { path: String, hint: String },
-    #[error("{where_} has {} left: {what} is {}. Delete something there, or ask your platform for more space.", crate::vospace::size_words(*free), crate::vospace::size_words(*size))]
+    #[error("{where_} has {} left: {what} is {}. Delete something there, or ask your platform for more space.", crate::vospace::sizes_apart(*free, *size).0, crate::vospace::sizes_apart(*free, *size).1)]
     OverQuota {
         where_: String,
         what: String,
@@ -406,6 +408,13 @@ impl StorageClient {
             .clone();
         if job.path().trim_end_matches('/') == transfers.path().trim_end_matches('/') {
             return Err(failed("the service did not make a job for it".into()));
+        }
+        // The credential goes only to the storage's own origin, wherever a redirect points.
+        if job.origin() != transfers.origin() {
+            return Err(failed(format!(
+                "the service put the job on another site ({}); Skyport does not send your credential there",
+                job.origin().ascii_serialization()
+            )));
         }
         let at = |tail: &str| {
             let mut u = job.clone();

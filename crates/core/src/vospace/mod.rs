@@ -35,8 +35,44 @@ pub fn size_words(n: u64) -> String {
     }
 }
 
+/// Two sizes in words, told apart: when both read the same (`10 MB` and `10 MB`), in bytes.
+pub fn sizes_apart(a: u64, b: u64) -> (String, String) {
+    let (wa, wb) = (size_words(a), size_words(b));
+    if wa == wb && a != b {
+        let bytes = |n: u64| {
+            let s = n.to_string();
+            let mut out = String::new();
+            for (i, c) in s.chars().enumerate() {
+                if i > 0 && (s.len() - i).is_multiple_of(3) {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            format!("{out} bytes")
+        };
+        (bytes(a), bytes(b))
+    } else {
+        (wa, wb)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_apart_differ_when_they_do() {
+        assert_eq!(
+            super::sizes_apart(10_485_760, 10_485_761),
+            (
+                "10,485,760 bytes".to_string(),
+                "10,485,761 bytes".to_string()
+            )
+        );
+        assert_eq!(
+            super::sizes_apart(1_200_000_000, 3_000_000_000),
+            ("1.2 GB".to_string(), "3.0 GB".to_string())
+        );
+    }
+
     #[test]
     fn sizes_read_as_people_write_them() {
         use super::size_words as size;

@@ -169,9 +169,25 @@ pub async fn md5_of_file(
     Ok((done, hex(&md5.finalize())))
 }
 
-/// A hidden name beside `target` for its bytes in transit.
+/// A hidden name beside `target` for its bytes in transit (its name cut to 100 bytes, so
+/// that a long name still fits the file systems' 255).
 fn hidden_beside(name: &str, what: &str) -> String {
-    format!(".{name}.skyport-{what}-{:08x}", fastrand::u32(..))
+    let mut cut = name.len().min(100);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}.skyport-{what}-{:08x}", &name[..cut], fastrand::u32(..))
+}
+
+/// Whether `name` is one plain file name here: no folder part, no drive, not `.` or `..`
+/// (a name from the storage is anyone's choice, and must not lead out of the folder).
+pub fn is_plain_name(name: &str) -> bool {
+    let mut parts = Path::new(name).components();
+    matches!(
+        (parts.next(), parts.next()),
+        (Some(std::path::Component::Normal(n)), None) if n == std::ffi::OsStr::new(name)
+    ) && !name.contains(['/', '\\', '\0'])
+        && !(cfg!(windows) && name.contains(':'))
 }
 
 /// Why one attempt failed: worth another try, or not.
@@ -214,6 +230,14 @@ impl StorageClient {
             });
         }
         match self.stat(&parent).await? {
+            // cavern makes the (empty) file before it checks the right to write: asked
+            // first, so that a refused upload leaves nothing behind.
+            Some(p) if p.writable == Some(false) => {
+                return Err(StorageError::Denied {
+                    path: parent.to_string(),
+                    detail: "you may read this folder, not write in it".into(),
+                })
+            }
             Some(p) if p.kind == super::NodeKind::Container => {}
             Some(_) => {
                 return Err(StorageError::IsFolder {
@@ -227,13 +251,13 @@ impl StorageClient {
                 })
             }
         }
-        // Refused before a byte is sent when the allocation cannot hold it.
+        // Refused before a byte is sent when the allocation cannot hold it. The new copy
+        // arrives beside the file it replaces, so it needs its whole size free.
         let size = meta.len();
         let (root, usage) = self.usage(to).await?;
-        let replaced = existing.as_ref().and_then(|n| n.size).unwrap_or(0);
         if let Some(free) = usage.free() {
-            if size > free + replaced {
-                return Err(over_quota(&root, to, free + replaced, size));
+            if size > free {
+                return Err(over_quota(&root, to, free, size));
             }
         }
         let (size, md5) = md5_of_file(from, ctl, to).await?;
@@ -253,25 +277,53 @@ impl StorageClient {
                 other => other,
             });
         }
-        if existing.is_some() {
-            if let Err(e) = self.delete(to).await {
-                let _ = self.delete(&temp).await;
-                return Err(e);
+        if existing.is_none() {
+            return match self.rename(&temp, to).await {
+                Ok(_) => Ok(Done {
+                    path: to.clone(),
+                    size,
+                    md5,
+                }),
+                Err(e) => Err(kept_under(&temp, to, e)),
+            };
+        }
+        // Replacing: the old file steps aside under a hidden name, the new one takes its
+        // name, then the old one goes. Whatever fails, one of the two keeps the name or is
+        // named in the error.
+        let backup = parent
+            .join(&hidden_beside(to.name(), "old"))
+            .map_err(|e| local(from, e))?;
+        if let Err(e) = self.rename(to, &backup).await {
+            let _ = self.delete(&temp).await;
+            return Err(e);
+        }
+        if let Err(e) = self.rename(&temp, to).await {
+            return Err(match self.rename(&backup, to).await {
+                Ok(_) => {
+                    let _ = self.delete(&temp).await;
+                    e
+                }
+                Err(_) => StorageError::MoveFailed {
+                    from: temp.to_string(),
+                    to: to.to_string(),
+                    detail: format!(
+                        "{e} The new copy is complete under the hidden name {temp}, the old file under {backup}."
+                    ),
+                },
+            });
+        }
+        match self.delete(&backup).await {
+            // A retried delete may find it gone already.
+            Ok(()) | Err(StorageError::NotFound { .. }) => {}
+            Err(e) => {
+                tracing::warn!(%backup, "the replaced file was left under a hidden name: {e}")
             }
         }
-        match self.rename(&temp, to).await {
-            Ok(_) => Ok(Done {
-                path: to.clone(),
-                size,
-                md5,
-            }),
-            // The bytes are safe under the hidden name: say where.
-            Err(e) => Err(StorageError::MoveFailed {
-                from: temp.to_string(),
-                to: to.to_string(),
-                detail: format!("{e} The upload is complete under the hidden name {temp}."),
-            }),
-        }
+        Ok(Done {
+            path: to.clone(),
+            size,
+            md5,
+        })
     }
 
     /// PUT the file at `to`, sent again after a dropped connection, a 503 or a damaged copy.
@@ -436,6 +488,12 @@ impl StorageClient {
         landing: Landing,
         ctl: &Control,
     ) -> Result<Done<PathBuf>, StorageError> {
+        if !is_plain_name(name) {
+            return Err(local(
+                &dir.join(name),
+                "not a plain file name here; Skyport writes no file outside the folder chosen",
+            ));
+        }
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(|e| local(dir, e))?;
@@ -587,6 +645,15 @@ impl StorageClient {
     }
 }
 
+/// A move of a complete upload onto its name failed: say where the bytes are.
+fn kept_under(temp: &NodePath, to: &NodePath, e: StorageError) -> StorageError {
+    StorageError::MoveFailed {
+        from: temp.to_string(),
+        to: to.to_string(),
+        detail: format!("{e} The upload is complete under the hidden name {temp}."),
+    }
+}
+
 fn over_quota(root: &NodePath, to: &NodePath, free: u64, size: u64) -> StorageError {
     let where_ = if root.parts().next() == Some("home") {
         format!("Your home ({root})")
@@ -595,7 +662,7 @@ fn over_quota(root: &NodePath, to: &NodePath, free: u64, size: u64) -> StorageEr
     };
     StorageError::OverQuota {
         where_,
-        what: format!("{} ", to.name()).trim_end().to_string(),
+        what: to.name().to_string(),
         free,
         size,
     }
@@ -627,6 +694,19 @@ mod tests {
             reqwest::header::HeaderValue::from_static("md5=AAAA"),
         );
         assert_eq!(digest_of(&h), None);
+    }
+
+    #[test]
+    fn names_from_the_storage_stay_in_their_folder() {
+        for ok in ["cube.fits", "a b.txt", "ünï.csv", ".hidden"] {
+            assert!(is_plain_name(ok), "{ok}");
+        }
+        for bad in ["", ".", "..", "../x", "a/b", "a\\b", "/etc/passwd", "x\0y"] {
+            assert!(!is_plain_name(bad), "{bad:?}");
+        }
+        let long = "é".repeat(120);
+        let h = hidden_beside(&long, "partial");
+        assert!(h.len() < 130, "{}", h.len());
     }
 
     #[test]

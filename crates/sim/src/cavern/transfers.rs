@@ -68,8 +68,8 @@ pub async fn create(State(app): State<Arc<App>>, req: Request) -> Response {
     let id = format!("{:016x}", rand::random::<u64>());
     let job = Job {
         owner: user,
-        target: target.to_string(),
-        direction: direction.to_string(),
+        target: super::write::unescape(target),
+        direction: super::write::unescape(direction),
         keep_bytes: element(&doc, "keepBytes") == Some("true"),
         phase: "PENDING",
         error: None,

@@ -26,6 +26,15 @@ fn attr<'a>(doc: &'a str, name: &str) -> Option<&'a str> {
     Some(&tag[at..at + tag[at..].find('"')?])
 }
 
+/// XML text or attribute value as written, its five entities read.
+pub(super) fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
 /// A node URI as cavern compares them: `!` and `~` alike in the authority, percent-decoded.
 pub(super) fn normal_uri(uri: &str) -> String {
     let decoded = percent_encoding::percent_decode_str(uri).decode_utf8_lossy();
@@ -64,13 +73,13 @@ pub async fn put_node(State(app): State<Arc<App>>, req: Request) -> Response {
         }
     };
     let doc = String::from_utf8_lossy(&body);
-    let (Some(uri), Some(kind)) = (attr(&doc, "uri"), attr(&doc, "xsi:type")) else {
+    let (Some(uri), Some(kind)) = (attr(&doc, "uri").map(unescape), attr(&doc, "xsi:type")) else {
         return fault(
             StatusCode::BAD_REQUEST,
             "InvalidArgument: invalid input: XML failed schema validation: no vos:node with uri and xsi:type".into(),
         );
     };
-    if normal_uri(uri) != normal_uri(&target) {
+    if normal_uri(&uri) != normal_uri(&target) {
         return fault(
             StatusCode::BAD_REQUEST,
             format!("InvalidURI: invalid input: vos URI mismatch: doc={uri} and path={target}"),

@@ -149,6 +149,17 @@ pub async fn storage_upload(
 ) -> Result<Vec<u32>, ErrorPayload> {
     let (client, _) = storage(&platform)?;
     let folder = node_path(&folder)?;
+    // Only files the user dropped on the window or chose in the chooser.
+    let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
+    transfers.take_offered(&paths).map_err(|p| {
+        ErrorPayload::new(
+            ErrorCode::PermissionDenied,
+            format!(
+                "{} was not dropped on Skyport or chosen: drop it on the Storage view, or choose it with Upload….",
+                p.display()
+            ),
+        )
+    })?;
     let mut work = Vec::new();
     for f in files {
         let from = PathBuf::from(&f);
@@ -170,12 +181,13 @@ pub async fn storage_upload(
     Ok(transfers.start(&app, client, work))
 }
 
-/// The system's file chooser, then the chosen files' upload into `folder` (none: nothing
-/// was chosen). The chooser's paths never pass through the page.
+/// The system's file chooser: the files chosen (none: nothing was), which `storage_upload`
+/// may then read (and no other).
 #[tauri::command]
 #[specta::specta]
 pub async fn storage_choose_uploads(
     app: AppHandle,
+    transfers: State<'_, Transfers>,
     folder: String,
 ) -> Result<Vec<String>, ErrorPayload> {
     let (tx, rx) = tokio::sync::oneshot::channel();
@@ -186,12 +198,16 @@ pub async fn storage_choose_uploads(
     dialog.pick_files(move |files| {
         let _ = tx.send(files);
     });
-    let chosen = rx.await.ok().flatten().unwrap_or_default();
-    Ok(chosen
+    let chosen: Vec<PathBuf> = rx
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
         .into_iter()
         .filter_map(|f| f.into_path().ok())
-        .map(|p| p.display().to_string())
-        .collect())
+        .collect();
+    transfers.offer(chosen.iter().cloned());
+    Ok(chosen.iter().map(|p| p.display().to_string()).collect())
 }
 
 /// Download `path` into the Downloads folder (never over a file there); the transfer's id.

@@ -16,3 +16,11 @@ pub use transfers::Transfers;
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(Transfers::default());
 }
+
+/// Files dropped on the main window (from the window's own drop event, not the page's):
+/// they may be uploaded.
+pub fn dropped<R: Runtime>(app: &AppHandle<R>, paths: &[std::path::PathBuf]) {
+    if let Some(t) = app.try_state::<Transfers>() {
+        t.offer(paths.iter().cloned());
+    }
+}

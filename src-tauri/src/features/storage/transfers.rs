@@ -24,6 +24,9 @@ struct Item {
 pub struct Transfers {
     items: Mutex<BTreeMap<u32, Item>>,
     next: Mutex<u32>,
+    /// Local files the user offered (dropped on the window, or chosen): the only ones an
+    /// upload reads, whatever a page asks.
+    offered: Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 /// What one transfer does.
@@ -35,6 +38,27 @@ pub enum Work {
 impl Transfers {
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<u32, Item>> {
         self.items.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The user dropped or chose these files.
+    pub fn offer(&self, paths: impl IntoIterator<Item = PathBuf>) {
+        let mut o = self.offered.lock().unwrap_or_else(|e| e.into_inner());
+        if o.len() > 10_000 {
+            o.clear();
+        }
+        o.extend(paths);
+    }
+
+    /// Take `paths` for an upload, if every one was offered (each once).
+    pub fn take_offered(&self, paths: &[PathBuf]) -> Result<(), PathBuf> {
+        let mut o = self.offered.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = paths.iter().find(|p| !o.contains(*p)) {
+            return Err(p.clone());
+        }
+        for p in paths {
+            o.remove(p);
+        }
+        Ok(())
     }
 
     pub fn list(&self) -> Vec<TransferView> {
@@ -181,7 +205,13 @@ async fn run_one<R: Runtime>(
     let result = match &work {
         Work::Up { from, to } => client.upload(from, to, &ctl).await.map(|d| (d.size, None)),
         Work::Down { from, dir } => client
-            .download(from, dir, from.name(), Landing::KeepBoth, &ctl)
+            .download(
+                from,
+                dir,
+                &skyport_core::downloads::safe_name(from.name()),
+                Landing::KeepBoth,
+                &ctl,
+            )
             .await
             .map(|d| (d.size, Some(d.path))),
     };
@@ -213,4 +243,20 @@ async fn run_one<R: Runtime>(
         },
     };
     state.set(app, id, end);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_files_the_user_offered_are_read_and_each_once() {
+        let t = Transfers::default();
+        let a = PathBuf::from("/home/u/a.fits");
+        let b = PathBuf::from("/home/u/.ssh/id_ed25519");
+        t.offer([a.clone()]);
+        assert_eq!(t.take_offered(&[a.clone(), b.clone()]), Err(b.clone()));
+        assert_eq!(t.take_offered(std::slice::from_ref(&a)), Ok(()));
+        assert_eq!(t.take_offered(std::slice::from_ref(&a)), Err(a));
+    }
 }
