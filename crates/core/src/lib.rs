@@ -51,3 +51,4 @@ pub mod usage;
 pub mod vault;
 pub mod vospace;
 pub mod why;
+mod xml;

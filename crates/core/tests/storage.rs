@@ -376,6 +376,28 @@ async fn files_go_up_and_come_back_whole_and_checked() {
     assert_eq!(replaced.path, out.path().join("cube.fits"));
     assert_eq!(std::fs::read(&replaced.path).expect("read").len(), 1000);
 
+    // A shared file replaced is shared as before (cavern's overwrite in place keeps it).
+    assert!(sim.share_storage_node(
+        "/home/alice/cube.fits",
+        true,
+        Some("ivo://cadc.nrc.ca/gms?survey")
+    ));
+    alice
+        .upload(&src, &p("/home/alice/cube.fits"), &ctl)
+        .await
+        .expect("replace a shared file");
+    let node = alice
+        .stat(&p("/home/alice/cube.fits"))
+        .await
+        .expect("stat")
+        .expect("there");
+    assert!(node.public);
+    assert_eq!(
+        node.group_read.as_deref(),
+        Some("ivo://cadc.nrc.ca/gms?survey")
+    );
+    assert_eq!(node.size, Some(data.len() as u64));
+
     // An empty file: cavern answers 204 with nothing.
     let empty = local_file(dir.path(), "empty.txt", 0);
     alice

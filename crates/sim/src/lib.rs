@@ -262,6 +262,11 @@ impl SimHandle {
         }
     }
 
+    /// Share a stored file or folder: public or not, and the groups that read it.
+    pub fn share_storage_node(&self, path: &str, public: bool, group_read: Option<&str>) -> bool {
+        self.app.cavern.share(path, public, group_read)
+    }
+
     /// The next `n` uploads to `/arc` store a changed byte (the digest check then fails).
     pub fn corrupt_storage_writes(&self, n: u32) {
         self.app

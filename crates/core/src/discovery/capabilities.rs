@@ -7,8 +7,10 @@
 //! access. Anything that is not a capabilities document — an HTML error page, a login form,
 //! JSON — is refused with what it looked like, never taken for an empty list.
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+use crate::xml::{attr, opening, reference};
 
 /// How a client may authenticate to an interface (`ivo://ivoa.net/sso#…`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -86,42 +88,6 @@ pub enum CapabilitiesError {
     NotCapabilities(String),
     #[error("the capabilities document is malformed XML: {0}")]
     Malformed(String),
-}
-
-/// The first characters of `text`, for saying what came instead.
-fn opening(text: &str) -> String {
-    let t: String = text.trim_start().chars().take(40).collect();
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn attr(e: &BytesStart<'_>, local: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == local)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.trim().to_string())
-        })
-}
-
-/// The text an entity or character reference stands for (`amp`, `#38`, `#x26`).
-fn reference(name: &str) -> Option<char> {
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => {
-            let n = name.strip_prefix('#')?;
-            let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => n.parse().ok()?,
-            };
-            char::from_u32(code)
-        }
-    }
 }
 
 /// Every capability in the document, in order.

@@ -368,6 +368,32 @@ impl StorageClient {
         .map(drop)
     }
 
+    /// Share the file `path` as `like` is shared (public; the groups that read and write
+    /// it): cavern's POST of the node's properties (vospace.md §3.3).
+    pub async fn share_like(&self, path: &NodePath, like: &node::Node) -> Result<(), StorageError> {
+        let uri = xml_escape(&self.uri(path).await?);
+        let prop = |uri: &str, v: Option<&str>| match v {
+            Some(v) => format!(
+                "<vos:property uri=\"{uri}\">{}</vos:property>",
+                xml_escape(v)
+            ),
+            None => format!("<vos:property uri=\"{uri}\" xsi:nil=\"true\" />"),
+        };
+        let doc = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<vos:node xmlns:vos=\"http://www.ivoa.net/xml/VOSpace/v2.0\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"vos:DataNode\" uri=\"{uri}\" version=\"2.1\"><vos:properties>{}{}{}</vos:properties><vos:accepts /><vos:provides /></vos:node>\n",
+            prop(node::props::PUBLIC, Some(if like.public { "true" } else { "false" })),
+            prop(node::props::GROUP_READ, like.group_read.as_deref()),
+            prop(node::props::GROUP_WRITE, like.group_write.as_deref()),
+        );
+        self.send(path, || {
+            self.request(Method::POST, self.url(path, ""))
+                .header("Content-Type", "text/xml")
+                .body(doc.clone())
+        })
+        .await
+        .map(drop)
+    }
+
     /// Delete a file, a link or an empty folder: CANFAR's storage deletes no folder with
     /// its contents, and neither does Skyport.
     pub async fn delete(&self, path: &NodePath) -> Result<(), StorageError> {

@@ -8,7 +8,9 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
+use quick_xml::Reader;
+
+use crate::xml::{attr, opening, reference};
 use serde::Serialize;
 
 use super::path::{path_of_uri, NodePath};
@@ -23,6 +25,8 @@ pub mod props {
     pub const TYPE: &str = "ivo://ivoa.net/vospace/core#type";
     pub const PUBLIC: &str = "ivo://ivoa.net/vospace/core#ispublic";
     pub const WRITABLE: &str = "ivo://cadc.nrc.ca/vospace/core#writable";
+    pub const GROUP_READ: &str = "ivo://ivoa.net/vospace/core#groupread";
+    pub const GROUP_WRITE: &str = "ivo://ivoa.net/vospace/core#groupwrite";
 }
 
 /// What a node is.
@@ -60,6 +64,16 @@ pub struct Node {
     pub link_target: Option<String>,
     /// A file being written.
     pub busy: bool,
+    /// The groups that may read and write it (group URIs, space-separated, as cavern says).
+    pub group_read: Option<String>,
+    pub group_write: Option<String>,
+}
+
+impl Node {
+    /// Whether it is shared beyond its owner's allocation (public, or with groups).
+    pub fn is_shared(&self) -> bool {
+        self.public || self.group_read.is_some() || self.group_write.is_some()
+    }
 }
 
 /// A node and, for a folder, its children (sorted by name).
@@ -108,42 +122,6 @@ pub enum NodeError {
     Malformed(String),
 }
 
-/// The first characters of `text`, for saying what came instead.
-fn opening(text: &str) -> String {
-    let t: String = text.trim_start().chars().take(40).collect();
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn attr(e: &BytesStart<'_>, local: &str) -> Option<String> {
-    e.attributes()
-        .flatten()
-        .find(|a| a.key.local_name().as_ref() == local)
-        .and_then(|a| {
-            a.normalized_value(XmlVersion::Implicit1_0)
-                .ok()
-                .map(|v| v.trim().to_string())
-        })
-}
-
-/// The text an entity or character reference stands for (`amp`, `#38`, `#x26`).
-fn reference(name: &str) -> Option<char> {
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        _ => {
-            let n = name.strip_prefix('#')?;
-            let code = match n.strip_prefix(['x', 'X']) {
-                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
-                None => n.parse().ok()?,
-            };
-            char::from_u32(code)
-        }
-    }
-}
-
 /// `2026-06-30T08:01:02.345` (UTC, no zone: IVOA's format), or with a zone.
 fn parse_date(s: &str) -> Option<DateTime<Utc>> {
     let s = s.trim();
@@ -173,6 +151,17 @@ struct Building {
     target: Option<String>,
     /// `vos://` and the authority of its URI, `!` written `~`.
     service: String,
+}
+
+impl Building {
+    /// Text inside the node: into the property or link target being read, if any.
+    fn push_text(&mut self, t: &str) {
+        if let Some((_, _, v)) = self.prop.as_mut() {
+            v.push_str(t);
+        } else if let Some(v) = self.target.as_mut() {
+            v.push_str(t);
+        }
+    }
 }
 
 fn start_node(e: &BytesStart<'_>, resource_id: Option<&str>) -> Result<Building, NodeError> {
@@ -208,6 +197,8 @@ fn start_node(e: &BytesStart<'_>, resource_id: Option<&str>) -> Result<Building,
             writable: None,
             link_target: None,
             busy: attr(e, "busy").as_deref() == Some("true"),
+            group_read: None,
+            group_write: None,
         },
         prop: None,
         target: None,
@@ -237,6 +228,8 @@ fn set_property(n: &mut Node, uri: &str, nil: bool, value: &str) {
         props::TYPE => n.content_type = Some(v.to_string()).filter(|t| !t.is_empty()),
         props::PUBLIC => n.public = v == "true",
         props::WRITABLE => n.writable = Some(v == "true"),
+        props::GROUP_READ => n.group_read = Some(v.to_string()).filter(|g| !g.is_empty()),
+        props::GROUP_WRITE => n.group_write = Some(v.to_string()).filter(|g| !g.is_empty()),
         _ => {}
     }
 }
@@ -301,31 +294,17 @@ pub fn parse(text: &str, resource_id: Option<&str>) -> Result<Listing, NodeError
             }
             Event::Text(t) => {
                 if let Some(b) = child.as_mut().or(root.as_mut()) {
-                    let t = t.xml10_content();
-                    if let Some((_, _, v)) = b.prop.as_mut() {
-                        v.push_str(&t);
-                    } else if let Some(v) = b.target.as_mut() {
-                        v.push_str(&t);
-                    }
+                    b.push_text(&t.xml10_content());
                 }
             }
             Event::CData(t) => {
                 if let Some(b) = child.as_mut().or(root.as_mut()) {
-                    let t = t.xml10_content();
-                    if let Some((_, _, v)) = b.prop.as_mut() {
-                        v.push_str(&t);
-                    } else if let Some(v) = b.target.as_mut() {
-                        v.push_str(&t);
-                    }
+                    b.push_text(&t.xml10_content());
                 }
             }
             Event::GeneralRef(r) => {
                 if let (Some(b), Some(c)) = (child.as_mut().or(root.as_mut()), reference(&r)) {
-                    if let Some((_, _, v)) = b.prop.as_mut() {
-                        v.push(c);
-                    } else if let Some(v) = b.target.as_mut() {
-                        v.push(c);
-                    }
+                    b.push_text(c.encode_utf8(&mut [0; 4]));
                 }
             }
             Event::End(_) => {

@@ -312,6 +312,12 @@ impl StorageClient {
                 },
             });
         }
+        // An overwrite in place would have kept who may read it: so does the swap.
+        if let Some(old) = existing.as_ref().filter(|n| n.is_shared()) {
+            if let Err(e) = self.share_like(to, old).await {
+                tracing::warn!(%to, "the new copy is not shared as the old one was: {e}");
+            }
+        }
         match self.delete(&backup).await {
             // A retried delete may find it gone already.
             Ok(()) | Err(StorageError::NotFound { .. }) => {}

@@ -130,6 +130,7 @@ pub fn router(app: Arc<App>) -> Router {
                 "/arc/nodes/{*rest}",
                 get(crate::cavern::get_node)
                     .put(crate::cavern::write::put_node)
+                    .post(crate::cavern::write::post_node)
                     .delete(crate::cavern::write::delete_node),
             )
             .route(

@@ -46,6 +46,10 @@ pub struct Entry {
     pub public: bool,
     /// Bytes allowed below an allocation root.
     pub quota: Option<u64>,
+    /// `groupread` / `groupwrite`: group URIs, space-separated (stored and echoed; the sim
+    /// has no group membership).
+    pub group_read: Option<String>,
+    pub group_write: Option<String>,
 }
 
 /// The tree, by absolute path (`/`, `/home`, `/home/alice/x.fits`).
@@ -96,6 +100,8 @@ fn folder(owner: &str, at: DateTime<Utc>) -> Entry {
         content_type: None,
         public: false,
         quota: None,
+        group_read: None,
+        group_write: None,
     }
 }
 
@@ -181,6 +187,8 @@ impl Cavern {
                 content_type: None,
                 public: false,
                 quota: None,
+                group_read: None,
+                group_write: None,
             },
         );
         true
@@ -217,6 +225,17 @@ impl Cavern {
             None => Vec::new(),
         };
         Some((data, e.md5.clone()))
+    }
+
+    /// Share a file or folder: public or not, and the groups that read it.
+    pub fn share(&self, path: &str, public: bool, group_read: Option<&str>) -> bool {
+        let mut t = self.tree.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(e) = clean(path).and_then(|p| t.get_mut(&p)) else {
+            return false;
+        };
+        e.public = public;
+        e.group_read = group_read.map(str::to_string);
+        true
     }
 
     /// A new, unused file name for a file's contents.
@@ -309,6 +328,11 @@ fn properties(
         (core("date"), true, ivoa_date(e.modified)),
         (core("ispublic"), false, e.public.to_string()),
     ];
+    for (name, groups) in [("groupread", &e.group_read), ("groupwrite", &e.group_write)] {
+        if let Some(g) = groups {
+            props.push((core(name), false, g.clone()));
+        }
+    }
     if e.folder {
         props.push((
             "ivo://cadc.nrc.ca/vospace/core#inheritPermissions".into(),

@@ -141,6 +141,135 @@ pub async fn put_node(State(app): State<Arc<App>>, req: Request) -> Response {
     xml(StatusCode::CREATED, document(&w, &path, &entry, true))
 }
 
+/// The `<vos:property uri="…">value</vos:property>` of a node document, `None` for a
+/// property marked `xsi:nil="true"`.
+fn doc_properties(doc: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    let mut rest = doc;
+    while let Some(at) = rest.find("<vos:property ") {
+        rest = &rest[at..];
+        let Some(end) = rest.find('>') else { break };
+        let tag = &rest[..end];
+        let uri = tag
+            .find("uri=\"")
+            .and_then(|i| tag[i + 5..].find('"').map(|j| &tag[i + 5..i + 5 + j]))
+            .map(unescape);
+        let nil = tag.contains("xsi:nil=\"true\"");
+        let value = if tag.ends_with('/') {
+            None
+        } else {
+            rest[end + 1..]
+                .find("</vos:property>")
+                .map(|j| unescape(&rest[end + 1..end + 1 + j]))
+        };
+        if let Some(u) = uri {
+            out.push((
+                u,
+                if nil {
+                    None
+                } else {
+                    Some(value.unwrap_or_default())
+                },
+            ));
+        }
+        rest = &rest[end..];
+    }
+    out
+}
+
+/// `POST /arc/nodes/{path}`: set properties (public, groups; others are kept as cavern
+/// ignores the immutable ones).
+pub async fn post_node(State(app): State<Arc<App>>, req: Request) -> Response {
+    let user = match caller(&app, &req) {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let path = match path_of(&req, "/arc/nodes") {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let prefix = vos_prefix(&app.cfg.authority);
+    let target = format!("{prefix}{path}");
+    let body = match http_body_util::Limited::new(req.into_body(), DOCUMENT_LIMIT)
+        .collect()
+        .await
+    {
+        Ok(b) => b.to_bytes(),
+        Err(_) => {
+            return fault(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unexpected exception: java.lang.ClassCastException".into(),
+            )
+        }
+    };
+    let doc = String::from_utf8_lossy(&body);
+    match attr(&doc, "uri").map(unescape) {
+        Some(uri) if normal_uri(&uri) == normal_uri(&target) => {}
+        Some(uri) => {
+            return fault(
+                StatusCode::BAD_REQUEST,
+                format!(
+                    "InvalidArgument: invalid input: vos URI mismatch: doc={uri} and path={target}"
+                ),
+            )
+        }
+        None => {
+            return fault(
+                StatusCode::BAD_REQUEST,
+                "InvalidArgument: invalid input: no vos:node".into(),
+            )
+        }
+    }
+    let mut t = app.cavern.tree.lock().unwrap_or_else(|e| e.into_inner());
+    let missing = || {
+        fault(
+            StatusCode::NOT_FOUND,
+            format!("NodeNotFound: Target {target}"),
+        )
+    };
+    if let Err(r) = super::check_above(&t, &prefix, &path, user.as_deref(), missing) {
+        return r;
+    }
+    let Some(e) = t.get(&path) else {
+        return missing();
+    };
+    let kind = if e.folder {
+        "vos:ContainerNode"
+    } else {
+        "vos:DataNode"
+    };
+    if attr(&doc, "xsi:type").is_some_and(|k| k != kind) {
+        return fault(
+            StatusCode::BAD_REQUEST,
+            format!("InvalidArgument: invalid input: cannot change type of node {target}"),
+        );
+    }
+    if !Cavern::writable(&t, &path, e, user.as_deref()) {
+        return fault(StatusCode::FORBIDDEN, format!("PermissionDenied: {path}"));
+    }
+    let core = |p: &str| format!("ivo://ivoa.net/vospace/core#{p}");
+    let Some(e) = t.get_mut(&path) else {
+        return missing();
+    };
+    for (uri, value) in doc_properties(&doc) {
+        if uri == core("ispublic") {
+            e.public = value.as_deref() == Some("true");
+        } else if uri == core("groupread") {
+            e.group_read = value.filter(|v| !v.trim().is_empty());
+        } else if uri == core("groupwrite") {
+            e.group_write = value.filter(|v| !v.trim().is_empty());
+        }
+    }
+    let entry = e.clone();
+    let w = Writer {
+        tree: &t,
+        prefix: &prefix,
+        detail: Detail::Max,
+        user: user.as_deref(),
+    };
+    xml(StatusCode::OK, document(&w, &path, &entry, false))
+}
+
 /// `DELETE /arc/nodes/{path}`: a file, a link or an empty folder.
 pub async fn delete_node(State(app): State<Arc<App>>, req: Request) -> Response {
     let user = match caller(&app, &req) {
@@ -211,5 +340,24 @@ mod tests {
             normal_uri("vos://cadc.nrc.ca~arc/home/a")
         );
         assert_eq!(attr("<vos:transfer/>", "uri"), None);
+    }
+
+    #[test]
+    fn properties_are_read_with_nil_and_entities() {
+        let doc = r#"<vos:node uri="x"><vos:properties><vos:property uri="ivo://ivoa.net/vospace/core#ispublic">true</vos:property><vos:property uri="ivo://ivoa.net/vospace/core#groupread">ivo://cadc.nrc.ca/gms?a&amp;b</vos:property><vos:property uri="ivo://ivoa.net/vospace/core#groupwrite" xsi:nil="true" /></vos:properties></vos:node>"#;
+        assert_eq!(
+            doc_properties(doc),
+            [
+                (
+                    "ivo://ivoa.net/vospace/core#ispublic".to_string(),
+                    Some("true".to_string())
+                ),
+                (
+                    "ivo://ivoa.net/vospace/core#groupread".to_string(),
+                    Some("ivo://cadc.nrc.ca/gms?a&b".to_string())
+                ),
+                ("ivo://ivoa.net/vospace/core#groupwrite".to_string(), None),
+            ]
+        );
     }
 }
