@@ -276,7 +276,8 @@ async fn profiles_list_check_rename_and_remove() {
         [
             ("Session API v1", true),
             ("Password sign-in", true),
-            ("Certificate service", true)
+            ("Certificate service", true),
+            ("Storage", true)
         ],
         "{canfar}"
     );
@@ -288,7 +289,7 @@ async fn profiles_list_check_rename_and_remove() {
     home.run(&["profiles", "list", "--check"])
         .await
         .ok()
-        .out_has("ok (3 services, credential not checked)");
+        .out_has("ok (4 services, credential not checked)");
 
     // A profile's name keeps its platform: discovery of another one under it is refused.
     home.run(&[
