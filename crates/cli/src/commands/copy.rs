@@ -307,37 +307,22 @@ async fn walk_remote(
 
 /// Whether the copy is there already: the same size and MD5 (a recursive copy run again).
 async fn already_there(client: &StorageClient, job: &Job) -> bool {
-    let ctl = Control::default();
-    match job {
-        Job::Up { from, to } => {
-            let Ok(Some(node)) = client.stat(to).await else {
-                return false;
-            };
-            let Ok(meta) = std::fs::metadata(from) else {
-                return false;
-            };
-            if node.size != Some(meta.len()) || node.md5.is_none() {
-                return false;
-            }
-            md5_of_file(from, &ctl, to)
-                .await
-                .is_ok_and(|(_, m)| Some(m) == node.md5)
-        }
-        Job::Down { from, to } => {
-            let Ok(meta) = std::fs::metadata(to) else {
-                return false;
-            };
-            let Ok(Some(node)) = client.stat(from).await else {
-                return false;
-            };
-            if node.size != Some(meta.len()) || node.md5.is_none() {
-                return false;
-            }
-            md5_of_file(to, &ctl, from)
-                .await
-                .is_ok_and(|(_, m)| Some(m) == node.md5)
-        }
+    let (local, remote) = match job {
+        Job::Up { from, to } => (from, to),
+        Job::Down { from, to } => (to, from),
+    };
+    let Ok(meta) = std::fs::metadata(local) else {
+        return false;
+    };
+    let Ok(Some(node)) = client.stat(remote).await else {
+        return false;
+    };
+    if node.size != Some(meta.len()) || node.md5.is_none() {
+        return false;
     }
+    md5_of_file(local, &Control::default(), remote)
+        .await
+        .is_ok_and(|(_, m)| Some(m) == node.md5)
 }
 
 async fn run(

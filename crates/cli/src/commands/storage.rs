@@ -1,5 +1,5 @@
 //! Storage (CANFAR's `/arc`): `skyport ls`, `quota`, `mv`, `rm` and `mkdir` (`cp` is in
-//! [`super::copy`]). Remote operands are written `arc:/home/<user>/…` (the profile in use's
+//! the `copy` module). Remote operands are written `arc:/home/<user>/…` (the profile in use's
 //! storage) or `PROFILE:/…` (another profile's); `arc:` alone is your home.
 
 use skyport_core::error::{Coded as _, ErrorCode};

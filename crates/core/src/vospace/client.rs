@@ -1,5 +1,5 @@
 //! The storage service over HTTP: listings, usage, folders made, nodes deleted and moved.
-//! The bytes are in [`super::transfer`]. Faults are cavern's `text/plain` lines with their
+//! The bytes are in the `transfer` module beside this one. Faults are cavern's `text/plain` lines with their
 //! names (vospace.md §6); a request is retried on 503 and on a dropped connection, with
 //! backoff.
 

@@ -351,20 +351,33 @@ impl StorageClient {
                     .collect::<Vec<u8>>()
             )
         );
+        let (url, digest) = (&url, &digest);
+        self.retrying(ctl, || async move {
+            let file = tokio::fs::File::open(from)
+                .await
+                .map_err(|e| Attempt::Stop(local(from, e)))?;
+            self.put_once(file, url.clone(), size, digest, md5, ctl, to, root)
+                .await
+        })
+        .await
+    }
+
+    /// `once` run again after a failure worth another try, with backoff (a 503's
+    /// `Retry-After` when it gives one), until it succeeds, stops, or the attempts are spent;
+    /// a damaged copy's error then says how many times it was tried.
+    async fn retrying<T, F, Fut>(&self, ctl: &Control, once: F) -> Result<T, StorageError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<T, Attempt>>,
+    {
         let mut delay = self.retry.first_delay;
         let mut attempt = 1;
         loop {
             if attempt > 1 {
                 ctl.tell(Step::Retrying { attempt });
             }
-            let file = tokio::fs::File::open(from)
-                .await
-                .map_err(|e| local(from, e))?;
-            let outcome = self
-                .put_once(file, url.clone(), size, &digest, md5, ctl, to, root)
-                .await;
-            let e = match outcome {
-                Ok(()) => return Ok(()),
+            let e = match once().await {
+                Ok(v) => return Ok(v),
                 Err(Attempt::Stop(e)) => return Err(e),
                 Err(Attempt::Again(e)) => e,
             };
@@ -515,37 +528,12 @@ impl StorageClient {
         }
         let mut cleanup = Cleanup(temp.clone(), false);
         let url = self.file_url(from)?;
-        let mut delay = self.retry.first_delay;
-        let mut attempt = 1;
-        let (size, md5) = loop {
-            if attempt > 1 {
-                ctl.tell(Step::Retrying { attempt });
-            }
-            let e = match self.get_once(url.clone(), from, &temp, ctl).await {
-                Ok(got) => break got,
-                Err(Attempt::Stop(e)) => return Err(e),
-                Err(Attempt::Again(e)) => e,
-            };
-            if attempt >= self.retry.attempts {
-                return Err(match e {
-                    StorageError::Corrupted { path, detail, .. } => StorageError::Corrupted {
-                        path,
-                        detail,
-                        tries: attempt,
-                    },
-                    other => other,
-                });
-            }
-            let wait = match &e {
-                StorageError::Busy {
-                    retry_after: Some(a),
-                } => *a,
-                _ => delay,
-            };
-            tokio::time::sleep(wait.min(self.retry.max_delay)).await;
-            delay = (delay * 2).min(self.retry.max_delay);
-            attempt += 1;
-        };
+        let (url, temp_ref) = (&url, &temp);
+        let (size, md5) = self
+            .retrying(ctl, || async move {
+                self.get_once(url.clone(), from, temp_ref, ctl).await
+            })
+            .await?;
         let path = match landing {
             Landing::Replace => {
                 let dest = dir.join(name);

@@ -47,6 +47,23 @@ pub(super) fn normal_uri(uri: &str) -> String {
     }
 }
 
+/// A node document sent with a request (32 KiB at most; cavern's over-limit path ends in a
+/// ClassCastException, vospace.md §3.1).
+// An early return of a handler is its answer.
+#[allow(clippy::result_large_err)]
+async fn document_of(req: Request) -> Result<String, Response> {
+    match http_body_util::Limited::new(req.into_body(), DOCUMENT_LIMIT)
+        .collect()
+        .await
+    {
+        Ok(b) => Ok(String::from_utf8_lossy(&b.to_bytes()).into_owned()),
+        Err(_) => Err(fault(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "unexpected exception: java.lang.ClassCastException".into(),
+        )),
+    }
+}
+
 /// `PUT /arc/nodes/{path}`: a folder (or an empty file) made.
 pub async fn put_node(State(app): State<Arc<App>>, req: Request) -> Response {
     let user = match caller(&app, &req) {
@@ -59,20 +76,10 @@ pub async fn put_node(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let prefix = vos_prefix(&app.cfg.authority);
     let target = format!("{prefix}{path}");
-    let body = match http_body_util::Limited::new(req.into_body(), DOCUMENT_LIMIT)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        // cavern's over-limit path ends in a ClassCastException (vospace.md §3.1).
-        Err(_) => {
-            return fault(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "unexpected exception: java.lang.ClassCastException".into(),
-            )
-        }
+    let doc = match document_of(req).await {
+        Ok(d) => d,
+        Err(r) => return r,
     };
-    let doc = String::from_utf8_lossy(&body);
     let (Some(uri), Some(kind)) = (attr(&doc, "uri").map(unescape), attr(&doc, "xsi:type")) else {
         return fault(
             StatusCode::BAD_REQUEST,
@@ -190,19 +197,10 @@ pub async fn post_node(State(app): State<Arc<App>>, req: Request) -> Response {
     };
     let prefix = vos_prefix(&app.cfg.authority);
     let target = format!("{prefix}{path}");
-    let body = match http_body_util::Limited::new(req.into_body(), DOCUMENT_LIMIT)
-        .collect()
-        .await
-    {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return fault(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "unexpected exception: java.lang.ClassCastException".into(),
-            )
-        }
+    let doc = match document_of(req).await {
+        Ok(d) => d,
+        Err(r) => return r,
     };
-    let doc = String::from_utf8_lossy(&body);
     match attr(&doc, "uri").map(unescape) {
         Some(uri) if normal_uri(&uri) == normal_uri(&target) => {}
         Some(uri) => {
