@@ -170,6 +170,7 @@ pub(super) fn open_prompt<R: Runtime>(app: &AppHandle<R>, id: u32, url: &Url) {
     let builder = windows::app_pages_only(app, builder);
     match builder.build() {
         Ok(window) => {
+            windows::draw_app_page(&window);
             // Closed by the user: see prompt_closed.
             let (app, label) = (app.clone(), prompt_label(id));
             window.on_window_event(move |event| {
