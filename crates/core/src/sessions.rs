@@ -134,26 +134,31 @@ impl Default for PollPolicy {
 
 impl PollPolicy {
     /// The wait before the next poll, the list having last changed `unchanged_for` ago (a
-    /// session's status, or one added or gone).
+    /// session's status, or one added or gone). While the window is `hidden` nobody watches
+    /// the list, only its notifications: the pace is one step slower (a session that starts
+    /// is told at most 10 s late, one queued for minutes at most 30 s late).
     pub fn next(
         &self,
         sessions: &[Session],
         consecutive_errors: u32,
         unchanged_for: Duration,
+        hidden: bool,
     ) -> Duration {
         if consecutive_errors > 0 {
             let exp = self.fast.saturating_mul(1u32 << consecutive_errors.min(8));
             return exp.min(self.max_backoff);
         }
-        if !sessions.iter().any(|s| s.status.is_transitional()) {
-            self.slow
+        let paces = [self.fast, self.waiting, self.slow];
+        let step = if !sessions.iter().any(|s| s.status.is_transitional()) {
+            2
         } else if unchanged_for < self.fast_for {
-            self.fast
+            0
         } else if unchanged_for < self.waiting_for {
-            self.waiting
+            1
         } else {
-            self.slow
-        }
+            2
+        };
+        paces[(step + usize::from(hidden)).min(2)]
     }
 }
 
@@ -163,9 +168,21 @@ impl PollPolicy {
 pub struct ChangeClock {
     seen: Vec<(SessionId, SessionStatus)>,
     changed_at: Option<std::time::Instant>,
+    /// How long ago the first list counts as changed.
+    head_start: Duration,
 }
 
 impl ChangeClock {
+    /// A clock whose first list counts as changed `head_start` ago: the fast pace follows a
+    /// change seen or an action (a launch, a delete), not the start of the app, when nothing
+    /// says a session that is already Pending is about to start.
+    pub fn new(head_start: Duration) -> Self {
+        Self {
+            head_start,
+            ..Self::default()
+        }
+    }
+
     /// Note a list read at `now`; answers how long it has been unchanged.
     pub fn observe(&mut self, sessions: &[Session], now: std::time::Instant) -> Duration {
         let mut seen: Vec<(SessionId, SessionStatus)> = sessions
@@ -173,7 +190,10 @@ impl ChangeClock {
             .map(|s| (s.id.clone(), s.status.clone()))
             .collect();
         seen.sort_by(|a, b| a.0.cmp(&b.0));
-        if self.changed_at.is_none() || seen != self.seen {
+        if self.changed_at.is_none() {
+            self.seen = seen;
+            self.changed_at = Some(now.checked_sub(self.head_start).unwrap_or(now));
+        } else if seen != self.seen {
             self.seen = seen;
             self.changed_at = Some(now);
         }
@@ -759,10 +779,55 @@ mod tests {
         let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
         let running = [s("a", SessionKind::Notebook, SessionStatus::Running, None)];
         let now = Duration::ZERO;
-        assert_eq!(p.next(&pending, 0, now), p.fast);
-        assert_eq!(p.next(&running, 0, now), p.slow);
-        assert_eq!(p.next(&running, 1, now), p.fast * 2);
-        assert_eq!(p.next(&running, 30, now), p.max_backoff);
+        assert_eq!(p.next(&pending, 0, now, false), p.fast);
+        assert_eq!(p.next(&running, 0, now, false), p.slow);
+        assert_eq!(p.next(&running, 1, now, false), p.fast * 2);
+        assert_eq!(p.next(&running, 30, now, false), p.max_backoff);
+        // Hidden in the tray: one step slower, never slower than the slow pace; failures
+        // back off as before.
+        assert_eq!(p.next(&pending, 0, now, true), p.waiting);
+        assert_eq!(p.next(&pending, 0, p.fast_for, true), p.slow);
+        assert_eq!(p.next(&running, 0, now, true), p.slow);
+        assert_eq!(p.next(&running, 1, now, true), p.fast * 2);
+    }
+
+    #[test]
+    fn the_first_list_is_not_a_change() {
+        let p = PollPolicy::default();
+        let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
+        let mut clock = ChangeClock::new(p.fast_for);
+        let t0 = std::time::Instant::now() + Duration::from_secs(3600);
+        let at = |secs| t0 + Duration::from_secs(secs);
+        // Pending when the app starts: the waiting pace, which eases off as usual.
+        assert_eq!(
+            p.next(&pending, 0, clock.observe(&pending, at(0)), false),
+            p.waiting
+        );
+        let left = p.waiting_for - p.fast_for;
+        assert_eq!(
+            p.next(
+                &pending,
+                0,
+                clock.observe(&pending, at(left.as_secs() - 1)),
+                false
+            ),
+            p.waiting
+        );
+        assert_eq!(
+            p.next(
+                &pending,
+                0,
+                clock.observe(&pending, at(left.as_secs() + 1)),
+                false
+            ),
+            p.slow
+        );
+        // A launch brings the fast pace.
+        clock.poke(at(700));
+        assert_eq!(
+            p.next(&pending, 0, clock.observe(&pending, at(701)), false),
+            p.fast
+        );
     }
 
     #[test]
@@ -795,7 +860,7 @@ mod tests {
         let mut clock = ChangeClock::default();
         let t0 = std::time::Instant::now();
         let at = |secs| t0 + Duration::from_secs(secs);
-        let mut pace = |secs| p.next(&pending, 0, clock.observe(&pending, at(secs)));
+        let mut pace = |secs| p.next(&pending, 0, clock.observe(&pending, at(secs)), false);
         assert_eq!(pace(0), p.fast);
         assert_eq!(pace(119), p.fast);
         assert_eq!(pace(121), p.waiting);
@@ -807,11 +872,23 @@ mod tests {
             s("a", SessionKind::Notebook, SessionStatus::Pending, None),
             s("b", SessionKind::Notebook, SessionStatus::Pending, None),
         ];
-        assert_eq!(p.next(&both, 0, clock.observe(&both, at(3601))), p.fast);
-        assert_eq!(p.next(&both, 0, clock.observe(&both, at(3700))), p.fast);
-        assert_eq!(p.next(&both, 0, clock.observe(&both, at(4400))), p.slow);
+        assert_eq!(
+            p.next(&both, 0, clock.observe(&both, at(3601)), false),
+            p.fast
+        );
+        assert_eq!(
+            p.next(&both, 0, clock.observe(&both, at(3700)), false),
+            p.fast
+        );
+        assert_eq!(
+            p.next(&both, 0, clock.observe(&both, at(4400)), false),
+            p.slow
+        );
         clock.poke(at(4401));
-        assert_eq!(p.next(&both, 0, clock.observe(&both, at(4402))), p.fast);
+        assert_eq!(
+            p.next(&both, 0, clock.observe(&both, at(4402)), false),
+            p.fast
+        );
     }
 }
 

@@ -9,8 +9,15 @@ const EMPTY: SessionsSnapshot = { sessions: [], asOf: null, error: null, skipped
 export class SessionsStore {
   /** Raw (not deeply reactive): 2,000 sessions must not become 2,000 proxies. */
   snapshot = $state.raw<SessionsSnapshot>(EMPTY);
+  /** When the list was last read. It moves at every poll, also when the list is the same,
+   * without touching `snapshot`: an unchanged list renders nothing again but the time. */
+  asOf = $state<string | null>(null);
   /** performance.now() when the current snapshot arrived (for the render measurement). */
   receivedAt = $state(0);
+  /** Bumped when something the expiry timeline draws from changed beside the list (a
+   * keep-alive rule): the timeline is read again on that, on a new list and on a new
+   * credential status, not on every poll. */
+  touched = $state(0);
   refreshing = $state(false);
   /** Why the last manual refresh could not even be asked for (rare: the IPC itself failed). */
   refreshError = $state<string | null>(null);
@@ -46,7 +53,7 @@ export class SessionsStore {
       }),
       // The list was read again and is unchanged: only its time moves (no re-render).
       this.#platform.listen("sessionsConfirmed", ({ asOf }) => {
-        if (this.snapshot.asOf && !this.snapshot.error) this.snapshot = { ...this.snapshot, asOf };
+        if (this.snapshot.asOf && !this.snapshot.error) this.asOf = asOf;
       }),
     ]);
     if (this.#stopped) {
@@ -67,6 +74,7 @@ export class SessionsStore {
   set(s: SessionsSnapshot): void {
     this.receivedAt = typeof performance !== "undefined" ? performance.now() : Date.now();
     this.snapshot = s;
+    this.asOf = s.asOf;
     if (s.asOf) startMark("list");
   }
 
@@ -96,6 +104,10 @@ export class SessionsStore {
       ...this.snapshot,
       sessions: this.snapshot.sessions.map((s) => (set.has(s.id) ? { ...s, status: "Terminating" } : s)),
     });
+  }
+
+  touch(): void {
+    this.touched += 1;
   }
 
   byId(id: string): Session | undefined {

@@ -33,11 +33,22 @@ describe("Sessions list", () => {
     await openApp(p);
     const list = await screen.findByTestId("sessions-list");
     await waitFor(() => expect(list.getAttribute("data-render-count")).toBe("1"));
+    const timelineReads = () => p.argsOf("expiryTimeline").length;
+    await waitFor(() => expect(timelineReads()).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 50));
+    const read = timelineReads();
     p.confirmSessions("2026-12-03T17:42:00Z");
     await waitFor(() => expect(screen.getByText(/As of/).textContent).toMatch(/As of \d\d:42/));
+    expect(screen.getByTestId("statusbar-sessions").textContent).toMatch(/as of \d\d:42/);
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     expect(list.getAttribute("data-render-count")).toBe("1");
     expect(rows().length).toBeGreaterThan(0);
+    // Nor is the expiry timeline read again; a new list or a new credential status is.
+    expect(timelineReads()).toBe(read);
+    p.emitSessions({ asOf: new Date().toISOString() });
+    await waitFor(() => expect(timelineReads()).toBe(read + 1));
+    p.emitCredential({ state: "signed_in", headline: "Signed in again", advice: null, expiresAt: null });
+    await waitFor(() => expect(timelineReads()).toBe(read + 2));
   });
 
   it("tells the backend once when the first list is painted, with its length", async () => {
@@ -379,10 +390,13 @@ describe("Session details", () => {
     const d = await openDetails(p, "carta1");
     const keep = await within(d).findByTestId("keep-alive");
     expect(keep.textContent).toContain("a fresh 7-day certificate in the session's ~/.ssl");
+    const timelineReads = p.argsOf("expiryTimeline").length;
     await fireEvent.change(within(keep).getByLabelText("Keep it alive while Skyport runs, up to"), { target: { value: "3" } });
     await fireEvent.click(within(keep).getByRole("button", { name: "Keep alive" }));
     await waitFor(() => expect(within(keep).getByTestId("keep-alive-rule").textContent).toContain("Kept alive while Skyport runs, until"));
     expect(p.argsOf("setKeepAlive")).toEqual([[carta.id, 3]]);
+    // The expiry timeline shows the rule (it is read again).
+    await waitFor(() => expect(p.argsOf("expiryTimeline").length).toBe(timelineReads + 1));
     expect(within(keep).getByRole("status").textContent).toContain("Skyport keeps carta1 alive until");
     await fireEvent.click(within(keep).getByRole("button", { name: "Stop keeping it alive" }));
     await waitFor(() => expect(within(keep).queryByTestId("keep-alive-rule")).toBeNull());

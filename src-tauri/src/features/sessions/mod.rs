@@ -24,6 +24,8 @@ use crate::kernel::{bus, Bus, Signal};
 #[derive(Default)]
 pub struct SessionsHub {
     poke: tokio::sync::Notify,
+    /// The main window was shown: the slower pace of the tray no longer holds.
+    shown: tokio::sync::Notify,
     /// The platform generation the last list came from (`None` before the first).
     generation: std::sync::Mutex<Option<u64>>,
     /// The platform's context (resource options, quota) for explaining waits, by generation.
@@ -132,7 +134,10 @@ fn answer_signals<R: Runtime>(app: &AppHandle<R>) {
         while let Some(signal) = bus::next(&mut signals).await {
             match signal {
                 Signal::CredentialChanged { replaced: true } => app.state::<SessionsHub>().poke(),
-                Signal::MainShown => poller::confirm_shown(&app),
+                Signal::MainShown => {
+                    app.state::<SessionsHub>().shown.notify_one();
+                    poller::confirm_shown(&app);
+                }
                 _ => {}
             }
         }

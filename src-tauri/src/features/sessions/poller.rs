@@ -304,26 +304,37 @@ fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, desktop: bool)
 pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         let policy = PollPolicy::default();
-        let mut changes = ChangeClock::default();
+        let mut changes = ChangeClock::new(policy.fast_for);
         let mut errors: u32 = 0;
         loop {
             let failed = poll_shared(&app).await;
             errors = if failed { errors.saturating_add(1) } else { 0 };
             let configured = app.state::<Platform>().client().is_ok();
+            let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
             // Nothing to poll until a platform and credential exist; wait for a poke.
-            let wait = if configured {
+            let (wait, wait_shown) = if configured {
                 let bus = app.state::<Bus>();
                 let snap = bus.sessions.borrow();
                 let unchanged = changes.observe(&snap.sessions, std::time::Instant::now());
-                policy.next(&snap.sessions, errors, unchanged)
+                let pace = |hidden| policy.next(&snap.sessions, errors, unchanged, hidden);
+                (pace(hidden), pace(false))
             } else {
-                Duration::from_secs(3600)
+                (Duration::from_secs(3600), Duration::from_secs(3600))
             };
             let hub = app.state::<SessionsHub>();
-            tokio::select! {
-                _ = tokio::time::sleep(wait) => {}
-                // A launch, a delete or a refresh: something is about to change.
-                _ = hub.poke.notified() => changes.poke(std::time::Instant::now()),
+            let asked = tokio::time::Instant::now();
+            let mut until = asked + wait;
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(until) => break,
+                    // A launch, a delete or a refresh: something is about to change.
+                    _ = hub.poke.notified() => {
+                        changes.poke(std::time::Instant::now());
+                        break;
+                    }
+                    // Shown again: the list is due at the shown pace (at once when older).
+                    _ = hub.shown.notified() => until = until.min(asked + wait_shown),
+                }
             }
         }
     });
