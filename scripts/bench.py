@@ -673,21 +673,25 @@ def main():
             keep()
         if "render" in stages:
             # WebKitWebDriver now and then drops its connection under tauri-driver (the app
-            # runs on; the driver logs "client error (SendRequest)"): one more try, said so.
-            for attempt in (1, 2):
+            # runs on; the driver logs "client error (SendRequest)"), most often in the first
+            # try after the idle stage: up to four tries, the report says how many.
+            tries = 4
+            for attempt in range(1, tries + 1):
                 try:
                     r["render"] = bench_render(args, tmp, sim2000)
                     if attempt > 1:
-                        r["render"]["note"] = "second try: WebDriver's connection was lost in the first"
+                        r["render"]["note"] = f"try {attempt}: WebDriver's connection was lost in the ones before"
                     break
                 except Exception as e:  # WebDriver went away: say so in the report, keep the rest
-                    r["render"] = {"skipped": f"WebDriver failed twice: {type(e).__name__}: {e}"}
+                    r["render"] = {"skipped": f"WebDriver failed {tries} times: {type(e).__name__}: {e}"}
                     # What the driver and the app said last: where to look.
                     log = os.path.join(tmp, "render", f"app-{Run.count}.log")
                     if os.path.exists(log):
                         with open(log, errors="replace") as f:
-                            tail = [ANSI.sub("", l.rstrip()) for l in f.readlines()[-12:]]
-                        say("WebDriver failed; tauri-driver's log ends:\n  " + "\n  ".join(tail))
+                            lines = [ANSI.sub("", l.rstrip()) for l in f.readlines()]
+                        # The error itself, above its backtrace, and the last lines.
+                        said = [l for l in lines if "rror" in l and not l.lstrip()[:1].isdigit()][:8]
+                        say("WebDriver failed; tauri-driver's log says:\n  " + "\n  ".join(said + ["…"] + lines[-6:]))
             keep()
         if "sim" in stages:
             say("The sim's list throughput")

@@ -25,6 +25,33 @@ const TRAY_ID: &str = "skyport";
 struct Shown(Mutex<Option<TrayModel>>);
 
 /// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
+/// The answer of [`look_for_host`], asked once per run.
+static HOST: std::sync::OnceLock<std::sync::Mutex<Option<std::thread::JoinHandle<bool>>>> =
+    std::sync::OnceLock::new();
+
+/// Start asking whether a tray host is there, beside the app's start-up (the question runs
+/// `dbus-send`, ~80 ms that would otherwise hold up the main thread while the window's
+/// page loads). [`init`] takes the answer. Call after the environment is final: the child
+/// inherits it.
+pub fn look_for_host() {
+    let asked = std::thread::Builder::new()
+        .name("skyport-tray-host".into())
+        .spawn(tray_host_present)
+        .ok();
+    let _ = HOST.set(std::sync::Mutex::new(asked));
+}
+
+/// Whether a tray host is there: the answer [`look_for_host`] started, or asked now.
+fn host_present() -> bool {
+    let asked = HOST
+        .get()
+        .and_then(|h| h.lock().unwrap_or_else(|e| e.into_inner()).take());
+    match asked {
+        Some(thread) => thread.join().unwrap_or(false),
+        None => tray_host_present(),
+    }
+}
+
 fn tray_host_present() -> bool {
     if !cfg!(target_os = "linux") {
         return true;
@@ -47,7 +74,7 @@ fn tray_host_present() -> bool {
 /// tray.
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(Shown::default());
-    let host = tray_host_present();
+    let host = host_present();
     if !host {
         tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
     }
