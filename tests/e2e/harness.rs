@@ -581,6 +581,8 @@ pub fn type_text(window: &str, text: &str) {
 /// Save a PNG of the whole X screen into the artifacts folder.
 pub fn screen_shot(name: &str) -> PathBuf {
     let path = artifacts_dir().join(format!("{name}.png"));
+    // No picture of an earlier run may pass for this one.
+    let _ = std::fs::remove_file(&path);
     let _ = Command::new("import")
         .args(["-window", "root"])
         .arg(&path)

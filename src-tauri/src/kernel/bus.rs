@@ -52,6 +52,8 @@ pub struct Bus {
     pub sessions: watch::Sender<SessionsSnapshot>,
     /// The certificate file (published by the certificates feature); `None` until read.
     pub cert: watch::Sender<Option<CertReading>>,
+    /// The credential status the UI heard last (see `kernel::credential_changed`).
+    pub(crate) credential_said: std::sync::Mutex<Option<skyport_core::status::CredentialStatus>>,
 }
 
 impl Default for Bus {
@@ -60,6 +62,7 @@ impl Default for Bus {
             signals: broadcast::channel(64).0,
             sessions: watch::channel(SessionsSnapshot::loading()).0,
             cert: watch::channel(None).0,
+            credential_said: std::sync::Mutex::new(None),
         }
     }
 }

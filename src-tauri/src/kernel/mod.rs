@@ -81,13 +81,73 @@ pub fn platform_changed<R: Runtime>(app: &AppHandle<R>) {
 /// The credential, or what is known about it, changed: the UI hears the new status and the
 /// features listening on the bus are told. `replaced`: a different credential is in use
 /// now, so the kept connection is dropped and lists are fetched again.
+///
+/// The certificate's watcher calls this every 30 s (the status moves with time: expiring,
+/// expired); the UI hears a status only when it differs from the last one it heard, or for
+/// a replaced credential, so an idle window is not woken for nothing.
 pub fn credential_changed<R: Runtime>(app: &AppHandle<R>, replaced: bool) {
     let platform = app.state::<Platform>();
     if replaced {
         platform.forget_connection();
     }
     let status = platform.credential_status();
-    let _ = events::CredentialStatusChanged(status).emit(app);
-    app.state::<Bus>()
-        .send(Signal::CredentialChanged { replaced });
+    let bus = app.state::<Bus>();
+    let news = {
+        let mut said = bus
+            .credential_said
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let news = replaced || said.as_ref() != Some(&status);
+        *said = Some(status.clone());
+        news
+    };
+    if news {
+        let _ = events::CredentialStatusChanged(status).emit(app);
+    }
+    bus.send(Signal::CredentialChanged { replaced });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use skyport_core::keyring::SecretStoreExt as _;
+    use tauri::{Listener, Manager};
+
+    use super::{credential_changed, Platform};
+
+    /// The 30 s re-checks of an unchanged credential send the page nothing; a changed status
+    /// or a replaced credential is sent. (Rust listeners hear an event as it is emitted.)
+    #[test]
+    fn the_page_hears_a_credential_status_once() {
+        let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
+        let app = m.app.handle();
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        let h = heard.clone();
+        app.listen_any("credential-status-changed", move |e| {
+            h.lock().expect("lock").push(e.payload().to_string());
+        });
+        let count = || heard.lock().expect("lock").len();
+        credential_changed(app, false);
+        assert_eq!(count(), 1, "the first status");
+        for _ in 0..3 {
+            credential_changed(app, false);
+        }
+        assert_eq!(count(), 1, "unchanged re-checks are not sent");
+        // Another status (a token now): heard; the same again with `replaced`: heard.
+        app.state::<Platform>()
+            .secrets
+            .set(
+                &skyport_core::connect::TokenSlot::Token.key("lab"),
+                &skyport_core::secret::SecretString::new("t0ken".into()),
+            )
+            .expect("token");
+        credential_changed(app, false);
+        assert_eq!(count(), 2, "a new status");
+        credential_changed(app, true);
+        credential_changed(app, false);
+        assert_eq!(count(), 3, "a replaced credential, once");
+        let said = heard.lock().expect("lock").clone();
+        assert_ne!(said[0], said[1], "{said:?}");
+    }
 }

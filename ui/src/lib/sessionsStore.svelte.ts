@@ -38,7 +38,7 @@ export class SessionsStore {
     const read = (again: boolean) =>
       this.#platform.sessionsSnapshot().then(
         (s) => {
-          if (fromEvent || this.#stopped || (again && sameRead(s, this.snapshot))) return;
+          if (fromEvent || this.#stopped || (again && sameRead(s, { ...this.snapshot, asOf: this.asOf }))) return;
           this.set(s);
         },
         (e) => {
@@ -95,13 +95,14 @@ export class SessionsStore {
   patch(session: Session): void {
     const list = this.snapshot.sessions;
     if (!list.some((s) => s.id === session.id)) return;
-    this.set({ ...this.snapshot, sessions: list.map((s) => (s.id === session.id ? session : s)) });
+    this.set({ ...this.snapshot, asOf: this.asOf, sessions: list.map((s) => (s.id === session.id ? session : s)) });
   }
 
   markTerminating(ids: readonly string[]): void {
     const set = new Set(ids);
     this.set({
       ...this.snapshot,
+      asOf: this.asOf,
       sessions: this.snapshot.sessions.map((s) => (set.has(s.id) ? { ...s, status: "Terminating" } : s)),
     });
   }

@@ -34,8 +34,14 @@ describe("Sessions list", () => {
     const list = await screen.findByTestId("sessions-list");
     await waitFor(() => expect(list.getAttribute("data-render-count")).toBe("1"));
     const timelineReads = () => p.argsOf("expiryTimeline").length;
-    await waitFor(() => expect(timelineReads()).toBeGreaterThan(0));
-    await new Promise((r) => setTimeout(r, 50));
+    // Settled: the start's reads are done (two looks in a row see the same count).
+    let seen = -1;
+    await waitFor(() => {
+      const n = timelineReads();
+      const settled = n > 0 && n === seen;
+      seen = n;
+      expect(settled).toBe(true);
+    });
     const read = timelineReads();
     p.confirmSessions("2026-12-03T17:42:00Z");
     await waitFor(() => expect(screen.getByText(/As of/).textContent).toMatch(/As of \d\d:42/));

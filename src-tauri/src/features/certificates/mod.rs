@@ -26,6 +26,8 @@ pub struct CertMonitor {
     watcher: Mutex<Option<(std::path::PathBuf, CertWatcher)>>,
     lifecycle: Mutex<Option<Lifecycle>>,
     wake: tokio::sync::Notify,
+    /// The view the UI heard last: the 30 s re-check sends it again only when it changed.
+    said: Mutex<Option<CertView>>,
 }
 
 impl CertMonitor {

@@ -106,7 +106,13 @@ fn publish<R: Runtime>(app: &AppHandle<R>, path: String, summary: CertSummary) {
     let is_new = replaced(bus.cert().as_ref(), &summary);
     bus.cert.send_replace(Some(CertReading { path, summary }));
     if let Some(view) = super::view(app) {
-        let _ = CertStatusChanged(view).emit(app);
+        let monitor = app.state::<CertMonitor>();
+        let mut said = monitor.said.lock().unwrap_or_else(|e| e.into_inner());
+        if is_new || said.as_ref() != Some(&view) {
+            *said = Some(view.clone());
+            drop(said);
+            let _ = CertStatusChanged(view).emit(app);
+        }
     }
     kernel::credential_changed(app, is_new);
 }

@@ -315,8 +315,13 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
             let (wait, wait_shown) = if configured {
                 let bus = app.state::<Bus>();
                 let snap = bus.sessions.borrow();
-                let unchanged = changes.observe(&snap.sessions, std::time::Instant::now());
-                let pace = |hidden| policy.next(&snap.sessions, errors, unchanged, hidden);
+                // Only lists that were read count (a failed first poll is no list at all).
+                let unchanged = if snap.is_fresh() {
+                    changes.observe(&snap.sessions, std::time::Instant::now())
+                } else {
+                    Duration::ZERO
+                };
+                let pace = |in_tray| policy.next(&snap.sessions, errors, unchanged, in_tray);
                 (pace(hidden), pace(false))
             } else {
                 (Duration::from_secs(3600), Duration::from_secs(3600))

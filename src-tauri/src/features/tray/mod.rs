@@ -24,7 +24,6 @@ const TRAY_ID: &str = "skyport";
 #[derive(Default)]
 struct Shown(Mutex<Option<TrayModel>>);
 
-/// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
 /// The answer of [`look_for_host`], asked once per run.
 static HOST: std::sync::OnceLock<std::sync::Mutex<Option<std::thread::JoinHandle<bool>>>> =
     std::sync::OnceLock::new();
@@ -34,6 +33,9 @@ static HOST: std::sync::OnceLock<std::sync::Mutex<Option<std::thread::JoinHandle
 /// page loads). [`init`] takes the answer. Call after the environment is final: the child
 /// inherits it.
 pub fn look_for_host() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
     let asked = std::thread::Builder::new()
         .name("skyport-tray-host".into())
         .spawn(tray_host_present)
@@ -52,6 +54,7 @@ fn host_present() -> bool {
     }
 }
 
+/// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
 fn tray_host_present() -> bool {
     if !cfg!(target_os = "linux") {
         return true;
