@@ -53,7 +53,30 @@ pub struct Bus {
     /// The certificate file (published by the certificates feature); `None` until read.
     pub cert: watch::Sender<Option<CertReading>>,
     /// The credential status the UI heard last (see `kernel::credential_changed`).
-    pub(crate) credential_said: std::sync::Mutex<Option<skyport_core::status::CredentialStatus>>,
+    pub(crate) credential_said: LastSaid<skyport_core::status::CredentialStatus>,
+}
+
+/// What the UI heard last of something re-read on a timer: it hears it again only when it
+/// changed (or when told to), so an idle window is not woken for nothing.
+pub struct LastSaid<T>(std::sync::Mutex<Option<T>>);
+
+impl<T> Default for LastSaid<T> {
+    fn default() -> Self {
+        Self(std::sync::Mutex::new(None))
+    }
+}
+
+impl<T: PartialEq + Clone> LastSaid<T> {
+    /// Whether `value` is news (different from the last one, or `always`); it is the last
+    /// one from now on.
+    pub fn news(&self, value: &T, always: bool) -> bool {
+        let mut last = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let news = always || last.as_ref() != Some(value);
+        if news {
+            *last = Some(value.clone());
+        }
+        news
+    }
 }
 
 impl Default for Bus {
@@ -62,7 +85,7 @@ impl Default for Bus {
             signals: broadcast::channel(64).0,
             sessions: watch::channel(SessionsSnapshot::loading()).0,
             cert: watch::channel(None).0,
-            credential_said: std::sync::Mutex::new(None),
+            credential_said: LastSaid::default(),
         }
     }
 }

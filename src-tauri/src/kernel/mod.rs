@@ -92,16 +92,7 @@ pub fn credential_changed<R: Runtime>(app: &AppHandle<R>, replaced: bool) {
     }
     let status = platform.credential_status();
     let bus = app.state::<Bus>();
-    let news = {
-        let mut said = bus
-            .credential_said
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        let news = replaced || said.as_ref() != Some(&status);
-        *said = Some(status.clone());
-        news
-    };
-    if news {
+    if bus.credential_said.news(&status, replaced) {
         let _ = events::CredentialStatusChanged(status).emit(app);
     }
     bus.send(Signal::CredentialChanged { replaced });

@@ -27,7 +27,7 @@ pub struct CertMonitor {
     lifecycle: Mutex<Option<Lifecycle>>,
     wake: tokio::sync::Notify,
     /// The view the UI heard last: the 30 s re-check sends it again only when it changed.
-    said: Mutex<Option<CertView>>,
+    said: crate::kernel::bus::LastSaid<CertView>,
 }
 
 impl CertMonitor {

@@ -106,11 +106,7 @@ fn publish<R: Runtime>(app: &AppHandle<R>, path: String, summary: CertSummary) {
     let is_new = replaced(bus.cert().as_ref(), &summary);
     bus.cert.send_replace(Some(CertReading { path, summary }));
     if let Some(view) = super::view(app) {
-        let monitor = app.state::<CertMonitor>();
-        let mut said = monitor.said.lock().unwrap_or_else(|e| e.into_inner());
-        if is_new || said.as_ref() != Some(&view) {
-            *said = Some(view.clone());
-            drop(said);
+        if app.state::<CertMonitor>().said.news(&view, is_new) {
             let _ = CertStatusChanged(view).emit(app);
         }
     }
