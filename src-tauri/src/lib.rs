@@ -169,8 +169,6 @@ pub fn run() {
     kernel::lifetime::mark_start();
     // Before any thread starts: no child of the app may inherit the token.
     let env_token = skyport_core::connect::take_env_token();
-    // After the token is taken: the question runs a child, which inherits the environment.
-    features::tray::look_for_host();
     let paths = match skyport_core::paths::Paths::from_env() {
         Ok(p) => p,
         Err(e) => {

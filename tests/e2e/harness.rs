@@ -442,6 +442,24 @@ impl PlainApp {
             .unwrap_or(0)
     }
 
+    /// The last `n` lines of what the app wrote (for a failure's message: CI keeps no files).
+    fn log_tail(&self, n: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(n)..].join("\n")
+    }
+
+    /// The kernel's word on the app process ("S (sleeping)", "Z (zombie)": it ended).
+    fn process_state(&self) -> String {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .find_map(|l| l.strip_prefix("State:").map(|s| s.trim().to_string()))
+            })
+            .unwrap_or_else(|| "gone".into())
+    }
+
     /// Wait until `needle` has been logged at least `count` times: the app's own word that
     /// it reached a state (a page loaded, a prompt ready for an answer). Fails after 45 s (a
     /// first WebKit start on a loaded CI machine can take a while; success returns at once).
@@ -450,8 +468,10 @@ impl PlainApp {
         while self.log_count(needle) < count {
             assert!(
                 Instant::now() < deadline,
-                "the app never logged {needle:?} {count} times; see {}",
-                self.log.display()
+                "the app never logged {needle:?} {count} times; its last lines ({}, process {}):\n{}",
+                self.log.display(),
+                self.process_state(),
+                self.log_tail(20)
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -271,16 +271,14 @@ async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
 }
 
 /// Closing the window keeps Skyport running in the tray (the default setting); the tray
-/// still shows it, and "Open Skyport" brings the window back.
+/// still shows it, and "Open Skyport" brings the window back. The panel here comes after
+/// Skyport, as one can at login: the app follows it.
 #[tokio::test]
 async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     if xdotool_or_skip().is_none() {
         return;
     }
     let _gui = GUI.lock().await;
-    let Some(_tray) = start_sni_tray().await else {
-        return;
-    };
     let sim = start_sim(SimConfig::default()).await;
     running_notebook(&sim, "nbsni").await;
     let url = sim.skaha_url().to_string();
@@ -291,6 +289,11 @@ async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     );
     let window = x_window(app.pid(), "Skyport").await;
     app.wait_log("session list painted", 1).await;
+    app.wait_log("no StatusNotifier tray host", 1).await;
+    let Some(_tray) = start_sni_tray().await else {
+        return;
+    };
+    app.wait_log("the desktop's tray host came", 1).await;
     wait_until("the app's icon never registered with the tray", || {
         registered_in_tray(app.pid())
     })

@@ -6,6 +6,7 @@
 //! no tray host on the desktop the icon is invisible; the kernel is told, so that closing
 //! the window then quits instead of hiding and the app is never stranded.
 
+mod host;
 mod menu;
 
 use std::sync::Mutex;
@@ -24,60 +25,11 @@ const TRAY_ID: &str = "skyport";
 #[derive(Default)]
 struct Shown(Mutex<Option<TrayModel>>);
 
-/// The answer of [`look_for_host`], asked once per run.
-static HOST: std::sync::OnceLock<std::sync::Mutex<Option<std::thread::JoinHandle<bool>>>> =
-    std::sync::OnceLock::new();
-
-/// Start asking whether a tray host is there, beside the app's start-up (the question runs
-/// `dbus-send`, ~80 ms that would otherwise hold up the main thread while the window's
-/// page loads). [`init`] takes the answer. Call after the environment is final: the child
-/// inherits it.
-pub fn look_for_host() {
-    if !cfg!(target_os = "linux") {
-        return;
-    }
-    let asked = std::thread::Builder::new()
-        .name("skyport-tray-host".into())
-        .spawn(tray_host_present)
-        .ok();
-    let _ = HOST.set(std::sync::Mutex::new(asked));
-}
-
-/// Whether a tray host is there: the answer [`look_for_host`] started, or asked now.
-fn host_present() -> bool {
-    let asked = HOST
-        .get()
-        .and_then(|h| h.lock().unwrap_or_else(|e| e.into_inner()).take());
-    match asked {
-        Some(thread) => thread.join().unwrap_or(false),
-        None => tray_host_present(),
-    }
-}
-
-/// Is there a StatusNotifier host to show tray icons? (Linux; elsewhere always yes.)
-fn tray_host_present() -> bool {
-    if !cfg!(target_os = "linux") {
-        return true;
-    }
-    std::process::Command::new("dbus-send")
-        .args([
-            "--session",
-            "--print-reply",
-            "--dest=org.freedesktop.DBus",
-            "/org/freedesktop/DBus",
-            "org.freedesktop.DBus.NameHasOwner",
-            "string:org.kde.StatusNotifierWatcher",
-        ])
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).contains("boolean true"))
-        .unwrap_or(false)
-}
-
 /// Create the tray icon and start listening. Errors are logged: the app works without a
 /// tray.
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(Shown::default());
-    let host = host_present();
+    let host = host::present();
     if !host {
         tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
     }
@@ -99,6 +51,23 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Lifetime>()
         .set_tray_shown(host && built.is_ok());
     if built.is_ok() {
+        // A panel restarted, or one that came after Skyport at login: closing the window
+        // hides it only while someone shows the icon.
+        let handle = app.clone();
+        host::follow(move |now| {
+            let life = handle.state::<Lifetime>();
+            if life.tray_shown() != now {
+                life.set_tray_shown(now);
+                tracing::info!(
+                    "the desktop's tray host {}",
+                    if now {
+                        "came: closing the window keeps Skyport in the tray"
+                    } else {
+                        "went: closing the window quits Skyport"
+                    }
+                );
+            }
+        });
         log_menu(&m);
         *app.state::<Shown>()
             .0
