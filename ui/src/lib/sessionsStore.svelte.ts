@@ -9,8 +9,9 @@ const EMPTY: SessionsSnapshot = { sessions: [], asOf: null, error: null, skipped
 export class SessionsStore {
   /** Raw (not deeply reactive): 2,000 sessions must not become 2,000 proxies. */
   snapshot = $state.raw<SessionsSnapshot>(EMPTY);
-  /** When the list was last read. It moves at every poll, also when the list is the same,
-   * without touching `snapshot`: an unchanged list renders nothing again but the time. */
+  /** When the list was last read. It moves also when the list is the same (once a minute:
+   * the minute is what the page shows), without touching `snapshot`: an unchanged list
+   * renders nothing again but the time. */
   asOf = $state<string | null>(null);
   /** performance.now() when the current snapshot arrived (for the render measurement). */
   receivedAt = $state(0);

@@ -39,6 +39,8 @@ pub struct SessionsHub {
     /// What was seen and said, shared by the poller and a Refresh (read from its file at
     /// first use): a list fetched either way is news once, never twice.
     tracker: tokio::sync::Mutex<Option<skyport_core::sessions::SessionTracker>>,
+    /// The minute of the list's time the page heard last (see `poller::confirm`).
+    told: bus::LastSaid<Option<i64>>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few

@@ -265,20 +265,33 @@ async fn explain_waiting<R: Runtime>(
 
 /// A list that differs from the one shown: to every feature and the UI.
 fn publish<R: Runtime>(app: &AppHandle<R>, snap: SessionsSnapshot) {
+    if let Some(hub) = app.try_state::<SessionsHub>() {
+        hub.told.news(&snap.as_of.map(shown_minute), true);
+    }
     app.state::<Bus>().sessions.send_replace(snap.clone());
     let _ = SessionsUpdated(snap).emit(app);
 }
 
+/// What the page shows of a list's time: its minute ("as of 14:05"). Every time zone is a
+/// whole number of minutes from UTC, so a new UTC minute is a new minute on screen.
+fn shown_minute(as_of: chrono::DateTime<Utc>) -> i64 {
+    as_of.timestamp().div_euclid(60)
+}
+
 /// The same list as shown, read again at `as_of`: no wake-up for the other features, and
-/// the UI only learns the new time — not even that while the window is hidden in the tray
-/// (it hears it when shown again).
+/// the UI learns the new time only when the minute it shows moves — not at every poll, and
+/// not at all while the window is hidden in the tray (it hears it when shown again). An
+/// open window then wakes for a poll at most once a minute.
 fn confirm<R: Runtime>(app: &AppHandle<R>, as_of: chrono::DateTime<Utc>) {
     app.state::<Bus>().sessions.send_if_modified(|s| {
         s.as_of = Some(as_of);
         false
     });
     let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
-    if !hidden {
+    let news = app
+        .try_state::<SessionsHub>()
+        .is_none_or(|hub| hub.told.news(&Some(shown_minute(as_of)), false));
+    if !hidden && news {
         let _ = SessionsConfirmed { as_of }.emit(app);
     }
 }
@@ -288,6 +301,9 @@ fn confirm<R: Runtime>(app: &AppHandle<R>, as_of: chrono::DateTime<Utc>) {
 pub(super) fn confirm_shown<R: Runtime>(app: &AppHandle<R>) {
     let snap = app.state::<Bus>().sessions();
     if let (Some(as_of), None) = (snap.as_of, snap.error) {
+        if let Some(hub) = app.try_state::<SessionsHub>() {
+            hub.told.news(&Some(shown_minute(as_of)), true);
+        }
         let _ = SessionsConfirmed { as_of }.emit(app);
     }
 }
@@ -343,4 +359,56 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use chrono::{TimeZone, Utc};
+    use skyport_core::sessions::SessionsSnapshot;
+    use tauri::{Listener, Manager};
+
+    use super::{confirm, confirm_shown, publish, SessionsHub};
+    use crate::kernel::lifetime::Lifetime;
+
+    /// An unchanged list read again tells the page its new time only when the minute it
+    /// shows moves; hidden, not at all, until shown.
+    #[test]
+    fn the_page_hears_an_unchanged_list_once_a_minute() {
+        let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
+        let app = m.app.handle();
+        app.manage(SessionsHub::default());
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        let h = heard.clone();
+        app.listen_any("sessions-confirmed", move |e| {
+            h.lock().expect("lock").push(e.payload().to_string());
+        });
+        let count = || heard.lock().expect("lock").len();
+        let at = |min: u32, sec: u32| {
+            Utc.with_ymd_and_hms(2026, 12, 4, 14, min, sec)
+                .single()
+                .expect("a time")
+        };
+
+        publish(app, SessionsSnapshot::fetched(vec![], 0, at(0, 10)));
+        confirm(app, at(0, 20));
+        confirm(app, at(0, 50));
+        assert_eq!(count(), 0, "the same minute as the list the page has");
+        confirm(app, at(1, 0));
+        confirm(app, at(1, 30));
+        assert_eq!(count(), 1, "a new minute, once");
+        assert!(heard.lock().expect("lock")[0].contains("14:01:00"));
+
+        app.state::<Lifetime>().set_main_hidden(true);
+        confirm(app, at(2, 0));
+        confirm(app, at(3, 0));
+        assert_eq!(count(), 1, "nothing while hidden");
+        app.state::<Lifetime>().set_main_hidden(false);
+        confirm_shown(app);
+        assert_eq!(count(), 2, "the time on showing");
+        assert!(heard.lock().expect("lock")[1].contains("14:03:00"));
+        confirm(app, at(3, 40));
+        assert_eq!(count(), 2, "then the minute rule again");
+    }
 }
