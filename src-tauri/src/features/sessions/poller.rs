@@ -274,7 +274,7 @@ fn publish<R: Runtime>(app: &AppHandle<R>, snap: SessionsSnapshot) {
 
 /// What the page shows of a list's time: its minute ("as of 14:05"). Every time zone is a
 /// whole number of minutes from UTC, so a new UTC minute is a new minute on screen.
-fn shown_minute(as_of: chrono::DateTime<Utc>) -> i64 {
+pub(super) fn shown_minute(as_of: chrono::DateTime<Utc>) -> i64 {
     as_of.timestamp().div_euclid(60)
 }
 
