@@ -228,6 +228,11 @@ pub fn run() {
                 let life = app.state::<kernel::lifetime::Lifetime>();
                 if life.tray_shown() {
                     life.set_main_hidden(true);
+                    // It runs on; nobody waits for it.
+                    drop(kernel::lifetime::rest_when_hidden(
+                        app.handle(),
+                        std::time::Duration::ZERO,
+                    ));
                     tracing::info!("started in the tray (--hidden): no window until asked");
                 } else {
                     // Never hidden where nobody can find it.

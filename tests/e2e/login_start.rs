@@ -202,8 +202,9 @@ async fn wait_until_checked(app: &App, css: &str, want: &str) {
 }
 
 /// What the autostart entry starts: `--hidden` opens no window, the icon sits in the tray,
-/// and a certificate that is due is renewed with nobody there (here with a ~/.netrc entry
-/// for the credential service); "Open Skyport" then shows the window.
+/// the page rests (no WebKit page process), and a certificate that is due is renewed with
+/// nobody there (here with a ~/.netrc entry for the credential service); "Open Skyport" then
+/// shows the window with its page loaded, the renewed certificate on it.
 #[tokio::test]
 async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
     if xdotool_or_skip().is_none() {
@@ -248,6 +249,12 @@ async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
     let cert_file = app.skyport_home().join(".ssl/cadcproxy.pem");
 
     app.wait_log("started in the tray (--hidden)", 1).await;
+    // Its page rests: no WebKit page process while nobody looks.
+    app.wait_log("the main window's page rests", 1).await;
+    wait_until("a page process runs while in the tray", || {
+        !children_named(app.pid(), "WebKitWebProces")
+    })
+    .await;
     wait_until("the app's icon never registered with the tray", || {
         registered_in_tray(app.pid())
     })
@@ -265,8 +272,15 @@ async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
     );
     screen_shot("hidden-in-tray");
 
+    let painted = app.log_count("session list painted");
     open_from_tray("hidden-tray-menu").await;
     x_window(app.pid(), "Skyport").await;
+    app.wait_log("the main window's page loads again", 1).await;
+    app.wait_log("session list painted", painted + 1).await;
+    assert!(
+        children_named(app.pid(), "WebKitWebProces"),
+        "the page has its process again"
+    );
     screen_shot("hidden-opened-from-tray");
 }
 
@@ -320,4 +334,13 @@ async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     open_from_tray("sni-tray-menu").await;
     x_window(app.pid(), "Skyport").await;
     screen_shot("sni-reopened");
+}
+
+/// Whether process `pid` has a child named `comm` (as the kernel names it: 15 characters).
+fn children_named(pid: u32, comm: &str) -> bool {
+    let children =
+        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+    children
+        .split_whitespace()
+        .any(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.trim() == comm))
 }

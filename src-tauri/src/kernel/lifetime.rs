@@ -5,9 +5,14 @@
 //! download prompts) are open the main window is only minimized, so it can be brought back
 //! from the taskbar (on Linux it also carries the download handler), and closing the last
 //! window quits — unless a feature still has work that must finish (a "Save" to carry out).
+//!
+//! A main window hidden in the tray for a minute (at once for a start in the tray) lets its
+//! page rest: WebKit's page process ends, and the page loads again when the window is shown.
+//! Weeks in the tray then cost no page process, its memory or its housekeeping.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
@@ -31,6 +36,11 @@ pub struct Lifetime {
     tray_shown: AtomicBool,
     /// The main window is hidden in the tray (closed there, or started with `--hidden`).
     main_hidden: AtomicBool,
+    /// Counts the times the main window was hidden or shown: a rest planned for one stay in
+    /// the tray does not end the page of the next.
+    hidings: AtomicU64,
+    /// The main window's page rests (its web process ended) until the window is shown.
+    page_resting: AtomicBool,
     guards: Mutex<Vec<QuitGuard>>,
 }
 
@@ -86,6 +96,12 @@ pub struct PageTimes {
 /// the process, Tauri and WebKit starting.
 pub fn list_painted(sessions: u32, page: PageTimes) {
     if LIST_PAINTED.swap(true, Ordering::SeqCst) {
+        // A rested page loaded again (not a start-up figure).
+        tracing::info!(
+            sessions,
+            page_ms = page.painted_ms,
+            "session list painted again"
+        );
         return;
     }
     let since_start_ms = STARTED.get().map(|t| t.elapsed().as_millis()).unwrap_or(0);
@@ -197,6 +213,7 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
             if let Some(life) = app.try_state::<Lifetime>() {
                 life.set_main_hidden(true);
             }
+            drop(rest_when_hidden(app, REST_AFTER)); // it runs on; nobody waits for it
             tracing::info!("main window closed; Skyport stays in the tray");
         }
         CloseAction::Minimize => {
@@ -233,16 +250,65 @@ pub fn maybe_quit<R: Runtime>(app: &AppHandle<R>, gone: Option<&str>) {
     app.exit(0);
 }
 
+/// How long the main window stays ready in the tray before its page rests: closing it and
+/// opening it again soon after finds the page as it was; after a minute it is loaded again
+/// (a third of a second) and the tray costs no page in the meantime.
+pub const REST_AFTER: Duration = Duration::from_secs(60);
+
+/// The main window was hidden in the tray: its page rests after `after` if it is still
+/// hidden then (a start in the tray: at once). The handle ends when that was decided.
+pub fn rest_when_hidden<R: Runtime>(
+    app: &AppHandle<R>,
+    after: Duration,
+) -> tauri::async_runtime::JoinHandle<()> {
+    let this = app
+        .try_state::<Lifetime>()
+        .map(|life| life.hidings.fetch_add(1, Ordering::SeqCst) + 1);
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        let Some(this) = this else {
+            return;
+        };
+        tokio::time::sleep(after).await;
+        let life = app.state::<Lifetime>();
+        if life.hidings.load(Ordering::SeqCst) != this || !life.main_hidden() {
+            return;
+        }
+        let Some(window) = app.get_webview_window(MAIN) else {
+            return;
+        };
+        if !life.page_resting.swap(true, Ordering::SeqCst) {
+            if super::windows::rest_page(&window) {
+                tracing::info!(
+                    "the main window's page rests while Skyport is in the tray; it loads again when shown"
+                );
+            } else {
+                life.page_resting.store(false, Ordering::SeqCst);
+            }
+        }
+    })
+}
+
 /// Bring the main window back and to the front.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    let life = app.try_state::<Lifetime>();
+    if let Some(life) = &life {
+        // No rest planned before this showing may end the page now.
+        life.hidings.fetch_add(1, Ordering::SeqCst);
+    }
     if let Some(w) = app.get_webview_window(MAIN) {
+        if life
+            .as_ref()
+            .is_some_and(|l| l.page_resting.swap(false, Ordering::SeqCst))
+        {
+            super::windows::wake_page(&w);
+            tracing::info!("the main window's page loads again");
+        }
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
     }
-    let was_hidden = app
-        .try_state::<Lifetime>()
-        .is_some_and(|life| life.main_hidden.swap(false, Ordering::SeqCst));
+    let was_hidden = life.is_some_and(|life| life.main_hidden.swap(false, Ordering::SeqCst));
     if was_hidden {
         if let Some(bus) = app.try_state::<Bus>() {
             bus.send(Signal::MainShown);
@@ -299,6 +365,33 @@ mod tests {
             .expect("save");
         app.state::<Lifetime>().set_tray_shown(false);
         assert_eq!(on_main_close(app), CloseAction::Minimize);
+    }
+
+    /// The page rests only if the window is still hidden when the rest comes due: showing
+    /// it (and hiding it again) cancels a rest planned before.
+    #[test]
+    fn a_rest_planned_for_one_stay_in_the_tray_does_not_end_the_next() {
+        use tauri::{WebviewUrl, WebviewWindowBuilder};
+        let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
+        let app = m.app.handle();
+        WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+            .build()
+            .expect("main window");
+        let life = app.state::<Lifetime>();
+        let resting = || life.page_resting.load(Ordering::SeqCst);
+
+        life.set_main_hidden(true);
+        let _ = tauri::async_runtime::block_on(rest_when_hidden(app, Duration::ZERO));
+        assert!(resting(), "hidden when due: the page rests");
+        show_main(app);
+        assert!(!resting() && !life.main_hidden(), "shown: loaded again");
+
+        life.set_main_hidden(true);
+        let planned = rest_when_hidden(app, Duration::from_millis(20));
+        show_main(app);
+        life.set_main_hidden(true);
+        let _ = tauri::async_runtime::block_on(planned);
+        assert!(!resting(), "shown in between: that rest is off");
     }
 
     #[test]

@@ -109,6 +109,55 @@ pub fn draw_app_page<R: Runtime>(window: &tauri::WebviewWindow<R>) {
     let _ = window;
 }
 
+/// The address of the page that rests (its webview forgets it with its process).
+#[cfg(target_os = "linux")]
+static RESTED_AT: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Let the main window's page rest: end its web process (on Linux, WebKit's process of
+/// ~120 MB that keeps housekeeping while nobody looks). The window, its webview and the
+/// download handler it carries stay; [`wake_page`] loads the page again. False where pages
+/// cannot rest (elsewhere than Linux, or the webview is gone).
+pub fn rest_page<R: Runtime>(window: &tauri::WebviewWindow<R>) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        window
+            .with_webview(|webview| {
+                use webkit2gtk::WebViewExt;
+                let view = webview.inner();
+                // The page's address, or the one it is loading (a start in the tray).
+                let at = view.uri().map(|u| u.to_string()).filter(|u| !u.is_empty());
+                *RESTED_AT.lock().unwrap_or_else(|e| e.into_inner()) = at;
+                view.terminate_web_process();
+            })
+            .is_ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = window;
+        false
+    }
+}
+
+/// Load a rested page again (a new web process; the page reads its state afresh).
+pub fn wake_page<R: Runtime>(window: &tauri::WebviewWindow<R>) {
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|webview| {
+            use webkit2gtk::WebViewExt;
+            let view = webview.inner();
+            match RESTED_AT.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                Some(at) => view.load_uri(&at),
+                None => view.reload(),
+            }
+        });
+        if let Err(e) = done {
+            tracing::warn!("the main window's page could not be loaded again: {e}");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
 /// What a download handler does with a webview's download event (see the module notes).
 pub type DownloadHandler<R> =
     Arc<dyn for<'e> Fn(&Webview<R>, DownloadEvent<'e>) -> bool + Send + Sync>;
