@@ -335,7 +335,7 @@ def bench_idle(args, tmp, sim6, sim2000):
         if name == "floor":
             wait_for("the floor's window", lambda r=r: window_shown(r.pid), log=r.log_path)
         elif "hidden" in name:
-            wait_for(f"{name} in the tray", lambda r=r: r.log_line(HIDDEN_READY))
+            wait_for(f"{name} in the tray", lambda r=r: r.log_line(HIDDEN_READY), log=r.log_path)
         else:
             r.painted_ms()
     for name, r in runs.items():

@@ -24,6 +24,7 @@ pub const APP_COMMANDS: &[&str] = &[
     "launch_options",
     "launch_session",
     "list_painted",
+    "take_missed",
     "list_profiles",
     "main_window_used",
     "obtain_certificate",

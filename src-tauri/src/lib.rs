@@ -85,6 +85,7 @@ pub fn ipc() -> tauri_specta::Builder<tauri::Wry> {
             app::get_settings,
             app::save_settings,
             app::list_painted,
+            app::take_missed,
             downloads::download_offer,
             downloads::decide_download,
             downloads::download_prompt_ready,
@@ -224,7 +225,12 @@ pub fn run() {
             features::links::launch_links(app.handle());
             // Last: the tray shows what the others have published.
             features::tray::init(app.handle());
-            if hidden {
+            // A link that came with the launch may have shown the window already.
+            let shown = app
+                .get_webview_window(kernel::windows::MAIN)
+                .and_then(|w| w.is_visible().ok())
+                .unwrap_or(false);
+            if hidden && !shown {
                 let life = app.state::<kernel::lifetime::Lifetime>();
                 if life.tray_shown() {
                     life.set_main_hidden(true);
@@ -233,6 +239,7 @@ pub fn run() {
                         app.handle(),
                         std::time::Duration::ZERO,
                     ));
+                    kernel::lifetime::no_start_figure();
                     tracing::info!("started in the tray (--hidden): no window until asked");
                 } else {
                     // Never hidden where nobody can find it.

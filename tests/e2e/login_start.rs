@@ -336,11 +336,16 @@ async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     screen_shot("sni-reopened");
 }
 
-/// Whether process `pid` has a child named `comm` (as the kernel names it: 15 characters).
+/// Whether process `pid` has a child named `comm` (as the kernel names it: 15 characters),
+/// started by any of its threads.
 fn children_named(pid: u32, comm: &str) -> bool {
-    let children =
-        std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
-    children
-        .split_whitespace()
-        .any(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.trim() == comm))
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the app's threads");
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("children"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .any(|c| {
+                std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.trim() == comm)
+            })
+    })
 }

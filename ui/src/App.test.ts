@@ -259,6 +259,26 @@ describe("Notices", () => {
   });
 });
 
+describe("A page that rested in the tray", () => {
+  it("shows the notices it missed and the view it was asked for, once", async () => {
+    const p = FakePlatform.signedIn();
+    p.missed = {
+      view: "credentials",
+      notices: [
+        { event: "completed", id: "h1job001", name: "fit-1" },
+        { event: "failed", id: "k3x9q2ab", name: "notebook1", kind: "notebook" },
+      ],
+    };
+    render(App, { props: { platform: p } });
+    await waitFor(() => expect(screen.getByRole("heading", { level: 1 }).textContent).toBe("Credentials"));
+    const area = screen.getByTestId("notices");
+    await waitFor(() => expect(within(area).getAllByTestId("notice")).toHaveLength(2));
+    expect(area.textContent).toContain("fit-1 finished");
+    expect(p.calls.filter((c) => c === "takeMissed")).toHaveLength(1);
+    expect(p.missed.notices).toHaveLength(0);
+  });
+});
+
 describe("Platform load", () => {
   it("shows cores and RAM requested against what is available, the quota, and refreshes", async () => {
     const p = FakePlatform.signedIn();

@@ -119,6 +119,11 @@ export const commands = {
 	saveSettings: (settings: Settings) => __TAURI_INVOKE<Settings>("save_settings", { settings }),
 	/**  The UI painted the session list (once per run it counts: the start-up figure). */
 	listPainted: (sessions: number, page: PageTimes) => __TAURI_INVOKE<void>("list_painted", { sessions, page }),
+	/**
+	 *  What the main page missed while it rested in the tray (a view it was asked to show,
+	 *  session notices): the page takes it once when it loads.
+	 */
+	takeMissed: () => __TAURI_INVOKE<Missed>("take_missed"),
 	/**  The download a prompt window asks about. */
 	downloadOffer: (id: number) => __TAURI_INVOKE<Offer>("download_offer", { id }),
 	/**
@@ -752,6 +757,14 @@ export type LinkRequest = {
  *  of the window must be reported at once, whatever the UI reported before.
  */
 export type MainWindowClosed = null;
+
+/**  What the main page missed while it rested: handed over when it loads again. */
+export type Missed = {
+	/**  The view it was asked to show (the tray's "Sign in…"). */
+	view: string | null,
+	/**  Session notices, oldest first (at most [`MISSED_NOTICES`]). */
+	notices: SessionNotice[],
+};
 
 /**  Ask the UI to show a view (e.g. the tray's "Sign in…" opens Credentials). */
 export type Navigate = {

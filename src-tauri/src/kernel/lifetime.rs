@@ -18,9 +18,10 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
 use super::bus::{Bus, Signal};
-use super::events::MainWindowClosed;
+use super::events::{MainWindowClosed, Navigate, SessionNotified};
 use super::settings::SettingsStore;
 use super::windows::{MAIN, PROMPT_PREFIX, SESSION_PREFIX};
+use skyport_core::sessions::SessionNotice;
 
 /// Asks whether a feature still has work that must not be cut short by quitting.
 pub type QuitGuard = Arc<dyn Fn() -> bool + Send + Sync>;
@@ -41,6 +42,8 @@ pub struct Lifetime {
     hidings: AtomicU64,
     /// The main window's page rests (its web process ended) until the window is shown.
     page_resting: AtomicBool,
+    /// What the resting page missed.
+    missed: Mutex<Missed>,
     guards: Mutex<Vec<QuitGuard>>,
 }
 
@@ -121,6 +124,12 @@ pub fn list_painted(sessions: u32, page: PageTimes) {
 /// The command-line flag of a start at login: no window, only the tray (written into the
 /// autostart entry by core).
 pub const HIDDEN: &str = skyport_core::autostart::HIDDEN_FLAG;
+
+/// A start in the tray: the list is first painted when the user opens the window, perhaps
+/// hours later, which is no start-up figure.
+pub fn no_start_figure() {
+    LIST_PAINTED.store(true, Ordering::SeqCst);
+}
 
 /// Whether this launch asked to start in the tray.
 pub fn started_hidden() -> bool {
@@ -256,7 +265,8 @@ pub fn maybe_quit<R: Runtime>(app: &AppHandle<R>, gone: Option<&str>) {
 pub const REST_AFTER: Duration = Duration::from_secs(60);
 
 /// The main window was hidden in the tray: its page rests after `after` if it is still
-/// hidden then (a start in the tray: at once). The handle ends when that was decided.
+/// hidden then (a start in the tray: at once). The handle ends when that was asked of the
+/// main thread.
 pub fn rest_when_hidden<R: Runtime>(
     app: &AppHandle<R>,
     after: Duration,
@@ -270,43 +280,107 @@ pub fn rest_when_hidden<R: Runtime>(
             return;
         };
         tokio::time::sleep(after).await;
-        let life = app.state::<Lifetime>();
-        if life.hidings.load(Ordering::SeqCst) != this || !life.main_hidden() {
-            return;
-        }
-        let Some(window) = app.get_webview_window(MAIN) else {
-            return;
-        };
-        if !life.page_resting.swap(true, Ordering::SeqCst) {
-            if super::windows::rest_page(&window) {
-                tracing::info!(
-                    "the main window's page rests while Skyport is in the tray; it loads again when shown"
-                );
-            } else {
-                life.page_resting.store(false, Ordering::SeqCst);
-            }
-        }
+        let handle = app.clone();
+        // Decided and done on the main thread, where showing the window runs too: a page
+        // never ends under a window being shown.
+        let _ = app.run_on_main_thread(move || rest_if_still_hidden(&handle, this));
     })
+}
+
+/// On the main thread: let the page rest if stay `this` in the tray still lasts.
+fn rest_if_still_hidden<R: Runtime>(app: &AppHandle<R>, this: u64) {
+    let life = app.state::<Lifetime>();
+    if life.hidings.load(Ordering::SeqCst) != this || !life.main_hidden() || life.page_resting() {
+        return;
+    }
+    let Some(window) = app.get_webview_window(MAIN) else {
+        return;
+    };
+    if super::windows::rest_page(&window) {
+        life.page_resting.store(true, Ordering::SeqCst);
+        tracing::info!(
+            "the main window's page rests while Skyport is in the tray; it loads again when shown"
+        );
+    }
+}
+
+/// What the main page missed while it rested: handed over when it loads again.
+#[derive(Debug, Clone, Default, serde::Serialize, specta::Type)]
+pub struct Missed {
+    /// The view it was asked to show (the tray's "Sign in…").
+    pub view: Option<String>,
+    /// Session notices, oldest first (at most [`MISSED_NOTICES`]).
+    pub notices: Vec<SessionNotice>,
+}
+
+/// The most notices kept for a resting page (the newest).
+pub const MISSED_NOTICES: usize = 50;
+
+impl Lifetime {
+    /// The main window's page rests (see [`rest_when_hidden`]).
+    pub fn page_resting(&self) -> bool {
+        self.page_resting.load(Ordering::SeqCst)
+    }
+
+    /// What the page missed, once.
+    pub fn take_missed(&self) -> Missed {
+        std::mem::take(&mut *self.missed.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// Tell the main page of a session notice; a resting page finds it when it loads again.
+pub fn tell_notice<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice) {
+    if let Some(life) = app.try_state::<Lifetime>() {
+        // Under the lock: a page that wakes takes the notices after this one is in.
+        let mut missed = life.missed.lock().unwrap_or_else(|e| e.into_inner());
+        if life.page_resting() {
+            missed.notices.push(notice.clone());
+            let over = missed.notices.len().saturating_sub(MISSED_NOTICES);
+            missed.notices.drain(..over);
+            return;
+        }
+    }
+    let _ = SessionNotified(notice.clone()).emit(app);
 }
 
 /// Bring the main window back and to the front.
 pub fn show_main<R: Runtime>(app: &AppHandle<R>) {
+    show_main_at(app, None);
+}
+
+/// Bring the main window back showing `view` (a view's name, as the UI knows them).
+pub fn show_main_at<R: Runtime>(app: &AppHandle<R>, view: Option<&str>) {
+    let handle = app.clone();
+    let view = view.map(str::to_string);
+    // On the main thread, where a rest is decided (see `rest_if_still_hidden`).
+    let _ = app.run_on_main_thread(move || show_main_now(&handle, view));
+}
+
+fn show_main_now<R: Runtime>(app: &AppHandle<R>, view: Option<String>) {
     let life = app.try_state::<Lifetime>();
     if let Some(life) = &life {
         // No rest planned before this showing may end the page now.
         life.hidings.fetch_add(1, Ordering::SeqCst);
     }
+    let mut woke = false;
     if let Some(w) = app.get_webview_window(MAIN) {
-        if life
-            .as_ref()
-            .is_some_and(|l| l.page_resting.swap(false, Ordering::SeqCst))
-        {
+        if let Some(life) = life.as_ref().filter(|l| l.page_resting()) {
+            let mut missed = life.missed.lock().unwrap_or_else(|e| e.into_inner());
+            if view.is_some() {
+                missed.view = view.clone();
+            }
+            life.page_resting.store(false, Ordering::SeqCst);
+            drop(missed);
             super::windows::wake_page(&w);
+            woke = true;
             tracing::info!("the main window's page loads again");
         }
         let _ = w.show();
         let _ = w.unminimize();
         let _ = w.set_focus();
+    }
+    if let (Some(view), false) = (view, woke) {
+        let _ = Navigate { view }.emit(app);
     }
     let was_hidden = life.is_some_and(|life| life.main_hidden.swap(false, Ordering::SeqCst));
     if was_hidden {
@@ -367,31 +441,90 @@ mod tests {
         assert_eq!(on_main_close(app), CloseAction::Minimize);
     }
 
-    /// The page rests only if the window is still hidden when the rest comes due: showing
-    /// it (and hiding it again) cancels a rest planned before.
-    #[test]
-    fn a_rest_planned_for_one_stay_in_the_tray_does_not_end_the_next() {
+    /// A mock app with its main window (hidden, as in the tray).
+    fn with_main() -> crate::testing::MockApp {
         use tauri::{WebviewUrl, WebviewWindowBuilder};
         let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
-        let app = m.app.handle();
-        WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+        WebviewWindowBuilder::new(m.app.handle(), MAIN, WebviewUrl::App("index.html".into()))
+            .visible(false)
             .build()
             .expect("main window");
+        m.app.state::<Lifetime>().set_main_hidden(true);
+        m
+    }
+
+    /// The page rests only if the window is still hidden when the rest comes due: showing
+    /// it (and hiding it again) cancels a rest planned before. (Pages rest on Linux only.)
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_rest_planned_for_one_stay_in_the_tray_does_not_end_the_next() {
+        let m = with_main();
+        let app = m.app.handle();
         let life = app.state::<Lifetime>();
-        let resting = || life.page_resting.load(Ordering::SeqCst);
 
-        life.set_main_hidden(true);
         let _ = tauri::async_runtime::block_on(rest_when_hidden(app, Duration::ZERO));
-        assert!(resting(), "hidden when due: the page rests");
+        assert!(life.page_resting(), "hidden when due: the page rests");
         show_main(app);
-        assert!(!resting() && !life.main_hidden(), "shown: loaded again");
+        assert!(
+            !life.page_resting() && !life.main_hidden(),
+            "shown: loaded again"
+        );
 
+        // A rest planned, then the window shown and hidden again before it comes due.
         life.set_main_hidden(true);
-        let planned = rest_when_hidden(app, Duration::from_millis(20));
+        let planned = life.hidings.fetch_add(1, Ordering::SeqCst) + 1;
         show_main(app);
         life.set_main_hidden(true);
-        let _ = tauri::async_runtime::block_on(planned);
-        assert!(!resting(), "shown in between: that rest is off");
+        rest_if_still_hidden(app, planned);
+        assert!(!life.page_resting(), "shown in between: that rest is off");
+        rest_if_still_hidden(app, life.hidings.load(Ordering::SeqCst));
+        assert!(life.page_resting(), "the stay in the tray now: it rests");
+    }
+
+    /// A resting page misses nothing: the notices and the view asked for wait for it, and
+    /// are handed over once; a live page hears them at once.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_resting_page_finds_what_it_missed() {
+        use skyport_core::sessions::SessionNotice;
+        use tauri::Listener;
+        let m = with_main();
+        let app = m.app.handle();
+        let life = app.state::<Lifetime>();
+        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
+        for name in ["session-notified", "navigate"] {
+            let h = heard.clone();
+            app.listen_any(name, move |_| h.lock().expect("lock").push(name.into()));
+        }
+        let notice = |name: &str| SessionNotice::Completed {
+            id: skyport_core::skaha::SessionId("abcd1234".into()),
+            name: name.into(),
+        };
+        let name = |n: &SessionNotice| match n {
+            SessionNotice::Completed { name, .. } => name.clone(),
+            _ => String::new(),
+        };
+
+        let _ = tauri::async_runtime::block_on(rest_when_hidden(app, Duration::ZERO));
+        assert!(life.page_resting());
+        for i in 0..MISSED_NOTICES + 2 {
+            tell_notice(app, &notice(&format!("s{i}")));
+        }
+        show_main_at(app, Some("credentials"));
+        assert!(heard.lock().expect("lock").is_empty(), "{heard:?}");
+        let missed = life.take_missed();
+        assert_eq!(missed.view.as_deref(), Some("credentials"));
+        assert_eq!(missed.notices.len(), MISSED_NOTICES, "the newest kept");
+        assert_eq!(name(&missed.notices[0]), "s2");
+        assert!(life.take_missed().notices.is_empty(), "handed over once");
+
+        tell_notice(app, &notice("live"));
+        show_main_at(app, Some("storage"));
+        assert_eq!(
+            *heard.lock().expect("lock"),
+            ["session-notified", "navigate"]
+        );
+        assert!(life.take_missed().view.is_none());
     }
 
     #[test]

@@ -56,6 +56,7 @@ import type {
   SignOutReport,
   Unlisten,
   LinkRequest,
+  Missed,
   Crumb,
   Entry,
   FileDrop,
@@ -213,6 +214,8 @@ export class FakePlatform implements Platform {
   reopen: string[] = [];
   /** skyport:// links waiting for the UI, as the backend queues them. */
   links: LinkRequest[] = [];
+  /** What the page missed while it rested in the tray, as the backend keeps it. */
+  missed: Missed = { view: null, notices: [] };
   /** What the provider does at the next sign-out (default: revokes both tokens). */
   signOutReport: SignOutReport = { revoked: ["refresh token", "access token"], revocationNote: null };
   /** What `platformChoices` answers. */
@@ -826,6 +829,14 @@ export class FakePlatform implements Platform {
 
   listPainted(sessions: number, page: PageTimes): Promise<void> {
     return this.call("listPainted", [sessions, page], () => undefined);
+  }
+
+  takeMissed(): Promise<Missed> {
+    return this.call("takeMissed", [], () => {
+      const m = this.missed;
+      this.missed = { view: null, notices: [] };
+      return m;
+    });
   }
 
   takeLinks(): Promise<LinkRequest[]> {

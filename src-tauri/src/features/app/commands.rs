@@ -6,7 +6,7 @@ use skyport_core::status::CredentialStatus;
 use tauri::{AppHandle, State};
 
 use super::autostart;
-use crate::kernel::lifetime::{Lifetime, PageTimes};
+use crate::kernel::lifetime::{Lifetime, Missed, PageTimes};
 use crate::kernel::platform::{Platform, PlatformSetting};
 use crate::kernel::{Settings, SettingsStore};
 
@@ -39,6 +39,14 @@ pub struct PlatformStatus {
 #[specta::specta]
 pub fn main_window_used(lifetime: State<'_, Lifetime>) {
     lifetime.main_in_use();
+}
+
+/// What the main page missed while it rested in the tray (a view it was asked to show,
+/// session notices): the page takes it once when it loads.
+#[tauri::command]
+#[specta::specta]
+pub fn take_missed(lifetime: State<'_, Lifetime>) -> Missed {
+    lifetime.take_missed()
 }
 
 #[tauri::command]

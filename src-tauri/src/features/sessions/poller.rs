@@ -15,7 +15,7 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
 
 use super::SessionsHub;
-use crate::kernel::events::{SessionNotified, SessionsConfirmed, SessionsUpdated};
+use crate::kernel::events::{SessionsConfirmed, SessionsUpdated};
 use crate::kernel::lifetime::Lifetime;
 use crate::kernel::{self, payload, Bus, Platform, SettingsStore};
 
@@ -309,7 +309,7 @@ pub(super) fn confirm_shown<R: Runtime>(app: &AppHandle<R>) {
 }
 
 fn notify<R: Runtime>(app: &AppHandle<R>, notice: &SessionNotice, desktop: bool) {
-    let _ = SessionNotified(notice.clone()).emit(app);
+    kernel::lifetime::tell_notice(app, notice);
     if desktop {
         let (title, body) = notice.text();
         kernel::notify::show(app, &title, &body);

@@ -5,9 +5,7 @@ use skyport_core::tray::{model, CertSummary, TrayIcon as IconKind, TrayModel};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem, Submenu};
 use tauri::{AppHandle, Manager, Runtime};
-use tauri_specta::Event;
 
-use crate::kernel::events::Navigate;
 use crate::kernel::{lifetime, Bus, Platform, Signal};
 
 pub(super) fn icon(kind: IconKind) -> Option<Image<'static>> {
@@ -102,13 +100,7 @@ pub(super) fn on_menu<R: Runtime>(app: &AppHandle<R>, id: &str) {
     match id {
         "open" => lifetime::show_main(app),
         "quit" => app.exit(0),
-        "sign-in" => {
-            lifetime::show_main(app);
-            let _ = Navigate {
-                view: "credentials".into(),
-            }
-            .emit(app);
-        }
+        "sign-in" => lifetime::show_main_at(app, Some("credentials")),
         "cert-renew" => app.state::<Bus>().send(Signal::RenewCertificate),
         other => {
             if let Some(session) = other.strip_prefix("session:") {

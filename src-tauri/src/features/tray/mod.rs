@@ -29,7 +29,8 @@ struct Shown(Mutex<Option<TrayModel>>);
 /// tray.
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(Shown::default());
-    let host = host::present();
+    let bus = host::SessionBus::connect();
+    let host = bus.as_ref().is_some_and(|b| b.host_present());
     if !host {
         tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
     }
@@ -53,21 +54,23 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
     if built.is_ok() {
         // A panel restarted, or one that came after Skyport at login: closing the window
         // hides it only while someone shows the icon.
-        let handle = app.clone();
-        host::follow(move |now| {
-            let life = handle.state::<Lifetime>();
-            if life.tray_shown() != now {
-                life.set_tray_shown(now);
-                tracing::info!(
-                    "the desktop's tray host {}",
-                    if now {
-                        "came: closing the window keeps Skyport in the tray"
-                    } else {
-                        "went: closing the window quits Skyport"
-                    }
-                );
-            }
-        });
+        if let Some(bus) = &bus {
+            let handle = app.clone();
+            bus.follow(move |now| {
+                let life = handle.state::<Lifetime>();
+                if life.tray_shown() != now {
+                    life.set_tray_shown(now);
+                    tracing::info!(
+                        "the desktop's tray host {}",
+                        if now {
+                            "came: closing the window keeps Skyport in the tray"
+                        } else {
+                            "went: closing the window quits Skyport"
+                        }
+                    );
+                }
+            });
+        }
         log_menu(&m);
         *app.state::<Shown>()
             .0
