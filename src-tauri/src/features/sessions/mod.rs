@@ -41,6 +41,8 @@ pub struct SessionsHub {
     tracker: tokio::sync::Mutex<Option<skyport_core::sessions::SessionTracker>>,
     /// The minute of the list's time the page heard last (see `poller::confirm`).
     told: bus::LastSaid<Option<i64>>,
+    /// When the waits of an unchanged list were last explained to a shown window.
+    explained_at: std::sync::Mutex<Option<Instant>>,
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -54,10 +56,36 @@ struct Usage {
 
 const SAVE_USAGE_EVERY: Duration = Duration::from_secs(600);
 
+/// How often the waits of an unchanged list are asked about again while the window is shown
+/// (a changed list, a Refresh and a window shown again are asked about at once).
+const EXPLAIN_EVERY: Duration = Duration::from_secs(60);
+
 impl SessionsHub {
     /// Refresh now (after a launch, renew or delete).
     pub fn poke(&self) {
         self.poke.notify_one();
+    }
+
+    /// Whether the waits of an unchanged list are to be asked about again now (`shown`: the
+    /// window is; hidden, nobody reads them, and the first poll shown again asks).
+    fn explain_due(&self, shown: bool, now: Instant) -> bool {
+        let mut at = self.explained_at.lock().unwrap_or_else(|e| e.into_inner());
+        if !shown {
+            *at = None;
+            return false;
+        }
+        match *at {
+            Some(t) if now.saturating_duration_since(t) < EXPLAIN_EVERY => false,
+            _ => {
+                *at = Some(now);
+                true
+            }
+        }
+    }
+
+    /// The next poll explains the waits again, whatever the pace (a Refresh).
+    fn explain_next(&self) {
+        *self.explained_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     fn context(&self, generation: u64) -> Option<Context> {
@@ -555,8 +583,9 @@ mod tests {
         rt.block_on(sim.shutdown());
     }
 
-    /// Why a Pending session waits is asked on every poll while the window is shown, and not
-    /// while it is hidden in the tray (nobody reads it there; the last answer is kept).
+    /// Why a Pending session waits is asked while the window is shown (for an unchanged list
+    /// at most once a minute, and at once on a Refresh or when shown again), and not while it
+    /// is hidden in the tray (nobody reads it there; the last answer is kept).
     #[test]
     fn waiting_sessions_are_explained_while_shown() {
         use skyport_core::why::Cause;
@@ -600,6 +629,17 @@ mod tests {
         life.set_main_hidden(false);
         let (snap, _) = rt.block_on(refresh(app, &mut tracker));
         assert_eq!(cause(&snap), Some(Cause::ImageUnavailable), "shown: asked");
+
+        // The same list again within the minute: not asked; a Refresh asks.
+        assert!(sim.stall(id.as_str(), Some(Stall::NoCpu)));
+        let (snap, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(
+            cause(&snap),
+            Some(Cause::ImageUnavailable),
+            "asked a moment ago"
+        );
+        let (snap, _) = rt.block_on(super::poller::refresh_now(app));
+        assert_eq!(cause(&snap), Some(Cause::NoRoom), "a Refresh asks");
         rt.block_on(sim.shutdown());
     }
 

@@ -27,6 +27,7 @@ fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
 /// change says it once, and the poller does not say it again). Returns the new snapshot
 /// and whether it failed.
 pub async fn refresh_now<R: Runtime>(app: &AppHandle<R>) -> (SessionsSnapshot, bool) {
+    app.state::<SessionsHub>().explain_next();
     let failed = poll_shared(app).await;
     (app.state::<Bus>().sessions(), failed)
 }
@@ -235,7 +236,14 @@ async fn explain_waiting<R: Runtime>(
 ) -> BTreeMap<String, Why> {
     let bus = app.state::<Bus>();
     let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
-    if hidden && matches!(fetched, Fetched::Held) {
+    // An unchanged list: its waits are asked about again at most once a minute while shown,
+    // never while hidden (each costs a request per waiting session, and the platform's load).
+    let hub = app.try_state::<SessionsHub>();
+    if matches!(fetched, Fetched::Held)
+        && !hub.as_ref().map_or(!hidden, |h| {
+            h.explain_due(!hidden, std::time::Instant::now())
+        })
+    {
         return bus.sessions.borrow().why.clone();
     }
     let waiting = match fetched {
@@ -245,7 +253,7 @@ async fn explain_waiting<R: Runtime>(
     if waiting.is_empty() {
         return BTreeMap::new();
     }
-    let Some(hub) = app.try_state::<SessionsHub>() else {
+    let Some(hub) = hub else {
         return BTreeMap::new();
     };
     let context = match hub.context(generation) {
