@@ -233,12 +233,7 @@ pub fn run() {
             if hidden && !shown {
                 let life = app.state::<kernel::lifetime::Lifetime>();
                 if life.tray_shown() {
-                    life.set_main_hidden(true);
-                    // It runs on; nobody waits for it.
-                    drop(kernel::lifetime::rest_when_hidden(
-                        app.handle(),
-                        std::time::Duration::ZERO,
-                    ));
+                    kernel::lifetime::hidden_in_tray(app.handle(), std::time::Duration::ZERO);
                     kernel::lifetime::no_start_figure();
                     tracing::info!("started in the tray (--hidden): no window until asked");
                 } else {

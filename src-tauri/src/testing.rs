@@ -51,3 +51,49 @@ pub fn wait_until(what: &str, ok: impl Fn() -> bool) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// The events of the given names the app emits, in order (Rust listeners hear an event as
+/// it is emitted).
+#[derive(Clone, Default)]
+pub struct Heard(Arc<std::sync::Mutex<Vec<(&'static str, String)>>>);
+
+impl Heard {
+    /// Start listening on `app` for `names`.
+    pub fn on(app: &tauri::AppHandle<MockRuntime>, names: &[&'static str]) -> Heard {
+        use tauri::Listener;
+        let heard = Heard::default();
+        for &name in names {
+            let h = heard.clone();
+            app.listen_any(name, move |e| {
+                h.0.lock()
+                    .expect("lock")
+                    .push((name, e.payload().to_string()));
+            });
+        }
+        heard
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.lock().expect("lock").len()
+    }
+
+    /// The events' names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.0
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The events' payloads (JSON), in order.
+    pub fn payloads(&self) -> Vec<String> {
+        self.0
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|(_, p)| p.clone())
+            .collect()
+    }
+}

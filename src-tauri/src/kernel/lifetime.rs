@@ -219,10 +219,7 @@ pub fn on_close_requested<R: Runtime>(window: &tauri::Window<R>, api: &tauri::Cl
         CloseAction::Hide => {
             api.prevent_close();
             let _ = window.hide();
-            if let Some(life) = app.try_state::<Lifetime>() {
-                life.set_main_hidden(true);
-            }
-            drop(rest_when_hidden(app, REST_AFTER)); // it runs on; nobody waits for it
+            hidden_in_tray(app, REST_AFTER);
             tracing::info!("main window closed; Skyport stays in the tray");
         }
         CloseAction::Minimize => {
@@ -264,10 +261,19 @@ pub fn maybe_quit<R: Runtime>(app: &AppHandle<R>, gone: Option<&str>) {
 /// (a third of a second) and the tray costs no page in the meantime.
 pub const REST_AFTER: Duration = Duration::from_secs(60);
 
-/// The main window was hidden in the tray: its page rests after `after` if it is still
-/// hidden then (a start in the tray: at once). The handle ends when that was asked of the
-/// main thread.
-pub fn rest_when_hidden<R: Runtime>(
+/// The main window is hidden in the tray now (closed there, or a start in the tray): news
+/// that changes nothing shown can wait, and its page rests after `rest_after`.
+pub fn hidden_in_tray<R: Runtime>(app: &AppHandle<R>, rest_after: Duration) {
+    if let Some(life) = app.try_state::<Lifetime>() {
+        life.set_main_hidden(true);
+    }
+    // It runs on; nobody waits for it.
+    drop(rest_when_hidden(app, rest_after));
+}
+
+/// The page rests after `after` if the window is still hidden then. The handle ends when
+/// that was asked of the main thread.
+fn rest_when_hidden<R: Runtime>(
     app: &AppHandle<R>,
     after: Duration,
 ) -> tauri::async_runtime::JoinHandle<()> {
@@ -487,15 +493,10 @@ mod tests {
     #[test]
     fn a_resting_page_finds_what_it_missed() {
         use skyport_core::sessions::SessionNotice;
-        use tauri::Listener;
         let m = with_main();
         let app = m.app.handle();
         let life = app.state::<Lifetime>();
-        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
-        for name in ["session-notified", "navigate"] {
-            let h = heard.clone();
-            app.listen_any(name, move |_| h.lock().expect("lock").push(name.into()));
-        }
+        let heard = crate::testing::Heard::on(app, &["session-notified", "navigate"]);
         let notice = |name: &str| SessionNotice::Completed {
             id: skyport_core::skaha::SessionId("abcd1234".into()),
             name: name.into(),
@@ -511,7 +512,7 @@ mod tests {
             tell_notice(app, &notice(&format!("s{i}")));
         }
         show_main_at(app, Some("credentials"));
-        assert!(heard.lock().expect("lock").is_empty(), "{heard:?}");
+        assert_eq!(heard.len(), 0, "{:?}", heard.names());
         let missed = life.take_missed();
         assert_eq!(missed.view.as_deref(), Some("credentials"));
         assert_eq!(missed.notices.len(), MISSED_NOTICES, "the newest kept");
@@ -520,10 +521,7 @@ mod tests {
 
         tell_notice(app, &notice("live"));
         show_main_at(app, Some("storage"));
-        assert_eq!(
-            *heard.lock().expect("lock"),
-            ["session-notified", "navigate"]
-        );
+        assert_eq!(heard.names(), ["session-notified", "navigate"]);
         assert!(life.take_missed().view.is_none());
     }
 

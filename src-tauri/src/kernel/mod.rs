@@ -100,10 +100,8 @@ pub fn credential_changed<R: Runtime>(app: &AppHandle<R>, replaced: bool) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use skyport_core::keyring::SecretStoreExt as _;
-    use tauri::{Listener, Manager};
+    use tauri::Manager;
 
     use super::{credential_changed, Platform};
 
@@ -113,12 +111,8 @@ mod tests {
     fn the_page_hears_a_credential_status_once() {
         let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
         let app = m.app.handle();
-        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
-        let h = heard.clone();
-        app.listen_any("credential-status-changed", move |e| {
-            h.lock().expect("lock").push(e.payload().to_string());
-        });
-        let count = || heard.lock().expect("lock").len();
+        let heard = crate::testing::Heard::on(app, &["credential-status-changed"]);
+        let count = || heard.len();
         credential_changed(app, false);
         assert_eq!(count(), 1, "the first status");
         for _ in 0..3 {
@@ -138,7 +132,7 @@ mod tests {
         credential_changed(app, true);
         credential_changed(app, false);
         assert_eq!(count(), 3, "a replaced credential, once");
-        let said = heard.lock().expect("lock").clone();
+        let said = heard.payloads();
         assert_ne!(said[0], said[1], "{said:?}");
     }
 }

@@ -647,9 +647,6 @@ mod tests {
     /// given once, not again at every Refresh.
     #[test]
     fn a_refresh_repeats_no_notice() {
-        use std::sync::{Arc, Mutex};
-        use tauri::Listener;
-
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         // Sessions that live two hours: within the warning lead time from the start.
         let sim = rt
@@ -672,19 +669,15 @@ mod tests {
             ..Default::default()
         }))
         .expect("launch");
-        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
-        let h = heard.clone();
-        app.listen_any("session-notified", move |e| {
-            h.lock().expect("lock").push(e.payload().to_string());
-        });
+        let heard = crate::testing::Heard::on(app, &["session-notified"]);
         let (snap, failed) = rt.block_on(super::poller::refresh_now(app));
         assert!(!failed && snap.sessions.len() == 1, "{snap:?}");
         assert_eq!(snap.sessions[0].status, SessionStatus::Running);
-        crate::testing::wait_until("the warning", || heard.lock().expect("lock").len() == 1);
+        crate::testing::wait_until("the warning", || heard.len() == 1);
         for _ in 0..3 {
             rt.block_on(super::poller::refresh_now(app));
         }
-        let said = heard.lock().expect("lock").clone();
+        let said = heard.payloads();
         assert_eq!(said.len(), 1, "{said:?}");
         assert!(said[0].contains("expiringSoon"), "{said:?}");
         rt.block_on(sim.shutdown());
@@ -694,9 +687,6 @@ mod tests {
     /// while the window is hidden in the tray; shown again, the page hears the latest time.
     #[test]
     fn an_unchanged_list_wakes_no_hidden_window() {
-        use std::sync::{Arc, Mutex};
-        use tauri::Listener;
-
         let rt = tokio::runtime::Runtime::new().expect("runtime");
         let sim = start_sim(&rt, 2);
         let m = app_at(sim.skaha_url().as_str());
@@ -704,24 +694,8 @@ mod tests {
         app.manage(super::SessionsHub::default());
         super::answer_signals(app);
         set_token(&app.state::<Platform>(), "good-token");
-        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
-        for name in ["sessions-confirmed", "sessions-updated"] {
-            let heard = heard.clone();
-            app.listen_any(name, move |e| {
-                heard
-                    .lock()
-                    .expect("lock")
-                    .push(format!("{name} {}", e.payload()));
-            });
-        }
-        let names = || -> Vec<String> {
-            heard
-                .lock()
-                .expect("lock")
-                .iter()
-                .map(|h| h.split(' ').next().unwrap_or("").to_string())
-                .collect()
-        };
+        let heard = crate::testing::Heard::on(app, &["sessions-confirmed", "sessions-updated"]);
+        let names = || heard.names();
         let mut tracker = SessionTracker::default();
 
         let (first, _) = rt.block_on(refresh(app, &mut tracker));
@@ -753,20 +727,13 @@ mod tests {
         crate::testing::wait_until("the time is sent on show", || {
             names().len() == told.len() + 1
         });
-        let last = heard
-            .lock()
-            .expect("lock")
-            .last()
-            .cloned()
-            .unwrap_or_default();
+        let last = heard.payloads().last().cloned().unwrap_or_default();
         let as_of = hidden
             .as_of
             .expect("time")
             .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true);
-        assert!(
-            last.starts_with("sessions-confirmed") && last.contains(&as_of),
-            "{last} / {as_of}"
-        );
+        assert_eq!(heard.names().last(), Some(&"sessions-confirmed"));
+        assert!(last.contains(&as_of), "{last} / {as_of}");
         rt.block_on(sim.shutdown());
     }
 }

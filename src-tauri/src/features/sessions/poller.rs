@@ -371,11 +371,9 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
     use chrono::{TimeZone, Utc};
     use skyport_core::sessions::SessionsSnapshot;
-    use tauri::{Listener, Manager};
+    use tauri::Manager;
 
     use super::{confirm, confirm_shown, publish, SessionsHub};
     use crate::kernel::lifetime::Lifetime;
@@ -387,12 +385,8 @@ mod tests {
         let m = crate::testing::app_at("http://127.0.0.1:9/skaha");
         let app = m.app.handle();
         app.manage(SessionsHub::default());
-        let heard = Arc::new(Mutex::new(Vec::<String>::new()));
-        let h = heard.clone();
-        app.listen_any("sessions-confirmed", move |e| {
-            h.lock().expect("lock").push(e.payload().to_string());
-        });
-        let count = || heard.lock().expect("lock").len();
+        let heard = crate::testing::Heard::on(app, &["sessions-confirmed"]);
+        let count = || heard.len();
         let at = |min: u32, sec: u32| {
             Utc.with_ymd_and_hms(2026, 12, 4, 14, min, sec)
                 .single()
@@ -406,7 +400,7 @@ mod tests {
         confirm(app, at(1, 0));
         confirm(app, at(1, 30));
         assert_eq!(count(), 1, "a new minute, once");
-        assert!(heard.lock().expect("lock")[0].contains("14:01:00"));
+        assert!(heard.payloads()[0].contains("14:01:00"));
 
         app.state::<Lifetime>().set_main_hidden(true);
         confirm(app, at(2, 0));
@@ -415,7 +409,7 @@ mod tests {
         app.state::<Lifetime>().set_main_hidden(false);
         confirm_shown(app);
         assert_eq!(count(), 2, "the time on showing");
-        assert!(heard.lock().expect("lock")[1].contains("14:03:00"));
+        assert!(heard.payloads()[1].contains("14:03:00"));
         confirm(app, at(3, 40));
         assert_eq!(count(), 2, "then the minute rule again");
     }
