@@ -7,6 +7,9 @@
 //! (`<name>#1`, `<name>#2`, …) behind a small header entry; the same layout is used on
 //! every platform so it is tested everywhere.
 
+#[cfg(target_os = "linux")]
+mod secret_service;
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -190,6 +193,12 @@ pub struct OsKeyring;
 
 impl OsKeyring {
     fn entry(key: &EntryKey) -> Result<keyring::Entry, KeyringError> {
+        #[cfg(target_os = "linux")]
+        return Ok(secret_service::SharedCredential::entry(
+            SERVICE,
+            &key.account(),
+        ));
+        #[cfg(not(target_os = "linux"))]
         keyring::Entry::new(SERVICE, &key.account()).map_err(|e| map_err(&key.account(), e))
     }
 
@@ -203,8 +212,8 @@ impl OsKeyring {
         call: impl Fn(&keyring::Entry) -> keyring::Result<T>,
     ) -> Result<keyring::Result<T>, KeyringError> {
         let entry = Self::entry(key)?;
-        // One call at a time from this process: gnome-keyring's daemon has been seen to
-        // crash when one client reads an item while another deletes it.
+        // One call at a time from this process (on Linux they share one connection, see
+        // `secret_service`).
         let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
         let mut answer = call(&entry);
         for _ in 0..VANISHED_RETRIES {

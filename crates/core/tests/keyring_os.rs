@@ -86,9 +86,8 @@ fn profiles_do_not_see_each_others_entries() {
 }
 
 /// Threads of one process reading an entry while another deletes it: every call answers
-/// ("there", "not there"), none reports a missing keyring. (They take turns in `OsKeyring`:
-/// gnome-keyring's daemon itself can crash when one client reads an item another deletes. The
-/// same race across processes — CI saw it once — is retried; see the unit test
+/// ("there", "not there"), none reports a missing keyring. (They take turns in `OsKeyring`;
+/// the same race across processes — CI saw it once — is retried; see the unit test
 /// `a_call_whose_item_vanished_is_done_again`.)
 #[test]
 fn reads_while_another_thread_deletes_all_answer() {
@@ -132,4 +131,64 @@ fn reads_while_another_thread_deletes_all_answer() {
             assert!(r.join().expect("reader") > 0);
         }
     });
+}
+
+/// Many calls, one connection: gnome-keyring's daemon aborts when clients that each open a
+/// connection and a session for one call come and go quickly (the `keyring` crate's way, two
+/// per write), so this process keeps one. The bus numbers its connections in order: the
+/// calls between two new connections of the test's own made at most one.
+#[cfg(target_os = "linux")]
+#[test]
+fn calls_share_one_connection() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(k) = keyring_or_skip() else { return };
+    let serial = || -> u64 {
+        let c = dbus::blocking::Connection::new_session().expect("session bus");
+        let name = c.unique_name().to_string(); // ":1.42"
+        name.rsplit('.')
+            .next()
+            .and_then(|n| n.parse().ok())
+            .expect("a unique name")
+    };
+    let key = unique("one-connection");
+    let before = serial();
+    for i in 0..20 {
+        k.set(&key, &SecretString::new(format!("v{i}")))
+            .expect("set");
+        assert!(k.get(&key).expect("get").is_some());
+        k.delete(&key).expect("delete");
+    }
+    let made = serial() - before - 1;
+    assert!(
+        made <= 1,
+        "20 rounds of set, get and delete made {made} connections"
+    );
+}
+
+/// An entry written by the `keyring` crate itself (as Skyport did before it kept its
+/// connection) is read, replaced and deleted, and one Skyport writes the crate reads: the
+/// same items, found by the same attributes.
+#[test]
+fn entries_of_the_keyring_crate_are_the_same_entries() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(k) = keyring_or_skip() else { return };
+    let key = unique("crate-written");
+    let theirs =
+        keyring::Entry::new(skyport_core::keyring::SERVICE, &key.account()).expect("entry");
+    theirs.set_password("from-the-crate").expect("crate set");
+    assert_eq!(
+        k.get(&key)
+            .expect("get")
+            .map(|s| s.expose().clone())
+            .as_deref(),
+        Some("from-the-crate")
+    );
+    k.set(&key, &SecretString::new("from-skyport".into()))
+        .expect("set");
+    assert_eq!(theirs.get_password().expect("crate get"), "from-skyport");
+    assert!(k.delete(&key).expect("delete"));
+    assert!(matches!(
+        theirs.get_password(),
+        Err(keyring::Error::NoEntry)
+    ));
 }
