@@ -170,6 +170,8 @@ pub struct ChangeClock {
     changed_at: Option<std::time::Instant>,
     /// How long ago the first list counts as changed.
     head_start: Duration,
+    /// The digest of the answer last compared (`SessionsSnapshot::answer`).
+    answer: Option<u64>,
 }
 
 impl ChangeClock {
@@ -181,6 +183,22 @@ impl ChangeClock {
             head_start,
             ..Self::default()
         }
+    }
+
+    /// [`ChangeClock::observe`] for a list read from the server's answer `answer` (its
+    /// digest): the answer compared last time is not compared again (with 2,000 sessions
+    /// that is a copy and a sort at every poll, for a list known to be the same).
+    pub fn observe_answer(
+        &mut self,
+        answer: Option<u64>,
+        sessions: &[Session],
+        now: std::time::Instant,
+    ) -> Duration {
+        if answer.is_some() && answer == self.answer {
+            return self.unchanged_for(now);
+        }
+        self.answer = answer;
+        self.observe(sessions, now)
     }
 
     /// Note a list read at `now`; answers how long it has been unchanged.
@@ -197,6 +215,10 @@ impl ChangeClock {
             self.seen = seen;
             self.changed_at = Some(now);
         }
+        self.unchanged_for(now)
+    }
+
+    fn unchanged_for(&self, now: std::time::Instant) -> Duration {
         self.changed_at
             .map(|at| now.saturating_duration_since(at))
             .unwrap_or_default()
@@ -850,6 +872,40 @@ mod tests {
         assert!(
             !SessionsSnapshot::fetched(a, 0, t2).same_list_as(&failed),
             "the error goes away"
+        );
+    }
+
+    #[test]
+    fn the_same_answer_is_not_compared_again() {
+        let pending = [s("a", SessionKind::Notebook, SessionStatus::Pending, None)];
+        let running = [s("a", SessionKind::Notebook, SessionStatus::Running, None)];
+        let mut clock = ChangeClock::default();
+        let t0 = std::time::Instant::now();
+        let at = |secs| t0 + Duration::from_secs(secs);
+        assert_eq!(
+            clock.observe_answer(Some(1), &pending, at(0)),
+            Duration::ZERO
+        );
+        // The same digest is the same list: its sessions are not looked at (those given
+        // here differ only to show that).
+        assert_eq!(
+            clock.observe_answer(Some(1), &running, at(50)),
+            Duration::from_secs(50)
+        );
+        // Another answer is compared: the same statuses are no change...
+        assert_eq!(
+            clock.observe_answer(Some(2), &pending, at(80)),
+            Duration::from_secs(80)
+        );
+        // ...a new status is.
+        assert_eq!(
+            clock.observe_answer(Some(3), &running, at(90)),
+            Duration::ZERO
+        );
+        // A list from no answer (none read yet) is always compared.
+        assert_eq!(
+            clock.observe_answer(None, &running, at(95)),
+            Duration::from_secs(5)
         );
     }
 

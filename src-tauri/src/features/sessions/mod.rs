@@ -30,7 +30,7 @@ pub struct SessionsHub {
     generation: std::sync::Mutex<Option<u64>>,
     /// The platform's context (resource options, quota) for explaining waits, by generation.
     context: std::sync::Mutex<Option<(u64, Context)>>,
-    /// What running sessions used, watched on every poll.
+    /// What running sessions used, watched on every new answer.
     usage: std::sync::Mutex<Usage>,
     /// One change of the keep-alive rules' file at a time.
     rules: std::sync::Mutex<()>,
@@ -42,7 +42,38 @@ pub struct SessionsHub {
     /// The minute of the list's time the page heard last (see `poller::confirm`).
     told: bus::LastSaid<Option<i64>>,
     /// When the waits of an unchanged list were last explained to a shown window.
-    explained_at: std::sync::Mutex<Option<Instant>>,
+    explained: Every,
+    /// When an answer was last looked at for notices and usage (a new one always is).
+    looked: Every,
+}
+
+/// Something done at most once per period: when it was done last.
+#[derive(Default)]
+struct Every(std::sync::Mutex<Option<Instant>>);
+
+impl Every {
+    /// Whether it is due at `now` (never done, or `period` ago); when it is, it counts as
+    /// done now.
+    fn due(&self, period: Duration, now: Instant) -> bool {
+        let mut at = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match *at {
+            Some(t) if now.saturating_duration_since(t) < period => false,
+            _ => {
+                *at = Some(now);
+                true
+            }
+        }
+    }
+
+    /// It was done at `now` another way.
+    fn done(&self, now: Instant) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Some(now);
+    }
+
+    /// It is due at once.
+    fn forget(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
 }
 
 /// The usage history (read from its file at the first poll), saved now and then: a few
@@ -60,6 +91,11 @@ const SAVE_USAGE_EVERY: Duration = Duration::from_secs(600);
 /// (a changed list, a Refresh and a window shown again are asked about at once).
 const EXPLAIN_EVERY: Duration = Duration::from_secs(60);
 
+/// How often an unchanged answer is looked at again for what it says about time (a session
+/// soon to expire, the time its use was watched): its statuses and figures are those
+/// already seen, and with 2,000 sessions a look costs more than the poll.
+const LOOK_AGAIN_EVERY: Duration = Duration::from_secs(60);
+
 impl SessionsHub {
     /// Refresh now (after a launch, renew or delete).
     pub fn poke(&self) {
@@ -69,23 +105,27 @@ impl SessionsHub {
     /// Whether the waits of an unchanged list are to be asked about again now (`shown`: the
     /// window is; hidden, nobody reads them, and the first poll shown again asks).
     fn explain_due(&self, shown: bool, now: Instant) -> bool {
-        let mut at = self.explained_at.lock().unwrap_or_else(|e| e.into_inner());
         if !shown {
-            *at = None;
+            self.explained.forget();
             return false;
         }
-        match *at {
-            Some(t) if now.saturating_duration_since(t) < EXPLAIN_EVERY => false,
-            _ => {
-                *at = Some(now);
-                true
-            }
-        }
+        self.explained.due(EXPLAIN_EVERY, now)
     }
 
-    /// The next poll explains the waits again, whatever the pace (a Refresh).
-    fn explain_next(&self) {
-        *self.explained_at.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Whether the answer a poll brought is to be looked at for notices and usage: a new
+    /// one (`read`) always, the same as the last at most once a minute.
+    fn look_due(&self, read: bool, now: Instant) -> bool {
+        if read {
+            self.looked.done(now);
+            return true;
+        }
+        self.looked.due(LOOK_AGAIN_EVERY, now)
+    }
+
+    /// The next poll asks and looks again, whatever the pace (a Refresh).
+    fn look_again_next(&self) {
+        self.explained.forget();
+        self.looked.forget();
     }
 
     fn context(&self, generation: u64) -> Option<Context> {
@@ -308,8 +348,9 @@ mod tests {
         rt.block_on(sim.shutdown());
     }
 
-    /// What running sessions use is watched on every poll, kept per platform and saved; the
-    /// details read it back (how it sizes a relaunch is core's, tested there).
+    /// What running sessions use is watched on every new answer (the same answer once a
+    /// minute), kept per platform and saved; the details read it back (how it sizes a
+    /// relaunch is core's, tested there).
     #[test]
     fn running_sessions_use_is_watched() {
         let rt = tokio::runtime::Runtime::new().expect("runtime");
@@ -353,6 +394,27 @@ mod tests {
             "as the platform reports it"
         );
         assert_eq!(usage.fit, None, "minutes of watching size nothing");
+
+        // The same answer again: looked at once a minute, not at every poll; a Refresh
+        // looks at once.
+        let last = || {
+            hub.usage_of(&platform.paths, "lab", running.id.as_str())
+                .map(|t| t.last)
+        };
+        let seen = last();
+        let (again, _) = rt.block_on(refresh(app, &mut tracker));
+        assert_eq!(again.sessions.len(), list.sessions.len());
+        assert_eq!(
+            last(),
+            seen,
+            "the same answer a moment later: not looked at"
+        );
+        rt.block_on(super::poller::refresh_now(app));
+        assert!(
+            last() > seen,
+            "a Refresh looks: {:?} after {seen:?}",
+            last()
+        );
         if let Some(w) = waiting {
             assert!(hub
                 .usage_of(&platform.paths, "lab", w.id.as_str())

@@ -27,7 +27,7 @@ fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
 /// change says it once, and the poller does not say it again). Returns the new snapshot
 /// and whether it failed.
 pub async fn refresh_now<R: Runtime>(app: &AppHandle<R>) -> (SessionsSnapshot, bool) {
-    app.state::<SessionsHub>().explain_next();
+    app.state::<SessionsHub>().look_again_next();
     let failed = poll_shared(app).await;
     (app.state::<Bus>().sessions(), failed)
 }
@@ -114,8 +114,16 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     }
     let settings = app.state::<SettingsStore>().get();
     let now = Utc::now();
-    // Notices are about time too (a session soon to expire): looked at on every poll.
+    // Notices are about time too (a session soon to expire), and an unchanged answer still
+    // counts as watched time: the same answer is looked at again now and then.
+    let look = app.try_state::<SessionsHub>().is_none_or(|hub| {
+        hub.look_due(
+            matches!(fetched, Fetched::Read(..)),
+            std::time::Instant::now(),
+        )
+    });
     let notices = match &fetched {
+        _ if !look => Vec::new(),
         Fetched::Held => tracker.observe(
             &bus.sessions.borrow().sessions,
             now,
@@ -126,8 +134,10 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     if !notices.is_empty() {
         let _ = tracker.save(&notices_file(&platform.paths));
     }
-    // What running sessions use (an unchanged answer still counts as watched time).
-    if let (Some(hub), Ok(profile)) = (app.try_state::<SessionsHub>(), platform.profile()) {
+    // What running sessions use.
+    if let (true, Some(hub), Ok(profile)) =
+        (look, app.try_state::<SessionsHub>(), platform.profile())
+    {
         match &fetched {
             Fetched::Held => hub.observe_usage(
                 &platform.paths,
@@ -341,7 +351,7 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
                 let snap = bus.sessions.borrow();
                 // Only lists that were read count (a failed first poll is no list at all).
                 let unchanged = if snap.is_fresh() {
-                    changes.observe(&snap.sessions, std::time::Instant::now())
+                    changes.observe_answer(snap.answer, &snap.sessions, std::time::Instant::now())
                 } else {
                     Duration::ZERO
                 };
