@@ -136,11 +136,16 @@ fn reads_while_another_thread_deletes_all_answer() {
 /// Many calls, one connection: gnome-keyring's daemon aborts when clients that each open a
 /// connection and a session for one call come and go quickly (the `keyring` crate's way, two
 /// per write), so this process keeps one. The bus numbers its connections in order: the
-/// calls between two new connections of the test's own made at most one.
+/// calls between two new connections of the test's own made at most one. Only on the bus of
+/// scripts/keyring-session.sh: on a desktop's, other programs connect meanwhile.
 #[cfg(target_os = "linux")]
 #[test]
 fn calls_share_one_connection() {
     let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    if std::env::var_os("SKYPORT_TEST_KEYRING_SESSION").is_none() {
+        eprintln!("SKIPPED calls_share_one_connection (run under scripts/keyring-session.sh)");
+        return;
+    }
     let Some(k) = keyring_or_skip() else { return };
     let serial = || -> u64 {
         let c = dbus::blocking::Connection::new_session().expect("session bus");

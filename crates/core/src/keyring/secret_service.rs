@@ -8,8 +8,10 @@
 //! issues 190 and 196). Every secret of the desktop session is gone with it until the
 //! daemon is started again, and a daemon the bus starts again has its keyring locked.
 //!
-//! The items are those the `keyring` crate writes (the same attributes, and the same
-//! encryption), so an entry written by either is read by the other.
+//! The items are those the `keyring` crate (v3) writes for `Entry::new`: the same
+//! attributes and the same encryption, so an entry written by either is read by the other.
+//! (The crate's fallback to items without a `target` attribute, written by its v1 and v2,
+//! is left out: Skyport never wrote any.)
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -20,6 +22,10 @@ use keyring::credential::{Credential, CredentialApi};
 /// The connection and session all calls of this process share; `None` until the first
 /// call, and again after the connection was lost.
 static SHARED: Mutex<Option<SecretService>> = Mutex::new(None);
+
+/// How long an unlock prompt may wait for the user: meanwhile every keyring call of the
+/// process waits too (the crate's default is a year); one left open ends as "no access".
+const PROMPT_PATIENCE_SECS: u64 = 120;
 
 /// The `keyring` crate's collection target for entries made with `Entry::new`.
 const TARGET: &str = "default";
@@ -122,7 +128,11 @@ fn shared<T>(
     loop {
         let ss = match held.take() {
             Some(ss) => ss,
-            None => SecretService::connect(EncryptionType::Dh).map_err(decode)?,
+            None => SecretService::connect_with_max_prompt_timeout(
+                EncryptionType::Dh,
+                PROMPT_PATIENCE_SECS,
+            )
+            .map_err(decode)?,
         };
         match call(&ss) {
             Err(e) if reused && connection_lost(&e) => {
@@ -138,14 +148,15 @@ fn shared<T>(
 }
 
 /// Whether an error says the connection or the session is gone, not that a call failed.
+/// (Not a call that timed out, `NoReply`: the daemon may still be doing it, and a delete
+/// done again would find nothing.)
 fn connection_lost(e: &SsError) -> bool {
     let SsError::Dbus(d) = e else {
-        return matches!(e, SsError::Unavailable);
+        return false;
     };
     let name = d.name().unwrap_or_default();
     let gone = [
         "org.freedesktop.DBus.Error.Disconnected",
-        "org.freedesktop.DBus.Error.NoReply",
         "org.freedesktop.DBus.Error.ServiceUnknown",
         "org.freedesktop.DBus.Error.NameHasNoOwner",
         "org.freedesktop.Secret.Error.NoSession",
@@ -177,7 +188,6 @@ mod tests {
     #[test]
     fn a_lost_connection_is_told_from_a_failed_call() {
         for lost in [
-            dbus_error("org.freedesktop.DBus.Error.NoReply", "no reply"),
             dbus_error("org.freedesktop.DBus.Error.ServiceUnknown", "gone"),
             dbus_error(
                 "org.freedesktop.DBus.Error.UnknownObject",
@@ -187,11 +197,11 @@ mod tests {
                 "org.freedesktop.Secret.Error.NoSession",
                 "The session does not exist",
             ),
-            SsError::Unavailable,
         ] {
             assert!(connection_lost(&lost), "{lost}");
         }
         for failed in [
+            dbus_error("org.freedesktop.DBus.Error.NoReply", "timed out"),
             dbus_error(
                 "org.freedesktop.DBus.Error.UnknownObject",
                 "Object does not exist at path “/org/freedesktop/secrets/collection/login/75”",

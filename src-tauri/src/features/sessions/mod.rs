@@ -93,7 +93,9 @@ const EXPLAIN_EVERY: Duration = Duration::from_secs(60);
 
 /// How often an unchanged answer is looked at again for what it says about time (a session
 /// soon to expire, the time its use was watched): its statuses and figures are those
-/// already seen, and with 2,000 sessions a look costs more than the poll.
+/// already seen, and with 2,000 sessions a look costs more than the poll. An expiry warning
+/// (or a changed warning setting) then counts up to a minute and a poll later: against a
+/// lead of hours, nothing.
 const LOOK_AGAIN_EVERY: Duration = Duration::from_secs(60);
 
 impl SessionsHub {

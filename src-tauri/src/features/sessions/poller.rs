@@ -27,15 +27,19 @@ fn notices_file(paths: &skyport_core::paths::Paths) -> std::path::PathBuf {
 /// change says it once, and the poller does not say it again). Returns the new snapshot
 /// and whether it failed.
 pub async fn refresh_now<R: Runtime>(app: &AppHandle<R>) -> (SessionsSnapshot, bool) {
-    app.state::<SessionsHub>().look_again_next();
-    let failed = poll_shared(app).await;
+    let failed = poll_shared(app, true).await;
     (app.state::<Bus>().sessions(), failed)
 }
 
-/// One poll with the shared tracker; true when it failed.
-async fn poll_shared<R: Runtime>(app: &AppHandle<R>) -> bool {
+/// One poll with the shared tracker; true when it failed. `asked`: a Refresh, which asks
+/// and looks again whatever the pace (told once the poll's turn came, so that a poll of
+/// the poller's, already under way, does not take it).
+async fn poll_shared<R: Runtime>(app: &AppHandle<R>, asked: bool) -> bool {
     let hub = app.state::<SessionsHub>();
     let mut held = hub.tracker.lock().await;
+    if asked {
+        hub.look_again_next();
+    }
     let tracker = held
         .get_or_insert_with(|| SessionTracker::load(&notices_file(&app.state::<Platform>().paths)));
     poll_once(app, tracker).await
@@ -341,7 +345,7 @@ pub(super) fn spawn<R: Runtime>(app: AppHandle<R>) {
         let mut changes = ChangeClock::new(policy.fast_for);
         let mut errors: u32 = 0;
         loop {
-            let failed = poll_shared(&app).await;
+            let failed = poll_shared(&app, false).await;
             errors = if failed { errors.saturating_add(1) } else { 0 };
             let configured = app.state::<Platform>().client().is_ok();
             let hidden = app.try_state::<Lifetime>().is_some_and(|l| l.main_hidden());
