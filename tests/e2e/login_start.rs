@@ -6,6 +6,7 @@
 //! - The setting writes and removes the XDG autostart entry, which starts the app hidden.
 //! - `--hidden` shows no window, sits in the tray and still renews a certificate that is due.
 //! - Closing the window keeps Skyport running in the tray; "Open Skyport" brings it back.
+//! - A host that takes its name before it serves still gets the icon.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -18,10 +19,11 @@ use crate::harness::{
     close_window, driver_or_skip, screen_shot, wait_until, x_window, x_window_exists, xdo,
     xdotool_or_skip, App, PlainApp, GUI,
 };
+use crate::late_watcher::LateWatcher;
 use crate::tray::open_menus;
 use crate::windows::{running_notebook, start_sim, TOKEN};
 
-const WATCHER: &str = "org.kde.StatusNotifierWatcher";
+pub const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 
 /// The SNI tray bar along the top of the screen; stopped on drop (which also ends its
 /// watcher, so later tests see no host).
@@ -43,7 +45,7 @@ fn dbus(args: &[&str]) -> String {
         .unwrap_or_default()
 }
 
-fn watcher_running() -> bool {
+pub fn watcher_running() -> bool {
     dbus(&[
         "--dest=org.freedesktop.DBus",
         "/org/freedesktop/DBus",
@@ -334,6 +336,52 @@ async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     open_from_tray("sni-tray-menu").await;
     x_window(app.pid(), "Skyport").await;
     screen_shot("sni-reopened");
+}
+
+/// A watcher that takes its bus name a second before it serves its object (gtk-sni-tray's
+/// order, stretched): the icon's first registration is refused, and the app, finding its
+/// icon missing from the host's list, offers it again. Without that the icon never shows.
+#[tokio::test]
+async fn a_tray_host_that_serves_late_still_gets_the_icon() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    let sim = start_sim(SimConfig::default()).await;
+    let url = sim.skaha_url().to_string();
+    let app = PlainApp::start(
+        "late-host",
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        |_: &Path| {},
+    );
+    x_window(app.pid(), "Skyport").await;
+    app.wait_log("no StatusNotifier tray host", 1).await;
+    assert!(
+        !watcher_running(),
+        "another StatusNotifierWatcher is on this test bus"
+    );
+
+    let _watcher = LateWatcher::start(Duration::from_secs(1));
+    app.wait_log("the desktop's tray host came", 1).await;
+    wait_until("the app's icon never registered with the tray", || {
+        registered_in_tray(app.pid())
+    })
+    .await;
+    // The case was the real one: the first registration was refused (the icon's library
+    // says so on stderr), and the app offered the icon again.
+    for line in [
+        "Unable to connect to the Notification Watcher",
+        "does not list Skyport's icon yet: offering it again",
+    ] {
+        assert!(app.log_count(line) >= 1, "the app's log lacks {line:?}");
+    }
+    app.wait_log("the desktop's tray host lists Skyport's icon", 1)
+        .await;
+    assert_eq!(
+        app.log_count("never listed Skyport's icon"),
+        0,
+        "the app gave up on a host that took its icon"
+    );
 }
 
 /// Whether process `pid` has a child named `comm` (as the kernel names it: 15 characters),

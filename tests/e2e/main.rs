@@ -5,6 +5,7 @@ mod certs;
 mod credentials;
 mod harness;
 mod installed;
+mod late_watcher;
 mod links;
 mod login_start;
 mod platforms;

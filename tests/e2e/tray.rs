@@ -117,13 +117,17 @@ pub(crate) fn open_menus() -> usize {
         .count()
 }
 
-/// Open the tray menu with a click, once no menu is open, and walk it with the keyboard.
-async fn menu(at: (i32, i32), keys: &[&str]) {
+/// Open the tray menu of process `pid` with a click, once no menu is open, and walk it with
+/// the keyboard.
+async fn menu(pid: u32, keys: &[&str]) {
     wait_until("a menu was still open", || open_menus() == 0).await;
     // A click that lands before the icon answers (its menu still being built) is lost, as it
     // would be for a person, who clicks again: up to three clicks, each given 5 s to open it.
     let mut opened = false;
     for _ in 0..3 {
+        // Found again for each click: the tray may still have been laying out its icons
+        // when it was last looked at.
+        let at = tray_icon(pid).await;
         xdo(&[
             "mousemove",
             &at.0.to_string(),
@@ -174,7 +178,7 @@ async fn the_tray_opens_running_sessions_and_quits() {
             .expect("window memory");
         },
     );
-    let icon = tray_icon(app.pid()).await;
+    tray_icon(app.pid()).await; // docked
 
     // Menu: "Certificate: none" (inactive), "Get a certificate now", "Running sessions ▸",
     // "Open Skyport", "Quit Skyport". Once the menu shows the session list and the
@@ -182,7 +186,7 @@ async fn the_tray_opens_running_sessions_and_quits() {
     // sessions, Right opens them, Return opens the session.
     app.wait_log("tray menu lists 1 running session(s); Certificate: none", 1)
         .await;
-    menu(icon, &["Down", "Down"]).await;
+    menu(app.pid(), &["Down", "Down"]).await;
     xdo(&["key", "Right"]);
     wait_until("the Running sessions submenu did not open", || {
         open_menus() > 1
@@ -194,7 +198,7 @@ async fn the_tray_opens_running_sessions_and_quits() {
     screen_shot("tray-opened-session");
 
     // "Quit Skyport" is the last item: the app ends, cleanly.
-    menu(icon, &["Up", "Return"]).await;
+    menu(app.pid(), &["Up", "Return"]).await;
     let status = app.exited(Duration::from_secs(10)).await;
     assert!(
         status.is_some_and(|s| s.success()),

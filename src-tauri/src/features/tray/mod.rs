@@ -9,6 +9,8 @@
 mod host;
 mod menu;
 
+use host::Listing;
+
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,17 +32,23 @@ struct Shown(Mutex<Option<TrayModel>>);
 pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.manage(Shown::default());
     let bus = host::SessionBus::connect();
+    // Followed before it is asked (its news waits for the main loop, which runs this): a
+    // panel that comes in between is not missed.
+    if let Some(bus) = &bus {
+        follow_host(app, bus);
+    }
     let host = bus.as_ref().is_some_and(|b| b.host_present());
     if !host {
         tracing::warn!("no StatusNotifier tray host on this desktop: the tray icon shows only in an old-style (XEmbed) tray, and closing the window quits Skyport");
     }
     let m = menu::current(app);
+    // One handler for the app's menus, whichever icon they hang from.
+    app.on_menu_event(|app, event| menu::on_menu(app, event.id().as_ref()));
     let built = menu::build_menu(app, &m).and_then(|items| {
         let mut builder = TrayIconBuilder::with_id(TRAY_ID)
             .tooltip(&m.tooltip)
             .menu(&items)
-            .show_menu_on_left_click(true)
-            .on_menu_event(|app, event| menu::on_menu(app, event.id().as_ref()));
+            .show_menu_on_left_click(true);
         if let Some(i) = menu::icon(m.icon) {
             builder = builder.icon(i);
         }
@@ -52,24 +60,8 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
     app.state::<Lifetime>()
         .set_tray_shown(host && built.is_ok());
     if built.is_ok() {
-        // A panel restarted, or one that came after Skyport at login: closing the window
-        // hides it only while someone shows the icon.
-        if let Some(bus) = &bus {
-            let handle = app.clone();
-            bus.follow(move |now| {
-                let life = handle.state::<Lifetime>();
-                if life.tray_shown() != now {
-                    life.set_tray_shown(now);
-                    tracing::info!(
-                        "the desktop's tray host {}",
-                        if now {
-                            "came: closing the window keeps Skyport in the tray"
-                        } else {
-                            "went: closing the window quits Skyport"
-                        }
-                    );
-                }
-            });
+        if let (Some(bus), true) = (&bus, host) {
+            watch_listing(app, bus);
         }
         log_menu(&m);
         *app.state::<Shown>()
@@ -77,6 +69,75 @@ pub fn init<R: Runtime>(app: &AppHandle<R>) {
             .lock()
             .unwrap_or_else(|e| e.into_inner()) = Some(m);
         spawn_listener(app.clone());
+    }
+}
+
+/// A panel restarted, or one that came after Skyport at login: closing the window hides it
+/// only while someone shows the icon.
+fn follow_host<R: Runtime>(app: &AppHandle<R>, bus: &host::SessionBus) {
+    let app = app.clone();
+    let watcher = bus.clone();
+    bus.follow(move |now| {
+        if app.tray_by_id(TRAY_ID).is_none() {
+            return;
+        }
+        let life = app.state::<Lifetime>();
+        if life.tray_shown() != now {
+            life.set_tray_shown(now);
+            tracing::info!(
+                "the desktop's tray host {}",
+                if now {
+                    "came: closing the window keeps Skyport in the tray"
+                } else {
+                    "went: closing the window quits Skyport"
+                }
+            );
+        }
+        if now {
+            watch_listing(&app, &watcher);
+        } else {
+            watcher.stop_watching_listing();
+        }
+    });
+}
+
+/// Follow the host until it lists Skyport's icon: offer the icon again when it answers
+/// without it, and let closing the window quit if it never takes it.
+fn watch_listing<R: Runtime>(app: &AppHandle<R>, bus: &host::SessionBus) {
+    let app = app.clone();
+    bus.watch_listing(move |listing| {
+        let life = app.state::<Lifetime>();
+        match listing {
+            Listing::OfferAgain => {
+                tracing::info!("the desktop's tray host does not list Skyport's icon yet: offering it again");
+                offer_again(&app);
+            }
+            Listing::Listed => {
+                tracing::info!("the desktop's tray host lists Skyport's icon");
+                life.set_tray_shown(true);
+            }
+            Listing::NotListed => {
+                tracing::warn!("the desktop's tray host never listed Skyport's icon: closing the window quits Skyport");
+                life.set_tray_shown(false);
+            }
+            Listing::NoAnswer => {
+                tracing::warn!("the desktop's tray host did not say which icons it shows");
+            }
+        }
+    });
+}
+
+/// Hand the icon's library the menu it shows again: it then registers the icon with the
+/// host again (libayatana-appindicator does so whenever it is given a menu).
+fn offer_again<R: Runtime>(app: &AppHandle<R>) {
+    let Some(tray) = app.tray_by_id(TRAY_ID) else {
+        return;
+    };
+    let shown = app.state::<Shown>();
+    let m = shown.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let m = m.unwrap_or_else(|| menu::current(app));
+    if let Ok(items) = menu::build_menu(app, &m) {
+        let _ = tray.set_menu(Some(items));
     }
 }
 
