@@ -6,7 +6,8 @@
 //! - The setting writes and removes the XDG autostart entry, which starts the app hidden.
 //! - `--hidden` shows no window, sits in the tray and still renews a certificate that is due.
 //! - Closing the window keeps Skyport running in the tray; "Open Skyport" brings it back.
-//! - A host that takes its name before it serves still gets the icon.
+//! - A host that takes its name before it serves still gets the icon; one that never lists
+//!   it brings the window back to a start at login.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -19,7 +20,7 @@ use crate::harness::{
     close_window, driver_or_skip, screen_shot, wait_until, x_window, x_window_exists, xdo,
     xdotool_or_skip, App, PlainApp, GUI,
 };
-use crate::late_watcher::LateWatcher;
+use crate::stand_in_watcher::StandInWatcher;
 use crate::tray::open_menus;
 use crate::windows::{running_notebook, start_sim, TOKEN};
 
@@ -338,9 +339,9 @@ async fn closing_the_window_keeps_skyport_in_a_real_tray() {
     screen_shot("sni-reopened");
 }
 
-/// A watcher that takes its bus name a second before it serves its object (gtk-sni-tray's
-/// order, stretched): the icon's first registration is refused, and the app, finding its
-/// icon missing from the host's list, offers it again. Without that the icon never shows.
+/// A watcher that takes its bus name before it serves its object (gtk-sni-tray's order,
+/// held until the icon's first registration has been refused): the app, finding its icon
+/// missing from the host's list, offers it again. Without that the icon never shows.
 #[tokio::test]
 async fn a_tray_host_that_serves_late_still_gets_the_icon() {
     if xdotool_or_skip().is_none() {
@@ -361,7 +362,7 @@ async fn a_tray_host_that_serves_late_still_gets_the_icon() {
         "another StatusNotifierWatcher is on this test bus"
     );
 
-    let _watcher = LateWatcher::start(Duration::from_secs(1));
+    let _watcher = StandInWatcher::late();
     app.wait_log("the desktop's tray host came", 1).await;
     wait_until("the app's icon never registered with the tray", || {
         registered_in_tray(app.pid())
@@ -375,12 +376,54 @@ async fn a_tray_host_that_serves_late_still_gets_the_icon() {
     ] {
         assert!(app.log_count(line) >= 1, "the app's log lacks {line:?}");
     }
-    app.wait_log("the desktop's tray host lists Skyport's icon", 1)
-        .await;
+    app.wait_log(
+        "the desktop's tray host lists Skyport's icon: closing the window keeps",
+        1,
+    )
+    .await;
     assert_eq!(
         app.log_count("never listed Skyport's icon"),
         0,
         "the app gave up on a host that took its icon"
+    );
+}
+
+/// A start at login where the host never lists the icon: the app, hidden in a tray that
+/// does not show it, gives up on the host after 20 s and shows its window rather than
+/// stay where nobody can find it; closing the window then quits.
+#[tokio::test]
+async fn a_hidden_start_whose_icon_the_host_never_lists_shows_the_window() {
+    if xdotool_or_skip().is_none() {
+        return;
+    }
+    let _gui = GUI.lock().await;
+    assert!(
+        !watcher_running(),
+        "another StatusNotifierWatcher is on this test bus"
+    );
+    let _watcher = StandInWatcher::deaf();
+    let sim = start_sim(SimConfig::default()).await;
+    let url = sim.skaha_url().to_string();
+    let mut app = PlainApp::start_with_args(
+        "deaf-host",
+        &["--hidden"],
+        &[("SKYPORT_URL", url.as_str()), ("SKYPORT_TOKEN", TOKEN)],
+        |_: &Path| {},
+    );
+    app.wait_log("started in the tray (--hidden)", 1).await;
+    assert!(
+        !x_window_exists(app.pid(), "Skyport"),
+        "a start at login opens no window"
+    );
+    app.wait_log("the desktop's tray host never listed Skyport's icon", 1)
+        .await;
+    let window = x_window(app.pid(), "Skyport").await;
+    app.wait_log("session list painted", 1).await;
+    screen_shot("deaf-host-window-shown");
+    close_window(&window);
+    assert!(
+        app.exited(Duration::from_secs(15)).await.is_some(),
+        "closing the window kept Skyport running with no icon to find it by"
     );
 }
 

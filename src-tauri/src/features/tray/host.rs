@@ -12,25 +12,25 @@
 //! once, is refused, falls back to an old-style icon and never asks again. Offered again
 //! once the watcher answers, the icon goes in.
 
+use std::time::Duration;
 #[cfg(target_os = "linux")]
 use std::{
     cell::{Cell, RefCell},
     rc::Rc,
-    time::Duration,
 };
 
 #[cfg(target_os = "linux")]
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 
-/// How often the host is asked for its list after it came, and how many times at most
-/// (20 s: a panel at login can be slow to serve).
+/// How often the host is asked for its list after it came, and for how long at most (a
+/// panel at login can be slow to serve).
 #[cfg(target_os = "linux")]
 const LOOK_EVERY: Duration = Duration::from_millis(250);
-const LOOKS: u32 = 80;
-/// Answers in a row without the icon before it is offered again (one alone may come before
-/// the icon's own registration has been read), and how many offers at most.
-const UNLISTED_BEFORE_OFFER: u32 = 2;
-const OFFERS: u32 = 3;
+const GIVE_UP_AFTER: Duration = Duration::from_secs(20);
+/// After how many answers without the icon it is offered again: not at the first (it may
+/// come before the icon's own registration was read), and spaced out (about 0.5, 2 and 6 s
+/// after the host serves), for a host still busy starting.
+const OFFER_AT: [u32; 3] = [2, 8, 24];
 
 /// The session bus, when there is one.
 #[derive(Clone)]
@@ -45,13 +45,15 @@ pub(super) struct SessionBus {
 /// What looking at the host's list of icons came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Listing {
-    /// It answered, more than once, without Skyport's icon: offer the icon again.
+    /// It answered without Skyport's icon again: offer the icon again.
     OfferAgain,
     /// Skyport's icon is in the list (the end).
     Listed,
     /// It answered, to the end, without the icon (the end).
     NotListed,
-    /// It never answered (the end): whether the icon shows is unknown.
+    /// It never answered (the end): whether the icon shows is unknown. (A host that lists
+    /// its icons under another form than the ones `lists` knows ends here too, or as
+    /// NotListed: closing the window then quits, the safe side.)
     NoAnswer,
 }
 
@@ -61,42 +63,35 @@ impl Listing {
     }
 }
 
-/// The rule for one host's answers, one look at a time.
+/// The rule for one host's answers, one at a time.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 #[derive(Debug, Default)]
 struct Looks {
-    looks: u32,
     answered: bool,
-    unlisted_in_row: u32,
-    offers: u32,
+    unlisted: u32,
 }
 
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 impl Looks {
-    /// One more look: `listed` is the answer (`None`: no answer, or not a list).
-    fn after(&mut self, listed: Option<bool>) -> Option<Listing> {
-        self.looks += 1;
+    /// One more answer, `elapsed` after the host came: `listed` is what it said (`None`: no
+    /// answer, or not a list).
+    fn after(&mut self, listed: Option<bool>, elapsed: Duration) -> Option<Listing> {
         match listed {
             Some(true) => return Some(Listing::Listed),
             Some(false) => {
                 self.answered = true;
-                self.unlisted_in_row += 1;
+                self.unlisted += 1;
             }
-            None => self.unlisted_in_row = 0,
+            None => {}
         }
-        if self.looks >= LOOKS {
+        if elapsed >= GIVE_UP_AFTER {
             return Some(if self.answered {
                 Listing::NotListed
             } else {
                 Listing::NoAnswer
             });
         }
-        if self.unlisted_in_row >= UNLISTED_BEFORE_OFFER && self.offers < OFFERS {
-            self.unlisted_in_row = 0;
-            self.offers += 1;
-            return Some(Listing::OfferAgain);
-        }
-        None
+        (listed == Some(false) && OFFER_AT.contains(&self.unlisted)).then_some(Listing::OfferAgain)
     }
 }
 
@@ -183,9 +178,10 @@ impl SessionBus {
         let _ = changed;
     }
 
-    /// Ask the host for its list of icons every quarter second until it lists this
-    /// process's icon (or for 20 s), telling `seen` what came of it: when to offer the icon
-    /// again, and how it ended. A host that comes or goes later stops it.
+    /// Ask the host for its list of icons every quarter second (one question at a time)
+    /// until it lists this process's icon, or for 20 s, telling `seen` what came of it:
+    /// when to offer the icon again, and how it ended. A host that comes or goes later
+    /// stops it.
     pub(super) fn watch_listing(&self, seen: impl Fn(Listing) + 'static) {
         #[cfg(target_os = "linux")]
         {
@@ -195,6 +191,7 @@ impl SessionBus {
             let Some(me) = self.bus.unique_name().map(|n| n.to_string()) else {
                 return;
             };
+            let since = std::time::Instant::now();
             let looks = Rc::new(RefCell::new(Looks::default()));
             let asking = Rc::new(Cell::new(false));
             let seen = Rc::new(seen);
@@ -233,7 +230,8 @@ impl SessionBus {
                             .and_then(|v| v.child_value(0).as_variant())
                             .and_then(|v| v.get::<Vec<String>>())
                             .map(|items| lists(&items, &me));
-                        let Some(listing) = looks.borrow_mut().after(listed) else {
+                        let Some(listing) = looks.borrow_mut().after(listed, since.elapsed())
+                        else {
                             return;
                         };
                         if listing.ends() {
@@ -279,34 +277,39 @@ mod tests {
 
     #[test]
     fn a_host_that_answers_without_the_icon_is_offered_it_again_then_given_up_on() {
+        let at = Duration::from_millis;
         let mut looks = Looks::default();
         // Not serving yet: no answer is no reason to offer.
-        assert_eq!(looks.after(None), None);
-        assert_eq!(looks.after(None), None);
+        assert_eq!(looks.after(None, at(250)), None);
+        assert_eq!(looks.after(None, at(500)), None);
         // One answer without the icon may precede our registration's turn.
-        assert_eq!(looks.after(Some(false)), None);
-        assert_eq!(looks.after(Some(false)), Some(Listing::OfferAgain));
-        assert_eq!(looks.after(Some(false)), None);
-        assert_eq!(looks.after(Some(true)), Some(Listing::Listed));
+        assert_eq!(looks.after(Some(false), at(750)), None);
+        assert_eq!(
+            looks.after(Some(false), at(1000)),
+            Some(Listing::OfferAgain)
+        );
+        assert_eq!(looks.after(Some(false), at(1250)), None);
+        assert_eq!(looks.after(Some(true), at(1500)), Some(Listing::Listed));
 
+        // Offers spaced out, then the end at 20 s, whatever the pace of the answers.
         let mut looks = Looks::default();
-        let mut offers = 0;
+        let mut offers_at = vec![];
+        let mut t = Duration::ZERO;
         let end = loop {
-            match looks.after(Some(false)) {
-                Some(Listing::OfferAgain) => offers += 1,
+            t += at(250);
+            match looks.after(Some(false), t) {
+                Some(Listing::OfferAgain) => offers_at.push(t.as_millis()),
                 Some(end) => break end,
                 None => {}
             }
         };
-        assert_eq!(
-            (end, offers, looks.looks),
-            (Listing::NotListed, OFFERS, LOOKS)
-        );
+        assert_eq!(end, Listing::NotListed);
+        assert_eq!(offers_at, [500, 2000, 6000]);
+        assert_eq!(t, GIVE_UP_AFTER);
 
+        // A host that never answers (each question waits out its timeout).
         let mut looks = Looks::default();
-        let end = std::iter::repeat_with(|| looks.after(None))
-            .flatten()
-            .next();
-        assert_eq!(end, Some(Listing::NoAnswer));
+        assert_eq!(looks.after(None, at(19_000)), None);
+        assert_eq!(looks.after(None, at(20_250)), Some(Listing::NoAnswer));
     }
 }

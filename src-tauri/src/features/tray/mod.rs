@@ -15,10 +15,10 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use skyport_core::tray::TrayModel;
-use tauri::tray::TrayIconBuilder;
+use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Manager, Runtime};
 
-use crate::kernel::lifetime::Lifetime;
+use crate::kernel::lifetime::{self, Lifetime};
 use crate::kernel::{bus, Bus};
 
 const TRAY_ID: &str = "skyport";
@@ -87,7 +87,7 @@ fn follow_host<R: Runtime>(app: &AppHandle<R>, bus: &host::SessionBus) {
             tracing::info!(
                 "the desktop's tray host {}",
                 if now {
-                    "came: closing the window keeps Skyport in the tray"
+                    "came: asking whether it lists Skyport's icon"
                 } else {
                     "went: closing the window quits Skyport"
                 }
@@ -113,13 +113,22 @@ fn watch_listing<R: Runtime>(app: &AppHandle<R>, bus: &host::SessionBus) {
                 offer_again(&app);
             }
             Listing::Listed => {
-                tracing::info!("the desktop's tray host lists Skyport's icon");
+                tracing::info!("the desktop's tray host lists Skyport's icon: closing the window keeps Skyport in the tray");
                 life.set_tray_shown(true);
             }
+            // Not undone if the icon goes in later after all (a redraw registers again):
+            // closing the window then quits, the side on which nobody loses the app.
             Listing::NotListed => {
                 tracing::warn!("the desktop's tray host never listed Skyport's icon: closing the window quits Skyport");
                 life.set_tray_shown(false);
+                if life.main_hidden() {
+                    // Never hidden where nobody can find it (a start at login, or a window
+                    // closed while the host was being asked).
+                    lifetime::show_main(&app);
+                }
             }
+            // Asked and never answered: most likely the icon shows (the host took the
+            // name), so closing the window keeps Skyport in the tray as it said.
             Listing::NoAnswer => {
                 tracing::warn!("the desktop's tray host did not say which icons it shows");
             }
@@ -136,7 +145,11 @@ fn offer_again<R: Runtime>(app: &AppHandle<R>) {
     let shown = app.state::<Shown>();
     let m = shown.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let m = m.unwrap_or_else(|| menu::current(app));
-    if let Ok(items) = menu::build_menu(app, &m) {
+    set_menu(app, &tray, &m);
+}
+
+fn set_menu<R: Runtime>(app: &AppHandle<R>, tray: &TrayIcon<R>, m: &TrayModel) {
+    if let Ok(items) = menu::build_menu(app, m) {
         let _ = tray.set_menu(Some(items));
     }
 }
@@ -174,9 +187,7 @@ fn redraw<R: Runtime>(app: &AppHandle<R>) {
     if last.as_ref() == Some(&m) {
         return;
     }
-    if let Ok(menu) = menu::build_menu(app, &m) {
-        let _ = tray.set_menu(Some(menu));
-    }
+    set_menu(app, &tray, &m);
     let _ = tray.set_icon(menu::icon(m.icon));
     let _ = tray.set_tooltip(Some(&m.tooltip));
     log_menu(&m);
