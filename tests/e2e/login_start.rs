@@ -34,6 +34,16 @@ impl Drop for SniTray {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        watcher_gone();
+    }
+}
+
+/// Wait (up to 15 s) until no watcher is on the bus: the bus lets a name go a moment after
+/// its process, and the next test looks for one.
+pub fn watcher_gone() {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while watcher_running() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -263,6 +273,9 @@ async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
     })
     .await;
     app.wait_log("certificate renewed", 1).await;
+    // The tray's menu is rebuilt for the new certificate: the keys below walk that one.
+    app.wait_log("running session(s); Certificate: 9 d 23 h left", 1)
+        .await;
     let renewed = std::fs::read_to_string(&cert_file).expect("certificate");
     assert_ne!(renewed, old, "a new certificate is in place");
     assert!(

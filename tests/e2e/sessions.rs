@@ -556,8 +556,10 @@ async fn a_batch_is_followed_to_its_end() {
         return;
     };
     let _gui = GUI.lock().await;
+    // Pending until the test moves the sim's clock: seen waiting however slow the start.
+    let pending = Duration::from_secs(3600);
     let sim = sim(SimConfig {
-        pending_delay: Duration::from_secs(4),
+        pending_delay: pending,
         run_headless: true,
         ..Default::default()
     })
@@ -599,6 +601,7 @@ async fn a_batch_is_followed_to_its_end() {
         t.contains("waiting")
     })
     .await;
+    sim.advance_clock(pending);
     wait_until(&app, "batch running", batch, long, |t| {
         t.contains("In progress") && t.contains("3 running")
     })

@@ -131,6 +131,27 @@ async fn a_file_dropped_on_storage_is_uploaded_downloaded_and_deleted() {
             "0.05",
         ]);
     }
+    // Dropped only once the page shows it would take the file (its drop overlay): GTK
+    // cancels a drop that the target has not answered yet, as a busy window may not have.
+    let mut nudge = 0;
+    wait_for(
+        "the page's drop overlay under the dragged file",
+        Duration::from_secs(20),
+        || {
+            nudge = 1 - nudge;
+            let at = ((to.0 + nudge).to_string(), to.1.to_string());
+            let app = &app;
+            async move {
+                if exists(app, "section.storage.dragging").await {
+                    return Some(());
+                }
+                // A small move: the target is asked again where the drag is.
+                xdo(&["mousemove", "--sync", &at.0, &at.1]);
+                None
+            }
+        },
+    )
+    .await;
     xdo(&["mouseup", "1"]);
     let _ = tokio::time::timeout(Duration::from_secs(10), source.wait()).await;
 

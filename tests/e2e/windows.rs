@@ -464,7 +464,9 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     wait_for_file(&downloads.join("summary (1).csv")).await;
     prompt_closes(pid).await;
 
-    // A slow file (Alt+L, about 3 s): Save while it still arrives; it lands only once whole.
+    // A slow file (Alt+L; its end held by the sim until the test lets it go): Save while it
+    // still arrives; it lands only once whole.
+    sim.hold_slow_files(true);
     let armed = app.log_count(READY);
     let kept = app.log_count(SAVE_WHEN_ARRIVED);
     press(&session, &["alt+l"]);
@@ -475,6 +477,7 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
         !downloads.join("cube.csv").exists(),
         "saved before it had arrived"
     );
+    sim.hold_slow_files(false);
     let cube = wait_for_file(&downloads.join("cube.csv")).await;
     assert_eq!(cube.lines().count(), 101, "the whole file");
     prompt_closes(pid).await;
@@ -488,6 +491,7 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     press(&session, &["alt+d"]);
     close_window(&prompt_ready(&app, armed).await);
     prompt_closes(pid).await;
+    sim.hold_slow_files(true);
     let armed = app.log_count(READY);
     let kept = app.log_count(SAVE_WHEN_ARRIVED);
     press(&session, &["alt+l"]);
@@ -495,6 +499,7 @@ async fn downloads_are_saved_only_after_the_prompt_says_so() {
     press(&prompt, &["Return"]);
     app.wait_log(SAVE_WHEN_ARRIVED, kept + 1).await;
     close_window(&prompt);
+    sim.hold_slow_files(false);
     let cube = wait_for_file(&downloads.join("cube (1).csv")).await;
     assert_eq!(cube.lines().count(), 101);
     assert_eq!(

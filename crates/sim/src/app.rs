@@ -37,4 +37,7 @@ pub struct App {
     pub user_names: Vec<String>,
     /// Flips when the sim shuts down (ends websockets and other long-lived tasks).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+    /// While true, a slow file's last part waits (a test holds a download unfinished for
+    /// as long as it needs, whatever the machine's pace).
+    pub hold_slow_files: tokio::sync::watch::Sender<bool>,
 }

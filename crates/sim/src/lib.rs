@@ -141,6 +141,7 @@ pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
         urls: urls.clone(),
         panics: panics.clone(),
         shutdown: shutdown_rx.clone(),
+        hold_slow_files: watch::channel(false).0,
     });
 
     let api = api::router(app.clone());
@@ -347,6 +348,12 @@ impl SimHandle {
     /// Mints an opaque token as `/ac/login` would (48 h of sim time).
     pub fn login_token(&self, user: &str) -> String {
         self.app.auth.mint(user, &self.app.clock)
+    }
+
+    /// Holds the last part of every slow file (`?slow=1`) until released (false): a
+    /// download then stays unfinished for as long as a test needs.
+    pub fn hold_slow_files(&self, hold: bool) {
+        self.app.hold_slow_files.send_replace(hold);
     }
 
     /// Moves the sim clock forward.

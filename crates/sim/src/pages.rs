@@ -199,7 +199,8 @@ async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
                 .query()
                 .is_some_and(|q| q.split('&').any(|p| p == flag))
         };
-        return file(&target, name, has("download=1"), has("slow=1"));
+        let slow = has("slow=1").then(|| app.hold_slow_files.subscribe());
+        return file(&target, name, has("download=1"), slow);
     }
     let mut r = render(&target).into_response();
     r.headers_mut().insert(
@@ -212,8 +213,13 @@ async fn page(State(app): State<Arc<App>>, req: Request) -> Response {
 /// A file in the session's home, made up: a small CSV table named after the session. With
 /// `?download=1` it is sent as an attachment, as Jupyter's file handler does; with `slow=1`
 /// it trickles in over about three seconds (a large file on a slow link, for progress and for
-/// answering before it has arrived).
-fn file(t: &Target, name: &str, download: bool, slow: bool) -> Response {
+/// answering before it has arrived), its last part held while `slow` (the sim's hold) says.
+fn file(
+    t: &Target,
+    name: &str,
+    download: bool,
+    slow: Option<tokio::sync::watch::Receiver<bool>>,
+) -> Response {
     if name.is_empty() || name.contains(['"', '\\']) || name.chars().any(char::is_control) {
         return not_found();
     }
@@ -226,17 +232,23 @@ fn file(t: &Target, name: &str, download: bool, slow: bool) -> Response {
             -5.3911
         ));
     }
-    let mut r = if slow {
+    let mut r = if let Some(hold) = slow {
         let chunks: Vec<bytes::Bytes> = body
             .as_bytes()
             .chunks(body.len().div_ceil(12).max(1))
             .map(bytes::Bytes::copy_from_slice)
             .collect();
-        let stream = futures_util::stream::unfold(chunks.into_iter(), |mut rest| async move {
-            let chunk = rest.next()?;
-            tokio::time::sleep(Duration::from_millis(250)).await;
-            Some((Ok::<_, std::io::Error>(chunk), rest))
-        });
+        let parts = chunks.into_iter().peekable();
+        let stream =
+            futures_util::stream::unfold((parts, hold), |(mut rest, mut hold)| async move {
+                let chunk = rest.next()?;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+                if rest.peek().is_none() {
+                    // A sim shutting down drops the sender: the wait ends then too.
+                    let _ = hold.wait_for(|held| !held).await;
+                }
+                Some((Ok::<_, std::io::Error>(chunk), (rest, hold)))
+            });
         axum::body::Body::from_stream(stream).into_response()
     } else {
         body.into_response()

@@ -221,7 +221,7 @@ async fn session_pages_offer_a_file_to_download() {
         ))
         .unwrap();
     let started = std::time::Instant::now();
-    let r = sim.client.get(slow).send().await.unwrap();
+    let r = sim.client.get(slow.clone()).send().await.unwrap();
     assert_eq!(
         r.headers()["content-disposition"],
         "attachment; filename=\"cube.csv\""
@@ -231,6 +231,26 @@ async fn session_pages_offer_a_file_to_download() {
         started.elapsed() >= std::time::Duration::from_secs(2),
         "it trickles"
     );
+
+    // Held by the test: all but its last part arrives, the rest once released.
+    sim.handle.hold_slow_files(true);
+    let mut r = sim.client.get(slow).send().await.unwrap();
+    let whole = body.len();
+    let mut got = Vec::new();
+    while got.len() < whole - whole.div_ceil(12) {
+        got.extend_from_slice(&r.chunk().await.unwrap().expect("more of the file"));
+    }
+    assert!(
+        tokio::time::timeout(Duration::from_secs(1), r.chunk())
+            .await
+            .is_err(),
+        "the last part came while held"
+    );
+    sim.handle.hold_slow_files(false);
+    while let Some(part) = r.chunk().await.unwrap() {
+        got.extend_from_slice(&part);
+    }
+    assert_eq!(got.len(), whole, "the whole file once released");
 
     // Without ?download=1 the file is shown, not offered (Jupyter's convention).
     let shown = page
