@@ -223,6 +223,8 @@ for i, (sel, fields) in enumerate(R):
 write("credentials", "domain.bin", "https://*.canfar.net\0https://ws-cadc.canfar.net/ac/login\0")
 write("credentials", "path.bin", "https://gea.esac.esa.int/tap-server\0https://gea.esac.esa.int/tap-server/tap/sync\0")
 write("credentials", "escape.bin", "https://host/tap/\0https://host/tap/..%2f..%2fadmin\0")
+# Found by fuzzing (crashes-found/credentials-star-host*): a '*' inside an exact host.
+write("credentials", "star-host.bin", "https:///*.b\0https://*.b/\0")
 write("credentials", "loopback.bin", "http://127.0.0.1:8080/vo/\0http://127.0.0.1:8080/vo/x\0"
       '{"name":"Local demo platform","registry":"http://127.0.0.1:4000/reg/resource-caps","pid":1}')
 write("credentials", "key.bin", "https://x.org\0https://x.org/\0-----BEGIN OPENSSH PRIVATE KEY-----\n"

@@ -66,6 +66,13 @@ impl Scope {
             }
             _ => return Err(err("only https addresses can hold credentials")),
         }
+        // A `*` is a pattern's first label only: a host holding one elsewhere (which the URL
+        // parser lets through, as in `https:///*.org`) would be shown as a pattern it is not.
+        if host.contains('*') {
+            return Err(err(
+                "a '*' may only begin a domain pattern (https://*.example.org)",
+            ));
+        }
         if wild && host.split('.').filter(|p| !p.is_empty()).count() < 2 {
             return Err(err(
                 "a domain pattern needs at least two labels (*.example.org)",
@@ -201,9 +208,29 @@ mod tests {
             "https://example.org/?q=1",
             "not a url",
             "https://",
+            // A '*' that is not a pattern's first label (found by fuzzing: the first one
+            // was taken as the host "*.b" and shown as the pattern "https://*.b").
+            "https:///*.b",
+            "https://a*b.example.org",
+            "https://*.a*.example.org",
         ] {
             let e = Scope::parse(bad).expect_err(bad);
             assert!(e.to_string().contains("Give an origin"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_place_read_back_from_its_text_is_the_same_place() {
+        for text in [
+            "https://ws-uv.canfar.net",
+            "https://gea.esac.esa.int/tap-server/",
+            "https://*.canfar.net",
+            "https:///ws-uv.canfar.net",
+            "http://127.0.0.1:8080/vo/",
+            "https://[::1]:8443",
+        ] {
+            let scope = Scope::parse(text).expect(text);
+            assert_eq!(Scope::parse(&scope.to_string()), Ok(scope), "{text}");
         }
     }
 }
