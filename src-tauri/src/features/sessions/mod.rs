@@ -81,7 +81,7 @@ impl Every {
 #[derive(Default)]
 struct Usage {
     history: Option<UsageHistory>,
-    saved: Option<Instant>,
+    saved: Every,
     unsaved: bool,
 }
 
@@ -157,11 +157,10 @@ impl SessionsHub {
         if history.observe(profile, sessions, now) {
             usage.unsaved = true;
         }
-        if usage.unsaved && usage.saved.is_none_or(|t| t.elapsed() >= SAVE_USAGE_EVERY) {
+        if usage.unsaved && usage.saved.due(SAVE_USAGE_EVERY, Instant::now()) {
             if let Some(Err(e)) = usage.history.as_ref().map(|h| h.save(&file)) {
                 tracing::warn!(error = %e, "the usage history is not saved");
             }
-            usage.saved = Some(Instant::now());
             usage.unsaved = false;
         }
     }

@@ -9,7 +9,7 @@ use skyport_core::launch::quota;
 use skyport_core::sessions::{
     ChangeClock, PollPolicy, SessionNotice, SessionTracker, SessionsSnapshot,
 };
-use skyport_core::skaha::{ListQuery, SessionList, SkahaClient};
+use skyport_core::skaha::{ListQuery, Session, SessionList, SkahaClient};
 use skyport_core::why::{self, Why};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_specta::Event;
@@ -62,6 +62,17 @@ enum Fetched {
     Held,
     /// A new answer, read, with its digest.
     Read(SessionList, u64),
+}
+
+impl Fetched {
+    /// `f` of this answer's sessions: the list just read, or the one the bus holds (borrowed
+    /// for the call only: a borrow held on would keep the channel's writer waiting).
+    fn with_sessions<T>(&self, bus: &Bus, f: impl FnOnce(&[Session]) -> T) -> T {
+        match self {
+            Fetched::Held => f(&bus.sessions.borrow().sessions),
+            Fetched::Read(list, _) => f(&list.sessions),
+        }
+    }
 }
 
 /// Fetch once, publish, notify; true when it failed. An answer the same as the last one is
@@ -126,14 +137,12 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
             std::time::Instant::now(),
         )
     });
-    let notices = match &fetched {
-        _ if !look => Vec::new(),
-        Fetched::Held => tracker.observe(
-            &bus.sessions.borrow().sessions,
-            now,
-            settings.expiry_warning(),
-        ),
-        Fetched::Read(list, _) => tracker.observe(&list.sessions, now, settings.expiry_warning()),
+    let notices = if look {
+        fetched.with_sessions(&bus, |all| {
+            tracker.observe(all, now, settings.expiry_warning())
+        })
+    } else {
+        Vec::new()
     };
     if !notices.is_empty() {
         let _ = tracker.save(&notices_file(&platform.paths));
@@ -142,17 +151,9 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
     if let (true, Some(hub), Ok(profile)) =
         (look, app.try_state::<SessionsHub>(), platform.profile())
     {
-        match &fetched {
-            Fetched::Held => hub.observe_usage(
-                &platform.paths,
-                &profile.name,
-                &bus.sessions.borrow().sessions,
-                now,
-            ),
-            Fetched::Read(list, _) => {
-                hub.observe_usage(&platform.paths, &profile.name, &list.sessions, now)
-            }
-        }
+        fetched.with_sessions(&bus, |all| {
+            hub.observe_usage(&platform.paths, &profile.name, all, now)
+        });
     }
     // The sessions some rule keeps alive (usually none): they are renewed, not warned about.
     let ids = match (app.try_state::<SessionsHub>(), platform.profile()) {
@@ -171,16 +172,16 @@ async fn poll_once<R: Runtime>(app: &AppHandle<R>, tracker: &mut SessionTracker)
         (&client, app.try_state::<SessionsHub>(), platform.profile())
     {
         // Only the sessions some rule keeps (nothing is copied when none is).
-        let pick = |all: &[skyport_core::skaha::Session]| -> Vec<_> {
+        let pick = |all: &[Session]| -> Vec<_> {
             all.iter()
                 .filter(|s| ids.contains(&s.id.0))
                 .cloned()
                 .collect()
         };
-        let listed = match (&fetched, ids.is_empty()) {
-            (_, true) => Vec::new(),
-            (Fetched::Held, false) => pick(&bus.sessions.borrow().sessions),
-            (Fetched::Read(list, _), false) => pick(&list.sessions),
+        let listed = if ids.is_empty() {
+            Vec::new()
+        } else {
+            fetched.with_sessions(&bus, pick)
         };
         let kept = super::keep_alive::carry_out(
             &hub,
@@ -260,10 +261,7 @@ async fn explain_waiting<R: Runtime>(
     {
         return bus.sessions.borrow().why.clone();
     }
-    let waiting = match fetched {
-        Fetched::Held => why::waiting(&bus.sessions.borrow().sessions),
-        Fetched::Read(list, _) => why::waiting(&list.sessions),
-    };
+    let waiting = fetched.with_sessions(&bus, why::waiting);
     if waiting.is_empty() {
         return BTreeMap::new();
     }
@@ -278,10 +276,9 @@ async fn explain_waiting<R: Runtime>(
             .ok()
             .inspect(|c| hub.keep_context(generation, c.clone())),
     };
-    let quota = context.as_ref().map(|c| match fetched {
-        Fetched::Held => quota(&bus.sessions.borrow().sessions, c),
-        Fetched::Read(list, _) => quota(&list.sessions, c),
-    });
+    let quota = context
+        .as_ref()
+        .map(|c| fetched.with_sessions(&bus, |all| quota(all, c)));
     why::explain_list(client, &waiting, context.as_ref(), quota).await
 }
 
