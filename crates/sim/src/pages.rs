@@ -244,7 +244,8 @@ fn file(
                 let chunk = rest.next()?;
                 tokio::time::sleep(Duration::from_millis(250)).await;
                 if rest.peek().is_none() {
-                    // A sim shutting down drops the sender: the wait ends then too.
+                    // Never released: the wait ends with the connection (a sim shutting
+                    // down drops its connections, and this stream with them).
                     let _ = hold.wait_for(|held| !held).await;
                 }
                 Some((Ok::<_, std::io::Error>(chunk), (rest, hold)))

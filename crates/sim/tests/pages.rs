@@ -226,7 +226,9 @@ async fn session_pages_offer_a_file_to_download() {
         r.headers()["content-disposition"],
         "attachment; filename=\"cube.csv\""
     );
-    assert_eq!(r.text().await.unwrap().lines().count(), 101);
+    let text = r.text().await.unwrap();
+    assert_eq!(text.lines().count(), 101);
+    let whole = text.len();
     assert!(
         started.elapsed() >= std::time::Duration::from_secs(2),
         "it trickles"
@@ -235,7 +237,6 @@ async fn session_pages_offer_a_file_to_download() {
     // Held by the test: all but its last part arrives, the rest once released.
     sim.handle.hold_slow_files(true);
     let mut r = sim.client.get(slow).send().await.unwrap();
-    let whole = body.len();
     let mut got = Vec::new();
     while got.len() < whole - whole.div_ceil(12) {
         got.extend_from_slice(&r.chunk().await.unwrap().expect("more of the file"));
