@@ -170,6 +170,7 @@ pub fn run() {
     kernel::lifetime::mark_start();
     // Before any thread starts: no child of the app may inherit the token.
     let env_token = skyport_core::connect::take_env_token();
+    kernel::windows::quiet_memory_monitor();
     let paths = match skyport_core::paths::Paths::from_env() {
         Ok(p) => p,
         Err(e) => {

@@ -293,9 +293,19 @@ async fn started_hidden_it_shows_no_window_and_renews_a_due_certificate() {
     x_window(app.pid(), "Skyport").await;
     app.wait_log("the main window's page loads again", 1).await;
     app.wait_log("session list painted", painted + 1).await;
+    let page = child_named(app.pid(), "WebKitWebProces").expect("the page has its process again");
+    // WebKit's memory monitor is off (kernel::windows::quiet_memory_monitor): the app runs
+    // no thread of it, and the page process was started with the setting.
     assert!(
-        children_named(app.pid(), "WebKitWebProces"),
-        "the page has its process again"
+        !thread_named(app.pid(), "PressureMonitor"),
+        "WebKit's memory-pressure monitor runs in the app"
+    );
+    let environ = std::fs::read(format!("/proc/{page}/environ")).expect("the page's environment");
+    assert!(
+        environ
+            .split(|b| *b == 0)
+            .any(|v| v == b"WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR=1"),
+        "the page process was started without the setting"
     );
     screen_shot("hidden-opened-from-tray");
 }
@@ -443,13 +453,27 @@ async fn a_hidden_start_whose_icon_the_host_never_lists_shows_the_window() {
 /// Whether process `pid` has a child named `comm` (as the kernel names it: 15 characters),
 /// started by any of its threads.
 fn children_named(pid: u32, comm: &str) -> bool {
+    child_named(pid, comm).is_some()
+}
+
+/// A child of process `pid` named `comm`, started by any of its threads.
+fn child_named(pid: u32, comm: &str) -> Option<String> {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the app's threads");
-    tasks.flatten().any(|task| {
+    tasks.flatten().find_map(|task| {
         std::fs::read_to_string(task.path().join("children"))
             .unwrap_or_default()
             .split_whitespace()
-            .any(|c| {
+            .find(|c| {
                 std::fs::read_to_string(format!("/proc/{c}/comm")).is_ok_and(|n| n.trim() == comm)
             })
+            .map(str::to_string)
+    })
+}
+
+/// Whether process `pid` has a thread named `comm`.
+fn thread_named(pid: u32, comm: &str) -> bool {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the app's threads");
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("comm")).is_ok_and(|n| n.trim() == comm)
     })
 }
