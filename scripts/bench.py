@@ -175,6 +175,8 @@ class Run:
         Run.count += 1
         self.log_path = os.path.join(home, f"app-{Run.count}.log")
         e = dict(os.environ)
+        # Each app as it starts for a user: Skyport turns WebKit's memory monitor off itself.
+        e.pop("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR", None)
         e.update(
             SKYPORT_HOME=os.path.join(home, "skyport"),
             XDG_CONFIG_HOME=os.path.join(home, "xdg-config"),

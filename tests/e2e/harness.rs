@@ -398,6 +398,8 @@ fn isolated(
         // Nor a platform the developer runs on this machine (the demo announces itself).
         .env("SKYPORT_LOCAL_PLATFORMS", home.join("local-platforms"))
         .env_remove("SKYPORT_TOKEN")
+        // The app decides about WebKit's memory monitor, not the developer's shell.
+        .env_remove("WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR")
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err));

@@ -113,8 +113,9 @@ pub fn draw_app_page<R: Runtime>(window: &tauri::WebviewWindow<R>) {
 const MEMORY_MONITOR_OFF: &str = "WEBKIT_DISABLE_MEMORY_PRESSURE_MONITOR";
 
 /// Turn WebKitGTK's memory-pressure monitor off, unless the user's environment already
-/// says either way. Call first thing, before any thread starts: WebKit reads it once, when
-/// the first window starts its processes, and hands it to every page process it starts.
+/// says either way. Call before any thread starts (it changes the process's environment) and
+/// before the first window: WebKit reads it once, when it creates its process pool, and
+/// tells every page and network process it starts to go without the monitor too.
 ///
 /// The monitor is a thread of the app that reads the system's memory figures, and a timer
 /// in every page process that reads the whole of `/proc/self/smaps` every 30 s, so as to
